@@ -1,0 +1,30 @@
+"""The `yibao` command: a thin face that parses arguments, calls services and prints results.
+
+Each room's commands live in their own module here and are registered below.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="yibao",
+    help="yibao 医保平台：参保、一站式结算、DRG/DIP 支付、基金监管。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    # Imported here so that `yibao --help` stays fast and each room stays optional.
+    from yibao.cli import demo as demo_cli
+    from yibao.cli import policy as policy_cli
+    from yibao.cli import settle as settle_cli
+
+    settle_cli.register(app)
+    policy_cli.register(app)
+    demo_cli.register(app)
+
+
+_register()

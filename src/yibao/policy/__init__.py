@@ -1,0 +1,1 @@
+"""Benefit policies (待遇政策) as data: TOML files validated on load."""

@@ -1,0 +1,1 @@
+"""Use cases: each function opens a unit of work, loads, calls the pure domain, writes."""

@@ -1,0 +1,39 @@
+"""Settle request documents without a store: the stateless use case behind `yibao settle`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from yibao.policy.loader import load_policy
+from yibao.policy.model import Policy
+from yibao.settle.engine import settle
+from yibao.settle.request import RequestError, parse_request
+
+#: Completes a request's fee lines from a catalogue before validation (see `yibao.catalog`).
+Completer = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+
+
+def policy_resolver(policy_file: Path | None) -> Callable[[str], Policy]:
+    """Resolve a request's `policy` reference, or always the given file when one is named."""
+    if policy_file is None:
+        return load_policy
+    fixed = load_policy(str(policy_file))
+    return lambda _ref: fixed
+
+
+def settle_document(
+    doc: object, *, policy_file: Path | None = None, complete: Completer | None = None
+) -> dict[str, object]:
+    """Validate one request document and settle it; raises `RequestError` on bad input."""
+    resolve = policy_resolver(policy_file)
+    if complete is not None and isinstance(doc, Mapping):
+        doc = complete(doc)
+    if policy_file is not None and isinstance(doc, Mapping) and "policy" not in doc:
+        doc = {**doc, "policy": str(policy_file)}
+    request = parse_request(doc, resolve)
+    return settle(request, resolve(request.policy)).to_json()
+
+
+__all__ = ["Completer", "RequestError", "policy_resolver", "settle_document"]
