@@ -52,7 +52,9 @@ def _describe(policy: Policy) -> Table:
 
 
 @app.command("show")
-def show(policy_id: Annotated[str, typer.Argument(help="政策编号，如 511623-2024，或文件路径")]) -> None:
+def show(
+    policy_id: Annotated[str, typer.Argument(help="政策编号，如 511623-2024，或文件路径")],
+) -> None:
     """显示政策的主要参数。"""
     try:
         policy = load_policy(policy_id)
@@ -63,7 +65,8 @@ def show(policy_id: Annotated[str, typer.Argument(help="政策编号，如 51162
     si = policy.serious_illness
     if si is not None:
         tiers = "，".join(f"{fmt(t.above)} 以上 {fmt_ratio(t.ratio)}" for t in si.tiers)
-        console.print(f"大病保险：起付线 {fmt(si.threshold)}，{tiers}，年度限额 {fmt(si.annual_cap)}")
+        cap = fmt(si.annual_cap)
+        console.print(f"大病保险：起付线 {fmt(si.threshold)}，{tiers}，年度限额 {cap}")
     for group, aid in policy.assistance:
         console.print(f"医疗救助 {group}：起付 {fmt(aid.threshold)}，比例 {fmt_ratio(aid.ratio)}，"
                       f"年度限额 {fmt(aid.annual_cap)}")

@@ -17,10 +17,17 @@ Completer = Callable[[Mapping[str, Any]], Mapping[str, Any]]
 
 def policy_resolver(policy_file: Path | None) -> Callable[[str], Policy]:
     """Resolve a request's `policy` reference, or always the given file when one is named."""
-    if policy_file is None:
-        return load_policy
-    fixed = load_policy(str(policy_file))
-    return lambda _ref: fixed
+    if policy_file is not None:
+        fixed = load_policy(str(policy_file))
+        return lambda _ref: fixed
+    known: dict[str, Policy] = {}
+
+    def resolve(ref: str) -> Policy:
+        if ref not in known:
+            known[ref] = load_policy(ref)
+        return known[ref]
+
+    return resolve
 
 
 def settle_document(

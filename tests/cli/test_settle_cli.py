@@ -1,0 +1,107 @@
+"""`yibao settle`, `yibao policy` and `yibao demo` behave as a user expects: JSON out, exit 2 with
+one error object on bad input and nothing written, batch results in order with rejects beside."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from yibao.cli import app
+from yibao.services.examples import EXAMPLES_DIR
+
+runner = CliRunner()
+EXAMPLE = EXAMPLES_DIR / "01-resident-inpatient-dibao.json"
+
+
+def example() -> dict[str, object]:
+    return json.loads(EXAMPLE.read_text(encoding="utf-8"))
+
+
+def test_settle_one_file_prints_result() -> None:
+    result = runner.invoke(app, ["settle", "--input", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (out["hifp_pay"], out["maf_pay"], out["psn_cash_pay"]) == ("439.67", "266.93", "594.40")
+
+
+def test_settle_from_stdin_in_a_real_process() -> None:
+    proc = subprocess.run([sys.executable, "-m", "yibao", "settle", "--input", "-"],
+                          input=EXAMPLE.read_text(encoding="utf-8"), capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["medfee_sumamt"] == "1301.00"
+
+
+def test_bad_request_exits_2_with_one_error_object(tmp_path: Path) -> None:
+    doc = example()
+    doc["fees"][1]["pric"] = "12.3456789"  # type: ignore[index]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = runner.invoke(app, ["settle", "--input", str(path)])
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)
+    assert list(error) == ["error"] and error["error"]["field"] == "fees[1].pric"
+    assert error["error"]["message"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
+
+
+def test_float_text_is_read_exactly_and_nan_refused(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").replace('"10.50"', "10.50")
+    path = tmp_path / "numbers.json"
+    path.write_text(text, encoding="utf-8")
+    assert runner.invoke(app, ["settle", "--input", str(path)]).exit_code == 0
+    path.write_text(text.replace("10.50", "NaN"), encoding="utf-8")
+    result = runner.invoke(app, ["settle", "--input", str(path)])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["field"] == "fees[0].pric"
+
+
+def test_policy_file_option(tmp_path: Path) -> None:
+    shipped = Path(__file__).parents[2] / "src/yibao/policy/policies/511623-2024.toml"
+    custom = tmp_path / "511623-2024.toml"
+    custom.write_text(shipped.read_text(encoding="utf-8").replace(
+        '"2" = "0.77"', '"2" = "0.80"'), encoding="utf-8")
+    result = runner.invoke(app, ["settle", "--input", str(EXAMPLE), "--policy-file", str(custom)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["hifp_pay"] == "456.80"  # 571.00 × 0.80
+
+
+def test_batch_writes_results_in_order_and_rejects(tmp_path: Path) -> None:
+    lines = []
+    for i in range(3):
+        doc = example()
+        doc["visit"]["mdtrt_id"] = f"B{i}"  # type: ignore[index]
+        lines.append(json.dumps(doc))
+    bad = example()
+    bad["person"]["insutype"] = "999"  # type: ignore[index]
+    lines.insert(1, json.dumps(bad))
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["settle", "--batch", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [d["mdtrt_id"] for d in docs] == ["B0", "B1", "B2"]
+    assert [d["act_pay_dedc"] for d in docs] == ["250.00", "125.00", "125.00"]  # 2nd admission
+    rejects = (tmp_path / "out.jsonl.rejects.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(r)["line"] for r in rejects] == [2]
+    assert json.loads(rejects[0])["field"] == "person.insutype"
+
+
+def test_policy_check_and_show(tmp_path: Path) -> None:
+    bad = tmp_path / "511623-2024.toml"
+    bad.write_text('[policy]\nid = "511623-2024"\nregion = "511623"\nyear = 2024\n'
+                   'class_b_selfpay = "1.5"\n', encoding="utf-8")
+    result = runner.invoke(app, ["policy", "check", str(bad)])
+    assert result.exit_code == 2
+    assert "class_b_selfpay" in result.output and ":5" in result.output
+    assert runner.invoke(app, ["policy", "show", "511623-2024"]).exit_code == 0
+
+
+def test_demo_explains_examples() -> None:
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "医疗救助基金" in result.output and "266.93" in result.output

@@ -1,0 +1,1 @@
+"""Tests of one-stop settlement: worked examples, request validation, properties."""
