@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from yibao.core.money import DecimalError, parse_amount, parse_decimal, parse_ratio
+from yibao.policy.contributions import parse_contributions
 from yibao.policy.model import (
     GROUPS,
     LEVELS,
@@ -34,10 +35,6 @@ from yibao.policy.model import (
 
 SHIPPED_DIR: Final = Path(__file__).parent / "policies"
 POLICY_ID: Final = re.compile(r"^\d{6}-\d{4}$")
-
-#: Sections that later features define in the same file; each maps a section name to a validator
-#: that receives the raw table and a `Reader` and returns nothing (it raises `PolicyError`).
-EXTRA_SECTIONS: dict[str, Callable[[Mapping[str, Any], Reader], None]] = {}
 
 
 class PolicyError(ValueError):
@@ -267,7 +264,7 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as err:
         raise PolicyError(file, "", None, f"TOML 语法错误：{err}") from None
-    known = {"policy", "offsite", "resident", "employee", "assistance", *EXTRA_SECTIONS}
+    known = {"policy", "offsite", "resident", "employee", "assistance", "contributions"}
     for section in raw:
         if section not in known:
             raise reader.fail((section,), "未知的节（section）")
@@ -276,9 +273,10 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
     header = _header(reader, raw["policy"])
     resident, resident_raw = _scheme(reader, raw.get("resident", {}), "resident")
     employee, employee_raw = _scheme(reader, raw.get("employee", {}), "employee")
-    for section, check in EXTRA_SECTIONS.items():
-        if section in raw:
-            check(reader.table(raw[section], (section,)), reader)
+    contributions = (
+        parse_contributions(reader, reader.table(raw["contributions"], ("contributions",)))
+        if "contributions" in raw else None
+    )
     account = reader.table(employee_raw.get("account", {}), ("employee", "account"))
     reader.keys(account, ("employee", "account"), set(), {"pays_selfpay_items"})
     return Policy(
@@ -294,6 +292,7 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
         ),
         assistance=_assistance(reader, raw.get("assistance", {})),
         source=file,
+        contributions=contributions,
     )
 
 
@@ -327,8 +326,15 @@ def _load_cached(path: str, mtime_ns: int) -> Policy:
     return load_policy_file(path)
 
 
+@lru_cache(maxsize=64)
+def _load_shipped(policy_id: str) -> Policy:
+    return load_policy_file(SHIPPED_DIR / f"{policy_id}.toml")
+
+
 def load_policy(ref: str) -> Policy:
     """A shipped policy by id (`511623-2024`), or a policy file by path. Cached per file version."""
+    if POLICY_ID.match(ref) and (SHIPPED_DIR / f"{ref}.toml").is_file():
+        return _load_shipped(ref)
     path = SHIPPED_DIR / f"{ref}.toml" if POLICY_ID.match(ref) else Path(ref)
     if not path.is_file():
         if POLICY_ID.match(ref):

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from yibao.policy.contributions import Contributions
 
 LEVELS: Final = ("1", "2", "3")
 OFFSITE_KINDS: Final = ("local", "filed", "referral", "temporary", "unfiled")
@@ -131,6 +134,7 @@ class Policy:
     account_pays_selfpay_items: bool = False
     assistance: tuple[tuple[str, Assistance], ...] = ()
     source: str = ""
+    contributions: Contributions | None = None
 
     def scheme(self, insutype: str) -> Scheme:
         return self.employee if insutype == "310" else self.resident
