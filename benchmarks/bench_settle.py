@@ -9,6 +9,7 @@ Prints requests/s for the scalar engine (validated requests in memory), the batc
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ SCALAR_REQUESTS = 20_000
 JSONL_REQUESTS = 50_000
 LINES_PER_REQUEST = 5
 PERSONS_SHARE = 5  # about five requests per person and year
+REPEATS = 3
 
 
 def generated_columns(n: int, seed: int = 7) -> RequestColumns:
@@ -86,22 +88,26 @@ def bench_scalar() -> float:
     docs = request_documents(SCALAR_REQUESTS)
     requests = [parse_request(doc) for doc in docs]
     policy = load_policy("511623-2024")
-    start = time.perf_counter()
-    for req in requests:
-        settle(req, policy)
-    seconds = time.perf_counter() - start
+    seconds = float("inf")
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        for req in requests:
+            settle(req, policy)
+        seconds = min(seconds, time.perf_counter() - start)
     print(f"scalar engine (validated requests) {rate(len(requests), seconds)}")
     return len(requests) / seconds
 
 
-def bench_batch() -> float:
+def bench_batch(workers: int) -> float:
     cols = generated_columns(BATCH_REQUESTS)
     settle_columns(generated_columns(10_000))  # warm-up
-    start = time.perf_counter()
-    settle_columns(cols)
-    seconds = time.perf_counter() - start
-    print(f"batch engine (columns in memory)   {rate(cols.size, seconds)}")
-    return cols.size / seconds
+    best = float("inf")
+    for _ in range(REPEATS):  # the best of a few runs: the machine is shared
+        start = time.perf_counter()
+        settle_columns(cols, workers=workers)
+        best = min(best, time.perf_counter() - start)
+    print(f"batch engine, {workers} thread(s)         {rate(cols.size, best)}")
+    return cols.size / best
 
 
 def bench_jsonl() -> float:
@@ -131,11 +137,16 @@ def bench_layout() -> None:
 def main() -> dict[str, float]:
     print("== settlement ==")
     scalar = bench_scalar()
-    batch = bench_batch()
-    print(f"batch / scalar ratio               {batch / scalar:>12,.1f}×  (goal ≥ 50×)")
+    single = bench_batch(1)
+    workers = os.cpu_count() or 1
+    batch = bench_batch(workers)
+    print(f"batch / scalar ratio, 1 thread     {single / scalar:>12,.1f}×")
+    print(f"batch / scalar ratio, {workers} threads    {batch / scalar:>12,.1f}×  (goal ≥ 50×;"
+          " goal ≥ 500,000 requests/s)")
     bench_layout()
     jsonl = bench_jsonl()
-    return {"scalar_rps": scalar, "batch_rps": batch, "ratio": batch / scalar,
+    return {"scalar_rps": scalar, "batch_rps_1_thread": single, "batch_rps": batch,
+            "ratio": batch / scalar,
             "jsonl_rps": jsonl}
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from yibao.policy.loader import parse_policy
 from yibao.policy.model import ASSISTANCE_ORDER, Policy
+from yibao.settle import batch as batch_module
 from yibao.settle.batch import settle_columns
 from yibao.settle.batch_output import documents
 from yibao.settle.columns import build_columns
@@ -157,6 +158,28 @@ def test_batch_equals_scalar(case: tuple[Policy, list[dict[str, object]]]) -> No
     result = settle_columns(build_columns(requests, [policy] * len(requests)))
     got = list(documents(requests, [policy] * len(requests), result))
     assert [without_text(d) for d in got] == [without_text(d) for d in expected]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batches(), st.integers(2, 3))
+def test_partitioned_batch_equals_one_partition(
+    case: tuple[Policy, list[dict[str, object]]], workers: int
+) -> None:
+    """Splitting a batch by person across threads changes no result."""
+    policy, docs = case
+    requests = [parse_request(doc) for doc in docs]
+    cols = build_columns(requests, [policy] * len(requests))
+    single = settle_columns(cols)
+    original = batch_module.PARALLEL_MIN_REQUESTS
+    batch_module.PARALLEL_MIN_REQUESTS = 1
+    try:
+        split = settle_columns(cols, workers=workers)
+    finally:
+        batch_module.PARALLEL_MIN_REQUESTS = original
+    assert split.values.keys() == single.values.keys()
+    for name, column in single.values.items():
+        assert split.values[name].tolist() == column.tolist(), name
+    assert split.ytd_after.tolist() == single.ytd_after.tolist()
 
 
 def test_generated_sequences_reach_every_limit() -> None:

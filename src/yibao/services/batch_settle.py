@@ -121,7 +121,7 @@ def settle_file(
         progress.add_task("批量结算", total=None)
     results: Iterator[dict[str, object]] = iter(())
     if requests:
-        result = settle_columns(build_columns(requests, policies))
+        result = settle_columns(build_columns(requests, policies), workers=os.cpu_count() or 1)
         results = documents(requests, policies, result)
     rejects_path = out.with_name(out.name + ".rejects.jsonl")
     _write_atomically(out, (dumps(doc, indent=None) for doc in results))

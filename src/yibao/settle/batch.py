@@ -9,18 +9,22 @@ requests of one key, not the number of requests. Results equal `engine.settle` t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Final
 
 import numpy as np
 
-from yibao.settle.columns import RequestColumns
+from yibao.settle.columns import REQUEST_FIELDS, RequestColumns, subset
 from yibao.settle.fixed import I64, line_amount, mul_ratio, over_cap
 from yibao.settle.params import UNBOUNDED, PolicyArrays, policy_arrays
 
 #: Accumulator columns, in `YTD_KEYS` order.
 ADM, HIFP, OP_HIFP, OP_DEDC, SI_BASE, HIFMI, HIFOB, CVLSERV, MAF_DEDC, MAF = range(10)
 NO_ROOM: Final = -1  # a fund without an annual cap for this visit
+#: Below this many requests a batch is settled in one thread: splitting would cost more.
+PARALLEL_MIN_REQUESTS: Final = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +39,18 @@ def line_totals(cols: RequestColumns, params: PolicyArrays) -> dict[str, I64]:
     """Step 1 for every fee line at once, summed per request."""
     fees = cols.fees
     assert cols.size > 0 and np.all(np.diff(fees.request) >= 0), "fees must be grouped by request"
-    own, class_b = fees.item == 2, fees.item == 1
+    own = fees.item == 2
     amount = line_amount(fees.cnt_e4, fees.pric_e6)
-    capped = (fees.pric_uplmt_e6 >= 0) & ~own
-    excess = line_amount(fees.cnt_e4, np.where(
-        capped, np.maximum(fees.pric_e6 - fees.pric_uplmt_e6, 0), 0))
+    excess = np.zeros_like(amount)  # computed only on the lines with a price cap
+    capped = np.flatnonzero((fees.pric_uplmt_e6 >= 0) & ~own)
+    excess[capped] = line_amount(fees.cnt_e4[capped], np.maximum(
+        fees.pric_e6[capped] - fees.pric_uplmt_e6[capped], 0))
     base = amount - excess
-    default_prop = params.class_b[cols.policy[fees.request]]
-    prop = np.where(fees.selfpay_prop_e4 >= 0, fees.selfpay_prop_e4, default_prop)
-    pre = np.where(class_b, mul_ratio(base, prop), 0)
+    pre = np.zeros_like(amount)  # 先行自付, only on 乙类 lines
+    class_b = np.flatnonzero(fees.item == 1)
+    given = fees.selfpay_prop_e4[class_b]
+    default = params.class_b[cols.policy[fees.request[class_b]]]
+    pre[class_b] = mul_ratio(base[class_b], np.where(given >= 0, given, default))
     starts = np.flatnonzero(np.r_[True, fees.request[1:] != fees.request[:-1]])
     assert len(starts) == cols.size, "every request needs at least one fee line"
 
@@ -90,15 +97,17 @@ def request_params(cols: RequestColumns, params: PolicyArrays) -> dict[str, I64]
 def rank_passes(cols: RequestColumns) -> tuple[I64, list[I64]]:
     """(key of each request, the request indexes of each rank) for the per-rank passes."""
     combined = (cols.person_key * 2 + cols.employee) * 10_000 + cols.year
-    _, key = np.unique(combined, return_inverse=True)
-    key = key.reshape(cols.size).astype(np.int64)
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    order = np.argsort(combined, kind="stable")  # input order kept within a key
+    sorted_key = combined[order]
+    first = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
+    starts = np.flatnonzero(first)
     lengths = np.diff(np.r_[starts, cols.size])
+    key = np.empty(cols.size, dtype=np.int64)
+    key[order] = np.cumsum(first) - 1
     rank = np.empty(cols.size, dtype=np.int64)
     rank[order] = np.arange(cols.size) - np.repeat(starts, lengths)
-    by_rank = np.argsort(rank, kind="stable")
+    small = rank.astype(np.int16) if int(lengths.max()) < 2**15 else rank  # radix-sortable
+    by_rank = np.argsort(small, kind="stable")
     bounds = np.flatnonzero(np.diff(rank[by_rank])) + 1
     return key, np.split(by_rank, bounds)
 
@@ -190,32 +199,75 @@ def _settle_pass(rows: dict[str, I64], params: PolicyArrays, state: I64) -> dict
             "psn_cash_pay": psn_part - acct, "balc": rows["acct_balc"] - acct}
 
 
-def settle_columns(cols: RequestColumns) -> BatchResult:
+def _in_pass_order(cols: RequestColumns, order: I64) -> RequestColumns:
+    """The request columns permuted so that each rank's requests are contiguous (fees as is)."""
+    return replace(cols, **{name: getattr(cols, name)[order] for name in REQUEST_FIELDS})
+
+
+def settle_columns(cols: RequestColumns, workers: int = 1) -> BatchResult:
     """Settle every request of the batch, carrying accumulators forward per key in input order.
 
     Each key starts from the `ytd` of its first request; later requests' `ytd` is not read.
+    With `workers` > 1 the batch is split by person into that many partitions settled in
+    threads (numpy releases the GIL in array operations); keys never span partitions, so the
+    result is the same.
     """
-    params = policy_arrays(cols.policies)
-    per_request = {**line_totals(cols, params), **request_params(cols, params),
-                   "policy": cols.policy, "med": cols.med, "employee": cols.employee * 1,
-                   "civil_servant": cols.civil_servant * 1, "use_acct": cols.use_acct * 1,
-                   "acct_balc": cols.acct_balc}
-    key, passes = rank_passes(cols)
-    state = np.zeros((int(key.max()) + 1, cols.ytd.shape[1]), dtype=np.int64)
-    state[key[passes[0]]] = cols.ytd[passes[0]]
-    values: dict[str, I64] = {}
+    if workers <= 1 or cols.size < PARALLEL_MIN_REQUESTS:
+        return _settle_partition(cols)
+    parts = [np.flatnonzero(cols.person_key % workers == w) for w in range(workers)]
+    parts = [rows for rows in parts if len(rows)]
+    if len(parts) == 1:
+        return _settle_partition(cols)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda rows: _settle_partition(subset(cols, rows)), parts))
+    values = {name: np.empty(cols.size, dtype=np.int64) for name in results[0].values}
     ytd_after = np.empty_like(cols.ytd)
-    for rows_index in passes:
-        rows = {name: column[rows_index] for name, column in per_request.items()}
-        keys = key[rows_index]
-        block = state[keys]
-        out = _settle_pass(rows, params, block)
-        state[keys] = block
-        ytd_after[rows_index] = block
+    for rows, result in zip(parts, results, strict=True):
+        for name, column in result.values.items():
+            values[name][rows] = column
+        ytd_after[rows] = result.ytd_after
+    return BatchResult(values, ytd_after)
+
+
+def _settle_partition(cols: RequestColumns) -> BatchResult:
+    """One thread's work: requests are permuted once into pass order, so that every pass works
+    on contiguous slices, and the results are put back into input order at the end."""
+    params = policy_arrays(cols.policies)
+    key, passes = rank_passes(cols)
+    order = np.concatenate(passes)
+    ordered = _in_pass_order(cols, order)
+    totals = {name: column[order] for name, column in line_totals(cols, params).items()}
+    per_request = {**totals, **request_params(ordered, params),
+                   "policy": ordered.policy, "med": ordered.med, "employee": ordered.employee * 1,
+                   "civil_servant": ordered.civil_servant * 1, "use_acct": ordered.use_acct * 1,
+                   "acct_balc": ordered.acct_balc}
+    keys = key[order]
+    state = np.zeros((int(key.max()) + 1, cols.ytd.shape[1]), dtype=np.int64)
+    first = slice(0, len(passes[0]))
+    state[keys[first]] = ordered.ytd[first]
+    ytd_after = np.empty_like(cols.ytd)
+    values: dict[str, I64] = {}
+    bounds = np.cumsum([0, *(len(p) for p in passes)])
+    for low, high in pairwise(bounds):
+        part = slice(int(low), int(high))
+        block = state[keys[part]]
+        out = _settle_pass({name: column[part] for name, column in per_request.items()},
+                           params, block)
+        state[keys[part]] = block
+        ytd_after[part] = block
         for name, column in out.items():
-            values.setdefault(name, np.zeros(cols.size, dtype=np.int64))[rows_index] = column
+            if name not in values:
+                values[name] = np.empty(cols.size, dtype=np.int64)
+            values[name][part] = column
     for name in ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
                  "inscp_scp_amt", "ratio", "si_threshold", "aid_group"):
         values[name] = per_request[name]
     values["pool_prop_selfpay"] = values.pop("ratio")
-    return BatchResult(values, ytd_after)
+    restored = {name: _unpermute(column, order) for name, column in values.items()}
+    return BatchResult(restored, _unpermute(ytd_after, order))
+
+
+def _unpermute(column: I64, order: I64) -> I64:
+    result = np.empty_like(column)
+    result[order] = column
+    return result

@@ -10,7 +10,7 @@ levels 1/2/3; `offsite` the index in `OFFSITE_KINDS`; `groups` a bit mask over
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
@@ -25,6 +25,9 @@ BoolArray = npt.NDArray[np.bool_]
 MISSING: Final = -1
 GROUP_BITS: Final = {name: 1 << index for index, name in enumerate(ASSISTANCE_ORDER)}
 ITEMS: Final = ("01", "02", "03")
+#: The per-request columns of `RequestColumns` (all but `policies` and `fees`).
+REQUEST_FIELDS: Final = ("policy", "person_key", "year", "employee", "retired", "civil_servant",
+                         "groups", "med", "lv", "offsite", "acct_balc", "use_acct", "ytd")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,4 +130,20 @@ def build_columns(
         use_acct=flags([r.use_acct for r in requests]),
         ytd=np.array([_ytd_row(r) for r in requests], dtype=np.int64).reshape(n, len(YTD_KEYS)),
         fees=_fees(requests),
+    )
+
+
+def subset(cols: RequestColumns, rows: I64) -> RequestColumns:
+    """The requests at `rows` (ascending) with their fee lines, re-indexed from zero."""
+    local = np.full(cols.size, -1, dtype=np.int64)
+    local[rows] = np.arange(len(rows), dtype=np.int64)
+    fees = cols.fees
+    lines = np.flatnonzero(local[fees.request] >= 0)
+    return replace(
+        cols, **{name: getattr(cols, name)[rows] for name in REQUEST_FIELDS},
+        fees=FeeColumns(
+            request=local[fees.request[lines]], item=fees.item[lines],
+            cnt_e4=fees.cnt_e4[lines], pric_e6=fees.pric_e6[lines],
+            selfpay_prop_e4=fees.selfpay_prop_e4[lines],
+            pric_uplmt_e6=fees.pric_uplmt_e6[lines]),
     )
