@@ -32,7 +32,7 @@ test: lint postgres
 	$(RUN) pytest -n 2 -q
 
 bench: install
-	$(RUN) python benchmarks/run_all.py
+	ONLY=$(ONLY) $(RUN) python benchmarks/run_all.py
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis
