@@ -1,0 +1,1 @@
+"""Tests of the payment room (DRG, DIP, point value)."""
