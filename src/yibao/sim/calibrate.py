@@ -1,0 +1,90 @@
+"""The calibration check: settle the simulated year with the batch engine and compute the
+indicators the profile's targets name (docs/sim.md §Calibration).
+
+- insured: persons by scheme;
+- fund income: contributions to the basic funds (`funding.basic_fund_income_fen`);
+- fund expenditure: Σ hifp + hifmi + hifob + acct over the year;
+- in-policy inpatient ratios: employees Σ(hifp + hifob) / Σ inscp over their stays, residents
+  Σ(hifp + hifmi) / Σ inscp over theirs;
+- offsite direct settlements: visits outside the region with a filing (filed, referral,
+  temporary), their count and Σ medfee.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from yibao.settle.batch import BatchResult, settle_columns
+from yibao.settle.columns import RequestColumns
+from yibao.sim.funding import basic_fund_income_fen
+
+DIRECT = ("filed", "referral", "temporary")
+
+
+@dataclass(frozen=True, slots=True)
+class Indicators:
+    insured: int
+    employees: int
+    residents: int
+    fund_income_fen: int
+    fund_expenditure_fen: int
+    employee_inpatient_ratio: float
+    resident_inpatient_ratio: float
+    offsite_settlements: int
+    offsite_medfee_fen: int
+    visits: int
+    inpatient_stays: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def _ratio(paid: np.ndarray, base: np.ndarray) -> float:
+    return float(paid.sum() / base.sum()) if base.sum() else 0.0
+
+
+def indicators(persons: pl.DataFrame, contrib: pl.DataFrame, visits: pl.DataFrame,
+               cols: RequestColumns, result: BatchResult) -> Indicators:
+    v = result.values
+    stay = cols.med == 2
+    emp, res = stay & cols.employee, stay & ~cols.employee
+    direct = visits["offsite"].is_in(DIRECT).to_numpy()
+    employees = int((persons["insutype"] == "310").sum())
+    return Indicators(
+        insured=persons.height, employees=employees, residents=persons.height - employees,
+        fund_income_fen=basic_fund_income_fen(contrib),
+        fund_expenditure_fen=int(sum(v[k].sum() for k in ("hifp_pay", "hifmi_pay", "hifob_pay",
+                                                         "acct_pay"))),
+        employee_inpatient_ratio=_ratio(v["hifp_pay"][emp] + v["hifob_pay"][emp],
+                                        v["inscp_scp_amt"][emp]),
+        resident_inpatient_ratio=_ratio(v["hifp_pay"][res] + v["hifmi_pay"][res],
+                                        v["inscp_scp_amt"][res]),
+        offsite_settlements=int(direct.sum()),
+        offsite_medfee_fen=int(v["medfee_sumamt"][direct].sum()),
+        visits=cols.size, inpatient_stays=int(stay.sum()))
+
+
+def settle_year(cols: RequestColumns) -> BatchResult:
+    return settle_columns(cols)
+
+
+def compare(found: Indicators, targets: dict[str, object], scale: float) -> list[dict[str, object]]:
+    """Each target next to the simulated value (counts and money scaled back to 1.0)."""
+    rows = []
+    for key, unit in (("insured", 1), ("employees", 1), ("residents", 1),
+                      ("fund_income_yuan", 100), ("fund_expenditure_yuan", 100),
+                      ("employee_inpatient_ratio", 0), ("resident_inpatient_ratio", 0),
+                      ("offsite_settlements", 1), ("offsite_medfee_yuan", 100)):
+        if key not in targets:
+            continue
+        name = key.replace("_yuan", "_fen")
+        value = getattr(found, name)
+        simulated = float(value) if unit == 0 else value / unit / scale
+        target = float(str(targets[key]))
+        error = simulated - target if unit == 0 else simulated / target - 1
+        rows.append({"indicator": key, "target": target, "simulated": simulated,
+                     "error": error, "kind": "points" if unit == 0 else "relative"})
+    return rows

@@ -1,0 +1,127 @@
+"""Simulation profiles: TOML data under `profiles/`, each number commented with its source.
+
+A profile names the benefit policy it simulates under, the population quotas and shares, the
+utilisation model and the cost model; `casemix.toml` holds the inpatient case types with codes from
+the CHS-DRG 1.1 tables. Rates and shares are probabilities (floats are fine here: they are never
+money); money is produced as integer fen by the generators.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+PROFILES: Final = ("linshui-2020", "linshui-2024", "sichuan-2020")
+F64 = npt.NDArray[np.float64]
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be found or read; the message is zh-CN."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseMix:
+    """Inpatient case types, one entry per type, as parallel tuples."""
+
+    keys: tuple[str, ...]
+    adrg: tuple[str, ...]
+    dx: tuple[str, ...]
+    proc: tuple[str, ...]
+    sex: tuple[str, ...]
+    weight: F64  # (types, 3): children, adults, elders
+    cost_yuan: F64
+    los_days: F64
+    levels: F64  # (types, 3)
+    comorbid_codes: tuple[str, ...]
+    comorbid_p: F64  # (codes, 2): adults, elders
+    upcoding_mcc: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One calibrated region-year; `raw` keeps the TOML sections for the generators."""
+
+    id: str
+    name: str
+    policy: str
+    year: int
+    region: str
+    city_region: str
+    province_region: str
+    targets: dict[str, Any]
+    population: dict[str, Any]
+    institutions: dict[str, int]
+    utilisation: dict[str, Any]
+    costs: dict[str, Any]
+    casemix: CaseMix
+
+    def number(self, section: str, key: str) -> float:
+        """A scalar rate or share of a section, as a float."""
+        return float(getattr(self, section)[key])
+
+    def vector(self, section: str, key: str) -> F64:
+        """A list of rates (one per age band or level), as floats."""
+        return np.array([float(v) for v in getattr(self, section)[key]], dtype=np.float64)
+
+    def bands(self) -> npt.NDArray[np.int64]:
+        return np.array(self.population["ages"]["bands"], dtype=np.int64)
+
+
+def _read(name: str) -> dict[str, Any]:
+    try:
+        text = resources.files("yibao.sim.profiles").joinpath(f"{name}.toml").read_text("utf-8")
+    except FileNotFoundError:
+        raise ProfileError(f"未知的模拟配置：{name}（可选：{'、'.join(PROFILES)}）") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"模拟配置 {name} 无法解析：{exc}") from None
+
+
+def load_casemix() -> CaseMix:
+    raw = _read("casemix")
+    cases, comorbid = raw["cases"], raw["comorbidities"]
+    return CaseMix(
+        keys=tuple(c["key"] for c in cases), adrg=tuple(c["adrg"] for c in cases),
+        dx=tuple(c["dx"] for c in cases), proc=tuple(c["proc"] for c in cases),
+        sex=tuple(c["sex"] for c in cases),
+        weight=np.array([c["weight"] for c in cases], dtype=np.float64),
+        cost_yuan=np.array([c["cost"] for c in cases], dtype=np.float64),
+        los_days=np.array([c["los"] for c in cases], dtype=np.float64),
+        levels=np.array([c["levels"] for c in cases], dtype=np.float64),
+        comorbid_codes=tuple(c["code"] for c in comorbid),
+        comorbid_p=np.array([[c["adult"], c["elder"]] for c in comorbid], dtype=np.float64),
+        upcoding_mcc=tuple(raw["upcoding_mcc"]),
+    )
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        both = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _merge(out[key], value) if both else value
+    return out
+
+
+def load_profile(name: str) -> Profile:
+    """Load a shipped profile; a profile may name a `base` profile whose values it overrides."""
+    raw = _read(name)
+    base = raw.get("profile", {}).get("base")
+    if base:
+        parent = _read(base)
+        parent["targets"] = {}
+        raw = _merge(parent, raw)
+        raw["targets"] = {k: v for k, v in raw["targets"].items() if v}
+    head = raw["profile"]
+    return Profile(
+        id=head["id"], name=head["name"], policy=head["policy"], year=int(head["year"]),
+        region=head["region"], city_region=head["city_region"],
+        province_region=head["province_region"], targets=raw["targets"],
+        population=raw["population"], institutions=raw["institutions"],
+        utilisation=raw["utilisation"], costs=raw["costs"], casemix=load_casemix(),
+    )
