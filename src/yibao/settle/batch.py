@@ -155,7 +155,7 @@ def _funds(rows: dict[str, I64], params: PolicyArrays, state: I64,
     hifob = np.where(employee & serious & (rows["le_on"] == 1),
                      np.minimum(mul_ratio(pool["over_cap"], rows["le_ratio"]), le_room), 0)
     si_on = ~employee & serious & (rows["si_on"] == 1)
-    eligible = np.where(si_on, inscp - hifp, 0)
+    eligible = np.where(~employee & serious, inscp - hifp, 0)  # grows si_base even if SI is off
     claim = _serious_illness(rows, params, state, eligible)
     si_room = np.where(rows["si_uncapped"] == 1, NO_ROOM,
                        np.maximum(0, rows["si_cap"] - state[:, HIFMI]))

@@ -210,9 +210,10 @@ def _settle(req: SettleRequest, policy: Policy) -> SettleResult:
                      inscp - pool.act_pay_dedc, pool.room, hifp,
                      pooling_info(pool.act_pay_dedc, pool.ratio, pool.room))
     le = large_expense(req, policy, pool)
-    si_applies = not employee and serious and policy.serious_illness is not None
-    si_growth = inscp - hifp if si_applies else ZERO  # si_base grows whether or not SI pays
-    si = serious_illness(req, policy, si_growth) if si_applies else Paid()
+    # si_base grows by e for residents' 14/21 visits even when the fund is switched off (step 10)
+    si_growth = inscp - hifp if not employee and serious else ZERO
+    si_on = not employee and serious and policy.serious_illness is not None
+    si = serious_illness(req, policy, si_growth) if si_on else Paid()
     cs = civil_servant(req, policy, inscp - hifp - le.amount) if serious else Paid()
     remaining = inscp - hifp - le.amount - si.amount - cs.amount
     maf, maf_dedc = assistance(req, policy, remaining) if serious else (Paid(), ZERO)

@@ -7,6 +7,7 @@ documents must be decoded with `parse_float=Decimal` (see `yibao.settle.jsonio`)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
@@ -29,6 +30,9 @@ from yibao.settle.model import (
 MAX_CNT: Final = Decimal(10_000)
 MAX_PRICE: Final = Decimal(10_000_000)
 MAX_TEXT: Final = 64
+MAX_CODE: Final = 200  # hilist_code is carried through, not validated (catalogues vary)
+MAX_ADMISSIONS: Final = 10_000
+ISO_DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class RequestError(ValueError):
@@ -79,7 +83,9 @@ def _number(value: object, path: str, reader: Callable[[object], Decimal]) -> De
 
 
 def _flag(obj: Mapping[str, Any], key: str, path: str) -> bool:
-    value = obj.get(key, False)
+    value = obj.get(key)
+    if value is None:  # missing or null: false
+        return False
     if not isinstance(value, bool):
         raise RequestError(path, "应为 true 或 false")
     return value
@@ -90,7 +96,7 @@ def _date(obj: Mapping[str, Any], key: str, path: str) -> date | None:
     if value is None:
         return None
     try:
-        if not isinstance(value, str) or len(value) != 10:
+        if not isinstance(value, str) or not ISO_DATE.match(value):
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
@@ -106,7 +112,7 @@ def _person(doc: Mapping[str, Any]) -> Person:
     if age is not None and (not isinstance(age, int) or isinstance(age, bool) or
                             not 0 <= age <= 150):
         raise RequestError("person.age", "应为 0–150 的整数")
-    groups = obj.get("groups", [])
+    groups = obj.get("groups") or []
     if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
         raise RequestError("person.groups", "应为人群名称的列表")
     for index, group in enumerate(groups):
@@ -125,7 +131,7 @@ def _visit(doc: Mapping[str, Any]) -> Visit:
     fixmedins = _text(obj, "fixmedins_code", "visit.fixmedins_code", required=False)
     med_type = _choice(obj, "med_type", "visit.med_type", MED_TYPES)
     hosp_lv = _choice(obj, "hosp_lv", "visit.hosp_lv", LEVELS)
-    offsite = _choice({"offsite": obj.get("offsite", "local")}, "offsite", "visit.offsite",
+    offsite = _choice({"offsite": obj.get("offsite") or "local"}, "offsite", "visit.offsite",
                       OFFSITE_KINDS)
     begin = _date(obj, "begndate", "visit.begndate")
     end = _date(obj, "enddate", "visit.enddate")
@@ -139,12 +145,25 @@ def _price(value: object) -> Decimal:
     return parse_decimal(value, places=6, maximum=MAX_PRICE)
 
 
-def _fee(obj: object, index: int) -> FeeLine:
+def _code(obj: Mapping[str, Any], path: str) -> str:
+    value = obj.get("hilist_code")
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_CODE:
+        raise RequestError(path, f"应为不超过 {MAX_CODE} 个字符的字符串")
+    return value
+
+
+def _fee(obj: object, index: int, seen: set[str]) -> FeeLine:
     path = f"fees[{index}]"
     if not isinstance(obj, Mapping):
         raise RequestError(path, "应为对象")
     sn = _text(obj, "feedetl_sn", f"{path}.feedetl_sn")
-    code = _text(obj, "hilist_code", f"{path}.hilist_code")
+    assert sn is not None
+    if sn in seen:
+        raise RequestError(f"{path}.feedetl_sn", f"明细流水号重复：{sn}")
+    seen.add(sn)
+    code = _code(obj, f"{path}.hilist_code")
     level = _choice(obj, "chrg_itm_lv", f"{path}.chrg_itm_lv", ITEM_LEVELS)
     if obj.get("cnt") is None:
         raise RequestError(f"{path}.cnt", "缺少必填字段")
@@ -165,7 +184,6 @@ def _fee(obj: object, index: int) -> FeeLine:
         if total != cents(cnt * pric):
             raise RequestError(f"{path}.det_item_fee_sumamt",
                                f"应等于 cnt × pric 四舍五入到分：{cents(cnt * pric)}")
-    assert sn is not None and code is not None
     return FeeLine(sn, code, level, cnt, pric, selfpay, uplmt)
 
 
@@ -173,13 +191,8 @@ def _fees(doc: Mapping[str, Any]) -> tuple[FeeLine, ...]:
     raw = doc.get("fees")
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_FEE_LINES:
         raise RequestError("fees", f"应为 1–{MAX_FEE_LINES} 条费用明细的列表")
-    lines = tuple(_fee(obj, index) for index, obj in enumerate(raw))
     seen: set[str] = set()
-    for index, line in enumerate(lines):
-        if line.feedetl_sn in seen:
-            raise RequestError(f"fees[{index}].feedetl_sn", f"明细流水号重复：{line.feedetl_sn}")
-        seen.add(line.feedetl_sn)
-    return lines
+    return tuple(_fee(obj, index, seen) for index, obj in enumerate(raw))
 
 
 def _ytd(doc: Mapping[str, Any]) -> Ytd:
@@ -194,8 +207,9 @@ def _ytd(doc: Mapping[str, Any]) -> Ytd:
             continue
         value = raw[key]
         if key == "admissions":
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise RequestError("ytd.admissions", "应为不小于 0 的整数")
+            if not isinstance(value, int) or isinstance(value, bool) or \
+                    not 0 <= value <= MAX_ADMISSIONS:
+                raise RequestError("ytd.admissions", f"应为 0–{MAX_ADMISSIONS} 的整数")
             values[key] = value
         else:
             values[key] = _number(value, f"ytd.{key}", parse_amount)
