@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen --no-sync
-SCALE ?= 0.01
+SCALE ?= 0.1
 
 .PHONY: install run test lint bench postgres chromium clean
 
@@ -19,6 +19,8 @@ install: .venv/.synced
 
 run: install
 	$(RUN) yibao demo
+	$(RUN) yibao sim --profile linshui-2020 --scale $(SCALE) --seed 1 --out var/sim-$(SCALE)
+	$(RUN) yibao year --data var/sim-$(SCALE) --report report
 
 lint: install
 	$(RUN) ruff check src tests benchmarks
@@ -28,7 +30,11 @@ lint: install
 postgres:
 	@bash scripts/ensure-postgres.sh
 
-test: lint postgres
+chromium:
+	@command -v chromium >/dev/null && fc-list | grep -qi wqy || \
+	  { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei; }
+
+test: lint postgres chromium
 	$(RUN) pytest -n 2 -q
 
 bench: install

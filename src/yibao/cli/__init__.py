@@ -23,9 +23,11 @@ def _register() -> None:
     from yibao.cli import policy as policy_cli
     from yibao.cli import settle as settle_cli
     from yibao.cli import sim as sim_cli
+    from yibao.cli import year as year_cli
 
     settle_cli.register(app)
     sim_cli.register(app)
+    year_cli.register(app)
     policy_cli.register(app)
     demo_cli.register(app)
     app.add_typer(drg_cli.app, name="drg")

@@ -1,0 +1,107 @@
+"""Small inline SVG charts for reports: no script, no font or asset from the network.
+
+Values arrive as Decimal yuan or ratios and are only scaled to pixels here; the numbers shown
+in labels and tooltips are the exact values formatted as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from html import escape
+from typing import Final
+
+PALETTE: Final = ("#2f6fb3", "#e07b39", "#3a9d5d", "#b94a6b", "#7b61a8", "#8c8c8c")
+WIDTH: Final = 720
+HEIGHT: Final = 300
+MARGIN: Final = (24, 16, 44, 84)  # top, right, bottom, left
+
+
+def _wan(value: Decimal) -> str:
+    """An amount in 万元 with one place, for axis labels."""
+    return f"{value / 10_000:,.1f}"
+
+
+def _scale(values: Sequence[Decimal]) -> tuple[Decimal, Decimal]:
+    low = min([Decimal(0), *values])
+    high = max([Decimal(1), *values])
+    return low, high
+
+
+def _frame(title: str, body: list[str], legend: Sequence[str]) -> str:
+    keys = "".join(
+        f'<g transform="translate({MARGIN[3] + 150 * i},{HEIGHT - 10})">'
+        f'<rect width="12" height="12" y="-10" fill="{PALETTE[i % len(PALETTE)]}"/>'
+        f'<text x="16" font-size="12">{escape(name)}</text></g>'
+        for i, name in enumerate(legend))
+    return (f'<svg class="chart" role="img" aria-label="{escape(title)}" '
+            f'viewBox="0 0 {WIDTH} {HEIGHT}" xmlns="http://www.w3.org/2000/svg">'
+            f"<title>{escape(title)}</title>{''.join(body)}{keys}</svg>")
+
+
+def _axis(low: Decimal, high: Decimal, unit: str) -> tuple[list[str], float]:
+    top, _, bottom, left = MARGIN
+    plot = HEIGHT - top - bottom
+    span = float(high - low) or 1.0
+    parts = []
+    for step in range(5):
+        value = low + (high - low) * step / 4
+        y = top + plot - plot * step / 4
+        text = _wan(value) if unit == "yuan" else f"{float(value):.0%}"
+        parts.append(f'<line x1="{left}" x2="{WIDTH - MARGIN[1]}" y1="{y:.1f}" y2="{y:.1f}" '
+                     f'stroke="#ddd"/><text x="{left - 6}" y="{y + 4:.1f}" font-size="11" '
+                     f'text-anchor="end">{text}</text>')
+    if unit == "yuan":
+        parts.append(f'<text x="{left - 6}" y="{top - 8}" font-size="11" '
+                     'text-anchor="end">万元</text>')
+    zero = top + plot - plot * float(-low) / span
+    return parts, zero
+
+
+def bar_chart(title: str, categories: Sequence[str], series: dict[str, Sequence[Decimal]],
+              unit: str = "yuan") -> str:
+    """Grouped bars: one group per category, one bar per series (amounts in 万元 or ratios)."""
+    everything = [v for values in series.values() for v in values]
+    low, high = _scale(everything)
+    body, zero = _axis(low, high, unit)
+    top, right, bottom, left = MARGIN
+    plot_h, plot_w = HEIGHT - top - bottom, WIDTH - left - right
+    group_w = plot_w / max(1, len(categories))
+    bar_w = group_w * 0.8 / max(1, len(series))
+    span = float(high - low) or 1.0
+    for i, name in enumerate(categories):
+        x0 = left + group_w * i + group_w * 0.1
+        body.append(f'<text x="{x0 + group_w * 0.4:.1f}" y="{HEIGHT - bottom + 16}" '
+                    f'font-size="11" text-anchor="middle">{escape(name)}</text>')
+        for j, (label, values) in enumerate(series.items()):
+            value = values[i]
+            h = plot_h * float(abs(value)) / span
+            y = zero - h if value >= 0 else zero
+            shown = f"{value:,.2f} 元" if unit == "yuan" else f"{float(value):.1%}"
+            body.append(f'<rect class="bar" x="{x0 + bar_w * j:.1f}" y="{y:.1f}" '
+                        f'width="{bar_w:.1f}" height="{max(h, 0.5):.1f}" '
+                        f'fill="{PALETTE[j % len(PALETTE)]}"><title>{escape(name)} '
+                        f"{escape(label)}：{shown}</title></rect>")
+    return _frame(title, body, list(series))
+
+
+def line_chart(title: str, categories: Sequence[str], series: dict[str, Sequence[Decimal]]) -> str:
+    """Lines over categories (amounts in 万元), e.g. the cumulative fund balance by month."""
+    everything = [v for values in series.values() for v in values]
+    low, high = _scale(everything)
+    body, _ = _axis(low, high, "yuan")
+    top, right, bottom, left = MARGIN
+    plot_h, plot_w = HEIGHT - top - bottom, WIDTH - left - right
+    span = float(high - low) or 1.0
+    step = plot_w / max(1, len(categories) - 1)
+    for j, (label, values) in enumerate(series.items()):
+        points = " ".join(
+            f"{left + step * i:.1f},{top + plot_h - plot_h * float(v - low) / span:.1f}"
+            for i, v in enumerate(values))
+        body.append(f'<polyline class="line" points="{points}" fill="none" stroke-width="2.5" '
+                    f'stroke="{PALETTE[j % len(PALETTE)]}"><title>{escape(label)}</title>'
+                    "</polyline>")
+    for i, name in enumerate(categories):
+        body.append(f'<text x="{left + step * i:.1f}" y="{HEIGHT - bottom + 16}" font-size="11" '
+                    f'text-anchor="middle">{escape(name)}</text>')
+    return _frame(title, body, list(series))

@@ -1,0 +1,121 @@
+"""The year job (`yibao year`): settle a simulated region-year and report its indicators.
+
+Reads the simulator's Parquet tables, settles every visit with the batch engine, computes the
+plans' indicator table and writes `indicators.json` and `index.html` under the report folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from yibao.indicators.render import dumps_exact, report_html
+from yibao.indicators.table import (
+    Indicator,
+    YearFacts,
+    cost_by_level,
+    indicator_table,
+    indicator_values,
+    monthly,
+    reimbursement_by_group,
+)
+from yibao.policy.loader import load_policy
+from yibao.settle.batch import BatchResult, settle_columns
+from yibao.settle.columns import RequestColumns
+from yibao.sim.columns import to_columns
+from yibao.sim.funding import basic_fund_income_fen
+from yibao.sim.profile import load_profile
+from yibao.sim.simulate import SimTables
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class YearOutcome:
+    """What the year job computed and where it wrote it."""
+
+    profile: str
+    scale: float
+    values: dict[str, Decimal | int]
+    rows: tuple[Indicator, ...]
+    extra: dict[str, Any]
+    json_path: Path
+    html_path: Path
+    notes: list[str] = field(default_factory=list)
+
+
+def read_year(directory: Path) -> tuple[str, float, SimTables]:
+    """The simulator's tables and its profile name and scale (written by `yibao sim`)."""
+    meta = directory / "profile.txt"
+    if not meta.is_file():
+        raise FileNotFoundError(
+            f"{directory} 不是模拟数据目录（缺少 profile.txt，先运行 yibao sim）")
+    name, scale, _seed = meta.read_text("utf-8").split()
+    tables = SimTables(**{n: pl.read_parquet(directory / f"{n}.parquet")
+                          for n in SimTables.__dataclass_fields__})
+    return name, float(scale), tables
+
+
+def income_by_month(contributions: pl.DataFrame) -> np.ndarray:
+    """Basic-fund income by month: residents' contributions and subsidies are collected for the
+    year in January (集中参保期), employees' evenly over the twelve months (remainder in Dec)."""
+    months = np.zeros(12, dtype=np.int64)
+    for insutype, monthly_share in (("390", False), ("310", True)):
+        part = basic_fund_income_fen(contributions.filter(pl.col("insutype") == insutype))
+        if monthly_share:
+            months += part // 12
+            months[11] += part % 12
+        else:
+            months[0] += part
+    return months
+
+
+def year_facts(tables: SimTables, cols: RequestColumns, result: BatchResult,
+               year: int) -> YearFacts:
+    persons = tables.persons
+    employees = int((persons["insutype"] == "310").sum())
+    return YearFacts(
+        year=year, insured_employee=employees, insured_resident=persons.height - employees,
+        fund_income_fen=basic_fund_income_fen(tables.contributions),
+        income_by_month_fen=income_by_month(tables.contributions),
+        employee=cols.employee, med=cols.med, lv=cols.lv, offsite=cols.offsite,
+        groups=cols.groups, month=tables.visits["enddate"].dt.month().to_numpy().astype(np.int64),
+        values=result.values)
+
+
+def _write(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def run_year(data: Path, report: Path, step: Step | None = None) -> YearOutcome:
+    """Settle the year in `data` and write the report under `report`."""
+    say = step or (lambda _message: None)
+    name, scale, tables = read_year(data)
+    profile = load_profile(name)
+    say("读取模拟数据")
+    cols = to_columns(tables.visits, tables.fee_lines, tables.persons, tables.contributions,
+                      load_policy(profile.policy), profile.year)
+    say("批量结算")
+    result = settle_columns(cols, workers=os.cpu_count() or 1)
+    facts = year_facts(tables, cols, result, profile.year)
+    values = indicator_values(facts)
+    rows = indicator_table(values)
+    extra = {"monthly": monthly(facts), "cost_by_level": cost_by_level(facts),
+             "reimbursement_by_group": reimbursement_by_group(facts)}
+    say("写入报告")
+    report.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = report / "indicators.json", report / "index.html"
+    document = {**values, "profile": name, "scale": scale, **extra}
+    _write(json_path, dumps_exact(document))
+    title = f"{profile.name} 年度医保运行报告"
+    _write(html_path, report_html(title, rows, extra))
+    return YearOutcome(name, scale, values, rows, extra, json_path, html_path)

@@ -1,0 +1,78 @@
+"""The indicator table follows its stated definitions, checked on a tiny year computed by hand."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+
+from yibao.indicators.render import dumps_exact
+from yibao.indicators.table import (
+    YearFacts,
+    indicator_table,
+    indicator_values,
+    monthly,
+    ratio,
+)
+
+
+def arr(*values: int) -> np.ndarray:
+    return np.array(values, dtype=np.int64)
+
+
+# Four settled requests (fen):
+#   0 employee inpatient, local:     inscp 10000, hifp 8000, hifob 500, acct 300
+#   1 resident inpatient, dibao:     inscp 20000, hifp 12000, hifmi 1000, maf 4200 (left 7000)
+#   2 resident outpatient, filed:    medfee 5000, hifp 1000
+#   3 resident inpatient, referral, no group: inscp 30000, hifp 20000, hifmi 2000
+FACTS = YearFacts(
+    year=2020, insured_employee=3, insured_resident=7, fund_income_fen=123_456,
+    income_by_month_fen=arr(100_000, *([2_000] * 11)),
+    employee=np.array([True, False, False, False]), med=arr(2, 2, 0, 2), lv=arr(0, 1, 2, 2),
+    offsite=arr(0, 0, 1, 2), groups=arr(0, 0b10, 0, 0), month=arr(1, 2, 2, 12),
+    values={
+        "medfee_sumamt": arr(12_000, 25_000, 5_000, 40_000),
+        "inscp_scp_amt": arr(10_000, 20_000, 5_000, 30_000),
+        "hifp_pay": arr(8_000, 12_000, 1_000, 20_000), "hifob_pay": arr(500, 0, 0, 0),
+        "hifmi_pay": arr(0, 1_000, 0, 2_000), "cvlserv_pay": arr(0, 0, 0, 0),
+        "maf_pay": arr(0, 4_200, 0, 0), "acct_pay": arr(300, 0, 0, 0),
+        "fund_pay_sumamt": arr(8_500, 17_200, 1_000, 22_000),
+    })
+
+
+def test_values_by_definition() -> None:
+    values = indicator_values(FACTS)
+    assert values["insured"] == 10
+    assert values["fund_income"] == Decimal("1234.56")
+    # Σ hifp + hifmi + hifob + acct = 41000 + 3000 + 500 + 300 = 44800 fen
+    assert values["fund_expenditure"] == Decimal("448.00")
+    assert values["inpatient_inscp_ratio_employee"] == Decimal("0.85")  # 8500 / 10000
+    # residents' stays: (12000 + 1000 + 20000 + 2000) / (20000 + 30000) = 0.7
+    assert values["inpatient_inscp_ratio_resident"] == Decimal("0.7")
+    # dibao stay: 4200 / (20000 − 12000 − 1000) = 0.6
+    assert values["assistance_ratio_key_groups"] == Decimal("0.6")
+    assert values["offsite_direct_settlements"] == 2  # filed and referral
+    assert values["offsite_direct_amount"] == Decimal("450.00")  # 5000 + 40000 fen
+
+
+def test_targets_and_json() -> None:
+    rows = {row.key: row for row in indicator_table(indicator_values(FACTS))}
+    assert rows["inpatient_inscp_ratio_employee"].met is True
+    assert rows["assistance_ratio_key_groups"].met is False
+    assert rows["insured"].met is None
+    text = dumps_exact({"a": Decimal("865000000.10"), "b": [Decimal("0.700000")]})
+    assert '"a": 865000000.10' in text and "0.700000" in text
+
+
+def test_monthly_balance() -> None:
+    flow = monthly(FACTS)
+    assert flow["expenditure"][0] == Decimal("88.00")  # request 0: 8000 + 500 + 300
+    assert flow["balance"][0] == Decimal("912.00")  # 1000.00 − 88.00
+    assert flow["balance"][-1] == Decimal(1220) - Decimal("448.00")
+
+
+def test_ratio_rounds_half_up() -> None:
+    assert ratio(1, 8) == Decimal("0.125")
+    assert ratio(1, 3) == Decimal("0.333333")
+    assert ratio(2, 3) == Decimal("0.666667")
+    assert ratio(0, 0) == Decimal(0)
