@@ -13,15 +13,16 @@ indicators the profile's targets name (docs/sim.md §Calibration).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import polars as pl
 
+from yibao.core.money import to_fen
+from yibao.indicators.table import YearFacts, indicator_values
 from yibao.settle.batch import BatchResult, settle_columns
 from yibao.settle.columns import RequestColumns
 from yibao.sim.funding import basic_fund_income_fen
-
-DIRECT = ("filed", "referral", "temporary")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,29 +43,26 @@ class Indicators:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def _ratio(paid: np.ndarray, base: np.ndarray) -> float:
-    return float(paid.sum() / base.sum()) if base.sum() else 0.0
-
-
 def indicators(persons: pl.DataFrame, contrib: pl.DataFrame, visits: pl.DataFrame,
                cols: RequestColumns, result: BatchResult) -> Indicators:
-    v = result.values
-    stay = cols.med == 2
-    emp, res = stay & cols.employee, stay & ~cols.employee
-    direct = visits["offsite"].is_in(DIRECT).to_numpy()
+    """The calibrated indicators, by the definitions of `yibao.indicators.table`."""
     employees = int((persons["insutype"] == "310").sum())
+    facts = YearFacts(
+        year=0, insured_employee=employees, insured_resident=persons.height - employees,
+        fund_income_fen=basic_fund_income_fen(contrib),
+        income_by_month_fen=np.zeros(12, dtype=np.int64), employee=cols.employee, med=cols.med,
+        lv=cols.lv, offsite=cols.offsite, groups=cols.groups,
+        month=np.ones(cols.size, dtype=np.int64), values=result.values)
+    values = indicator_values(facts)
     return Indicators(
         insured=persons.height, employees=employees, residents=persons.height - employees,
-        fund_income_fen=basic_fund_income_fen(contrib),
-        fund_expenditure_fen=int(sum(v[k].sum() for k in ("hifp_pay", "hifmi_pay", "hifob_pay",
-                                                         "acct_pay"))),
-        employee_inpatient_ratio=_ratio(v["hifp_pay"][emp] + v["hifob_pay"][emp],
-                                        v["inscp_scp_amt"][emp]),
-        resident_inpatient_ratio=_ratio(v["hifp_pay"][res] + v["hifmi_pay"][res],
-                                        v["inscp_scp_amt"][res]),
-        offsite_settlements=int(direct.sum()),
-        offsite_medfee_fen=int(v["medfee_sumamt"][direct].sum()),
-        visits=cols.size, inpatient_stays=int(stay.sum()))
+        fund_income_fen=facts.fund_income_fen,
+        fund_expenditure_fen=to_fen(Decimal(values["fund_expenditure"])),
+        employee_inpatient_ratio=float(values["inpatient_inscp_ratio_employee"]),
+        resident_inpatient_ratio=float(values["inpatient_inscp_ratio_resident"]),
+        offsite_settlements=int(values["offsite_direct_settlements"]),
+        offsite_medfee_fen=to_fen(Decimal(values["offsite_direct_amount"])),
+        visits=cols.size, inpatient_stays=int(values["inpatient_stays"]))
 
 
 def settle_year(cols: RequestColumns) -> BatchResult:
