@@ -91,3 +91,9 @@ def group(
     )
     for status, count in report.by_status:
         console.print(f"  {status:<12} {STATUS_TEXT[status]}：{count:,} 例")
+
+
+# Payment commands (demo-cases, weights, pay, evaluate) live in their own module.
+from yibao.cli.payment import register as _register_payment  # noqa: E402
+
+_register_payment(app)
