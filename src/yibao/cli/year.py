@@ -20,7 +20,8 @@ REPORT_HELP = "报告输出目录（indicators.json 与 index.html）"
 def _table(outcome: YearOutcome) -> Table:
     table = Table(title=f"主要指标（{outcome.profile}，规模 {outcome.scale}）")
     for column in ("指标", "本年", "2025 年目标", "状态"):
-        table.add_column(column, justify="right" if column == "本年" else "left", overflow="fold")
+        table.add_column(column, justify="right" if column == "本年" else "left",
+                         overflow="fold", min_width=36 if column == "指标" else None)
     for row in outcome.rows:
         status = "—" if row.met is None else ("[green]达标[/]" if row.met else "[red]未达标[/]")
         table.add_row(row.label, show(row.value, row.unit), row.target_text, status)

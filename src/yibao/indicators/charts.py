@@ -14,7 +14,8 @@ from typing import Final
 PALETTE: Final = ("#2f6fb3", "#e07b39", "#3a9d5d", "#b94a6b", "#7b61a8", "#8c8c8c")
 WIDTH: Final = 720
 HEIGHT: Final = 300
-MARGIN: Final = (24, 16, 44, 84)  # top, right, bottom, left
+MARGIN: Final = (24, 16, 56, 84)  # top, right, bottom, left
+CROWDED: Final = 12  # more categories than this: labels are turned
 
 
 def _wan(value: Decimal) -> str:
@@ -47,7 +48,7 @@ def _axis(low: Decimal, high: Decimal, unit: str) -> tuple[list[str], float]:
     for step in range(5):
         value = low + (high - low) * step / 4
         y = top + plot - plot * step / 4
-        text = _wan(value) if unit == "yuan" else f"{float(value):.0%}"
+        text = {"yuan": _wan(value), "ratio": f"{float(value):.0%}"}.get(unit, f"{value:.2f}")
         parts.append(f'<line x1="{left}" x2="{WIDTH - MARGIN[1]}" y1="{y:.1f}" y2="{y:.1f}" '
                      f'stroke="#ddd"/><text x="{left - 6}" y="{y + 4:.1f}" font-size="11" '
                      f'text-anchor="end">{text}</text>')
@@ -69,15 +70,19 @@ def bar_chart(title: str, categories: Sequence[str], series: dict[str, Sequence[
     group_w = plot_w / max(1, len(categories))
     bar_w = group_w * 0.8 / max(1, len(series))
     span = float(high - low) or 1.0
+    crowded = len(categories) > CROWDED
     for i, name in enumerate(categories):
         x0 = left + group_w * i + group_w * 0.1
-        body.append(f'<text x="{x0 + group_w * 0.4:.1f}" y="{HEIGHT - bottom + 16}" '
-                    f'font-size="11" text-anchor="middle">{escape(name)}</text>')
+        x, y = x0 + group_w * 0.4, HEIGHT - bottom + 16
+        turn = f' transform="rotate(-35 {x:.1f} {y})"' if crowded else ""
+        body.append(f'<text x="{x:.1f}" y="{y}" font-size="{10 if crowded else 11}" '
+                    f'text-anchor="{"end" if crowded else "middle"}"{turn}>{escape(name)}</text>')
         for j, (label, values) in enumerate(series.items()):
             value = values[i]
             h = plot_h * float(abs(value)) / span
             y = zero - h if value >= 0 else zero
-            shown = f"{value:,.2f} 元" if unit == "yuan" else f"{float(value):.1%}"
+            shown = {"yuan": f"{value:,.2f} 元", "ratio": f"{float(value):.1%}"}.get(
+                unit, f"{value:.4f}")
             body.append(f'<rect class="bar" x="{x0 + bar_w * j:.1f}" y="{y:.1f}" '
                         f'width="{bar_w:.1f}" height="{max(h, 0.5):.1f}" '
                         f'fill="{PALETTE[j % len(PALETTE)]}"><title>{escape(name)} '
@@ -105,3 +110,25 @@ def line_chart(title: str, categories: Sequence[str], series: dict[str, Sequence
         body.append(f'<text x="{left + step * i:.1f}" y="{HEIGHT - bottom + 16}" font-size="11" '
                     f'text-anchor="middle">{escape(name)}</text>')
     return _frame(title, body, list(series))
+
+
+def hbar_chart(title: str, labels: Sequence[str], values: Sequence[Decimal],
+               decimals: int = 4) -> str:
+    """Horizontal bars, one row per label (names stay readable): rankings such as CMI."""
+    row_h, label_w, right = 24, 200, 80
+    height = row_h * len(labels) + 16
+    high = float(max([Decimal(0), *values])) or 1.0
+    body = []
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 8 + row_h * i
+        width = (WIDTH - label_w - right) * float(value) / high
+        body.append(
+            f'<text x="{label_w - 8}" y="{y + 15}" font-size="12" text-anchor="end">'
+            f'{escape(label)}</text><rect class="bar" x="{label_w}" y="{y + 3}" '
+            f'width="{max(width, 0.5):.1f}" height="{row_h - 8}" fill="{PALETTE[0]}">'
+            f"<title>{escape(label)}：{value:.{decimals}f}</title></rect>"
+            f'<text x="{label_w + width + 6:.1f}" y="{y + 15}" font-size="11">'
+            f"{value:.{decimals}f}</text>")
+    return (f'<svg class="chart" role="img" aria-label="{escape(title)}" '
+            f'viewBox="0 0 {WIDTH} {height}" xmlns="http://www.w3.org/2000/svg">'
+            f"<title>{escape(title)}</title>{''.join(body)}</svg>")

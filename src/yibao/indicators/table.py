@@ -125,6 +125,9 @@ def indicator_table(values: dict[str, Decimal | int]) -> tuple[Indicator, ...]:
         met = None if goal is None else Decimal(value) >= goal
         return Indicator(key, label, value, unit, text, goal, met)
 
+    drg = () if "inpatient_cost_share_drg" not in values else (
+        row("inpatient_cost_share_drg", "住院费用按 DRG 结合点数法等非项目付费的比例", "ratio",
+            "70%", "0.70"),)
     return (
         row("insured", "基本医疗保险参保人数", "count", "参保率稳定在 95% 以上"),
         row("insured_employee", "其中：职工医保", "count", "—"),
@@ -140,6 +143,7 @@ def indicator_table(values: dict[str, Decimal | int]) -> tuple[Indicator, ...]:
             "70%", "0.70"),
         row("offsite_direct_settlements", "异地就医直接结算人次", "count", "直接结算率 70% 以上"),
         row("offsite_direct_amount", "异地就医直接结算金额", "yuan", "—"),
+        *drg,
     )
 
 

@@ -27,6 +27,7 @@ from yibao.indicators.table import (
     reimbursement_by_group,
 )
 from yibao.policy.loader import load_policy
+from yibao.services.year_payment import drg_sections, drg_summary, pay_year
 from yibao.settle.batch import BatchResult, settle_columns
 from yibao.settle.columns import RequestColumns
 from yibao.sim.columns import to_columns
@@ -107,15 +108,18 @@ def run_year(data: Path, report: Path, step: Step | None = None) -> YearOutcome:
     say("批量结算")
     result = settle_columns(cols, workers=os.cpu_count() or 1)
     facts = year_facts(tables, cols, result, profile.year)
-    values = indicator_values(facts)
+    say("DRG 分组与点数法付费")
+    payment = pay_year(tables, cols, result)
+    values = {**indicator_values(facts), "inpatient_cost_share_drg": payment.drg_share}
     rows = indicator_table(values)
     extra = {"monthly": monthly(facts), "cost_by_level": cost_by_level(facts),
-             "reimbursement_by_group": reimbursement_by_group(facts)}
+             "reimbursement_by_group": reimbursement_by_group(facts),
+             "drg": drg_summary(payment)}
     say("写入报告")
     report.mkdir(parents=True, exist_ok=True)
     json_path, html_path = report / "indicators.json", report / "index.html"
     document = {**values, "profile": name, "scale": scale, **extra}
     _write(json_path, dumps_exact(document))
     title = f"{profile.name} 年度医保运行报告"
-    _write(html_path, report_html(title, rows, extra))
+    _write(html_path, report_html(title, rows, extra, drg_sections(payment)))
     return YearOutcome(name, scale, values, rows, extra, json_path, html_path)
