@@ -18,9 +18,14 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so that `yibao --help` stays fast and each room stays optional.
+    from yibao.cli import contribute as contribute_cli
+    from yibao.cli import db as db_cli
     from yibao.cli import demo as demo_cli
     from yibao.cli import drg as drg_cli
+    from yibao.cli import enroll as enroll_cli
+    from yibao.cli import fund as fund_cli
     from yibao.cli import policy as policy_cli
+    from yibao.cli import reverse as reverse_cli
     from yibao.cli import settle as settle_cli
     from yibao.cli import sim as sim_cli
     from yibao.cli import year as year_cli
@@ -28,6 +33,8 @@ def _register() -> None:
     settle_cli.register(app)
     sim_cli.register(app)
     year_cli.register(app)
+    for room in (db_cli, enroll_cli, contribute_cli, fund_cli, reverse_cli):
+        room.register(app)
     policy_cli.register(app)
     demo_cli.register(app)
     app.add_typer(drg_cli.app, name="drg")

@@ -1,0 +1,54 @@
+"""`yibao fund`: account balances and the ledger check."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from yibao.cli.progress import console
+from yibao.core.money import fmt, from_fen
+from yibao.services.database import database_location
+from yibao.services.fund import check_fund_ledger, fund_balances
+
+app = typer.Typer(help="基金账务：余额与对账", no_args_is_help=True)
+
+
+@app.command("balance")
+def balance(
+    region: Annotated[str | None, typer.Option("--region", help="只看该统筹区")] = None,
+    detail: Annotated[bool, typer.Option("--detail", help="按持有人（机构、个人、财政层级）分列")]
+    = False,
+) -> None:
+    """各基金账户余额（基金与负债类按贷方余额，资产类按借方余额）。"""
+    lines = fund_balances(region, detail=detail)
+    table = Table("统筹区", "科目", "名称", "持有人", "借方合计", "贷方合计", "余额",
+                  title=f"基金账户余额（元）— {database_location()}")
+    for line in lines:
+        holder = f"{line.holders} 个" if line.holder == "*" else line.holder
+        table.add_row(line.region, line.code.value, line.name, holder,
+                      fmt(from_fen(line.debit_fen)), fmt(from_fen(line.credit_fen)),
+                      fmt(from_fen(line.balance_fen)))
+    console.print(table if lines else "账上还没有任何记账。")
+
+
+@app.command("check")
+def check() -> None:
+    """对账：每笔交易借贷相等，每个账户的余额等于其全部分录之和。"""
+    report = check_fund_ledger()
+    console.print(f"{database_location()}：交易 {report.transactions} 笔，"
+                  f"分录 {report.postings} 条，账户 {report.accounts} 个")
+    for item in report.unbalanced:
+        console.print(f"[red]✗ 交易 {item.txn_id} 借贷不平：借 {fmt(from_fen(item.debit_fen))}，"
+                      f"贷 {fmt(from_fen(item.credit_fen))}[/]")
+    for m in report.mismatches:
+        console.print(f"[red]✗ 账户 {m.account} 余额与分录不符：余额表 借/贷 {m.stored}，"
+                      f"分录合计 借/贷 {m.posted}（分）[/]")
+    if not report.ok:
+        raise typer.Exit(1)
+    console.print("[green]✓ 借贷平衡，账户余额与分录一致[/]")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="fund")

@@ -1,0 +1,126 @@
+"""The chart of accounts (会计科目) of the fund ledger: one set per coordinating region (统筹区).
+
+An account is named by its region, a code from `AccountCode` and, for accounts kept per holder, a
+holder: the institution of a payable (应付定点医药机构款), the person of a personal account
+(个人账户), the level of government of a fiscal receivable, the payer of a contribution
+receivable. Fund and
+liability accounts grow on the credit side, assets on the debit side (docs/ledger.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
+
+from yibao.settle.model import (
+    FUND_ASSISTANCE,
+    FUND_CIVIL_SERVANT,
+    FUND_EMPLOYEE_POOL,
+    FUND_LARGE_EXPENSE,
+    FUND_RESIDENT_POOL,
+    FUND_SERIOUS_ILLNESS,
+)
+
+MAX_HOLDER: Final = 32
+SEPARATOR: Final = ":"
+
+
+class AccountKind(StrEnum):
+    """Which side an account grows on: assets on the debit side, the others on the credit side."""
+
+    ASSET = "asset"
+    LIABILITY = "liability"
+    FUND = "fund"
+
+
+class AccountCode(StrEnum):
+    """The accounts of one region's ledger."""
+
+    RESIDENT_POOL = "resident_pool"
+    EMPLOYEE_POOL = "employee_pool"
+    PERSONAL_ACCOUNT = "personal_account"
+    SERIOUS_ILLNESS = "serious_illness"
+    LARGE_EXPENSE = "large_expense"
+    CIVIL_SERVANT = "civil_servant"
+    ASSISTANCE = "assistance"
+    PAYABLE_INSTITUTION = "payable_institution"
+    FISCAL_RECEIVABLE = "fiscal_receivable"
+    CONTRIBUTION_RECEIVABLE = "contribution_receivable"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSpec:
+    """What an account is: its kind, its zh-CN name and what its holder names (if any)."""
+
+    kind: AccountKind
+    name: str
+    holder: str = ""
+
+
+CHART: Final[Mapping[AccountCode, AccountSpec]] = MappingProxyType({
+    AccountCode.RESIDENT_POOL: AccountSpec(AccountKind.FUND, "居民医保统筹基金"),
+    AccountCode.EMPLOYEE_POOL: AccountSpec(AccountKind.FUND, "职工医保统筹基金"),
+    AccountCode.PERSONAL_ACCOUNT: AccountSpec(AccountKind.LIABILITY, "职工医保个人账户", "参保人"),
+    AccountCode.SERIOUS_ILLNESS: AccountSpec(AccountKind.FUND, "城乡居民大病保险资金"),
+    AccountCode.LARGE_EXPENSE: AccountSpec(AccountKind.FUND, "大额医疗费用补助资金"),
+    AccountCode.CIVIL_SERVANT: AccountSpec(AccountKind.FUND, "公务员医疗补助资金"),
+    AccountCode.ASSISTANCE: AccountSpec(AccountKind.FUND, "医疗救助基金"),
+    AccountCode.PAYABLE_INSTITUTION: AccountSpec(
+        AccountKind.LIABILITY, "应付定点医药机构款", "定点医药机构"),
+    AccountCode.FISCAL_RECEIVABLE: AccountSpec(AccountKind.ASSET, "应收财政补助", "财政层级"),
+    AccountCode.CONTRIBUTION_RECEIVABLE: AccountSpec(AccountKind.ASSET, "应收参保缴费", "缴费方"),
+})
+
+#: The account that pays each `setldetail` fund pay type (SETTLEMENT.md §4).
+ACCOUNT_OF_FUND: Final[Mapping[str, AccountCode]] = MappingProxyType({
+    FUND_RESIDENT_POOL: AccountCode.RESIDENT_POOL,
+    FUND_EMPLOYEE_POOL: AccountCode.EMPLOYEE_POOL,
+    FUND_SERIOUS_ILLNESS: AccountCode.SERIOUS_ILLNESS,
+    FUND_LARGE_EXPENSE: AccountCode.LARGE_EXPENSE,
+    FUND_CIVIL_SERVANT: AccountCode.CIVIL_SERVANT,
+    FUND_ASSISTANCE: AccountCode.ASSISTANCE,
+})
+
+#: Holders of the fiscal-receivable and contribution-receivable accounts.
+FISCAL_LEVELS: Final = ("central", "provincial", "local")
+PAYERS: Final = ("individual", "employer", "employee")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class AccountKey:
+    """One account: region, code and holder (empty for region-wide accounts)."""
+
+    region: str
+    code: AccountCode
+    holder: str = ""
+
+    def __post_init__(self) -> None:
+        spec = CHART[self.code]
+        if bool(spec.holder) != bool(self.holder):
+            raise ValueError(f"account {self.code} {'needs' if spec.holder else 'takes no'} holder")
+        if len(self.holder) > MAX_HOLDER or SEPARATOR in self.holder + self.region:
+            raise ValueError(f"bad account holder or region: {self.region!r} {self.holder!r}")
+
+    @property
+    def text(self) -> str:
+        """The stored key, `region:code[:holder]`, e.g. `511623:payable_institution:H51…`."""
+        parts = (self.region, self.code.value, self.holder) if self.holder else (
+            self.region, self.code.value)
+        return SEPARATOR.join(parts)
+
+    @property
+    def kind(self) -> AccountKind:
+        return CHART[self.code].kind
+
+    @classmethod
+    def parse(cls, text: str) -> AccountKey:
+        region, code, *holder = text.split(SEPARATOR, 2)
+        return cls(region, AccountCode(code), holder[0] if holder else "")
+
+
+def signed_balance(kind: AccountKind, debit_fen: int, credit_fen: int) -> int:
+    """The balance on the account's growing side: debit − credit for assets, else the reverse."""
+    return debit_fen - credit_fen if kind is AccountKind.ASSET else credit_fen - debit_fen

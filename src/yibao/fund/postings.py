@@ -1,0 +1,106 @@
+"""Balanced posting sets (记账凭证): the only way money moves in the fund ledger.
+
+A `PostingSet` is one transaction: postings in integer fen, each debit or credit, whose debits
+equal their credits — asserted when the set is built, and again by the store before commit. A
+posting is never changed or removed; a correction is a new set (`reversal_of`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from yibao.core.checks import invariant
+from yibao.fund.accounts import AccountKey
+
+MAX_POSTINGS: Final = 64
+MAX_TXN_ID: Final = 48
+
+
+class Side(StrEnum):
+    DEBIT = "D"
+    CREDIT = "C"
+
+
+class TxnKind(StrEnum):
+    """What produced a transaction."""
+
+    SETTLEMENT = "settlement"
+    REVERSAL = "reversal"
+    CONTRIBUTION = "contribution"
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    account: AccountKey
+    side: Side
+    amount_fen: int
+
+    def __post_init__(self) -> None:
+        invariant(isinstance(self.amount_fen, int) and self.amount_fen > 0,
+                  "a posting moves a positive whole number of fen", self)
+
+
+@dataclass(frozen=True, slots=True)
+class PostingSet:
+    """One balanced transaction of one region."""
+
+    txn_id: str
+    kind: TxnKind
+    region: str
+    postings: tuple[Posting, ...]
+
+    def __post_init__(self) -> None:
+        invariant(0 < len(self.txn_id) <= MAX_TXN_ID, "transaction id length", self.txn_id)
+        invariant(len(self.postings) <= MAX_POSTINGS, "too many postings", self.txn_id)
+        invariant(all(p.account.region == self.region for p in self.postings),
+                  "a transaction stays within its region", self)
+        debit, credit = totals(self.postings)
+        invariant(debit == credit, "debits ≠ credits", self)
+
+    @property
+    def amount_fen(self) -> int:
+        return totals(self.postings)[0]
+
+
+def totals(postings: Iterable[Posting]) -> tuple[int, int]:
+    """(debits, credits) in fen."""
+    debit = credit = 0
+    for posting in postings:
+        if posting.side is Side.DEBIT:
+            debit += posting.amount_fen
+        else:
+            credit += posting.amount_fen
+    return debit, credit
+
+
+def transfer(debit: AccountKey, credit: AccountKey, amount_fen: int) -> tuple[Posting, ...]:
+    """Move `amount_fen` from `credit` to `debit`; nothing when the amount is zero."""
+    invariant(amount_fen >= 0, "a transfer moves a non-negative amount", amount_fen)
+    if amount_fen == 0:
+        return ()
+    return Posting(debit, Side.DEBIT, amount_fen), Posting(credit, Side.CREDIT, amount_fen)
+
+
+def reversal_of(original: PostingSet, txn_id: str) -> PostingSet:
+    """The mirror of `original`: every debit becomes a credit and the reverse (红字冲销)."""
+    flipped = tuple(
+        Posting(p.account, Side.CREDIT if p.side is Side.DEBIT else Side.DEBIT, p.amount_fen)
+        for p in original.postings
+    )
+    return PostingSet(txn_id, TxnKind.REVERSAL, original.region, flipped)
+
+
+def deltas(postings: Iterable[Posting]) -> dict[AccountKey, tuple[int, int]]:
+    """(debit, credit) fen per account, summed: what a set adds to the stored balances."""
+    out: dict[AccountKey, tuple[int, int]] = {}
+    for p in postings:
+        debit, credit = out.get(p.account, (0, 0))
+        if p.side is Side.DEBIT:
+            debit += p.amount_fen
+        else:
+            credit += p.amount_fen
+        out[p.account] = (debit, credit)
+    return out

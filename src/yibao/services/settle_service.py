@@ -1,0 +1,363 @@
+"""Stateful settlement (有状态结算): settle against the store, exactly once; reverse.
+
+`settle_committed(doc)` reads the person's enrollment, scheme, groups, accumulators and account
+balance from the store, settles with the pure engine (`yibao.settle.engine.settle`, the
+definition) and writes the settlement, its detail rows, its balanced postings and the new
+accumulators in one transaction. A settlement is identified by (`visit.fixmedins_code`,
+`mdtrt_id`): the same request again returns the stored result and writes nothing; a different
+request under the same identity is refused (`conflict`). Concurrent settlements of one person
+queue on the person's accumulator row, so they end as if run one after another in commit order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Final
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from yibao.core.checks import invariant
+from yibao.core.codes import check_institution
+from yibao.core.money import ZERO, from_fen
+from yibao.enroll.eligibility import Refusal, covering_enrollment
+from yibao.enroll.model import Enrollment, PersonRecord
+from yibao.fund.accounts import AccountCode, AccountKey, AccountKind, signed_balance
+from yibao.fund.events import settlement_postings
+from yibao.fund.postings import PostingSet, reversal_of
+from yibao.policy.loader import PolicyError, load_policy
+from yibao.settle.engine import settle
+from yibao.settle.model import YTD_KEYS, Person, SettleRequest, SettleResult, Ytd
+from yibao.settle.request import RequestError, parse_request
+from yibao.store import Store, default_store
+from yibao.store.ledger import shard_of
+from yibao.store.settlements import Prelude, SettlementRecord, StoredSettlement
+from yibao.store.uow import UnitOfWork
+
+MAX_ATTEMPTS: Final = 8
+Step = Callable[[str], None] | None
+
+
+class SettleRefusal(StrEnum):
+    """Why a settlement is refused, in precedence order."""
+
+    INVALID_REQUEST = "invalid_request"
+    CONFLICT = "conflict"
+    UNKNOWN_INSTITUTION = "unknown_institution"
+    NOT_ENROLLED = "not_enrolled"
+    OTHER_REGION = "other_region"
+    LAPSED = "lapsed"
+    WAITING_PERIOD = "waiting_period"
+    NO_POLICY = "no_policy"
+
+
+class ReverseRefusal(StrEnum):
+    NOT_FOUND = "not_found"
+    ALREADY_REVERSED = "already_reversed"
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    reason: SettleRefusal | ReverseRefusal
+    field: str
+    message: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"error": {"reason": self.reason.value, "field": self.field,
+                          "message": self.message}}
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """A committed settlement: `replayed` when it was already stored and nothing was written."""
+
+    setl_id: str
+    commit_seq: int
+    replayed: bool
+    reversed: bool
+    result: Mapping[str, Any]
+
+    def to_json(self) -> dict[str, object]:
+        status = "replayed" if self.replayed else "settled"
+        return {**self.result, "commit": {"status": status, "commit_seq": self.commit_seq,
+                                          "reversed": self.reversed}}
+
+
+@dataclass(frozen=True, slots=True)
+class Reversed:
+    reversal_id: str
+    setl_id: str
+    commit_seq: int
+    returned_fen: int
+    ytd_after: Ytd
+
+
+def canonical_json(value: object) -> str:
+    """Sorted keys, no spaces, decimals as their text: the stored and hashed form."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+
+
+def request_digest(doc: Mapping[str, Any]) -> str:
+    """What identifies the content of a request: the person, visit, fees and options."""
+    person = doc.get("person")
+    core = {"psn_no": person.get("psn_no") if isinstance(person, Mapping) else None,
+            "visit": doc.get("visit"), "fees": doc.get("fees"),
+            "use_acct": doc.get("use_acct", False), "policy": doc.get("policy"),
+            "insuplc_admdvs": doc.get("insuplc_admdvs")}
+    return hashlib.sha256(canonical_json(core).encode()).hexdigest()
+
+
+def settlement_id(fixmedins_code: str, mdtrt_id: str) -> str:
+    """The settlement id (结算ID) a visit gets: derived from its identity, so it is stable."""
+    digest = hashlib.sha256(f"{fixmedins_code}\x1f{mdtrt_id}".encode()).hexdigest()
+    return "S" + digest[:20].upper()
+
+
+def _probe(doc: object) -> SettleRequest:
+    """Validate the visit and fees before the store is touched (person data is filled later)."""
+    if not isinstance(doc, Mapping):
+        raise RequestError("", "请求应为 JSON 对象")
+    person, visit = doc.get("person"), doc.get("visit")
+    if not isinstance(person, Mapping) or not isinstance(visit, Mapping):
+        raise RequestError("person" if not isinstance(person, Mapping) else "visit",
+                           "缺少该对象或类型不是对象")
+    code = visit.get("fixmedins_code")
+    reason = "有状态结算必须提供定点医药机构代码" if code is None else check_institution(code)
+    if reason is not None:
+        raise RequestError("visit.fixmedins_code", reason)
+    probe = {key: value for key, value in doc.items() if key not in ("ytd", "acct_balc")}
+    probe["policy"] = "store"
+    probe["person"] = {"psn_no": person.get("psn_no"), "insutype": "390", "psn_type": "resident"}
+    probe["visit"] = {**visit, "hosp_lv": visit.get("hosp_lv", "1")}
+    request = parse_request(probe)
+    if request.visit.year is None:
+        raise RequestError("visit.enddate", "有状态结算需要就诊日期（enddate 或 begndate）")
+    return request
+
+
+def _asked_region(doc: Mapping[str, Any]) -> str | None:
+    """The insured region the request names: `insuplc_admdvs`, else that of a policy id."""
+    region = doc.get("insuplc_admdvs")
+    policy = doc.get("policy")
+    if region is None and isinstance(policy, str) and len(policy) == 11 and policy[6] == "-":
+        region = policy[:6]
+    return str(region) if region is not None else None
+
+
+def _replayed(stored: StoredSettlement, digest: str) -> Settled | Refused:
+    if stored.request_hash != digest:
+        return Refused(SettleRefusal.CONFLICT, "visit.mdtrt_id",
+                       f"就诊 {stored.fixmedins_code}/{stored.mdtrt_id} 已以不同内容结算"
+                       f"（结算ID {stored.setl_id}），请核对后使用新的就诊ID")
+    return Settled(stored.setl_id, stored.commit_seq, True, stored.reversal_id is not None,
+                   json.loads(stored.result_json))
+
+
+def _engine_person(person: PersonRecord, cover: Enrollment, on: date) -> Person:
+    born = person.birth_date
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return Person(person.id_number, cover.scheme, cover.psn_type, max(0, age), person.groups,
+                  person.civil_servant)
+
+
+def _account_balance(uow: UnitOfWork, cover: Enrollment) -> Decimal:
+    if cover.scheme != "310":
+        return ZERO
+    key = AccountKey(cover.region, AccountCode.PERSONAL_ACCOUNT, cover.id_number)
+    balance = signed_balance(AccountKind.LIABILITY, *uow.ledger.stored_balance(key))
+    invariant(balance >= 0, "a personal account is never overdrawn", key)
+    return from_fen(balance)
+
+
+def _cover(prelude: Prelude, doc: Mapping[str, Any], request: SettleRequest
+           ) -> tuple[PersonRecord, Enrollment] | Refused:
+    """The person and the enrollment that pays for the visit, or why there is none."""
+    person, psn_no = prelude.person, request.person.psn_no
+    on = request.visit.enddate or request.visit.begndate
+    assert on is not None
+    if person is None:
+        return Refused(SettleRefusal.NOT_ENROLLED, "person.psn_no", f"参保人 {psn_no} 未登记")
+    found = covering_enrollment(prelude.enrollments, on, _asked_region(doc))
+    if isinstance(found, Refusal):
+        return Refused(SettleRefusal(found.reason.value), "person.psn_no", found.message)
+    return person, found
+
+
+def _write(uow: UnitOfWork, record: SettlementRecord, result: SettleResult,
+           entry: PostingSet, shard: int) -> int:
+    """Every write of one settlement, with a step between any two."""
+    seq = uow.settlements.add(record, result)
+    uow.step("settlement")
+    uow.settlements.add_details(record.setl_id, result)
+    uow.step("details")
+    if entry.postings:
+        uow.ledger.ensure_accounts(p.account for p in entry.postings)
+        uow.step("accounts")
+        uow.ledger.add_transaction(entry, record.created_at)
+        uow.step("transaction")
+        uow.ledger.add_postings([entry])
+        uow.step("postings")
+        uow.balances.apply([(entry, shard)])
+        uow.step("balances")
+    uow.accumulators.save(record.id_number, result.insutype, record.year, result.ytd_after,
+                          record.accum_version)
+    return seq
+
+
+def _settle_in(uow: UnitOfWork, doc: Mapping[str, Any], request: SettleRequest,
+               digest: str) -> Settled | Refused:
+    visit = request.visit
+    code = visit.fixmedins_code or ""
+    prelude = uow.settlements.prelude(code, visit.mdtrt_id, request.person.psn_no)
+    if prelude.stored_setl_id is not None:
+        stored = uow.settlements.by_setl_id(prelude.stored_setl_id)
+        assert stored is not None
+        return _replayed(stored, digest)
+    given = doc["visit"].get("hosp_lv") is not None
+    level = request.visit.hosp_lv if given else prelude.institution_level
+    if level is None:
+        return Refused(SettleRefusal.UNKNOWN_INSTITUTION, "visit.hosp_lv",
+                       f"定点医药机构 {code} 未登记，请求中也没有 hosp_lv")
+    covered = _cover(prelude, doc, request)
+    if isinstance(covered, Refused):
+        return covered
+    person, cover = covered
+    year = visit.year
+    assert year is not None
+    policy_id = f"{cover.region}-{year}"
+    try:
+        policy = load_policy(policy_id)
+    except PolicyError as err:
+        return Refused(SettleRefusal.NO_POLICY, "policy", f"没有 {policy_id} 的待遇政策：{err}")
+    ytd, version = uow.accumulators.lock(person.id_number, cover.scheme, year, cover.region)
+    setl_id = settlement_id(code, visit.mdtrt_id)
+    on = visit.enddate or visit.begndate
+    assert on is not None
+    full = replace(request, policy=policy_id, person=_engine_person(person, cover, on),
+                   visit=replace(visit, hosp_lv=level), ytd=ytd, ytd_given=True,
+                   acct_balc=_account_balance(uow, cover), setl_id=setl_id)
+    result = settle(full, policy)
+    entry = settlement_postings(setl_id, cover.region, result, code, person.id_number)
+    result_json = result.to_json()
+    record = SettlementRecord(
+        setl_id, code, visit.mdtrt_id, person.id_number, cover.scheme, cover.region, year,
+        policy_id, digest, canonical_json(doc), canonical_json(result_json),
+        canonical_json(ytd.to_json()), version + 1, entry.txn_id if entry.postings else None,
+        datetime.now(UTC))
+    seq = _write(uow, record, result, entry, shard_of(person.id_number))
+    uow.commit()
+    return Settled(setl_id, seq, False, False, result_json)
+
+
+def _retryable(error: Exception) -> bool:
+    """A lost race: a unique key taken meanwhile, a deadlock, a lock timeout (SQLite busy)."""
+    if isinstance(error, IntegrityError):
+        return True
+    code = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return code in ("40001", "40P01") or "database is locked" in str(error)
+
+
+def settle_committed(doc: object, *, store: Store | None = None, on_step: Step = None
+                     ) -> Settled | Refused:
+    """Settle one request document against the store, exactly once (see the module doc)."""
+    store = store or default_store()
+    try:
+        request = _probe(doc)
+    except RequestError as err:
+        return Refused(SettleRefusal.INVALID_REQUEST, err.field, err.message)
+    assert isinstance(doc, Mapping)
+    digest = request_digest(doc)
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            with store.unit_of_work(on_step) as uow:
+                return _settle_in(uow, doc, request, digest)
+        except (IntegrityError, OperationalError) as err:
+            if attempt == MAX_ATTEMPTS - 1 or not _retryable(err):
+                raise
+    raise AssertionError("unreachable")
+
+
+def ytd_from_json(doc: Mapping[str, Any]) -> Ytd:
+    values: dict[str, Any] = {k: Decimal(str(doc[k])) for k in YTD_KEYS if k != "admissions"}
+    return Ytd(admissions=int(doc["admissions"]), **values)
+
+
+def restore(current: Ytd, before: Ytd, after: Ytd) -> Ytd:
+    """The accumulators with one settlement's growth (`after − before`) taken back out."""
+    values = {k: getattr(current, k) - (getattr(after, k) - getattr(before, k)) for k in YTD_KEYS}
+    invariant(all(v >= 0 for v in values.values()), "a reversal never takes more than it added",
+              values)
+    return Ytd(**values)
+
+
+def _reverse_in(uow: UnitOfWork, setl_id: str) -> Reversed | Refused:
+    stored = uow.settlements.by_setl_id(setl_id)
+    if stored is None:
+        return Refused(ReverseRefusal.NOT_FOUND, "setl_id", f"没有结算ID为 {setl_id} 的结算")
+    reversal_id = "R" + setl_id[1:]
+    if stored.reversal_id is not None:
+        when = uow.settlements.reversal_time(setl_id)
+        if when is not None and when.tzinfo is not None:
+            when = when.astimezone(UTC)
+        shown = when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else "此前"
+        return Refused(ReverseRefusal.ALREADY_REVERSED, "setl_id",
+                       f"结算 {setl_id} 已于 {shown} 冲销（冲销号 {stored.reversal_id}），"
+                       "不能重复冲销")
+    current, version = uow.accumulators.lock(stored.id_number, stored.scheme, stored.year,
+                                             stored.region)
+    result = json.loads(stored.result_json)
+    after = restore(current, ytd_from_json(json.loads(stored.ytd_before_json)),
+                    ytd_from_json(result["ytd_after"]))
+    original = uow.ledger.postings_of(stored.txn_id) if stored.txn_id else None
+    mirror = reversal_of(original, reversal_id) if original is not None else None
+    now = datetime.now(UTC)
+    seq = uow.settlements.add_reversal(reversal_id, setl_id, version + 1,
+                                       mirror.txn_id if mirror else None, now)
+    uow.step("reversal")
+    if mirror is not None:
+        uow.ledger.add_transaction(mirror, now)
+        uow.step("transaction")
+        uow.ledger.add_postings([mirror])
+        uow.step("postings")
+        uow.balances.apply([(mirror, shard_of(stored.id_number))])
+        uow.step("balances")
+    uow.accumulators.save(stored.id_number, stored.scheme, stored.year, after, version + 1)
+    uow.commit()
+    return Reversed(reversal_id, setl_id, seq, mirror.amount_fen if mirror else 0, after)
+
+
+def reverse_settlement(setl_id: str, *, store: Store | None = None, on_step: Step = None
+                       ) -> Reversed | Refused:
+    """Reverse a settlement (冲销): mirror postings, accumulators restored; once only."""
+    store = store or default_store()
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            with store.unit_of_work(on_step) as uow:
+                return _reverse_in(uow, setl_id)
+        except (IntegrityError, OperationalError) as err:
+            if attempt == MAX_ATTEMPTS - 1 or not _retryable(err):
+                raise
+    raise AssertionError("unreachable")
+
+
+def committed_requests(id_number: str | None = None, *, store: Store | None = None
+                       ) -> list[tuple[int, str, dict[str, Any]]]:
+    """(commit_seq, setl_id, request document) of stored settlements, in commit order."""
+    store = store or default_store()
+    with store.unit_of_work() as uow:
+        rows = uow.settlements.in_commit_order(id_number)
+    return [(seq, setl_id, json.loads(text)) for seq, setl_id, text in rows]
+
+
+def accumulators_of(id_number: str, scheme: str, year: int, *, store: Store | None = None
+                    ) -> tuple[Ytd, int] | None:
+    """A person's accumulators and their version (None before the first settlement)."""
+    store = store or default_store()
+    with store.unit_of_work() as uow:
+        return uow.accumulators.get(id_number, scheme, year)

@@ -1,0 +1,154 @@
+"""Ledger repository (基金账务): accounts, transactions and postings — append only.
+
+`LedgerRepository` inserts and reads; it has no update and no delete. `BalanceRepository` keeps
+the running debit and credit totals of each account, split over `BALANCE_SHARDS` rows picked by
+the person, so that settlements of different persons do not queue on one hot row; `yibao fund
+check` proves the totals equal the postings.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import Connection, bindparam, case, func, select
+
+from yibao.core.checks import invariant
+from yibao.fund.accounts import AccountKey
+from yibao.fund.postings import Posting, PostingSet, Side, TxnKind, deltas, totals
+from yibao.store.schema import fund_accounts, fund_balances, fund_postings, fund_transactions
+from yibao.store.upsert import insert_for
+
+BALANCE_SHARDS: Final = 16
+
+
+_BALANCE_OF = (select(func.coalesce(func.sum(fund_balances.c.debit_fen), 0),
+                      func.coalesce(func.sum(fund_balances.c.credit_fen), 0))
+               .where(fund_balances.c.account_key == bindparam("account_key")))
+_ADD: dict[str, Any] = {}
+
+
+def _add_statement(dialect: str) -> Any:
+    """Add to a shard's running totals, creating the row on first use (built once)."""
+    if dialect not in _ADD:
+        stmt = insert_for(dialect, fund_balances)
+        _ADD[dialect] = stmt.on_conflict_do_update(
+            index_elements=["account_key", "shard"],
+            set_={"debit_fen": fund_balances.c.debit_fen + stmt.excluded.debit_fen,
+                  "credit_fen": fund_balances.c.credit_fen + stmt.excluded.credit_fen})
+    return _ADD[dialect]
+
+
+def shard_of(holder: str) -> int:
+    """The balance shard a person's (or batch's) postings are counted in."""
+    return zlib.crc32(holder.encode()) % BALANCE_SHARDS
+
+
+class LedgerRepository:
+    def __init__(self, connection: Connection, dialect: str, known: set[str]) -> None:
+        self.connection, self.dialect, self.known = connection, dialect, known
+        self.created: set[str] = set()
+
+    def ensure_accounts(self, keys: Iterable[AccountKey]) -> None:
+        """Create the accounts not known to exist (concurrent creators are harmless)."""
+        missing = sorted({k for k in keys if k.text not in self.known and
+                          k.text not in self.created})
+        if not missing:
+            return
+        rows = [{"key": k.text, "region": k.region, "code": k.code.value, "holder": k.holder,
+                 "kind": k.kind.value} for k in missing]
+        self.connection.execute(
+            insert_for(self.dialect, fund_accounts).on_conflict_do_nothing(), rows)
+        self.created |= {k.text for k in missing}
+
+    def add_transaction(self, entry: PostingSet, created_at: datetime) -> None:
+        debit, credit = totals(entry.postings)
+        invariant(debit == credit, "unbalanced transaction reached the store", entry.txn_id)
+        self.connection.execute(fund_transactions.insert(), {
+            "txn_id": entry.txn_id, "kind": entry.kind.value, "region": entry.region,
+            "created_at": created_at})
+
+    def add_postings(self, entries: Iterable[PostingSet]) -> None:
+        rows = [{"txn_id": e.txn_id, "account_key": p.account.text, "side": p.side.value,
+                 "amount_fen": p.amount_fen} for e in entries for p in e.postings]
+        if rows:
+            self.connection.execute(fund_postings.insert(), rows)
+
+    def add_transactions(self, entries: Iterable[PostingSet], created_at: datetime) -> None:
+        rows = [{"txn_id": e.txn_id, "kind": e.kind.value, "region": e.region,
+                 "created_at": created_at} for e in entries]
+        if rows:
+            self.connection.execute(fund_transactions.insert(), rows)
+
+    def postings_of(self, txn_id: str) -> PostingSet | None:
+        txn = self.connection.execute(select(fund_transactions)
+                                      .where(fund_transactions.c.txn_id == txn_id)).first()
+        if txn is None:
+            return None
+        rows = self.connection.execute(
+            select(fund_postings).where(fund_postings.c.txn_id == txn_id)
+            .order_by(fund_postings.c.id))
+        postings = tuple(Posting(AccountKey.parse(r.account_key), Side(r.side), r.amount_fen)
+                         for r in rows)
+        return PostingSet(txn_id, TxnKind(txn.kind), txn.region, postings)
+
+    def stored_balance(self, key: AccountKey) -> tuple[int, int]:
+        """(debit, credit) fen of one account, from the running totals."""
+        row = self.connection.execute(_BALANCE_OF, {"account_key": key.text}).one()
+        return int(row[0]), int(row[1])
+
+    def stored_balances(self, region: str | None = None) -> dict[str, tuple[int, int]]:
+        query = (select(fund_balances.c.account_key, func.sum(fund_balances.c.debit_fen),
+                        func.sum(fund_balances.c.credit_fen))
+                 .group_by(fund_balances.c.account_key))
+        if region is not None:
+            query = query.where(fund_balances.c.account_key.like(f"{region}:%"))
+        return {r[0]: (int(r[1]), int(r[2])) for r in self.connection.execute(query)}
+
+    def posted_balances(self) -> dict[str, tuple[int, int]]:
+        """(debit, credit) fen per account, summed from the postings themselves."""
+        p = fund_postings.c
+        query = (select(p.account_key,
+                        func.sum(case((p.side == "D", p.amount_fen), else_=0)),
+                        func.sum(case((p.side == "C", p.amount_fen), else_=0)))
+                 .group_by(p.account_key))
+        return {r[0]: (int(r[1]), int(r[2])) for r in self.connection.execute(query)}
+
+    def transaction_sums(self) -> list[tuple[str, int, int]]:
+        """(txn_id, debits, credits) of every transaction, with postings or not."""
+        p, t = fund_postings.c, fund_transactions.c
+        query = (select(t.txn_id,
+                        func.coalesce(func.sum(case((p.side == "D", p.amount_fen), else_=0)), 0),
+                        func.coalesce(func.sum(case((p.side == "C", p.amount_fen), else_=0)), 0))
+                 .select_from(fund_transactions.outerjoin(fund_postings, p.txn_id == t.txn_id))
+                 .group_by(t.txn_id))
+        return [(r[0], int(r[1]), int(r[2])) for r in self.connection.execute(query)]
+
+    def posting_count(self) -> int:
+        return int(self.connection.execute(select(func.count()).select_from(fund_postings))
+                   .scalar_one())
+
+
+class BalanceRepository:
+    """Running totals per account and shard: the one place where the fund ledger updates rows."""
+
+    def __init__(self, connection: Connection, dialect: str) -> None:
+        self.connection, self.dialect = connection, dialect
+
+    def apply(self, entries: Iterable[tuple[PostingSet, int]]) -> None:
+        """Add each set's postings to the totals of its shard, rows taken in key order."""
+        summed: dict[tuple[str, int], tuple[int, int]] = {}
+        for entry, shard in entries:
+            for account, (debit, credit) in deltas(entry.postings).items():
+                before = summed.get((account.text, shard), (0, 0))
+                summed[(account.text, shard)] = (before[0] + debit, before[1] + credit)
+        self._add(summed)
+
+    def _add(self, summed: Mapping[tuple[str, int], tuple[int, int]]) -> None:
+        if not summed:
+            return
+        rows = [{"account_key": key, "shard": shard, "debit_fen": d, "credit_fen": c}
+                for (key, shard), (d, c) in sorted(summed.items())]
+        self.connection.execute(_add_statement(self.dialect), rows)

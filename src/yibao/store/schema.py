@@ -1,0 +1,221 @@
+"""The database schema, as SQLAlchemy Core tables (the migrations in `migrations/` build it).
+
+Money is integer fen (`BIGINT`) in every amount column; money rows are never updated or deleted:
+a reversal is a new row, a correction is a new transaction. The only rows updated in place are the
+registry (persons, enrollment status), the accumulators and the running balance counters of
+`fund_balances`, which the ledger check proves equal to the postings.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from yibao.settle.model import MONEY_FIELDS, YTD_KEYS
+
+NAMING: Final = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+#: An auto-incrementing 64-bit key (SQLite only auto-increments INTEGER PRIMARY KEY).
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+Fen = BigInteger
+
+persons = Table(
+    "persons", metadata,
+    Column("id_number", String(18), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("household_id", String(32)),
+    Column("groups", String(128), nullable=False, default=""),
+    Column("civil_servant", Boolean, nullable=False, default=False),
+    CheckConstraint("length(id_number) = 18", name="id_number_length"),
+    CheckConstraint("sex in ('M', 'F')", name="sex"),
+)
+Index(None, persons.c.household_id)
+
+employers = Table(
+    "employers", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("region", String(6), nullable=False),
+)
+
+institutions = Table(
+    "institutions", metadata,
+    Column("code", String(12), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("level", String(1), nullable=False),
+    Column("region", String(6), nullable=False),
+    CheckConstraint("level in ('1', '2', '3')", name="level"),
+)
+
+enrollments = Table(
+    "enrollments", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("id_number", ForeignKey("persons.id_number"), nullable=False),
+    Column("scheme", String(3), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("psn_type", String(12), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("benefit_start", Date, nullable=False),
+    Column("waiting_months", Integer, nullable=False),
+    Column("employer_code", ForeignKey("employers.code")),
+    Column("wage_base_fen", Fen),
+    Column("contribution_years", Integer, nullable=False),
+    CheckConstraint("scheme in ('310', '390')", name="scheme"),
+    CheckConstraint("status in ('active', 'lapsed', 'transferred')", name="status"),
+    CheckConstraint("waiting_months >= 0", name="waiting_months"),
+)
+#: At most one active basic enrollment per person and year, whatever the scheme or region.
+Index("uq_enrollments_one_active", enrollments.c.id_number, enrollments.c.year, unique=True,
+      sqlite_where=enrollments.c.status == "active",
+      postgresql_where=enrollments.c.status == "active")
+Index(None, enrollments.c.year, enrollments.c.region, enrollments.c.status)
+
+_YTD_COLUMNS: Final = tuple(
+    Column("admissions", Integer, nullable=False, default=0) if key == "admissions"
+    else Column(f"{key}_fen", Fen, nullable=False, default=0)
+    for key in YTD_KEYS
+)
+
+accumulators = Table(
+    "accumulators", metadata,
+    Column("id_number", ForeignKey("persons.id_number"), primary_key=True),
+    Column("scheme", String(3), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("region", String(6), nullable=False),
+    *_YTD_COLUMNS,
+    Column("version", Integer, nullable=False, default=0),
+)
+
+settlements = Table(
+    "settlements", metadata,
+    Column("commit_seq", Serial, primary_key=True, autoincrement=True),
+    Column("setl_id", String(32), nullable=False, unique=True),
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("mdtrt_id", String(64), nullable=False),
+    Column("id_number", ForeignKey("persons.id_number"), nullable=False),
+    Column("scheme", String(3), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("policy_id", String(16), nullable=False),
+    Column("med_type", String(2), nullable=False),
+    *(Column(f"{name}_fen", Fen, nullable=False) for name in MONEY_FIELDS),
+    Column("request_hash", String(64), nullable=False),
+    Column("request_json", Text, nullable=False),
+    Column("result_json", Text, nullable=False),
+    Column("ytd_before_json", Text, nullable=False),
+    Column("accum_version", Integer, nullable=False),
+    Column("txn_id", String(48)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("fixmedins_code", "mdtrt_id"),
+)
+Index(None, settlements.c.id_number, settlements.c.year)
+
+settlement_details = Table(
+    "settlement_details", metadata,
+    Column("setl_id", ForeignKey("settlements.setl_id"), primary_key=True),
+    Column("row_no", SmallInteger, primary_key=True),
+    Column("fund_pay_type", String(6), nullable=False),
+    Column("inscp_scp_amt_fen", Fen, nullable=False),
+    Column("crt_payb_lmt_amt_fen", Fen),
+    Column("fund_payamt_fen", Fen, nullable=False),
+    Column("setl_proc_info", Text, nullable=False),
+)
+
+reversals = Table(
+    "reversals", metadata,
+    Column("commit_seq", Serial, primary_key=True, autoincrement=True),
+    Column("reversal_id", String(32), nullable=False, unique=True),
+    Column("setl_id", ForeignKey("settlements.setl_id"), nullable=False, unique=True),
+    Column("accum_version", Integer, nullable=False),
+    Column("txn_id", String(48)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+contributions = Table(
+    "contributions", metadata,
+    Column("client_id", String(48), primary_key=True),
+    Column("id_number", ForeignKey("persons.id_number"), nullable=False),
+    Column("scheme", String(3), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("psn_type", String(12), nullable=False),
+    Column("months", SmallInteger, nullable=False),
+    Column("assistance_group", String(12), nullable=False),
+    *(Column(f"{name}_fen", Fen, nullable=False) for name in (
+        "individual", "assistance", "subsidy_central", "subsidy_provincial", "subsidy_local",
+        "serious_illness", "employer_to_pool", "employer_to_account", "employee_to_pool",
+        "employee_to_account", "retiree_credit")),
+    Column("txn_id", String(48)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index(None, contributions.c.year, contributions.c.region)
+
+fund_accounts = Table(
+    "fund_accounts", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("region", String(6), nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("holder", String(32), nullable=False),
+    Column("kind", String(12), nullable=False),
+    UniqueConstraint("region", "code", "holder"),
+)
+
+fund_transactions = Table(
+    "fund_transactions", metadata,
+    Column("txn_id", String(48), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+fund_postings = Table(
+    "fund_postings", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("txn_id", ForeignKey("fund_transactions.txn_id"), nullable=False),
+    Column("account_key", ForeignKey("fund_accounts.key"), nullable=False),
+    Column("side", String(1), nullable=False),
+    Column("amount_fen", Fen, nullable=False),
+    CheckConstraint("side in ('D', 'C')", name="side"),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+)
+Index(None, fund_postings.c.txn_id)
+Index(None, fund_postings.c.account_key)
+
+#: Running debit and credit totals per account, split over a few shards so that settlements of
+#: different persons do not queue on one row; the balance is the sum over the shards.
+fund_balances = Table(
+    "fund_balances", metadata,
+    Column("account_key", ForeignKey("fund_accounts.key"), primary_key=True),
+    Column("shard", SmallInteger, primary_key=True),
+    Column("debit_fen", Fen, nullable=False),
+    Column("credit_fen", Fen, nullable=False),
+)

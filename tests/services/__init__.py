@@ -1,0 +1,1 @@
+"""Use-case tests (yibao.services) on SQLite and PostgreSQL."""
