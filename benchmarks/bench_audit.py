@@ -1,0 +1,72 @@
+"""Audit throughput: batch analysis with every rule (cross-visit windows included) on DuckDB
+over Parquet, in fee lines per second; and per-visit check latency (p50/p99) for a 50-line visit
+with every per-visit rule (事前/事中), the person's recent history already in memory."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+
+from yibao.services.audit import contexts, load_claims
+from yibao.services.sim import run_sim
+from yibao.sim.abuse import default_rates
+from yibao.supervise.batch import compile_sql
+from yibao.supervise.check import check_visit, compile_checks
+from yibao.supervise.load import load_rules
+
+
+def batch(base, data: Path, threads: int = 2) -> tuple[int, float]:
+    claims = load_claims(data)
+    pq = data / "rules"
+    pq.mkdir(exist_ok=True)
+    for name in ("visits", "lines", "items"):
+        getattr(claims, name).write_parquet(pq / f"{name}.parquet")
+    con = duckdb.connect(config={"threads": threads})
+    for name in ("visits", "lines", "items"):
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{pq / name}.parquet')")
+    sql = compile_sql(base)
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        con.sql(sql).to_arrow_table()
+        best = min(best, time.perf_counter() - start)
+    return claims.lines.height, best
+
+
+def latency(base, data: Path, samples: int = 2_000) -> tuple[float, float]:
+    compiled = compile_checks(base, "事中")
+    ctxs = [c for c in contexts(load_claims(data)) if c.history][:samples]
+    timings = []
+    for ctx in ctxs:
+        lines = tuple(replace(ctx.lines[i % len(ctx.lines)], feedetl_sn=i + 1)
+                      for i in range(50)) if ctx.lines else ctx.lines
+        ctx = replace(ctx, lines=lines)
+        start = time.perf_counter()
+        check_visit(compiled, ctx)
+        timings.append((time.perf_counter() - start) * 1e3)
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.99)]
+
+
+def main() -> None:
+    scale = float(sys.argv[1]) if len(sys.argv) > 1 else 0.1
+    base = load_rules()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "year"
+        run_sim("linshui-2020", scale, 1, data, default_rates())
+        n, secs = batch(base, data)
+        print(f"batch: {len(base.rules)} rules, {n:,} fee lines in {secs:.3f} s "
+              f"= {n / secs:,.0f} lines/s (DuckDB over Parquet, 2 threads, scale {scale})")
+        p50, p99 = latency(base, data)
+        print(f"per-visit (事中 rules, 50 lines, history in memory): p50 {p50:.3f} ms, "
+              f"p99 {p99:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()

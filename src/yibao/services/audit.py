@@ -1,0 +1,218 @@
+"""Fund-supervision use cases (docs/supervise.md): load a simulated or real year as the rule
+relations, run the rule base in batch on DuckDB, build per-visit contexts, and evaluate rules and
+detectors against labelled abuse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from yibao.supervise.batch import compile_sql
+from yibao.supervise.detect.features import provider_features
+from yibao.supervise.detect.score import (
+    anomaly_score,
+    explain,
+    fit_logistic,
+    fit_peers,
+    logistic_score,
+    peer_z,
+)
+from yibao.supervise.evaluate import auc, auprc, precision_at, provider_labels, score_rules
+from yibao.supervise.load import load_rules
+from yibao.supervise.model import Context, Item, Line, Past, RuleBase, Visit
+
+VISIT_COLS = ("mdtrt_id", "psn_no", "fixmedins_code", "hosp_lv", "kind", "insutype", "offsite",
+              "begndate", "enddate", "los_days", "total_fen", "chfpdr_code", "sex", "age",
+              "death_date", "pdx", "sdx", "icu_hours", "vent_hours")
+LINE_COLS = ("mdtrt_id", "feedetl_sn", "hilist_code", "cnt_e4", "pric_e6", "fee_fen")
+ITEM_COLS = ("hilist_code", "ref_pric_e6", "cap_e6", "lmt_sex", "age_min", "age_max", "lv_min",
+             "lv_max")
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    """The three rule relations as frames (columns VISIT_COLS, LINE_COLS, ITEM_COLS)."""
+
+    visits: pl.DataFrame
+    lines: pl.DataFrame
+    items: pl.DataFrame
+
+
+def _int_or(col: str, default: int) -> pl.Expr:
+    return pl.col(col).cast(pl.Int64, strict=False).fill_null(default)
+
+
+def items_from_catalogue(cat: pl.DataFrame) -> pl.DataFrame:
+    cap = (pl.col("pric_uplmt_amt").str.replace(r"\.", "").cast(pl.Int64, strict=False) * 10_000)
+    return cat.select(
+        "hilist_code", pl.col("pric_e6").alias("ref_pric_e6"), cap.fill_null(-1).alias("cap_e6"),
+        pl.col("lmt_sex").fill_null(""), _int_or("lmt_age_min", -1).alias("age_min"),
+        _int_or("lmt_age_max", -1).alias("age_max"),
+        pl.col("lmt_hosp_lv_min").fill_null("").alias("lv_min"),
+        pl.col("lmt_hosp_lv_max").fill_null("").alias("lv_max"))
+
+
+def load_claims(data: Path) -> Claims:
+    """The rule relations of a simulated year written by `yibao sim` (docs/sim.md)."""
+    visits = pl.read_parquet(data / "visits.parquet")
+    persons = pl.read_parquet(data / "persons.parquet").select(
+        "person", "sex", pl.col("age").cast(pl.Int64), "death_date")
+    stays = pl.read_parquet(data / "settlement_lists.parquet").select(
+        "mdtrt_id", pl.col("principal_diagnosis").alias("pdx"),
+        pl.col("secondary_diagnoses").alias("sdx"), pl.col("icu_hours").cast(pl.Int64),
+        pl.col("vent_hours").cast(pl.Int64))
+    v = visits.join(persons, on="person", how="left").join(stays, on="mdtrt_id", how="left")
+    v = v.with_columns(
+        pl.col("pdx").fill_null(""), pl.col("sdx").fill_null(pl.lit([], pl.List(pl.Utf8))),
+        pl.col("icu_hours").fill_null(0), pl.col("vent_hours").fill_null(0),
+        pl.col("hosp_lv").fill_null(""), pl.col("sex").fill_null(""),
+        pl.col("age").fill_null(-1)).select(VISIT_COLS)
+    lines = pl.read_parquet(data / "fee_lines.parquet").join(
+        visits.select("visit", "mdtrt_id"), on="visit", how="left").select(
+        "mdtrt_id", pl.col("feedetl_sn").cast(pl.Int64), "hilist_code", "cnt_e4", "pric_e6",
+        pl.col("det_item_fee_sumamt_fen").alias("fee_fen"))
+    items = items_from_catalogue(pl.read_parquet(data / "catalogue.parquet"))
+    return Claims(v, lines, items)
+
+
+def connect(claims: Claims, threads: int = 2) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"threads": threads})
+    for name in ("visits", "lines", "items"):
+        frame = getattr(claims, name)
+        con.register(f"{name}_src", frame.to_arrow())
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_src")
+        con.unregister(f"{name}_src")
+    return con
+
+
+def run_batch(base: RuleBase, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every hit of every rule: `rule_id, mdtrt_id, feedetl_sn` (0 = the visit as a whole)."""
+    return pl.from_arrow(con.sql(compile_sql(base)).to_arrow_table())  # type: ignore[return-value]
+
+
+def batch_hits(base: RuleBase, claims: Claims) -> pl.DataFrame:
+    con = connect(claims)
+    try:
+        return run_batch(base, con)
+    finally:
+        con.close()
+
+
+def items_map(claims: Claims) -> dict[str, Item]:
+    return {row[0]: Item(*row) for row in claims.items.select(ITEM_COLS).iter_rows()}
+
+
+def _visit(row: tuple) -> Visit:
+    values = list(row)
+    values[16] = tuple(values[16] or ())
+    return Visit(*values)
+
+
+def contexts(claims: Claims, history_days: int = 400) -> Iterator[Context]:
+    """Each visit with its lines and the person's earlier visits (by begin date, then id) within
+    `history_days`, as a per-visit check would hold them in memory."""
+    items = items_map(claims)
+    by_visit: dict[str, list[Line]] = {}
+    for row in claims.lines.select(LINE_COLS).iter_rows():
+        by_visit.setdefault(row[0], []).append(Line(*row[1:]))
+    ordered = claims.visits.sort("psn_no", "begndate", "mdtrt_id")
+    past: list[Past] = []
+    person = None
+    for row in ordered.select(VISIT_COLS).iter_rows():
+        visit = _visit(row)
+        if visit.psn_no != person:
+            past, person = [], visit.psn_no
+        lines = tuple(by_visit.get(visit.mdtrt_id, ()))
+        recent = tuple(p for p in past
+                       if (visit.begndate - p.visit.enddate).days <= history_days)
+        yield Context(visit, lines, recent, items)
+        past.append(Past(visit, lines))
+
+
+# ---------- evaluation (yibao audit evaluate) ----------
+
+@dataclass(frozen=True, slots=True)
+class YearScores:
+    """One year's provider features, labels and rule hits."""
+
+    features: pl.DataFrame
+    labels: pl.DataFrame
+    hits: pl.DataFrame
+    raw_labels: pl.DataFrame
+
+
+def score_year(base: RuleBase, data: Path) -> YearScores:
+    claims = load_claims(data)
+    hits = batch_hits(base, claims)
+    labels = pl.read_parquet(data / "labels.parquet")
+    results = {r.id: r.result for r in base.rules}
+    feats = provider_features(claims.visits, hits, results,
+                              pl.read_parquet(data / "institutions.parquet"))
+    prov = provider_labels(claims.visits, labels)
+    feats = feats.join(prov, on="fixmedins_code", how="left").with_columns(
+        pl.col("abusive").fill_null(False))
+    return YearScores(feats, prov, hits, labels)
+
+
+def simulate_reference(data: Path, out: Path, seed_offset: int = 1_000) -> Path:
+    """A second simulated year like `data` (same profile and scale, another seed)."""
+    from yibao.services.sim import run_sim
+    from yibao.sim.abuse import default_rates
+
+    name, scale, seed = (data / "profile.txt").read_text("utf-8").split()
+    run_sim(name, float(scale), int(seed) + seed_offset, out, default_rates())
+    return out
+
+
+def _metrics(score: np.ndarray, label: np.ndarray) -> dict[str, float]:
+    return {"provider_auc": auc(score, label), "auprc": auprc(score, label),
+            "precision_at_capacity": precision_at(score, label)}
+
+
+def evaluate(data: Path, train: Path, rules: Path | None = None) -> dict[str, object]:
+    """Rules and detectors on `data`, detectors fitted on `train` (docs/supervise.md)."""
+    base = load_rules(rules)
+    test, ref = score_year(base, data), score_year(base, train)
+    peers = fit_peers(ref.features)
+    z_ref, z = peer_z(peers, ref.features), peer_z(peers, test.features)
+    model = fit_logistic(z_ref, ref.features["abusive"].to_numpy())
+    label = test.features["abusive"].to_numpy()
+    fitted, unsup = logistic_score(model, z), anomaly_score(z)
+    top = np.argsort(-fitted)[:10]
+    why = explain(test.features, z)
+    return {
+        "rules": score_rules(base, test.hits, test.raw_labels),
+        "detectors": {**_metrics(fitted, label), "method": "peer z-scores + logistic (fitted)",
+                      "unsupervised": _metrics(unsup, label),
+                      "providers": len(label), "abusive": int(label.sum())},
+        "top_providers": [{"fixmedins_code": test.features["fixmedins_code"][int(i)],
+                           "score": round(float(fitted[i]), 4),
+                           "abusive": bool(label[i]), "why": why[int(i)]} for i in top],
+        "rule_base": {"version": base.version, "rules": len(base.rules),
+                      "kinds": len({r.kind for r in base.rules})},
+        "hits": {"total": test.hits.height,
+                 "by_rule": dict(test.hits.group_by("rule_id").len().sort("rule_id").iter_rows())},
+    }
+
+
+def claims_of(visits: list[Visit], lines: dict[str, list[Line]], items: dict[str, Item]
+              ) -> Claims:
+    """The rule relations of visits held in memory (for tests and the per-visit benchmark)."""
+    v = pl.DataFrame([{k: getattr(x, k) for k in VISIT_COLS} for x in visits],
+                     schema_overrides={"sdx": pl.List(pl.Utf8), "death_date": pl.Date,
+                                       "begndate": pl.Date, "enddate": pl.Date})
+    rows = [(mdtrt, x.feedetl_sn, x.hilist_code, x.cnt_e4, x.pric_e6, x.fee_fen)
+            for mdtrt, ls in lines.items() for x in ls]
+    ln = pl.DataFrame(rows, schema=dict.fromkeys(LINE_COLS, pl.Int64) | {
+        "mdtrt_id": pl.Utf8, "hilist_code": pl.Utf8}, orient="row")
+    it = pl.DataFrame([tuple(getattr(i, k) for k in ITEM_COLS) for i in items.values()],
+                      schema={"hilist_code": pl.Utf8, "ref_pric_e6": pl.Int64,
+                              "cap_e6": pl.Int64, "lmt_sex": pl.Utf8, "age_min": pl.Int64,
+                              "age_max": pl.Int64, "lv_min": pl.Utf8, "lv_max": pl.Utf8},
+                      orient="row")
+    return Claims(v, ln, it)
