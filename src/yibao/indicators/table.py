@@ -126,7 +126,7 @@ def indicator_table(values: dict[str, Decimal | int]) -> tuple[Indicator, ...]:
         return Indicator(key, label, value, unit, text, goal, met)
 
     drg = () if "inpatient_cost_share_drg" not in values else (
-        row("inpatient_cost_share_drg", "住院费用按 DRG 结合点数法等非项目付费的比例", "ratio",
+        row("inpatient_cost_share_drg", "住院费用按 DRG 结合点数法等非项目付费占比", "ratio",
             "70%", "0.70"),)
     return (
         row("insured", "基本医疗保险参保人数", "count", "参保率稳定在 95% 以上"),

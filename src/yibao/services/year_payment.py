@@ -21,10 +21,13 @@ from yibao.core.money import from_fen
 from yibao.indicators.charts import hbar_chart
 from yibao.indicators.render import show
 from yibao.indicators.table import ratio
+from yibao.payment.budget import METHODS
+from yibao.payment.capitation import CapitationRules, capitation, fee_for_service
 from yibao.payment.cases import conform_cases
 from yibao.payment.drg.batch import group_batch
 from yibao.payment.drg.layout import to_settlement
 from yibao.payment.evaluate import cmi
+from yibao.payment.perdiem import Band, PerDiemRules, per_diem_payment
 from yibao.payment.points import PointRules, case_points
 from yibao.payment.report import evaluation
 from yibao.payment.settlement import PointSettlement, settle_cases
@@ -35,6 +38,67 @@ from yibao.settle.columns import RequestColumns
 from yibao.sim.simulate import SimTables
 
 TOP_HOSPITALS = 20
+PER_DIEM_AFTER_DAYS = 60  # local stays longer than this are paid per bed-day (按床日)
+CAPITATION_LEVEL = "1"  # residents' outpatient care at township health centres: family doctors
+
+
+@dataclass(frozen=True, slots=True)
+class MethodRow:
+    """One payment method's share of the regional budget and what it paid out (fen)."""
+
+    method: str
+    units: int  # stays, persons or visits
+    budget_fen: int
+    paid_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class Methods:
+    rows: tuple[MethodRow, ...]
+    long_stay_medfee_fen: int
+
+
+def _per_diem(long: pl.DataFrame) -> MethodRow:
+    """Long stays: one daily rate for the region, set so that the standard spends the budget."""
+    budget = int(long["fund_pay_fen"].sum())
+    days = int(long["los_days"].sum())
+    rate = (budget + int(long["other_pay_fen"].sum())) // days if days else 0
+    paid = per_diem_payment(
+        long.select(pl.lit("long_stay").alias("category"), pl.lit("all").alias("level"),
+                    "los_days", "other_pay_fen"),
+        PerDiemRules((("long_stay", "all", rate),), bands=(Band(0, None, Decimal(1)),)))
+    return MethodRow("per_diem", long.height, budget, int(paid["fund_fen"].sum()))
+
+
+def _capitation(outpatient: pl.DataFrame) -> MethodRow:
+    """Family-doctor contracts: the budget shared per contracted person (whole year)."""
+    budget = int(outpatient["fund_pay_fen"].sum())
+    contracts = outpatient.select(pl.col("fixmedins_code").alias("institution"), "psn_no",
+                                  pl.lit("family_doctor").alias("kind"),
+                                  pl.lit(12).alias("months")).unique(["institution", "psn_no"])
+    rate = budget // contracts.height if contracts.height else 0
+    paid = capitation(contracts, CapitationRules((("family_doctor", rate),)))
+    return MethodRow("capitation", contracts.height, budget, int(paid["amount_fen"].sum()))
+
+
+def other_methods(stays: pl.DataFrame, tables: SimTables, cols: RequestColumns,
+                  result: BatchResult) -> Methods:
+    """Per-diem, capitation and fee-for-service beside DRG, budget-neutral per method."""
+    long = stays.filter(pl.col("local") & (pl.col("los_days") > PER_DIEM_AFTER_DAYS)).select(
+        "los_days", "fund_pay_fen", (pl.col("medfee_sumamt") - pl.col("fund_pay_fen"))
+        .alias("other_pay_fen"), "medfee_sumamt")
+    v = result.values
+    visits = tables.visits.select("visit", "psn_no", "fixmedins_code", "hosp_lv").with_columns(
+        med=pl.Series(cols.med), local=pl.Series(cols.offsite == 0),
+        employee=pl.Series(cols.employee), fund_pay_fen=pl.Series(v["hifp_pay"]))
+    outpatient = visits.filter(pl.col("local") & (pl.col("med") != 2))
+    family = pl.col("hosp_lv").cast(pl.String).eq(CAPITATION_LEVEL) & (pl.col("med") == 0) \
+        & ~pl.col("employee")
+    itemised = fee_for_service(outpatient.filter(~family).rename({"fixmedins_code": "hospital"}))
+    rows = (_per_diem(long), _capitation(outpatient.filter(family)),
+            MethodRow("fee_for_service", int(itemised["claims"].sum()),
+                      int(itemised["fund_pay_fen"].sum()), int(itemised["amount_fen"].sum())))
+    return Methods(rows, int(long["medfee_sumamt"].sum()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +109,8 @@ class YearPayment:
     settlement: PointSettlement
     cmi: dict[str, Decimal]
     evaluation: dict[str, Any]
-    drg_share: Decimal  # share of all inpatient cost paid by the DRG point method
+    drg_share: Decimal  # share of all inpatient cost paid by DRG points or per diem
+    methods: tuple[MethodRow, ...]  # the regional budget by payment method
     status_counts: dict[str, int]
     names: dict[str, str]  # institution code → name
 
@@ -67,7 +132,7 @@ def pay_year(tables: SimTables, cols: RequestColumns, result: BatchResult,
     grouped = group_batch(load_rules(), to_settlement(tables.settlement_lists))
     stays = stays.with_columns(drg=grouped["drg"], mdc=grouped["mdc"], adrg=grouped["adrg"],
                                status=grouped["status"])
-    local = stays.filter(pl.col("local"))
+    local = stays.filter(pl.col("local") & (pl.col("los_days") <= PER_DIEM_AFTER_DAYS))
     cases = conform_cases(local.select(
         "setl_id", pl.col("fixmedins_code").alias("hospital"),
         pl.col("hosp_lv").alias("level"), "drg", "medfee_sumamt", "fund_pay_fen",
@@ -79,10 +144,12 @@ def pay_year(tables: SimTables, cols: RequestColumns, result: BatchResult,
     points = case_points(cases, weights, PointRules())
     budget = int(cases["fund_pay_fen"].sum()) if budget_fen is None else budget_fen
     all_cost = int(np.asarray(result.values["medfee_sumamt"])[cols.med == 2].sum())
+    methods = other_methods(stays, tables, cols, result)
+    non_itemised = int(cases["medfee_sumamt"].sum()) + methods.long_stay_medfee_fen
     return YearPayment(
         cases=points, settlement=settle_cases(points, budget), cmi=cmi(cases, weights),
-        evaluation=evaluation(cases),
-        drg_share=ratio(int(cases["medfee_sumamt"].sum()), all_cost),
+        evaluation=evaluation(cases), methods=methods.rows,
+        drg_share=ratio(non_itemised, all_cost),
         status_counts=dict(stays["status"].value_counts().iter_rows()),
         names=dict(tables.institutions.select("fixmedins_code", "fixmedins_name").iter_rows()))
 
@@ -100,7 +167,34 @@ def drg_summary(payment: YearPayment) -> dict[str, Any]:
             "grouping": payment.status_counts, "hospitals": hospitals,
             "riv": report["riv"], "rates": report["rates"],
             "groups_cv_at_least_1": report["groups_cv_at_least_1"],
-            "splits_separating": report["splits_separating"], "splits": len(report["splits"])}
+            "splits_separating": report["splits_separating"], "splits": len(report["splits"]),
+            "methods": method_table(payment)}
+
+
+def method_table(payment: YearPayment) -> list[dict[str, Any]]:
+    """The regional budget by payment method: DRG first, then the others."""
+    s = payment.settlement
+    drg = {"method": "drg", "name": METHODS["drg"], "units": payment.cases.height,
+           "budget": from_fen(s.budget_fen), "paid": from_fen(sum(h.amount_fen
+                                                                 for h in s.hospitals))}
+    return [drg] + [{"method": m.method, "name": METHODS[m.method], "units": m.units,
+                     "budget": from_fen(m.budget_fen), "paid": from_fen(m.paid_fen)}
+                    for m in payment.methods]
+
+
+def _method_section(payment: YearPayment) -> str:
+    rows = method_table(payment)
+    total = sum((r["budget"] for r in rows), Decimal(0))
+    body = "".join(
+        f"<tr><td>{r['name']}</td><td class='num'>{r['units']:,}</td>"
+        f"<td class='num'>{show(r['budget'], 'yuan')}</td>"
+        f"<td class='num'>{show(r['budget'] / total if total else Decimal(0), 'ratio')}</td>"
+        f"<td class='num'>{show(r['paid'], 'yuan')}</td></tr>" for r in rows)
+    note = ("<p class='note'>区域总额预算按各支付方式本年统筹基金实际支出中性划分；住院超过 "
+            f"{PER_DIEM_AFTER_DAYS} 天按床日付费，乡镇卫生院居民普通门诊按家庭医生签约人头付费，"
+            "其余门诊按项目付费。</p>")
+    return ("<table><thead><tr><th>支付方式</th><th>病例/人数/人次</th><th>预算</th>"
+            f"<th>占比</th><th>拨付</th></tr></thead><tbody>{body}</tbody></table>{note}")
 
 
 def drg_sections(payment: YearPayment) -> list[tuple[str, str]]:
@@ -125,4 +219,5 @@ def drg_sections(payment: YearPayment) -> list[tuple[str, str]]:
                f"RIV（未截尾）{riv['untrimmed']:.4f}，（截尾）{riv['trimmed']:.4f}；"
                f"变异系数 ≥ 1 的组 {summary['groups_cv_at_least_1']} 个；细分组费用有差异的 ADRG "
                f"{summary['splits_separating']}/{summary['splits']} 个。</p>")
-    return [("DRG 结合点数法付费", head + chart + table), ("DRG 分组效能评价", quality)]
+    return [("区域总额预算与支付方式", _method_section(payment)),
+            ("DRG 结合点数法付费", head + chart + table), ("DRG 分组效能评价", quality)]
