@@ -105,3 +105,53 @@ def test_demo_explains_examples() -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     assert "医疗救助基金" in result.output and "266.93" in result.output
+
+
+def test_catalog_completes_lines_that_carry_only_code_count_and_price(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text(
+        "hilist_code,hilist_name,chrg_itm_lv,selfpay_prop,pric_uplmt_amt,lmt_sex,lmt_age_min,"
+        "lmt_age_max,lmt_hosp_lv_min,lmt_hosp_lv_max\n"
+        "XA01,阿莫西林,01,,,,,,,\n"
+        "C0123,支架,02,0.20,1000.00,,,,,\n"
+        "001,自费项目,03,,,,,,,\n", encoding="utf-8")
+    doc = example()
+    doc["fees"] = [  # only code, count and price: the rest comes from the catalogue
+        {"feedetl_sn": "1", "hilist_code": "XA01", "cnt": "2", "pric": "10.50"},
+        {"feedetl_sn": "2", "hilist_code": "C0123", "cnt": "1", "pric": "1200.00"},
+        {"feedetl_sn": "3", "hilist_code": "001", "cnt": "1", "pric": "80.00"},
+    ]
+    path = tmp_path / "short.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = runner.invoke(app, ["settle", "--input", str(path), "--catalog", str(catalog)])
+    assert result.exit_code == 0, result.output
+    full = runner.invoke(app, ["settle", "--input", str(EXAMPLE)])
+    assert json.loads(result.stdout) == json.loads(full.stdout)  # same as the complete request
+
+
+def test_a_line_missing_from_the_catalogue_is_reported(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text(
+        "hilist_code,hilist_name,chrg_itm_lv,selfpay_prop,pric_uplmt_amt,lmt_sex,lmt_age_min,"
+        "lmt_age_max,lmt_hosp_lv_min,lmt_hosp_lv_max\nXA01,阿莫西林,01,,,,,,,\n",
+        encoding="utf-8")
+    doc = example()
+    doc["fees"] = [{"feedetl_sn": "1", "hilist_code": "NOPE", "cnt": "1", "pric": "1.00"}]
+    path = tmp_path / "unknown.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = runner.invoke(app, ["settle", "--input", str(path), "--catalog", str(catalog)])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["field"] == "fees[0].chrg_itm_lv"
+
+
+def test_a_malformed_catalogue_is_refused_with_its_problems(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("hilist_code,hilist_name,chrg_itm_lv\nXA01,阿莫西林,01\n",
+                       encoding="utf-8")
+    result = runner.invoke(app, ["settle", "--input", str(EXAMPLE), "--catalog", str(catalog)])
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["field"] == "--catalog" and "selfpay_prop" in error["message"]
+    missing = runner.invoke(app, ["settle", "--input", str(EXAMPLE), "--catalog",
+                                  str(tmp_path / "absent.csv")])
+    assert missing.exit_code == 2

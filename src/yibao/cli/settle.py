@@ -35,9 +35,16 @@ def _read(path: str) -> Any:
 def _completer(catalog: Path | None) -> calculate.Completer | None:
     if catalog is None:
         return None
+    from yibao.catalog.load import CatalogError
     from yibao.services.catalog import fee_completer
 
-    return fee_completer(catalog)
+    try:
+        return fee_completer(catalog)
+    except CatalogError as err:
+        _fail(RequestError("--catalog", err.message))
+    except OSError as err:
+        _fail(RequestError("--catalog", f"无法读取目录文件 {catalog}：{err.strerror}"))
+    return None
 
 
 def settle_command(
