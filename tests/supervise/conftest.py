@@ -20,6 +20,7 @@ ITEMS = {
     "D1": Item("D1", 2_000_000),
     "E1": Item("E1", 50_000_000),
     "BED": Item("BED", 15_000_000),
+    "DR": Item("DR", 1_000_000, max_day_e4=30_000),
 }
 
 
@@ -29,9 +30,11 @@ def visit(mdtrt: str = "V1", **kw: object) -> Visit:
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
-def line(sn: int, code: str, units: int = 1, price_e6: int | None = None) -> Line:
+def line(sn: int, code: str, units: int = 1, price_e6: int | None = None,
+         on: dt.date | None = None) -> Line:
+    """A line; `on` is its fee date (None = the visit's begin date)."""
     price = ITEMS[code].ref_pric_e6 if price_e6 is None and code in ITEMS else (price_e6 or 1)
-    return Line(sn, code, units * 10_000, price, units * price // 10_000)
+    return Line(sn, code, units * 10_000, price, units * price // 10_000, on)
 
 
 def run_both(base: RuleBase, cases: list[tuple[Visit, list[Line]]]

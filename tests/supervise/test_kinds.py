@@ -35,6 +35,7 @@ source = "test"
 
 
 STAY = {"kind": "inpatient", "los_days": 5, "enddate": D + 5 * DAY}
+IDLE = 'codes = ["BED"]\nlogic = { max_idle_days = 2, basic_prefixes = ["E"] }'
 CASES = [
     # kind, rule extra, window, cases [(visit kwargs, lines)], expected hits
     ("restrict_sex", "", "visit", [({"sex": "M"}, [("F1", 1)])], {("V1", 1)}),
@@ -75,6 +76,23 @@ CASES = [
     ("quantity_per_line", 'logic = { max_units = 10 }', "visit",
      [({}, [("D1", 11), ("D1", 10)])], {("V1", 1)}),
     ("quantity_per_line", 'logic = { max_units = 10 }', "visit", [({}, [("D1", 10)])], set()),
+    ("duplicate_line", "", "visit", [({}, [("E1", 2), ("E1", 2, None, D + DAY)])], set()),
+    ("duplicate_line", "logic = { same_day = false }", "visit",
+     [({}, [("E1", 2), ("E1", 2, None, D + DAY)])], {("V1", 2)}),
+    ("bed_idle_days", IDLE, "stay",
+     [(STAY, [("BED", 5), *(("D1", 1, None, D + k * DAY) for k in range(5))])], set()),
+    ("bed_idle_days", IDLE, "stay",
+     [(STAY, [("BED", 5), ("D1", 1), ("D1", 1, None, D + DAY)])], {("V1", 1)}),
+    ("bed_idle_days", IDLE, "stay",  # the basic fee E1 is no clinical activity
+     [(STAY, [("BED", 5), ("D1", 1), ("D1", 1, None, D + DAY),
+              *(("E1", 1, None, D + k * DAY) for k in (2, 3, 4))])], {("V1", 1)}),
+    ("bed_idle_days", IDLE, "stay",  # two idle days are within max_idle_days
+     [(STAY, [("BED", 5), ("D1", 1), ("D1", 1, None, D + 2 * DAY)])], set()),
+    ("quantity_over_daily_max", "", "visit", [({}, [("DR", 22), ("DR", 21)])], {("V1", 1)}),
+    ("quantity_over_daily_max", "", "visit", [({"kind": "chronic"}, [("DR", 90)])], set()),
+    ("quantity_over_daily_max", "", "visit", [({"kind": "chronic"}, [("DR", 91)])],
+     {("V1", 1)}),
+    ("quantity_over_daily_max", "", "visit", [(STAY, [("DR", 16), ("D1", 999)])], {("V1", 1)}),
     ("bed_days_over_stay", 'codes = ["BED"]', "stay", [(STAY, [("BED", 7)])], {("V1", 1)}),
     ("bed_days_over_stay", 'codes = ["BED"]', "stay", [(STAY, [("BED", 6)])], set()),
     ("after_death", "", "visit", [({"death_date": D - DAY}, [])], {("V1", 0)}),

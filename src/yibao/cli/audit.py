@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from yibao.services.audit import evaluate, simulate_reference
+from yibao.services.audit import credit_year, draw_year, evaluate, simulate_reference
 from yibao.supervise.load import RuleFileError, load_rules
 
 app = typer.Typer(help="基金监管：规则、检测与评估", no_args_is_help=True)
@@ -65,3 +65,34 @@ def evaluate_command(
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     _print(report)
     typer.echo(f"已写入 {out}")
+
+
+DataOpt = Annotated[Path, typer.Option("--data", help="年度数据目录（yibao sim 输出）")]
+SchemeOpt = Annotated[Path | None, typer.Option("--scheme", help="信用评价方案（默认示例方案）")]
+
+
+@app.command("credit")
+def credit_command(data: DataOpt, rules: RulesOpt = None, scheme: SchemeOpt = None) -> None:
+    """机构信用评分与等级、医务人员记分（以违规类规则命中作为查实案件）。"""
+    results, staff = credit_year(data, rules, scheme)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.grade] = counts.get(r.grade, 0) + 1
+    typer.echo("机构信用等级：" + "，".join(f"{g} 级 {n} 家" for g, n in sorted(counts.items())))
+    for r in sorted(results, key=lambda x: x.score)[:10]:
+        cuts = "，".join(f"{k} −{v}" for k, v in r.deductions)
+        typer.echo(f"  {r.fixmedins_code} {r.score} 分 {r.grade} 级  {cuts}")
+    stopped = [s for s in staff if s.suspended]
+    typer.echo(f"医务人员记分：{len(staff)} 人有记分，{len(stopped)} 人达到上限暂停医保支付资格")
+
+
+@app.command("draw")
+def draw_command(
+    data: DataOpt,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子（公开，可复现）")],
+    rules: RulesOpt = None, scheme: SchemeOpt = None,
+    register: Annotated[Path | None, typer.Option("--inspectors", help="检查人员库")] = None,
+) -> None:
+    """双随机抽查：按信用等级分层抽取机构并匹配回避后的检查人员，打印公开名单。"""
+    for line in draw_year(data, seed, rules, scheme, register):
+        typer.echo(line)

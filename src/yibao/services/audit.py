@@ -13,6 +13,13 @@ import numpy as np
 import polars as pl
 
 from yibao.supervise.batch import compile_sql
+from yibao.supervise.credit import (
+    CreditResult,
+    StaffPoints,
+    load_scheme,
+    score_institution,
+    staff_points,
+)
 from yibao.supervise.detect.features import provider_features
 from yibao.supervise.detect.score import (
     anomaly_score,
@@ -22,6 +29,7 @@ from yibao.supervise.detect.score import (
     logistic_score,
     peer_z,
 )
+from yibao.supervise.draw import Inspector, draw, published
 from yibao.supervise.evaluate import auc, auprc, precision_at, provider_labels, score_rules
 from yibao.supervise.load import load_rules
 from yibao.supervise.model import Context, Item, Line, Past, RuleBase, Visit
@@ -29,9 +37,10 @@ from yibao.supervise.model import Context, Item, Line, Past, RuleBase, Visit
 VISIT_COLS = ("mdtrt_id", "psn_no", "fixmedins_code", "hosp_lv", "kind", "insutype", "offsite",
               "begndate", "enddate", "los_days", "total_fen", "chfpdr_code", "sex", "age",
               "death_date", "pdx", "sdx", "icu_hours", "vent_hours")
-LINE_COLS = ("mdtrt_id", "feedetl_sn", "hilist_code", "cnt_e4", "pric_e6", "fee_fen")
+LINE_COLS = ("mdtrt_id", "feedetl_sn", "hilist_code", "cnt_e4", "pric_e6", "fee_fen",
+             "fee_date")
 ITEM_COLS = ("hilist_code", "ref_pric_e6", "cap_e6", "lmt_sex", "age_min", "age_max", "lv_min",
-             "lv_max")
+             "lv_max", "max_day_e4")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +58,15 @@ def _int_or(col: str, default: int) -> pl.Expr:
 
 def items_from_catalogue(cat: pl.DataFrame) -> pl.DataFrame:
     cap = (pl.col("pric_uplmt_amt").str.replace(r"\.", "").cast(pl.Int64, strict=False) * 10_000)
+    if "max_units_day" not in cat.columns:
+        cat = cat.with_columns(pl.lit(None, pl.Int64).alias("max_units_day"))
     return cat.select(
         "hilist_code", pl.col("pric_e6").alias("ref_pric_e6"), cap.fill_null(-1).alias("cap_e6"),
         pl.col("lmt_sex").fill_null(""), _int_or("lmt_age_min", -1).alias("age_min"),
         _int_or("lmt_age_max", -1).alias("age_max"),
         pl.col("lmt_hosp_lv_min").fill_null("").alias("lv_min"),
-        pl.col("lmt_hosp_lv_max").fill_null("").alias("lv_max"))
+        pl.col("lmt_hosp_lv_max").fill_null("").alias("lv_max"),
+        (pl.col("max_units_day") * 10_000).fill_null(-1).alias("max_day_e4"))
 
 
 def load_claims(data: Path) -> Claims:
@@ -73,9 +85,12 @@ def load_claims(data: Path) -> Claims:
         pl.col("hosp_lv").fill_null(""), pl.col("sex").fill_null(""),
         pl.col("age").fill_null(-1)).select(VISIT_COLS)
     lines = pl.read_parquet(data / "fee_lines.parquet").join(
-        visits.select("visit", "mdtrt_id"), on="visit", how="left").select(
+        visits.select("visit", "mdtrt_id", "begndate"), on="visit", how="left")
+    if "fee_date" not in lines.columns:
+        lines = lines.with_columns(pl.col("begndate").alias("fee_date"))
+    lines = lines.select(
         "mdtrt_id", pl.col("feedetl_sn").cast(pl.Int64), "hilist_code", "cnt_e4", "pric_e6",
-        pl.col("det_item_fee_sumamt_fen").alias("fee_fen"))
+        pl.col("det_item_fee_sumamt_fen").alias("fee_fen"), "fee_date")
     items = items_from_catalogue(pl.read_parquet(data / "catalogue.parquet"))
     return Claims(v, lines, items)
 
@@ -151,9 +166,10 @@ def score_year(base: RuleBase, data: Path) -> YearScores:
     hits = batch_hits(base, claims)
     labels = pl.read_parquet(data / "labels.parquet")
     results = {r.id: r.result for r in base.rules}
-    feats = provider_features(claims.visits, hits, results,
-                              pl.read_parquet(data / "institutions.parquet"))
-    prov = provider_labels(claims.visits, labels)
+    insts = pl.read_parquet(data / "institutions.parquet")
+    feats = provider_features(claims.visits, hits, results, insts)
+    prov = provider_labels(claims.visits, labels,
+                           marked=insts if "abusive" in insts.columns else None)
     feats = feats.join(prov, on="fixmedins_code", how="left").with_columns(
         pl.col("abusive").fill_null(False))
     return YearScores(feats, prov, hits, labels)
@@ -206,13 +222,76 @@ def claims_of(visits: list[Visit], lines: dict[str, list[Line]], items: dict[str
     v = pl.DataFrame([{k: getattr(x, k) for k in VISIT_COLS} for x in visits],
                      schema_overrides={"sdx": pl.List(pl.Utf8), "death_date": pl.Date,
                                        "begndate": pl.Date, "enddate": pl.Date})
-    rows = [(mdtrt, x.feedetl_sn, x.hilist_code, x.cnt_e4, x.pric_e6, x.fee_fen)
-            for mdtrt, ls in lines.items() for x in ls]
+    begin = {x.mdtrt_id: x.begndate for x in visits}
+    rows = [(mdtrt, x.feedetl_sn, x.hilist_code, x.cnt_e4, x.pric_e6, x.fee_fen,
+             x.fee_date or begin.get(mdtrt)) for mdtrt, ls in lines.items() for x in ls]
     ln = pl.DataFrame(rows, schema=dict.fromkeys(LINE_COLS, pl.Int64) | {
-        "mdtrt_id": pl.Utf8, "hilist_code": pl.Utf8}, orient="row")
+        "mdtrt_id": pl.Utf8, "hilist_code": pl.Utf8, "fee_date": pl.Date}, orient="row")
     it = pl.DataFrame([tuple(getattr(i, k) for k in ITEM_COLS) for i in items.values()],
                       schema={"hilist_code": pl.Utf8, "ref_pric_e6": pl.Int64,
                               "cap_e6": pl.Int64, "lmt_sex": pl.Utf8, "age_min": pl.Int64,
-                              "age_max": pl.Int64, "lv_min": pl.Utf8, "lv_max": pl.Utf8},
+                              "age_max": pl.Int64, "lv_min": pl.Utf8, "lv_max": pl.Utf8,
+                              "max_day_e4": pl.Int64},
                       orient="row")
     return Claims(v, ln, it)
+
+
+# ---------- credit and random inspection (yibao audit credit / draw) ----------
+
+def _confirmed(base: RuleBase, claims: Claims) -> pl.DataFrame:
+    """Hits of 违规 rules taken as confirmed cases (one per visit and rule); the year carries no
+    review outcomes yet, so 可疑 hits stay unconfirmed."""
+    rules = pl.DataFrame({"rule_id": [r.id for r in base.rules],
+                          "result": [r.result for r in base.rules],
+                          "severity": [r.severity for r in base.rules]})
+    hits = batch_hits(base, claims).join(rules, on="rule_id").filter(pl.col("result") == "违规")
+    fees = claims.lines.select("mdtrt_id", "feedetl_sn", "fee_fen")
+    hits = hits.join(fees, on=["mdtrt_id", "feedetl_sn"], how="left").with_columns(
+        pl.col("fee_fen").fill_null(0))
+    return hits.group_by("mdtrt_id", "rule_id").agg(
+        pl.col("severity").first(), pl.col("fee_fen").sum()).join(
+        claims.visits.select("mdtrt_id", "fixmedins_code", "chfpdr_code", "total_fen"),
+        on="mdtrt_id")
+
+
+def credit_year(data: Path, rules: Path | None = None, scheme: Path | None = None
+                ) -> tuple[tuple[CreditResult, ...], tuple[StaffPoints, ...]]:
+    """Institution credit and staff points of a year from its confirmed hits."""
+    sch, claims = load_scheme(scheme), load_claims(data)
+    cases = _confirmed(load_rules(rules), claims)
+    staff = staff_points(sch, cases.select("chfpdr_code", "severity").iter_rows())
+    stopped = {s.staff_code for s in staff if s.suspended}
+    per = claims.visits.group_by("fixmedins_code").agg(
+        pl.len().alias("visits"), pl.col("total_fen").sum().alias("paid"),
+        pl.col("chfpdr_code").unique().alias("staff"))
+    bad = cases.group_by("fixmedins_code").agg(
+        pl.col("mdtrt_id").n_unique().alias("bad"), pl.len().alias("n"),
+        pl.col("fee_fen").sum().alias("fee"))
+    rows = per.join(bad, on="fixmedins_code", how="left").fill_null(0).sort("fixmedins_code")
+    out = []
+    for code, visits, paid, team, n_bad, n, fee in rows.iter_rows():
+        facts = {"violation_rate_e3": n_bad * 1000 // max(visits, 1), "confirmed_cases": n,
+                 "recovered_e3": fee * 1000 // max(paid, 1),
+                 "staff_suspended": len(stopped & set(team))}
+        out.append(score_institution(sch, code, facts))
+    return tuple(out), staff
+
+
+def load_register(path: Path | None = None) -> tuple[Inspector, ...]:
+    import tomllib
+
+    path = path or Path(__file__).parents[1] / "supervise" / "rules" / "inspectors-example.toml"
+    doc = tomllib.loads(path.read_text("utf-8"))
+    return tuple(Inspector(i["id"], i["name"], frozenset(i.get("conflicts", ())))
+                 for i in doc["inspector"])
+
+
+def draw_year(data: Path, seed: int, rules: Path | None = None, scheme: Path | None = None,
+              register: Path | None = None) -> list[str]:
+    """The published list of a random inspection draw over the year's institutions, stratified
+    by their credit grade; the same inputs and seed give the same list."""
+    results, _ = credit_year(data, rules, scheme)
+    insts = pl.read_parquet(data / "institutions.parquet")
+    names = dict(insts.select("fixmedins_code", "fixmedins_name").iter_rows())
+    grades = {r.fixmedins_code: r.grade for r in results}
+    return published(draw(grades, load_register(register), seed), names)

@@ -2,7 +2,9 @@
 
 Columns follow docs/catalog.md (`hilist_code … lmt_hosp_lv_max`, decimals as strings) so that
 `yibao settle --catalog` reads the file, plus `category`, the reference price `pric_e6`
-(10⁻⁶ yuan, what institutions charge) and `restricted` (items the visit model does not pick).
+(10⁻⁶ yuan, what institutions charge), `restricted` (items the visit model does not pick) and
+`max_units_day`, a drug's usual maximum units per day (说明书常规最大日剂量; 2–5 by serial,
+illustrative [U]; null for other items).
 Drug codes have the 23-character shape `X`/`Z` + category + name + form + spec + serial; consumables
 `C` + 19; services 15 digits (policy.md §8, segment meanings [U]). Names are illustrative.
 """
@@ -96,6 +98,9 @@ def catalogue(profile: Profile, rng: np.random.Generator) -> pl.DataFrame:
         "pric_e6": [35 * E6] * len(RESTRICTED)},
         schema_overrides={"selfpay_prop": pl.Utf8, "pric_uplmt_amt": pl.Utf8})
     frame = pl.concat([fixed, *(_category(profile, c, rng) for c in CATEGORIES), restricted])
+    drug = (frame["category"] == "drug").to_numpy()
+    serial = np.cumsum(drug) - 1
+    per_day = pl.Series("max_units_day", np.where(drug, 2 + serial % 4, -1)).replace(-1, None)
     sex = [""] * (frame.height - len(RESTRICTED)) + [r[3] for r in RESTRICTED]
     age_min = [""] * (frame.height - len(RESTRICTED)) + [r[4] for r in RESTRICTED]
     age_max = [""] * (frame.height - len(RESTRICTED)) + [r[5] for r in RESTRICTED]
@@ -104,4 +109,5 @@ def catalogue(profile: Profile, rng: np.random.Generator) -> pl.DataFrame:
         .replace("", None), pl.Series("lmt_age_max", age_max).replace("", None),
         pl.lit(None, pl.Utf8).alias("lmt_hosp_lv_min"), pl.lit(None, pl.Utf8)
         .alias("lmt_hosp_lv_max"), pl.Series("item", np.arange(frame.height, dtype=np.int64)),
+        per_day.cast(pl.Int64),
     )

@@ -5,6 +5,14 @@ and consultation fees is shared among categories by the profile's mix, then amon
 lines with random weights. A line takes the catalogue item whose price is nearest the amount over
 a small target count, and `cnt = round(amount / price)` (1–9,999, whole units), so every line is a
 valid settlement request line. All columns are int64 in the batch engine's units.
+
+Every line has a `fee_date` within the visit: bed and nursing lines (one per stay, the count of
+days) carry the admission day and cover every day of the stay; a stay's other lines are spread
+over its days in random order (clinical activity on every day, or every second or third day of
+the longest stays), and
+same-item lines of the same day are merged into one line, so an identical repeat in a visit is
+never normal. A prescription's drug line (outpatient, chronic, pharmacy) stays within the
+catalogue's `max_units_day` × the `SUPPLY_DAYS` it covers.
 """
 
 from __future__ import annotations
@@ -21,6 +29,9 @@ I64 = npt.NDArray[np.int64]
 CATS: Final = ("drug", "exam", "lab", "treatment", "consumable", "surgery")
 CNT_MAX: Final = 9_999
 E4: Final = 10_000
+#: Days a prescription covers by visit kind (处方管理办法 第十九条: 一般不超过 7 日用量; chronic
+#: long prescriptions up to 30 days, illustrative [U]); a stay covers its length of stay.
+SUPPLY_DAYS: Final = {"outpatient": 7, "pharmacy": 7, "chronic": 30}
 
 
 def _line_counts(visits: pl.DataFrame, has_proc: npt.NDArray[np.bool_],
@@ -73,7 +84,29 @@ def _fixed_lines(visits: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
         "visit": np.concatenate([idx[ip], idx[ip], idx[cl]]),
         "item": np.concatenate([bed, np.full(len(ip), by_cat["nursing"]), diag]),
         "cnt_e4": np.concatenate([los[ip], los[ip], np.ones(len(cl), np.int64)]) * E4,
+        "day": np.zeros(2 * len(ip) + len(cl), dtype=np.int64),
     })
+
+
+def supply_days(visits: pl.DataFrame) -> I64:
+    """Days a visit's drug lines cover: the stay, or the prescription's days by kind."""
+    days = visits["kind"].replace_strict(SUPPLY_DAYS, default=7, return_dtype=pl.Int64)
+    inpatient = visits["kind"].to_numpy() == "inpatient"
+    return np.where(inpatient, np.maximum(visits["los_days"].to_numpy(), 1), days.to_numpy())
+
+
+def _days(line_visit: I64, los: I64, rng: np.random.Generator) -> I64:
+    """Day offset of each variable line: a visit's lines in random order spread over its days."""
+    n = len(line_visit)
+    order = np.lexsort((rng.random(n), line_visit))
+    sorted_visit = line_visit[order]
+    start = np.searchsorted(sorted_visit, sorted_visit, side="left")
+    size = np.searchsorted(sorted_visit, sorted_visit, side="right") - start
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - start
+    size_of = np.empty(n, dtype=np.int64)
+    size_of[order] = size
+    return rank * los // np.maximum(size_of, 1)
 
 
 def _pick_items(cat: I64, amount: npt.NDArray[np.float64], catalogue: pl.DataFrame,
@@ -115,19 +148,40 @@ def fee_lines(visits: pl.DataFrame, catalogue: pl.DataFrame, profile: Profile,
     per_line = (budget[:, None] * share / np.maximum(counts, 1)).ravel()
     amount = np.repeat(per_line, flat) * rng.gamma(4.0, 0.25, len(line_cat))
     item, cnt_e4 = _pick_items(line_cat, amount, catalogue, rng)
-    lines = pl.concat([fixed, pl.DataFrame({"visit": line_visit, "item": item, "cnt_e4": cnt_e4})])
-    return _finish(lines, catalogue)
+    row = line_visit - first
+    # Dates come from a child generator: the parent's stream (and the calibration) is unchanged.
+    day = _days(line_visit, visits["los_days"].to_numpy()[row], rng.spawn(1)[0])
+    lines = pl.concat([fixed, pl.DataFrame({"visit": line_visit, "item": item,
+                                            "cnt_e4": cnt_e4, "day": day})])
+    return _finish(lines, visits, catalogue)
 
 
-def _finish(lines: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
+def _cap(lines: pl.DataFrame, visits: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
+    """Prescription counts (not stays) within the item's daily maximum × the days the
+    prescription covers, and every count within CNT_MAX."""
+    per_day = catalogue["max_units_day"].fill_null(0).to_numpy()[lines["item"].to_numpy()]
+    row = lines["visit"].to_numpy() - int(visits["visit"].min())
+    per_day = np.where(visits["kind"].to_numpy()[row] == "inpatient", 0, per_day)
+    days = supply_days(visits)[row]
+    cap = np.where(per_day > 0, np.minimum(per_day * days, CNT_MAX), CNT_MAX) * E4
+    return lines.with_columns(pl.Series("cnt_e4", np.minimum(lines["cnt_e4"].to_numpy(), cap)))
+
+
+def _finish(lines: pl.DataFrame, visits: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
     cat = catalogue.select(
         "item", "hilist_code", "chrg_itm_lv", "pric_e6",
         (pl.col("selfpay_prop").cast(pl.Float64) * 10_000).round().cast(pl.Int64)
         .fill_null(-1).alias("selfpay_prop_e4"),
         (pl.col("pric_uplmt_amt").cast(pl.Float64) * 100).round().cast(pl.Int64)
         .mul(10_000).fill_null(-1).alias("pric_uplmt_e6"))
-    lines = lines.sort("visit", maintain_order=True).join(cat, on="item", how="left",
-                                                          maintain_order="left")
+    merged = _cap(lines.group_by("visit", "item", "day", maintain_order=True).agg(
+        pl.col("cnt_e4").sum()), visits, catalogue)
+    lines = merged.sort("visit", maintain_order=True).join(cat, on="item", how="left",
+                                                           maintain_order="left")
+    begin = visits.select("visit", "begndate")
+    lines = lines.join(begin, on="visit", how="left", maintain_order="left").with_columns(
+        (pl.col("begndate") + pl.duration(days=pl.col("day"))).alias("fee_date"),
+    ).drop("begndate", "day")
     return lines.with_columns(
         (pl.int_range(pl.len()).over("visit") + 1).cast(pl.Int32).alias("feedetl_sn"),
         ((pl.col("cnt_e4") * pl.col("pric_e6") + 50_000_000) // 100_000_000)

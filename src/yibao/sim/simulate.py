@@ -66,9 +66,10 @@ def simulate(profile: Profile, policy: Policy, scale: float, rng: np.random.Gene
     stays = settlement_lists(visit, people, profile, rng)
     tick("settlement_lists")
     labels = empty_labels()
+    insts = insts.with_columns(pl.lit(False).alias("abusive"))
     if abuse is not None and abuse.rates:
-        visit, lines, stays, labels = inject(abuse, visit, lines, stays, people, insts, items,
-                                             profile, rng)
+        visit, lines, stays, labels, insts = inject(abuse, visit, lines, stays, people,
+                                                    insts.drop("abusive"), items, profile, rng)
     tick("abuse")
     return SimTables(households(people), people, insts, items,
                      enrollments(people, profile.region, profile.year), contrib, visit, lines,

@@ -90,13 +90,23 @@ def precision_at(score: F64, label: npt.NDArray[np.bool_], share: float = CAPACI
     return float(label[top].mean())
 
 
-def provider_labels(visits: pl.DataFrame, labels: pl.DataFrame,
-                    min_share: float = 0.03) -> pl.DataFrame:
-    """An institution is abusive when labelled rows touch at least `min_share` of its visits,
+def provider_labels(visits: pl.DataFrame, labels: pl.DataFrame, min_share: float = 0.03,
+                    marked: pl.DataFrame | None = None, min_cases: int = 1) -> pl.DataFrame:
+    """Which institutions are abusive (docs/supervise.md, "Provider labels").
+
+    With `marked` (`fixmedins_code`, `abusive`: the simulator's abusive institutions): a marked
+    institution with at least `min_cases` labelled cases, or the ring's host. Without it (data
+    that names no abusive institutions): labelled rows touch at least `min_share` of its visits,
     or it hosts a ring (机构-医生-患者团伙)."""
     touched = labels.select("mdtrt_id", "pattern").group_by("mdtrt_id").agg(
         (pl.col("pattern") == "ring").any().alias("ring"))
     v = visits.select("mdtrt_id", "fixmedins_code").join(touched, on="mdtrt_id", how="left")
-    return v.group_by("fixmedins_code").agg(
-        (pl.col("ring").is_not_null().mean() >= min_share)
-        .or_(pl.col("ring").fill_null(False).any()).alias("abusive")).sort("fixmedins_code")
+    ring = pl.col("ring").fill_null(False).any()
+    if marked is None:
+        rule = (pl.col("ring").is_not_null().mean() >= min_share).or_(ring)
+        return v.group_by("fixmedins_code").agg(rule.alias("abusive")).sort("fixmedins_code")
+    v = v.join(marked.select("fixmedins_code", pl.col("abusive").alias("marked")),
+               on="fixmedins_code", how="left")
+    rule = ((pl.col("marked").fill_null(False).any()
+             & (pl.col("ring").is_not_null().sum() >= min_cases)).or_(ring))
+    return v.group_by("fixmedins_code").agg(rule.alias("abusive")).sort("fixmedins_code")

@@ -83,8 +83,8 @@ class RuleBase:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """Catalogue knowledge of one fee item (知识库): reference price, cap and restrictions;
-    -1 or "" mean none."""
+    """Catalogue knowledge of one fee item (知识库): reference price, cap, restrictions and the
+    usual maximum units per day (10⁻⁴ units); -1 or "" mean none."""
 
     hilist_code: str
     ref_pric_e6: int
@@ -94,17 +94,20 @@ class Item:
     age_max: int = -1
     lv_min: str = ""
     lv_max: str = ""
+    max_day_e4: int = -1
 
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One fee line (费用明细): quantities in 10⁻⁴ units, prices in 10⁻⁶ yuan, amounts in fen."""
+    """One fee line (费用明细): quantities in 10⁻⁴ units, prices in 10⁻⁶ yuan, amounts in fen;
+    `fee_date` is the day charged (None = the visit's begin date)."""
 
     feedetl_sn: int
     hilist_code: str
     cnt_e4: int
     pric_e6: int
     fee_fen: int
+    fee_date: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
-from yibao.supervise.kinds import history, items, lines, visits
+from yibao.supervise.kinds import days, history, items, lines, visits
 from yibao.supervise.kinds.base import Kind
 
 KINDS: Final = MappingProxyType({
     kind.name: kind
-    for module in (items, lines, visits, history)
+    for module in (items, lines, days, visits, history)
     for kind in module.KINDS
 })
 

@@ -1,4 +1,5 @@
-"""Kinds over the lines of one visit: duplicate charge (重复收费), mutually exclusive items
+"""Kinds over the lines of one visit: duplicate charge (重复收费: same code, and by default the
+same day and quantity), mutually exclusive items
 (互斥项目), quantity per line (超量, MUE-like) and bed days beyond the length of stay."""
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ def _dup_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
     if not applies(rule, ctx):
         return
     same_qty = bool(rule.param("same_quantity", True))
-    seen: set[tuple[str, int]] = set()
+    same_day = bool(rule.param("same_day", True))
+    seen: set[tuple[str, int, object]] = set()
     for line in sorted(ctx.lines, key=lambda x: x.feedetl_sn):
         if not rule.selector.match(line.hilist_code):
             continue
-        key = (line.hilist_code, line.cnt_e4 if same_qty else 0)
+        day = (line.fee_date or ctx.visit.begndate) if same_day else None
+        key = (line.hilist_code, line.cnt_e4 if same_qty else 0, day)
         if key in seen:
             yield Hit(rule.id, ctx.visit.mdtrt_id, line.feedetl_sn)
         seen.add(key)
@@ -37,6 +40,8 @@ def _dup_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 def _dup_sql(rule: Rule) -> str:
     part = "l.mdtrt_id, l.hilist_code" + (", l.cnt_e4" if rule.param("same_quantity", True)
                                           else "")
+    if rule.param("same_day", True):
+        part += ", COALESCE(l.fee_date, v.begndate)"
     return (f"SELECT rule_id, mdtrt_id, feedetl_sn FROM (SELECT {quote(rule.id)} AS rule_id, "
             f"l.mdtrt_id, l.feedetl_sn, row_number() OVER (PARTITION BY {part} "
             f"ORDER BY l.feedetl_sn) AS k FROM lines l JOIN visits v ON v.mdtrt_id = l.mdtrt_id "
@@ -99,7 +104,8 @@ def _bed_sql(rule: Rule) -> str:
 
 
 KINDS = (
-    Kind("duplicate_line", "重复收费", {"same_quantity": Param("bool", default=True)},
+    Kind("duplicate_line", "重复收费", {"same_quantity": Param("bool", default=True),
+                                        "same_day": Param("bool", default=True)},
          ("visit", "stay", "day"), _dup_check, _dup_sql, uses_items=False),
     Kind("exclusive_pair", "互斥项目同时收费", {"pairs": Param("pairs", True)},
          ("visit", "stay", "day"), _excl_check, _excl_sql, uses_items=False),

@@ -1,0 +1,97 @@
+"""Kinds that read each line's day (`fee_date`): bed days with no clinical activity (挂床) and a
+drug quantity beyond the item's usual daily maximum × the days it covers (超量开药)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+
+from yibao.supervise.kinds.base import (
+    Kind,
+    Param,
+    applies,
+    line_query,
+    num,
+    prefix_any_sql,
+    selector_sql,
+    strs,
+    visit_filter,
+)
+from yibao.supervise.model import Context, Hit, Line, Rule, Visit
+
+
+def line_day(line: Line, visit: Visit) -> dt.date:
+    """The day a line was charged (the visit's begin date when the line carries none)."""
+    return line.fee_date or visit.begndate
+
+
+def longest_idle(active: set[int], stay_days: int) -> int:
+    """Longest run of stay days 0..stay_days-1 with no active day."""
+    points = sorted({-1, stay_days} | {d for d in active if 0 <= d < stay_days})
+    return max(b - a - 1 for a, b in itertools.pairwise(points))
+
+
+def _idle_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
+    if not applies(rule, ctx):
+        return
+    v, basic = ctx.visit, strs(rule, "basic_prefixes")
+    active = {(line_day(x, v) - v.begndate).days for x in ctx.lines
+              if not rule.selector.match(x.hilist_code) and not x.hilist_code.startswith(basic)}
+    if longest_idle(active, v.los_days) > num(rule, "max_idle_days"):
+        for line in ctx.lines:
+            if rule.selector.match(line.hilist_code):
+                yield Hit(rule.id, v.mdtrt_id, line.feedetl_sn)
+
+
+def _idle_sql(rule: Rule) -> str:
+    sel, basic = selector_sql(rule.selector), prefix_any_sql("l.hilist_code",
+                                                             strs(rule, "basic_prefixes"))
+    day = "date_diff('day', v.begndate, COALESCE(l.fee_date, v.begndate))"
+    stays = f"SELECT v.mdtrt_id, v.los_days FROM visits v WHERE {visit_filter(rule)}"
+    days = (f"SELECT l.mdtrt_id, {day} AS d FROM lines l JOIN visits v ON v.mdtrt_id = "
+            f"l.mdtrt_id WHERE {visit_filter(rule)} AND NOT {sel} AND NOT {basic} "
+            f"AND {day} BETWEEN 0 AND v.los_days - 1 "
+            f"UNION SELECT mdtrt_id, -1 FROM ({stays}) "
+            f"UNION SELECT mdtrt_id, los_days FROM ({stays})")
+    gaps = (f"SELECT mdtrt_id, d - lag(d) OVER (PARTITION BY mdtrt_id ORDER BY d) - 1 AS gap "
+            f"FROM ({days})")
+    idle = (f"SELECT mdtrt_id FROM ({gaps}) GROUP BY mdtrt_id "
+            f"HAVING max(gap) > {num(rule, 'max_idle_days')}")
+    return line_query(rule, f"l.mdtrt_id IN ({idle})", join_items=False)
+
+
+def _days_covered(rule: Rule, visit: Visit) -> int:
+    if visit.kind == "inpatient":
+        return max(visit.los_days, 1)
+    if visit.kind == "chronic":
+        return num(rule, "chronic_supply_days", 30)
+    return num(rule, "supply_days", 7)
+
+
+def _daily_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
+    if not applies(rule, ctx):
+        return
+    days = _days_covered(rule, ctx.visit)
+    for line in ctx.lines:
+        item = ctx.items.get(line.hilist_code)
+        if (rule.selector.match(line.hilist_code) and item is not None and item.max_day_e4 > 0
+                and line.cnt_e4 > item.max_day_e4 * days):
+            yield Hit(rule.id, ctx.visit.mdtrt_id, line.feedetl_sn)
+
+
+def _daily_sql(rule: Rule) -> str:
+    days = (f"(CASE WHEN v.kind = 'inpatient' THEN greatest(v.los_days, 1) "
+            f"WHEN v.kind = 'chronic' THEN {num(rule, 'chronic_supply_days', 30)} "
+            f"ELSE {num(rule, 'supply_days', 7)} END)")
+    return line_query(rule, f"i.max_day_e4 > 0 AND l.cnt_e4 > i.max_day_e4 * {days}")
+
+
+KINDS = (
+    Kind("bed_idle_days", "无诊疗活动的床日（挂床）",
+         {"max_idle_days": Param("int", True), "basic_prefixes": Param("strs", default=())},
+         ("stay",), _idle_check, _idle_sql, uses_items=False),
+    Kind("quantity_over_daily_max", "超过日最大用量×天数",
+         {"supply_days": Param("int", default=7), "chronic_supply_days": Param("int", default=30)},
+         ("visit", "day", "days"), _daily_check, _daily_sql),
+)
