@@ -25,10 +25,13 @@ def _register() -> None:
     from yibao.cli import drg as drg_cli
     from yibao.cli import enroll as enroll_cli
     from yibao.cli import fund as fund_cli
+    from yibao.cli import institution as institution_cli
     from yibao.cli import policy as policy_cli
     from yibao.cli import reverse as reverse_cli
+    from yibao.cli import serve as serve_cli
     from yibao.cli import settle as settle_cli
     from yibao.cli import sim as sim_cli
+    from yibao.cli import user as user_cli
     from yibao.cli import year as year_cli
 
     settle_cli.register(app)
@@ -40,6 +43,8 @@ def _register() -> None:
     demo_cli.register(app)
     app.add_typer(drg_cli.app, name="drg")
     app.add_typer(audit_cli.app, name="audit")
+    for face in (serve_cli, user_cli, institution_cli):
+        face.register(app)
 
 
 _register()

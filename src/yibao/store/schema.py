@@ -219,3 +219,8 @@ fund_balances = Table(
     Column("debit_fen", Fen, nullable=False),
     Column("credit_fen", Fen, nullable=False),
 )
+
+# The faces' tables (migration 0002) live in their own modules on this metadata; importing them
+# here registers them wherever the schema is used (migrations, their comparison test).
+from yibao.store import accounts as _accounts  # noqa: E402, F401
+from yibao.store import interface as _interface  # noqa: E402, F401

@@ -1,0 +1,193 @@
+"""Settlements per second through the national interface over loopback HTTP, on PostgreSQL.
+
+A throwaway PostgreSQL database (yibao.store.testing, 127.0.0.1:5432 or YIBAO_TEST_POSTGRES_URL)
+gets generated residents and two institutions with signing secrets; `yibao serve` runs on a free
+loopback port (uvicorn, `--workers` processes). Untimed: each visit is registered (2201 / 2401)
+and its fees uploaded (2204 / 2301; stays discharged with 2402). Timed: only the settlement
+calls, 2207 and 2304, signed, from `--clients` concurrent client threads. Then each settlement
+message is sent again (same msgid: the stored answer) and the database is checked: one
+settlement per visit, nothing settled twice. Prints settlements/s, p50 and p99 latency, errors.
+
+    uv run --frozen --no-sync python benchmarks/bench_api.py [--visits N] [--clients N]
+                                                              [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from yibao.core.idnum import make_resident_id  # noqa: E402
+from yibao.services.accounts import Issued, add_institution_secret  # noqa: E402
+from yibao.services.enroll import import_enrollments, import_institutions  # noqa: E402
+from yibao.services.interface import sign  # noqa: E402
+from yibao.store import Store  # noqa: E402
+from yibao.store.testing import postgres_database  # noqa: E402
+
+PATH = "/fsi/api/rsfComIfsService/callService"
+HOSPITALS = ("H51162300001", "H51162300003")
+
+
+def _population(store: Store, folder: Path, persons: int) -> list[str]:
+    ids = [make_resident_id("511623", date(1950 + i % 50, 1 + i % 12, 1 + i % 28),
+                            (i // 50 % 499) * 2 + 1, "M") for i in range(persons)]
+    ids = list(dict.fromkeys(ids))
+    (folder / "inst.csv").write_text("code,name,level,region\n" + "".join(
+        f"{code},机构{n},{n + 1},511623\n" for n, code in enumerate(HOSPITALS)), "utf-8")
+    rows = "".join(f"{i},人员,,390,resident,511623,2024\n" for i in ids)
+    (folder / "people.csv").write_text(
+        "id_number,name,household_id,scheme,psn_type,region,year\n" + rows, "utf-8")
+    import_institutions(folder / "inst.csv", store=store)
+    report = import_enrollments(folder / "people.csv", store=store)
+    assert not report.errors, report.errors[:3]
+    return ids
+
+
+class Client:
+    def __init__(self, url: str, secrets: dict[str, str]) -> None:
+        self.url, self.secrets = url, secrets
+        self.local = threading.local()
+
+    def _http(self) -> httpx.Client:
+        if not hasattr(self.local, "client"):
+            self.local.client = httpx.Client(timeout=60)
+        return self.local.client  # type: ignore[no-any-return]
+
+    def call(self, code: str, infno: str, payload: dict[str, Any], msgid: str | None = None
+             ) -> tuple[dict[str, Any], float]:
+        body = json.dumps({"infno": infno, "msgid": msgid or uuid.uuid4().hex,
+                           "fixmedins_code": code, "opter": "bench", "input": payload}).encode()
+        stamp = str(int(time.time()))
+        headers = {"X-Yibao-Institution": code, "X-Yibao-Timestamp": stamp,
+                   "X-Yibao-Signature": sign(self.secrets[code], stamp, body),
+                   "Content-Type": "application/json"}
+        started = time.perf_counter()
+        answer = self._http().post(self.url + PATH, content=body, headers=headers)
+        return answer.json(), time.perf_counter() - started
+
+
+def _prepare(client: Client, n: int, psn_no: str) -> tuple[str, str, dict[str, Any], str]:
+    """Register a visit and upload its fees (untimed); the settlement call to time."""
+    code, inpatient = HOSPITALS[n % 2], n % 3 == 0
+    number = f"B{n:08d}"
+    if inpatient:
+        out, _ = client.call(code, "2401", {"mdtrtinfo": {
+            "psn_no": psn_no, "insutype": "390", "med_type": "21", "ipt_no": number,
+            "begntime": "2024-05-01"}})
+        mdtrt_id = out["output"]["result"]["mdtrt_id"]
+    else:
+        out, _ = client.call(code, "2201", {"data": {"psn_no": psn_no, "insutype": "390",
+                                                     "ipt_otp_no": number,
+                                                     "begntime": "2024-05-01"}})
+        mdtrt_id = out["output"]["data"]["mdtrt_id"]
+    lines = [{"feedetl_sn": str(k), "mdtrt_id": mdtrt_id, "med_list_codg": f"X{k}",
+              "chrg_itm_lv": ("01", "02", "03")[k % 3], "cnt": "1",
+              "pric": f"{50 + 37 * k + n % 100}.00"} for k in range(1, 6)]
+    done, _ = client.call(code, "2301" if inpatient else "2204", {"feedetail": lines})
+    assert done["infcode"] == 0, done
+    if inpatient:
+        client.call(code, "2402", {"dscginfo": {"mdtrt_id": mdtrt_id, "psn_no": psn_no,
+                                                "endtime": "2024-05-06"}})
+    return code, "2304" if inpatient else "2207", {"data": {"psn_no": psn_no,
+                                                            "mdtrt_id": mdtrt_id}}, \
+        uuid.uuid4().hex
+
+
+def _serve(url_db: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "YIBAO_DATABASE_URL": url_db}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from yibao.cli import app; app()", "serve", "--port",
+         str(port), "--workers", str(workers), "--log-level", "warning"], env=env, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/ready").status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("the server did not become ready")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run(url_db: str, args: argparse.Namespace) -> None:
+    store = Store(url_db)
+    with tempfile.TemporaryDirectory() as folder:
+        ids = _population(store, Path(folder), args.visits)
+    secrets = {}
+    for code in HOSPITALS:
+        issued = add_institution_secret(code, actor="bench", store=store)
+        assert isinstance(issued, Issued)
+        secrets[code] = issued.secret
+    port = _free_port()
+    server = _serve(url_db, port, args.workers)
+    try:
+        client = Client(f"http://127.0.0.1:{port}", secrets)
+        with ThreadPoolExecutor(args.clients) as pool:
+            calls = list(pool.map(lambda n: _prepare(client, n, ids[n % len(ids)]),
+                                  range(args.visits)))
+            started = time.perf_counter()
+            timed = list(pool.map(lambda c: client.call(c[0], c[1], c[2], c[3]), calls))
+            elapsed = time.perf_counter() - started
+            again = list(pool.map(lambda c: client.call(c[0], c[1], c[2], c[3])[0], calls))
+    finally:
+        server.terminate()
+        server.wait(20)
+    _report(store, timed, again, elapsed, args)
+    store.dispose()
+
+
+def _report(store: Store, timed: list[tuple[dict[str, Any], float]],
+            again: list[dict[str, Any]], elapsed: float, args: argparse.Namespace) -> None:
+    errors = [a for a, _ in timed if a["infcode"] != 0]
+    latencies = sorted(t * 1000 for _, t in timed)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    same = sum(1 for (a, _), b in zip(timed, again, strict=True) if a == b)
+    with store.engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT count(*), count(DISTINCT (fixmedins_code, "
+                                          "mdtrt_id)) FROM settlements").one()
+    print(f"settlement calls (2207/2304) over loopback HTTP on PostgreSQL: {len(timed)} "
+          f"visits, {args.clients} client threads, {args.workers} server workers")
+    print(f"  {len(timed) / elapsed:.0f} settlements/s, p50 {statistics.median(latencies):.1f} "
+          f"ms, p99 {p99:.1f} ms, errors {len(errors)}"
+          + (f" (first: {errors[0]['err_msg']})" if errors else ""))
+    print(f"  replayed msgids answered identically: {same}/{len(timed)}; settlements stored "
+          f"{rows[0]}, distinct visits {rows[1]} (twice: {rows[0] - rows[1]})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--visits", type=int, default=3_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    with postgres_database() as url_db:
+        _run(url_db, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""The application: routers, the request-id and request-log middleware, health and readiness."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Response
+from fastapi.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from yibao.api import bureau, national
+from yibao.api.deps import StoreDep
+from yibao.api.schemas import Health, NationalRequest, Ready
+from yibao.services.accounts import Store, default_store
+from yibao.services.database import database_status
+
+log = logging.getLogger("yibao.api")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
+
+
+class RequestContext:
+    """Gives every response an `X-Request-ID` (the caller's when well formed) and writes one
+    JSON log line per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        started, status = time.perf_counter(), [500]
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            client = scope.get("client")
+            log.info("request", extra={
+                "request_id": request_id, "method": scope["method"], "path": scope["path"],
+                "status": status[0], "client": client[0] if client else "",
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version,
+                             description=app.description, routes=app.routes)
+        schema.setdefault("components", {}).setdefault("schemas", {})["NationalRequest"] = \
+            NationalRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def create_app(store: Store | None = None) -> FastAPI:
+    """The application on `store` (default: the one named by `YIBAO_DATABASE_URL`)."""
+    app = FastAPI(title="yibao 医保平台", version="1",
+                  description="国家接口（定点医药机构）与医保局业务 API。见 docs/api.md、"
+                              "docs/interface.md。",
+                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
+    app.state.store = store or default_store()
+    app.add_middleware(RequestContext)
+    app.include_router(national.router)
+    app.include_router(bureau.router)
+
+    @app.get("/health", response_model=Health, tags=["运行"])
+    def health() -> dict[str, str]:
+        """进程存活。"""
+        return {"status": "ok"}
+
+    @app.get("/ready", response_model=Ready, tags=["运行"], responses={503: {"model": Ready}})
+    async def ready(store: StoreDep, response: Response) -> dict[str, Any]:
+        """数据库可达且结构为最新版本时就绪。"""
+        try:
+            state = await run_in_threadpool(database_status, store)
+        except Exception as err:  # the database is unreachable: not ready, say why
+            response.status_code = 503
+            return {"status": "unavailable", "database": type(err).__name__, "revision": None,
+                    "head": ""}
+        if not state.up_to_date:
+            response.status_code = 503
+        return {"status": "ready" if state.up_to_date else "migrating",
+                "database": state.location, "revision": state.current, "head": state.head}
+
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app

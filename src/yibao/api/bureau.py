@@ -1,0 +1,153 @@
+"""The bureau's REST API, version 1: sessions and read-only lists, each in the reader's scope."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+
+from yibao.api.deps import PrincipalDep, StoreDep, TokenDep, refused
+from yibao.api.schemas import (
+    AuditCaseOut,
+    DrgResultOut,
+    EnrollmentOut,
+    FundBalanceOut,
+    IndicatorsOut,
+    LoginIn,
+    Page,
+    PersonDetailOut,
+    PersonOut,
+    Problem,
+    SessionOut,
+    SettlementDetailOut,
+    SettlementOut,
+    WriteLogOut,
+)
+from yibao.services import accounts, bureau
+from yibao.services.bureau import PAGE_SIZE_MAX, Refused
+
+router = APIRouter(prefix="/api/v1", tags=["医保局 bureau API v1"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}}
+Limit = Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX, description="每页条数")]
+Offset = Annotated[int, Query(ge=0, description="跳过条数")]
+Region = Annotated[str | None, Query(pattern=r"^\d{6}$",
+                                     description="行政区划代码（须在管辖范围内）")]
+Year = Annotated[int | None, Query(ge=1990, le=2100)]
+
+
+def _page(result: bureau.Page | Refused) -> dict[str, Any]:
+    if isinstance(result, Refused):
+        raise refused(result)
+    return {"total": result.total, "limit": result.limit, "offset": result.offset,
+            "items": result.items, "note": result.note}
+
+
+def _one(result: dict[str, Any] | Refused) -> dict[str, Any]:
+    if isinstance(result, Refused):
+        raise refused(result)
+    return result
+
+
+@router.post("/session", response_model=SessionOut, responses=ERRORS)
+def login(body: LoginIn, store: StoreDep) -> dict[str, Any]:
+    """登录：用户名与密码换取会话令牌（Bearer），会话到期后需重新登录。"""
+    opened = accounts.open_session(body.username, body.password, store=store)
+    if isinstance(opened, accounts.AccountError):
+        raise HTTPException(401, {"reason": opened.reason.value, "message": opened.message})
+    who = opened.principal
+    return {"token": opened.token, "expires_at": opened.expires_at, "username": who.username,
+            "role": who.role, "region": who.region}
+
+
+@router.delete("/session", status_code=204, responses=ERRORS)
+def logout(who: PrincipalDep, token: TokenDep, store: StoreDep) -> None:
+    """退出登录：令牌立即失效。"""
+    accounts.close_session(token, who, store=store)
+
+
+@router.get("/persons", response_model=Page[PersonOut], responses=ERRORS)
+def persons(who: PrincipalDep, store: StoreDep, region: Region = None,
+            name: Annotated[str | None, Query(max_length=64)] = None, limit: Limit = 50,
+            offset: Offset = 0) -> dict[str, Any]:
+    """参保人员列表（按户籍区划限于管辖范围）。"""
+    query = bureau.Query(limit, offset, {"region": region, "name": name})
+    return _page(bureau.list_persons(who, query, store=store))
+
+
+@router.get("/persons/{id_number}", response_model=PersonDetailOut, responses=ERRORS)
+def person(id_number: str, who: PrincipalDep, store: StoreDep) -> dict[str, Any]:
+    """一名参保人及其管辖范围内的参保记录。"""
+    return _one(bureau.get_person(who, id_number, store=store))
+
+
+@router.get("/enrollments", response_model=Page[EnrollmentOut], responses=ERRORS)
+def enrollments(who: PrincipalDep, store: StoreDep, region: Region = None, year: Year = None,
+                scheme: Annotated[str | None, Query(pattern="^(310|390)$")] = None,
+                status: Annotated[str | None, Query(
+                    pattern="^(active|lapsed|transferred)$")] = None,
+                id_number: Annotated[str | None, Query(max_length=18)] = None,
+                limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    """参保登记列表。"""
+    filters = {"region": region, "year": year, "scheme": scheme, "status": status,
+               "id_number": id_number}
+    return _page(bureau.list_enrollments(who, bureau.Query(limit, offset, filters),
+                                         store=store))
+
+
+@router.get("/settlements", response_model=Page[SettlementOut], responses=ERRORS)
+def settlements(who: PrincipalDep, store: StoreDep, region: Region = None, year: Year = None,
+                fixmedins_code: Annotated[str | None, Query(max_length=12)] = None,
+                psn_no: Annotated[str | None, Query(max_length=18)] = None,
+                med_type: Annotated[str | None, Query(pattern="^(11|14|21)$")] = None,
+                limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    """结算列表（按参保地区划），含冲销号。"""
+    filters = {"region": region, "year": year, "fixmedins_code": fixmedins_code,
+               "id_number": psn_no, "med_type": med_type}
+    return _page(bureau.list_settlements(who, bureau.Query(limit, offset, filters),
+                                         store=store))
+
+
+@router.get("/settlements/{setl_id}", response_model=SettlementDetailOut, responses=ERRORS)
+def settlement(setl_id: str, who: PrincipalDep, store: StoreDep) -> dict[str, Any]:
+    """一笔结算及其基金支付明细与计算过程（setl_proc_info）。"""
+    return _one(bureau.get_settlement(who, setl_id, store=store))
+
+
+@router.get("/funds/balances", response_model=Page[FundBalanceOut], responses=ERRORS)
+def fund_balances(who: PrincipalDep, store: StoreDep, region: Region = None) -> dict[str, Any]:
+    """基金账户余额（各持有人合计）。"""
+    return _page(bureau.list_fund_balances(who, region, store=store))
+
+
+@router.get("/audit/cases", response_model=Page[AuditCaseOut], responses=ERRORS)
+def audit_cases(who: PrincipalDep, region: Region = None, limit: Limit = 50,
+                offset: Offset = 0) -> dict[str, Any]:
+    """稽核案件（工作队列尚未持久化，目前总为空列表）。"""
+    return _page(bureau.list_audit_cases(who, bureau.Query(limit, offset, {"region": region})))
+
+
+@router.get("/drg/results", response_model=Page[DrgResultOut], responses=ERRORS)
+def drg_results(who: PrincipalDep, store: StoreDep, region: Region = None, year: Year = None,
+                drg: Annotated[str | None, Query(max_length=8)] = None,
+                status: Annotated[str | None, Query(max_length=16)] = None,
+                limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    """结算清单的 DRG 分组结果（4101A 上传时分组），含分组过程。"""
+    filters = {"region": region, "year": year, "drg": drg, "status": status}
+    return _page(bureau.list_drg_results(who, bureau.Query(limit, offset, filters),
+                                         store=store))
+
+
+@router.get("/indicators", response_model=IndicatorsOut, responses=ERRORS)
+def indicators(who: PrincipalDep, store: StoreDep,
+               year: Annotated[int, Query(ge=1990, le=2100)], region: Region = None
+               ) -> dict[str, Any]:
+    """结算指标：按医疗类别的人次与金额、住院政策范围内基金支付比例、DRG 覆盖率。"""
+    return _one(bureau.indicators(who, year, region, store=store))
+
+
+@router.get("/write-log", response_model=Page[WriteLogOut], responses=ERRORS)
+def write_log(who: PrincipalDep, store: StoreDep, limit: Limit = 50,
+              offset: Offset = 0) -> dict[str, Any]:
+    """操作日志（谁在何时写了什么），仅系统管理员。"""
+    return _page(bureau.write_log_page(who, bureau.Query(limit, offset), store=store))

@@ -1,0 +1,51 @@
+"""Dependencies: the store of the application and the signed-in bureau user."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+
+from yibao.services import accounts
+from yibao.services.accounts import AccountError, Principal, Store
+from yibao.services.bureau import ReadRefusal, Refused
+
+STATUS_OF_REFUSAL = {ReadRefusal.FORBIDDEN: 403, ReadRefusal.OUT_OF_SCOPE: 403,
+                     ReadRefusal.NOT_FOUND: 404}
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(401, {"reason": "unauthenticated", "message": "请先登录"},
+                            headers={"WWW-Authenticate": "Bearer"})
+    return token.strip()
+
+
+TokenDep = Annotated[str, Depends(bearer_token)]
+
+
+async def current_principal(token: TokenDep, store: StoreDep) -> Principal:
+    found = await run_in_threadpool(accounts.principal_of, token, store=store)
+    if isinstance(found, AccountError):
+        raise HTTPException(401, {"reason": found.reason.value, "message": found.message},
+                            headers={"WWW-Authenticate": "Bearer"})
+    return found
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def refused(result: Refused) -> HTTPException:
+    return HTTPException(STATUS_OF_REFUSAL[result.reason],
+                         {"reason": result.reason.value, "message": result.message})

@@ -1,0 +1,248 @@
+"""The bureau's read use cases (经办、稽核、基金财务、局领导): persons, enrollments, settlements
+with their trace, fund balances, audit cases, DRG results and indicators — each limited to the
+reader's regional scope and role.
+
+A region outside the reader's scope is refused (`out_of_scope`); a single record outside it is
+reported as not found, so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Final
+
+from yibao.core.money import fmt, from_fen
+from yibao.services.accounts import Principal, scope_prefix, write_log
+from yibao.services.fund import fund_balances
+from yibao.store import Store, default_store
+from yibao.store.interface import FaceWork
+
+PAGE_SIZE_MAX: Final = 500
+PERMISSIONS: Final[dict[str, frozenset[str]]] = {
+    "persons": frozenset({"handler", "auditor", "director", "admin"}),
+    "enrollments": frozenset({"handler", "auditor", "director", "admin"}),
+    "settlements": frozenset({"handler", "auditor", "finance", "director", "admin"}),
+    "funds": frozenset({"finance", "director", "admin"}),
+    "audit": frozenset({"auditor", "director", "admin"}),
+    "drg": frozenset({"handler", "auditor", "finance", "director", "admin"}),
+    "indicators": frozenset({"handler", "auditor", "finance", "director", "admin"}),
+    "write_log": frozenset({"admin"}),
+}
+
+
+class ReadRefusal(StrEnum):
+    FORBIDDEN = "forbidden"
+    OUT_OF_SCOPE = "out_of_scope"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    reason: ReadRefusal
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    total: int
+    limit: int
+    offset: int
+    items: list[dict[str, Any]]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """Pagination and filters of a list; `region` must lie in the reader's scope."""
+
+    limit: int = 50
+    offset: int = 0
+    filters: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _allowed(who: Principal, what: str, region: str | None) -> Refused | None:
+    if who.role not in PERMISSIONS[what]:
+        return Refused(ReadRefusal.FORBIDDEN, f"角色 {who.role} 无权查看此类数据")
+    if region is not None and not who.sees(region):
+        return Refused(ReadRefusal.OUT_OF_SCOPE,
+                       f"区划 {region} 不在您的管辖范围（{who.region}）内")
+    return None
+
+
+def _money(row: Any, *names: str) -> dict[str, str]:
+    return {name: fmt(from_fen(getattr(row, f"{name}_fen"))) for name in names}
+
+
+def _listed(who: Principal, what: str, query: Query, store: Store | None,
+            read: Callable[[FaceWork, str, Mapping[str, Any], int, int], tuple[int, list[Any]]],
+            shape: Callable[[Any], dict[str, Any]]) -> Page | Refused:
+    filters = {k: v for k, v in query.filters.items() if v is not None}
+    refused = _allowed(who, what, filters.get("region"))
+    if refused is not None:
+        return refused
+    limit = max(1, min(query.limit, PAGE_SIZE_MAX))
+    with FaceWork(store or default_store()) as work:
+        total, rows = read(work, scope_prefix(who.region), filters, limit, query.offset)
+    return Page(total, limit, query.offset, [shape(r) for r in rows])
+
+
+def _person(row: Any) -> dict[str, Any]:
+    return {"id_number": row.id_number, "name": row.name, "birth_date": row.birth_date,
+            "sex": row.sex, "region": row.region, "household_id": row.household_id,
+            "groups": [g for g in row.groups.split(",") if g],
+            "civil_servant": bool(row.civil_servant)}
+
+
+def list_persons(who: Principal, query: Query, *, store: Store | None = None) -> Page | Refused:
+    return _listed(who, "persons", query, store, lambda w, p, f, lim, off: w.reads.persons(
+        p if f.get("region") is None else f["region"], f.get("name"), lim, off), _person)
+
+
+def _enrollment(row: Any) -> dict[str, Any]:
+    wage = None if row.wage_base_fen is None else fmt(from_fen(row.wage_base_fen))
+    return {"id_number": row.id_number, "scheme": row.scheme, "region": row.region,
+            "year": row.year, "status": row.status, "psn_type": row.psn_type,
+            "start_date": row.start_date, "benefit_start": row.benefit_start,
+            "waiting_months": row.waiting_months, "employer_code": row.employer_code,
+            "wage_base": wage}
+
+
+def get_person(who: Principal, id_number: str, *, store: Store | None = None
+               ) -> dict[str, Any] | Refused:
+    refused = _allowed(who, "persons", None)
+    if refused is not None:
+        return refused
+    with (store or default_store()).unit_of_work() as uow:
+        person, enrollments = uow.registry.person_and_enrollments(id_number)
+    if person is None or not (who.sees(person.region) or any(who.sees(e.region)
+                                                            for e in enrollments)):
+        return Refused(ReadRefusal.NOT_FOUND, f"没有参保人 {id_number}（或不在管辖范围内）")
+    return {"id_number": person.id_number, "name": person.name,
+            "birth_date": person.birth_date, "sex": person.sex, "region": person.region,
+            "household_id": person.household_id, "groups": sorted(person.groups),
+            "civil_servant": person.civil_servant,
+            "enrollments": [{"scheme": e.scheme, "region": e.region, "year": e.year,
+                             "status": e.status.value, "psn_type": e.psn_type,
+                             "start_date": e.start_date, "benefit_start": e.benefit_start}
+                            for e in enrollments if who.sees(e.region)]}
+
+
+def list_enrollments(who: Principal, query: Query, *, store: Store | None = None
+                     ) -> Page | Refused:
+    return _listed(who, "enrollments", query, store,
+                   lambda w, p, f, lim, off: w.reads.enrollments(p, f, lim, off), _enrollment)
+
+
+def _settlement(row: Any) -> dict[str, Any]:
+    return {"setl_id": row.setl_id, "mdtrt_id": row.mdtrt_id,
+            "fixmedins_code": row.fixmedins_code, "psn_no": row.id_number,
+            "insutype": row.scheme, "region": row.region, "year": row.year,
+            "med_type": row.med_type, "commit_seq": row.commit_seq,
+            **_money(row, "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "psn_cash_pay"),
+            "created_at": row.created_at, "reversal_id": row.reversal_id}
+
+
+def list_settlements(who: Principal, query: Query, *, store: Store | None = None
+                     ) -> Page | Refused:
+    return _listed(who, "settlements", query, store,
+                   lambda w, p, f, lim, off: w.reads.settlements(p, f, lim, off), _settlement)
+
+
+def get_settlement(who: Principal, setl_id: str, *, store: Store | None = None
+                   ) -> dict[str, Any] | Refused:
+    """One settlement: the engine's document with its `setldetail` trace, and the request."""
+    refused = _allowed(who, "settlements", None)
+    if refused is not None:
+        return refused
+    with (store or default_store()).unit_of_work() as uow:
+        stored = uow.settlements.by_setl_id(setl_id)
+    if stored is None or not who.sees(stored.region):
+        return Refused(ReadRefusal.NOT_FOUND, f"没有结算 {setl_id}（或不在管辖范围内）")
+    return {"setl_id": stored.setl_id, "fixmedins_code": stored.fixmedins_code,
+            "mdtrt_id": stored.mdtrt_id, "region": stored.region, "year": stored.year,
+            "commit_seq": stored.commit_seq, "reversal_id": stored.reversal_id,
+            "result": json.loads(stored.result_json, parse_float=Decimal),
+            "ytd_before": json.loads(stored.ytd_before_json, parse_float=Decimal)}
+
+
+def list_fund_balances(who: Principal, region: str | None, *, store: Store | None = None
+                       ) -> Page | Refused:
+    refused = _allowed(who, "funds", region)
+    if refused is not None:
+        return refused
+    lines = [b for b in fund_balances(region, store=store) if who.sees(b.region)]
+    items = [{"region": b.region, "code": b.code.value, "holder": b.holder,
+              "debit": fmt(from_fen(b.debit_fen)), "credit": fmt(from_fen(b.credit_fen)),
+              "balance": fmt(from_fen(b.balance_fen))} for b in lines]
+    return Page(len(items), len(items), 0, items)
+
+
+def list_audit_cases(who: Principal, query: Query) -> Page | Refused:
+    """Audit cases (稽核案件): the work queue is not persisted yet, so the list is empty."""
+    refused = _allowed(who, "audit", query.filters.get("region"))
+    if refused is not None:
+        return refused
+    return Page(0, query.limit, query.offset, [],
+                note="稽核工作队列尚未持久化，案件列表暂为空")
+
+
+def _drg(row: Any) -> dict[str, Any]:
+    return {"setl_id": row.setl_id, "mdtrt_id": row.mdtrt_id,
+            "fixmedins_code": row.fixmedins_code, "region": row.region, "year": row.year,
+            "mdc": row.mdc, "adrg": row.adrg, "drg": row.drg, "status": row.status,
+            "trace": json.loads(row.trace_json), "created_at": row.created_at}
+
+
+def list_drg_results(who: Principal, query: Query, *, store: Store | None = None
+                     ) -> Page | Refused:
+    return _listed(who, "drg", query, store,
+                   lambda w, p, f, lim, off: w.reads.drg_results(p, f, lim, off), _drg)
+
+
+def _ratio(part: int, whole: int) -> str | None:
+    return None if whole == 0 else str((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")))
+
+
+def indicators(who: Principal, year: int, region: str | None = None, *,
+               store: Store | None = None) -> dict[str, Any] | Refused:
+    """Settlement indicators of a year in the scope (or one region of it), reversals left out:
+    counts and amounts by `med_type`, the in-policy inpatient reimbursement ratio (基金支付 /
+    政策范围内费用) and the share of inpatient settlements with a DRG group (DRG 覆盖)."""
+    refused = _allowed(who, "indicators", region)
+    if refused is not None:
+        return refused
+    prefix = region if region is not None else scope_prefix(who.region)
+    with FaceWork(store or default_store()) as work:
+        rows = work.reads.settlement_totals(prefix, year)
+        grouped = work.reads.grouped_lists(prefix, year)
+    by_type = {r[0]: r for r in rows}
+    inpatient = by_type.get("21")
+    inpatient_count = int(inpatient[1]) if inpatient else 0
+    return {
+        "year": year, "scope": prefix or "全部", "by_med_type": [
+            {"med_type": r[0], "settlements": int(r[1]),
+             "medfee_sumamt": fmt(from_fen(int(r[2] or 0))),
+             "inscp_scp_amt": fmt(from_fen(int(r[3] or 0))),
+             "hifp_pay": fmt(from_fen(int(r[4] or 0))),
+             "fund_pay_sumamt": fmt(from_fen(int(r[5] or 0)))} for r in rows],
+        "inpatient_policy_ratio": _ratio(int(inpatient[5] or 0), int(inpatient[3] or 0))
+        if inpatient else None,
+        "drg_grouped_share": _ratio(min(grouped, inpatient_count), inpatient_count),
+    }
+
+
+def write_log_page(who: Principal, query: Query, *, store: Store | None = None
+                   ) -> Page | Refused:
+    """The write log (操作日志), newest first: administrators only."""
+    refused = _allowed(who, "write_log", None)
+    if refused is not None:
+        return refused
+    limit = max(1, min(query.limit, PAGE_SIZE_MAX))
+    total, entries = write_log(limit, query.offset, store=store)
+    return Page(total, limit, query.offset, [
+        {"at": e.at, "actor": e.actor, "action": e.action, "target": e.target,
+         "detail": json.loads(e.detail)} for e in entries])

@@ -1,0 +1,101 @@
+"""Rule checks of a visit so far (3101 事前 reminders, 3102 事中 warnings).
+
+The visit registered by the institution, its diagnoses and the fee lines uploaded so far are
+checked by the per-visit engine (`yibao.supervise.check`) with the rules of the scene from the
+shipped rule base. The catalogue knowledge (reference prices, restrictions) and the person's
+earlier visits are not in the store yet, so rules that need them find nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Final
+
+from yibao.services.interface.common import Call, section, text
+from yibao.services.interface.visits import OUTPATIENT, own_visit
+from yibao.store.interface import FaceWork, VisitRecord
+from yibao.supervise.check import ERROR_SN, Compiled, check_visit, compile_checks
+from yibao.supervise.load import load_rules
+from yibao.supervise.model import Context, Line, Visit
+
+KIND_OF_MED_TYPE: Final = {"11": "outpatient", "14": "chronic", "21": "inpatient"}
+
+
+@lru_cache(maxsize=4)
+def _compiled(scene: str) -> tuple[Compiled, dict[str, Any]]:
+    base = load_rules()
+    return compile_checks(base, scene), {r.id: r for r in base.rules}
+
+
+def _line(position: int, body: str) -> Line:
+    raw = json.loads(body, parse_float=Decimal)
+    cnt, pric = Decimal(str(raw["cnt"])), Decimal(str(raw["pric"]))
+    sn = str(raw["feedetl_sn"])
+    fee_fen = int((cnt * pric * 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    return Line(int(sn) if sn.isdigit() else position, str(raw["hilist_code"]),
+                int(cnt * 10_000), int(pric * 1_000_000), fee_fen)
+
+
+def _diagnoses(visit: VisitRecord) -> tuple[str, tuple[str, ...]]:
+    rows = json.loads(visit.diseinfo_json)
+    codes = [(str(r.get("maindiag_flag", "0")) == "1", str(r.get("diag_code", "")))
+             for r in rows if r.get("diag_code")]
+    main = [c for flag, c in codes if flag] or [c for _, c in codes[:1]]
+    return (main[0] if main else ""), tuple(c for c in (c for _, c in codes) if c not in main)
+
+
+def _context(call: Call, visit: VisitRecord, lines: tuple[Line, ...]) -> Context:
+    with call.store.unit_of_work() as uow:
+        person = uow.registry.person(visit.psn_no)
+        institution = uow.registry.institution(visit.fixmedins_code)
+    end = visit.enddate or call.now.date()
+    age = -1
+    if person is not None:
+        born = person.birth_date
+        age = end.year - born.year - ((end.month, end.day) < (born.month, born.day))
+    pdx, sdx = _diagnoses(visit)
+    facts = Visit(
+        visit.mdtrt_id, visit.psn_no, visit.fixmedins_code,
+        institution.level if institution else "", KIND_OF_MED_TYPE.get(visit.med_type, ""),
+        visit.insutype, "local", visit.begndate, end, max(0, (end - visit.begndate).days),
+        sum(x.fee_fen for x in lines), "", person.sex if person else "", age, None, pdx, sdx)
+    return Context(facts, lines, (), {})
+
+
+def _check(call: Call, payload: Mapping[str, Any], scene: str) -> dict[str, Any]:
+    data = section(payload, "data")
+    mdtrt_id = text(data, "mdtrt_id", "input.data")
+    assert mdtrt_id
+    with FaceWork(call.store) as work:
+        visit = own_visit(work, call, mdtrt_id, (*OUTPATIENT, "21"))
+        fees = work.interface.fees(mdtrt_id)
+    lines = tuple(_line(i + 1, body) for i, (_, body) in enumerate(fees))
+    compiled, rules = _compiled(scene)
+    hits = check_visit(compiled, _context(call, visit, lines))
+    by_rule: dict[str, list[int]] = {}
+    for hit in hits:
+        by_rule.setdefault(hit.rule_id, []).append(hit.feedetl_sn)
+    result = []
+    for rule_id, sns in by_rule.items():
+        rule = rules[rule_id]
+        failed = ERROR_SN in sns
+        result.append({
+            "jr_id": rule_id, "rule_name": rule.name,
+            "vola_cont": "规则执行失败，按不通过处理" if failed else rule.message,
+            "vola_bhvr_type": rule.result, "sev_deg": rule.severity, "mdtrt_id": mdtrt_id,
+            "patn_id": visit.psn_no,
+            "judge_result_detail_dtos": [{"feedetl_sn": sn} for sn in sns if sn > 0]})
+    return {"result": result, "scene": scene, "rules_checked": len(compiled.rules)}
+
+
+def check_3101(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """3101 明细审核事前分析服务."""
+    return _check(call, payload, "事前")
+
+
+def check_3102(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """3102 明细审核事中分析服务."""
+    return _check(call, payload, "事中")

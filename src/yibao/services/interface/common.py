@@ -1,0 +1,124 @@
+"""What every transaction of the national interface shares: the call, refusals, answers."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+
+from yibao.store import Store
+
+#: Allowed clock difference between the institution and the platform.
+SIGNATURE_WINDOW_S: Final = 300
+MAX_BODY_BYTES: Final = 4_000_000
+MAX_FEE_LINES_PER_VISIT: Final = 2_000
+MSGID: Final = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+REGION: Final = re.compile(r"^\d{6}$")
+DAY: Final = re.compile(r"^(\d{4}-\d{2}-\d{2})([ T]\d{2}:\d{2}(:\d{2})?)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """The signature headers of a request (see docs/interface.md)."""
+
+    institution: str | None
+    timestamp: str | None
+    signature: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP status and the response envelope."""
+
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One authenticated request: who sent it, under which msgid, and when."""
+
+    store: Store
+    fixmedins_code: str
+    msgid: str
+    opter: str
+    insuplc_admdvs: str | None
+    mdtrtarea_admvs: str | None
+    now: datetime
+
+
+class Refusal(Exception):
+    """A refused transaction: a snake_case reason (`err_code`) and a zh-CN message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+Handler = Callable[[Call, Mapping[str, Any]], dict[str, Any]]
+
+
+def canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+
+
+def _stamp(call: Call) -> str:
+    return call.now.strftime("%Y%m%d%H%M%S%f")[:17]
+
+
+def success(call: Call, output: dict[str, Any]) -> dict[str, Any]:
+    return {"infcode": 0, "inf_refmsgid": uuid.uuid4().hex, "refmsg_time": _stamp(call),
+            "err_msg": "", "err_code": "", "output": output}
+
+
+def failure(call: Call | None, refusal: Refusal) -> dict[str, Any]:
+    return {"infcode": -1, "inf_refmsgid": uuid.uuid4().hex,
+            "refmsg_time": _stamp(call) if call else "", "err_msg": refusal.message,
+            "err_code": refusal.code, "output": {}}
+
+
+def section(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = payload.get(key)
+    if not isinstance(value, Mapping):
+        raise Refusal("invalid_request", f"input.{key}：缺少该对象或类型不是对象")
+    return value
+
+
+def text(obj: Mapping[str, Any], key: str, path: str, *, required: bool = True,
+         limit: int = 64) -> str | None:
+    value = obj.get(key)
+    if value is None or value == "":
+        if required:
+            raise Refusal("invalid_request", f"{path}.{key}：缺少必填字段")
+        return None
+    if not isinstance(value, str | int) or isinstance(value, bool) or len(str(value)) > limit:
+        raise Refusal("invalid_request", f"{path}.{key}：应为不超过 {limit} 个字符的文本")
+    return str(value)
+
+
+def day(obj: Mapping[str, Any], key: str, path: str, *, required: bool = True) -> date | None:
+    """A date from `yyyy-mm-dd` or `yyyy-mm-dd HH:MM:SS` (national times carry the clock)."""
+    value = text(obj, key, path, required=required)
+    if value is None:
+        return None
+    match = DAY.match(value)
+    try:
+        return date.fromisoformat(match.group(1)) if match else date.fromisoformat("x")
+    except ValueError:
+        raise Refusal("invalid_request", f"{path}.{key}：日期应为 yyyy-mm-dd 或 "
+                      "yyyy-mm-dd HH:MM:SS") from None
+
+
+def list_of(payload: Mapping[str, Any], key: str, *, required: bool = True
+            ) -> list[Mapping[str, Any]]:
+    value = payload.get(key)
+    if value is None and not required:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise Refusal("invalid_request", f"input.{key}：应为对象列表")
+    return value

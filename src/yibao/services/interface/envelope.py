@@ -1,0 +1,101 @@
+"""The envelope and its signature: HMAC-SHA256 over the timestamp and the body.
+
+Headers: `X-Yibao-Institution` (the `fixmedins_code`), `X-Yibao-Timestamp` (Unix seconds) and
+`X-Yibao-Signature` = hex HMAC-SHA256(secret, timestamp + "\\n" + body). A timestamp more than
+five minutes away from the platform's clock is refused, so a captured request cannot be sent
+again later; within the window a repeat is answered from the store by its `msgid`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from yibao.core.codes import check_institution
+from yibao.services.interface.common import (
+    MAX_BODY_BYTES,
+    MSGID,
+    REGION,
+    SIGNATURE_WINDOW_S,
+    Answer,
+    Refusal,
+    Signed,
+    failure,
+)
+from yibao.store import Store
+from yibao.store.interface import FaceWork
+
+ENVELOPE_TEXT = ("infno", "msgid", "fixmedins_code")
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature an institution sends with `body` at `timestamp`."""
+    return hmac.new(secret.encode(), timestamp.encode() + b"\n" + body,
+                    hashlib.sha256).hexdigest()
+
+
+def _refused(status: int, code: str, message: str) -> Answer:
+    return Answer(status, failure(None, Refusal(code, message)))
+
+
+def verify_signature(body: bytes, signed: Signed, store: Store, now: datetime) -> Answer | None:
+    """None when the request is signed by a registered institution within the window."""
+    if not signed.institution or not signed.timestamp or not signed.signature:
+        return _refused(401, "unsigned", "缺少签名请求头 X-Yibao-Institution、X-Yibao-Timestamp、"
+                        "X-Yibao-Signature")
+    if len(body) > MAX_BODY_BYTES:
+        return _refused(413, "too_large", f"报文超过 {MAX_BODY_BYTES} 字节")
+    if not signed.timestamp.isdigit() or abs(int(signed.timestamp) - now.timestamp()) > \
+            SIGNATURE_WINDOW_S:
+        return _refused(401, "stale_timestamp", "时间戳无效或与平台时间相差超过 5 分钟")
+    with FaceWork(store) as work:
+        secret = work.accounts.secret_of(signed.institution)
+    if secret is None:
+        return _refused(401, "unknown_institution",
+                        f"机构 {signed.institution} 未在平台登记接口密钥")
+    expected = sign(secret, signed.timestamp, body)
+    if not hmac.compare_digest(expected, signed.signature.lower()):
+        return _refused(401, "bad_signature", "签名校验失败")
+    return None
+
+
+def _check_fields(doc: Mapping[str, Any], institution: str) -> Refusal | None:
+    for key in ENVELOPE_TEXT:
+        if not isinstance(doc.get(key), str) or not doc[key]:
+            return Refusal("invalid_request", f"{key}：缺少必填字段")
+    if not MSGID.match(doc["msgid"]):
+        return Refusal("invalid_request", "msgid：应为 1–64 位字母、数字、_ 或 -")
+    if check_institution(doc["fixmedins_code"]) is not None:
+        return Refusal("invalid_request", "fixmedins_code：定点医药机构代码格式有误")
+    if doc["fixmedins_code"] != institution:
+        return Refusal("other_institution", "fixmedins_code 与签名机构不一致")
+    for key in ("insuplc_admdvs", "mdtrtarea_admvs"):
+        value = doc.get(key)
+        if value not in (None, "") and not (isinstance(value, str) and REGION.match(value)):
+            return Refusal("invalid_request", f"{key}：应为 6 位行政区划代码")
+    if not isinstance(doc.get("input"), Mapping):
+        return Refusal("invalid_request", "input：缺少该对象或类型不是对象")
+    return None
+
+
+def parse_envelope(body: bytes, institution: str | None
+                   ) -> Answer | tuple[dict[str, Any], str, Mapping[str, Any]]:
+    """(the document, `infno`, `input`), or the answer refusing the envelope."""
+    try:
+        doc = json.loads(body, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        return _refused(400, "invalid_request", "报文不是合法的 JSON")
+    if not isinstance(doc, dict):
+        return _refused(400, "invalid_request", "报文应为 JSON 对象")
+    problem = _check_fields(doc, institution or "")
+    if problem is not None:
+        status = 403 if problem.code == "other_institution" else 400
+        return Answer(status, failure(None, problem))
+    if doc.get("insuplc_admdvs") == "":
+        doc["insuplc_admdvs"] = None
+    return doc, doc["infno"], doc["input"]

@@ -1,0 +1,186 @@
+"""Pre-settlement, settlement and reversal (2206/2207/2208 outpatient, 2303/2304/2305 inpatient).
+
+The request document of SETTLEMENT.md is built from what the institution registered and
+uploaded (the visit of 2201/2401, the fee lines of 2204/2301, the discharge date of 2402) and
+settled by the stateful service (`settle_committed`), exactly once per visit. Pre-settlement
+runs the same engine on the same data and writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from yibao.core.money import cents, fmt, from_fen
+from yibao.enroll.model import Enrollment
+from yibao.fund.accounts import AccountCode, AccountKey, AccountKind, signed_balance
+from yibao.policy.loader import PolicyError, load_policy
+from yibao.services.interface.common import Call, Refusal, section, text
+from yibao.services.interface.visits import INPATIENT, OUTPATIENT, own_visit
+from yibao.services.settle_service import (
+    Refused,
+    _cover,
+    _engine_person,
+    _probe,
+    reverse_settlement,
+    settle_committed,
+)
+from yibao.settle.engine import settle
+from yibao.settle.model import Ytd
+from yibao.settle.request import RequestError
+from yibao.store.interface import FaceWork
+from yibao.store.uow import UnitOfWork
+
+
+def _refusal(refused: Refused) -> Refusal:
+    return Refusal(refused.reason.value, f"{refused.field}：{refused.message}")
+
+
+def _medfee_sum(lines: list[dict[str, Any]]) -> Decimal:
+    return sum((cents(Decimal(str(x["cnt"])) * Decimal(str(x["pric"]))) for x in lines),
+               Decimal(0))
+
+
+def _document(call: Call, data: Mapping[str, Any], kinds: tuple[str, ...], *,
+              settling: bool) -> dict[str, Any]:
+    """The SETTLEMENT.md request of the caller's visit named in `data`."""
+    mdtrt_id = text(data, "mdtrt_id", "input.data")
+    psn_no = text(data, "psn_no", "input.data")
+    assert mdtrt_id and psn_no
+    with FaceWork(call.store) as work:
+        visit = own_visit(work, call, mdtrt_id, kinds)
+        fees = work.interface.fees(mdtrt_id)
+    if visit.psn_no != psn_no:
+        raise Refusal("other_person", f"input.data.psn_no：就诊 {mdtrt_id} 不是该参保人的就诊")
+    if not fees:
+        raise Refusal("no_fees", f"就诊 {mdtrt_id} 尚未上传费用明细")
+    end = visit.enddate or (visit.begndate if visit.med_type != "21" or not settling else None)
+    if end is None:
+        raise Refusal("not_discharged", f"就诊 {mdtrt_id} 尚未办理出院（2402），不能结算")
+    lines = [json.loads(body, parse_float=Decimal) for _, body in fees]
+    given = data.get("medfee_sumamt")
+    if given not in (None, "") and Decimal(str(given)) != _medfee_sum(lines):
+        raise Refusal("medfee_mismatch", f"input.data.medfee_sumamt：{given} 与已上传费用合计 "
+                      f"{fmt(_medfee_sum(lines))} 不符")
+    return {"person": {"psn_no": psn_no},
+            "visit": {"mdtrt_id": mdtrt_id, "fixmedins_code": visit.fixmedins_code,
+                      "med_type": visit.med_type, "begndate": visit.begndate.isoformat(),
+                      "enddate": end.isoformat()},
+            "fees": lines, "use_acct": str(data.get("acct_used_flag", "0")) == "1",
+            "insuplc_admdvs": visit.insuplc_admdvs}
+
+
+def _output(result: Mapping[str, Any], call: Call) -> dict[str, Any]:
+    setlinfo = {k: v for k, v in result.items() if k not in ("setldetail", "ytd_after",
+                                                              "commit")}
+    setlinfo["setl_time"] = call.now.isoformat(timespec="seconds")
+    return {"setlinfo": setlinfo, "setldetail": list(result.get("setldetail", []))}
+
+
+def _balance(uow: UnitOfWork, cover: Enrollment) -> Decimal:
+    """The employee's personal account balance (0 for residents), unlocked: a preview only."""
+    if cover.scheme != "310":
+        return Decimal("0.00")
+    key = AccountKey(cover.region, AccountCode.PERSONAL_ACCOUNT, cover.id_number)
+    return from_fen(signed_balance(AccountKind.LIABILITY, *uow.ledger.stored_balance(key)))
+
+
+def _preview(call: Call, doc: dict[str, Any]) -> dict[str, Any]:
+    """The settlement the engine would make now, against the store, writing nothing."""
+    try:
+        request = _probe(doc)
+    except RequestError as err:
+        raise Refusal("invalid_request", f"{err.field}：{err.message}") from None
+    visit = request.visit
+    with call.store.unit_of_work() as uow:
+        prelude = uow.settlements.prelude(visit.fixmedins_code or "", visit.mdtrt_id,
+                                          request.person.psn_no)
+        if prelude.institution_level is None:
+            raise Refusal("unknown_institution", f"定点医药机构 {visit.fixmedins_code} 未登记")
+        covered = _cover(prelude, doc, request)
+        if isinstance(covered, Refused):
+            raise _refusal(covered)
+        person, cover = covered
+        year, on = visit.year, visit.enddate or visit.begndate
+        assert year is not None and on is not None
+        stored = uow.accumulators.get(person.id_number, cover.scheme, year)
+        balance = _balance(uow, cover)
+    policy_id = f"{cover.region}-{year}"
+    try:
+        policy = load_policy(policy_id)
+    except PolicyError as err:
+        raise Refusal("no_policy", f"没有 {policy_id} 的待遇政策：{err}") from None
+    full = replace(request, policy=policy_id, person=_engine_person(person, cover, on),
+                   visit=replace(visit, hosp_lv=prelude.institution_level),
+                   ytd=stored[0] if stored else Ytd(), ytd_given=True, acct_balc=balance)
+    return settle(full, policy).to_json()
+
+
+def _presettle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]
+               ) -> dict[str, Any]:
+    doc = _document(call, section(payload, "data"), kinds, settling=False)
+    return _output(_preview(call, doc), call)
+
+
+def _settle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> dict[str, Any]:
+    doc = _document(call, section(payload, "data"), kinds, settling=True)
+    done = settle_committed(doc, store=call.store)
+    if isinstance(done, Refused):
+        raise _refusal(done)
+    return _output(done.to_json(), call)
+
+
+def _reverse(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> dict[str, Any]:
+    data = section(payload, "data")
+    setl_id = text(data, "setl_id", "input.data")
+    mdtrt_id = text(data, "mdtrt_id", "input.data")
+    psn_no = text(data, "psn_no", "input.data")
+    assert setl_id and mdtrt_id
+    with FaceWork(call.store) as work:
+        own_visit(work, call, mdtrt_id, kinds)
+    with call.store.unit_of_work() as uow:
+        stored = uow.settlements.by_setl_id(setl_id)
+    if stored is None or stored.mdtrt_id != mdtrt_id:
+        raise Refusal("not_found", f"就诊 {mdtrt_id} 没有结算ID为 {setl_id} 的结算")
+    if stored.fixmedins_code != call.fixmedins_code or stored.id_number != psn_no:
+        raise Refusal("other_institution", f"结算 {setl_id} 不属于本机构或该参保人")
+    done = reverse_settlement(setl_id, store=call.store)
+    if isinstance(done, Refused):
+        raise _refusal(done)
+    return {"setlinfo": {"setl_id": done.reversal_id, "init_setl_id": setl_id,
+                         "mdtrt_id": mdtrt_id, "psn_no": psn_no,
+                         "returned": fmt(from_fen(done.returned_fen)),
+                         "setl_time": call.now.isoformat(timespec="seconds")}}
+
+
+def outpatient_presettle(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """2206 门诊预结算."""
+    return _presettle(call, payload, OUTPATIENT)
+
+
+def outpatient_settle(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """2207 门诊结算."""
+    return _settle(call, payload, OUTPATIENT)
+
+
+def outpatient_reverse(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """2208 门诊结算撤销."""
+    return _reverse(call, payload, OUTPATIENT)
+
+
+def inpatient_presettle(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """2303 住院预结算."""
+    return _presettle(call, payload, INPATIENT)
+
+
+def inpatient_settle(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """2304 住院结算."""
+    return _settle(call, payload, INPATIENT)
+
+
+def inpatient_reverse(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """2305 住院结算撤销."""
+    return _reverse(call, payload, INPATIENT)

@@ -1,0 +1,110 @@
+"""A live server for the API tests: uvicorn on a free loopback port, over a SQLite store holding
+the service tests' population (tests/services/population.py), two institutions with secrets and
+one user per role and scope."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from tests.services.population import CLINIC, HOSPITAL, populate
+from yibao.api.app import create_app
+from yibao.services import accounts
+from yibao.services.interface import sign
+from yibao.store import Store
+from yibao.store.migrate import upgrade
+
+USERS = {"county": ("handler", "511623"), "city": ("handler", "511600"),
+         "province": ("director", "510000"), "other": ("auditor", "511602"),
+         "finance": ("finance", "511623"), "admin": ("admin", "510000")}
+
+
+@dataclass
+class Live:
+    url: str
+    store: Store
+    secrets: dict[str, str]
+    passwords: dict[str, str]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def call(self, infno: str, payload: dict[str, Any], *, code: str = HOSPITAL,
+             msgid: str | None = None, secret: str | None = None, **envelope: Any
+             ) -> httpx.Response:
+        doc = {"infno": infno, "msgid": msgid or uuid.uuid4().hex, "mdtrtarea_admvs": "511623",
+               "insuplc_admdvs": "", "fixmedins_code": code, "opter": "0001",
+               "inf_time": "2024-03-09 12:00:00", "input": payload, **envelope}
+        return self.post(json.dumps(doc, ensure_ascii=False).encode(), code, secret)
+
+    def post(self, body: bytes, code: str, secret: str | None = None,
+             timestamp: int | None = None) -> httpx.Response:
+        stamp = str(timestamp if timestamp is not None else int(time.time()))
+        signature = sign(secret or self.secrets.get(code, "x"), stamp, body)
+        return httpx.post(f"{self.url}/fsi/api/rsfComIfsService/callService", content=body,
+                          headers={"X-Yibao-Institution": code, "X-Yibao-Timestamp": stamp,
+                                   "X-Yibao-Signature": signature,
+                                   "Content-Type": "application/json"}, timeout=30)
+
+    def token(self, who: str) -> str:
+        answer = httpx.post(f"{self.url}/api/v1/session",
+                            json={"username": who, "password": self.passwords[who]})
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["token"])
+
+    def get(self, path: str, who: str, **params: Any) -> httpx.Response:
+        """GET as `who`, with one session per user for the whole run (logins cost scrypt)."""
+        if who not in self.tokens:
+            self.tokens[who] = self.token(who)
+        return httpx.get(f"{self.url}{path}", params=params,
+                         headers={"Authorization": f"Bearer {self.tokens[who]}"})
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _seed(folder: Path) -> tuple[Store, dict[str, str], dict[str, str]]:
+    store = Store(f"sqlite:///{folder / 'api.db'}")
+    upgrade(store)
+    populate(store, folder)
+    secrets = {}
+    for code in (HOSPITAL, CLINIC):
+        issued = accounts.add_institution_secret(code, actor="test", store=store)
+        assert isinstance(issued, accounts.Issued)
+        secrets[code] = issued.secret
+    passwords = {}
+    for name, (role, region) in USERS.items():
+        issued = accounts.add_user(name, role, region, actor="test", store=store)
+        assert isinstance(issued, accounts.Issued)
+        passwords[name] = issued.secret
+    return store, secrets, passwords
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    store, secrets, passwords = _seed(tmp_path_factory.mktemp("api"))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield Live(f"http://127.0.0.1:{port}", store, secrets, passwords)
+    server.should_exit = True
+    thread.join(10)
+    store.dispose()
