@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from tests.services.population import WORKER, visit, write_files
 from yibao.cli import app
 from yibao.cli.progress import console
+from yibao.store.migrate import head_revision
 
 runner = CliRunner()
 
@@ -32,7 +33,7 @@ def _run(*args: str, code: int = 0) -> str:
 
 def test_walk_through(env: Path) -> None:
     files = write_files(env / "people")
-    assert "升级到 0001" in _run("db", "upgrade")
+    assert f"升级到 {head_revision()}" in _run("db", "upgrade")
     assert "已是最新版本" in _run("db", "upgrade")
     _run("enroll", "employers", str(files["employers"]))
     _run("enroll", "institutions", str(files["institutions"]))

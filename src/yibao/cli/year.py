@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -12,9 +12,12 @@ from rich.table import Table
 from yibao.cli.progress import console
 from yibao.indicators.render import show
 from yibao.services.year import YearOutcome, run_year
+from yibao.services.year_store import YearStoreError
 
 DATA_HELP = "yibao sim 生成的数据目录"
 REPORT_HELP = "报告输出目录（indicators.json 与 index.html）"
+DB_HELP = "结算库 URL（默认 $YIBAO_DATABASE_URL，否则报告目录旁的 var/year.db，每次重建）"
+REPLAY_HELP = "抽样逐笔有状态重放的人数"
 
 
 def _table(outcome: YearOutcome) -> Table:
@@ -31,6 +34,8 @@ def _table(outcome: YearOutcome) -> Table:
 def year_command(
     data: Annotated[Path, typer.Option("--data", help=DATA_HELP)],
     report: Annotated[Path, typer.Option("--report", help=REPORT_HELP)] = Path("report"),
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
+    replay: Annotated[int, typer.Option("--replay", min=0, help=REPLAY_HELP)] = 200,
 ) -> None:
     """结算模拟地区的一整年，计算“十四五”主要指标，写出报告。"""
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
@@ -42,12 +47,27 @@ def year_command(
             console.log(message)
 
         try:
-            outcome = run_year(data, report, step)
-        except FileNotFoundError as err:
+            outcome = run_year(data, report, step, db=db, replay=replay)
+        except (FileNotFoundError, YearStoreError) as err:
             console.print(f"[red]✗ {err}[/]")
             raise typer.Exit(2) from None
     console.print(_table(outcome))
+    _print_store(outcome.store)
     console.print(f"报告已写入：{outcome.html_path.resolve()}（数据：{outcome.json_path}）")
+
+
+def _print_store(store: dict[str, Any]) -> None:
+    ledger = ("[green]✓ 借贷平衡，账户余额与分录一致[/]" if store["ledger_ok"]
+              else "[red]✗ 账务不平[/]")
+    console.print(f"结算库：{store['database']}：写入结算 {store['settlements_written']} 笔、"
+                  f"分录 {store['postings']} 条、年度累计 {store['accumulators']} 人；{ledger}")
+    mismatches = store["replay_mismatches"]
+    verdict = ("[green]✓ 与批量结算逐分一致[/]" if mismatches == 0
+               else f"[red]✗ {mismatches} 处不一致[/]")
+    console.print(f"抽样重放：{store['replayed_persons']} 人、{store['replayed_visits']} 笔就诊"
+                  f"逐笔有状态结算，{verdict}")
+    for line in store["replay_examples"]:
+        console.print(f"  {line}")
 
 
 def register(app: typer.Typer) -> None:

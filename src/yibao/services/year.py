@@ -1,21 +1,24 @@
 """The year job (`yibao year`): settle a simulated region-year and report its indicators.
 
-Reads the simulator's Parquet tables, settles every visit with the batch engine, computes the
-plans' indicator table and writes `indicators.json` and `index.html` under the report folder.
+Reads the simulator's Parquet tables, settles every visit with the batch engine, writes the
+settlements with their postings to the settlement service's store in bulk, replays a sample of
+persons through the stateful path, computes the plans' indicator table and writes
+`indicators.json` and `index.html` under the report folder.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import polars as pl
 
+from yibao.core.checks import invariant
 from yibao.indicators.render import dumps_exact, report_html
 from yibao.indicators.table import (
     Indicator,
@@ -28,14 +31,24 @@ from yibao.indicators.table import (
 )
 from yibao.policy.loader import load_policy
 from yibao.services.year_payment import drg_sections, drg_summary, pay_year
+from yibao.services.year_store import (
+    load_year,
+    remove_sqlite,
+    replay_sample,
+    year_database,
+)
 from yibao.settle.batch import BatchResult, settle_columns
-from yibao.settle.columns import RequestColumns
+from yibao.settle.columns import RequestColumns, subset
 from yibao.sim.columns import to_columns
 from yibao.sim.funding import basic_fund_income_fen
 from yibao.sim.profile import load_profile
 from yibao.sim.simulate import SimTables
 
 Step = Callable[[str], None]
+#: A balance no visit can exhaust: settling with it gives what the account would pay if it could.
+UNLIMITED_FEN: Final = 10**13
+ACCOUNT_CREDIT: Final = ("employer_to_account_fen", "employee_to_account_fen",
+                         "retiree_credit_fen")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +63,7 @@ class YearOutcome:
     json_path: Path
     html_path: Path
     notes: list[str] = field(default_factory=list)
+    store: dict[str, Any] = field(default_factory=dict)
 
 
 def read_year(directory: Path) -> tuple[str, float, SimTables]:
@@ -97,8 +111,57 @@ def _write(path: Path, text: str) -> None:
     temporary.replace(path)
 
 
-def run_year(data: Path, report: Path, step: Step | None = None) -> YearOutcome:
-    """Settle the year in `data` and write the report under `report`."""
+def settle_year(cols: RequestColumns, tables: SimTables, workers: int) -> BatchResult:
+    """Settle the year with the personal account carried through each employee's visits.
+
+    The first pass lets the account pay all it may (an unlimited balance), which gives what each
+    visit would take from it; the balance before visit k is then the yearly credit less what
+    visits 1..k-1 wanted, never below zero, and the employees' visits are settled again with it.
+    """
+    visits = tables.visits
+    employee = np.flatnonzero(cols.employee)
+    wanted = settle_columns(replace(cols, acct_balc=np.where(cols.employee, UNLIMITED_FEN, 0)),
+                            workers=workers)
+    if employee.size == 0:
+        return wanted
+    credit = visits.select("psn_no").join(
+        tables.contributions.select("psn_no", pl.sum_horizontal(ACCOUNT_CREDIT).alias("c")),
+        on="psn_no", how="left", maintain_order="left")["c"].fill_null(0)
+    before = pl.DataFrame({"person": cols.person_key, "want": wanted.values["acct_pay"]}).select(
+        (pl.col("want").cum_sum().over("person") - pl.col("want")).alias("spent"))["spent"]
+    balance = np.maximum(0, credit.to_numpy() - before.to_numpy()).astype(np.int64)
+    again = settle_columns(subset(replace(cols, acct_balc=balance), employee), workers=workers)
+    values = {name: column.copy() for name, column in wanted.values.items()}
+    for name, column in again.values.items():
+        values[name][employee] = column
+    return BatchResult(values, wanted.ytd_after)
+
+
+def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, report: Path,
+                db: str | None, replay: int, say: Step) -> dict[str, Any]:
+    """Load the year into the store, check the ledger, replay a sample; the report's block."""
+    url, owned = year_database(report, db)
+    if owned:
+        remove_sqlite(url)  # the job's own file: rebuilt from scratch on every run
+    say("写入结算库（批量）")
+    load = load_year(tables, cols, result, url, say)
+    say(f"抽样重放 {replay} 人（逐笔有状态结算）")
+    again = replay_sample(tables, result, replay, seed=1, progress=say)
+    return {"database": load.location, "settlements_written": load.settlements,
+            "details": load.details, "postings": load.postings,
+            "accumulators": load.accumulators, "ledger_ok": load.ledger.ok,
+            "ledger_transactions": load.ledger.transactions,
+            "contribution_income_fen": load.income_fen,
+            "replayed_persons": again.persons, "replayed_visits": again.visits,
+            "replay_mismatches": len(again.mismatches),
+            "replay_examples": [f"{m.psn_no} {m.mdtrt_id} {m.field}: 批量 {m.batch} / 逐笔 "
+                                f"{m.stateful}" for m in again.mismatches[:10]]}
+
+
+def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | None = None,
+             replay: int = 200) -> YearOutcome:
+    """Settle the year in `data`, load it into the store (`db`, see `year_database`), replay
+    `replay` persons statefully, and write the report under `report`."""
     say = step or (lambda _message: None)
     name, scale, tables = read_year(data)
     profile = load_profile(name)
@@ -106,10 +169,13 @@ def run_year(data: Path, report: Path, step: Step | None = None) -> YearOutcome:
     cols = to_columns(tables.visits, tables.fee_lines, tables.persons, tables.contributions,
                       load_policy(profile.policy), profile.year)
     say("批量结算")
-    result = settle_columns(cols, workers=os.cpu_count() or 1)
+    result = settle_year(cols, tables, workers=os.cpu_count() or 1)
     facts = year_facts(tables, cols, result, profile.year)
     say("DRG 分组与点数法付费")
     payment = pay_year(tables, cols, result)
+    store = store_block(tables, cols, result, report, db, replay, say)
+    invariant(store["contribution_income_fen"] == facts.fund_income_fen,
+              "ledger contribution income ≠ contribution table", store)
     values = {**indicator_values(facts), "inpatient_cost_share_drg": payment.drg_share}
     rows = indicator_table(values)
     extra = {"monthly": monthly(facts), "cost_by_level": cost_by_level(facts),
@@ -118,8 +184,8 @@ def run_year(data: Path, report: Path, step: Step | None = None) -> YearOutcome:
     say("写入报告")
     report.mkdir(parents=True, exist_ok=True)
     json_path, html_path = report / "indicators.json", report / "index.html"
-    document = {**values, "profile": name, "scale": scale, **extra}
+    document = {**values, "profile": name, "scale": scale, **extra, "store": store}
     _write(json_path, dumps_exact(document))
     title = f"{profile.name} 年度医保运行报告"
     _write(html_path, report_html(title, rows, extra, drg_sections(payment)))
-    return YearOutcome(name, scale, values, rows, extra, json_path, html_path)
+    return YearOutcome(name, scale, values, rows, extra, json_path, html_path, store=store)
