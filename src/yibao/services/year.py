@@ -144,7 +144,7 @@ def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, re
     if owned:
         remove_sqlite(url)  # the job's own file: rebuilt from scratch on every run
     say("写入结算库（批量）")
-    load = load_year(tables, cols, result, url, say)
+    load = load_year(tables, cols, result, url, say, owned=owned)
     say(f"抽样重放 {replay} 人（逐笔有状态结算）")
     again = replay_sample(tables, result, replay, seed=1, progress=say)
     return {"database": load.location, "settlements_written": load.settlements,

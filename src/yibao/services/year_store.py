@@ -44,12 +44,14 @@ from yibao.sim.simulate import SimTables
 from yibao.store import Store
 from yibao.store.bulk import (
     accumulator_rows,
+    check_foreign_keys,
     contribution_income_fen,
     contribution_postings,
     detail_rows,
     insert_frame,
     settlement_postings,
     settlement_rows,
+    tune_for_bulk_load,
     write_ledger,
     year_rows,
 )
@@ -231,13 +233,19 @@ def _fresh(store: Store, region: str, year: int) -> None:
 
 
 def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url: str,
-              progress: Progress | None = None) -> StoreLoad:
-    """Write the settled year into the (fresh) database at `url` in bulk; see the module doc."""
+              progress: Progress | None = None, owned: bool = False) -> StoreLoad:
+    """Write the settled year into the (fresh) database at `url` in bulk; see the module doc.
+
+    `owned`: the database is the job's own file, rebuilt on every run, so it may be loaded with
+    SQLite's bulk settings (`bulk.tune_for_bulk_load`); its foreign keys are checked at the end.
+    """
     say = progress or (lambda _message: None)
     store = Store(url)
     region, year = _region_year(tables)
     try:
         _fresh(store, region, year)
+        if owned:
+            tune_for_bulk_load(store.engine)
         now = datetime.now(UTC)
         with store.engine.begin() as connection:
             insert_frame(connection, institutions, _institution_frame(tables))
@@ -257,6 +265,9 @@ def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url:
         say("核对基金账务")
         ledger = check_fund_ledger(store)
         with store.engine.connect() as connection:
+            broken = check_foreign_keys(connection)
+            if broken:
+                raise YearStoreError(f"批量写入后有 {broken} 行违反外键约束")
             income = contribution_income_fen(connection, year, region)
             held = year_rows(connection, accumulators, year, region)
     finally:
