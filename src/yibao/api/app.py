@@ -17,6 +17,7 @@ from yibao.api.deps import StoreDep
 from yibao.api.schemas import Health, NationalRequest, Ready
 from yibao.services.accounts import Store, default_store
 from yibao.services.database import database_status
+from yibao.web import console
 
 log = logging.getLogger("yibao.api")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
@@ -76,6 +77,7 @@ def create_app(store: Store | None = None) -> FastAPI:
     app.add_middleware(RequestContext)
     app.include_router(national.router)
     app.include_router(bureau.router)
+    console.mount(app)
 
     @app.get("/health", response_model=Health, tags=["运行"])
     def health() -> dict[str, str]:

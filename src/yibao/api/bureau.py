@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
@@ -23,17 +24,37 @@ from yibao.api.schemas import (
     SettlementOut,
     WriteLogOut,
 )
-from yibao.services import accounts, bureau
+from yibao.services import accounts, bureau, cases
 from yibao.services.bureau import PAGE_SIZE_MAX, Refused
 
 router = APIRouter(prefix="/api/v1", tags=["医保局 bureau API v1"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}}
 Limit = Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX, description="每页条数")]
-Offset = Annotated[int, Query(ge=0, description="跳过条数")]
+#: Offsets past this are refused (422): a larger one overflows a 64-bit database integer.
+OFFSET_MAX = 10**9
+Offset = Annotated[int, Query(ge=0, le=OFFSET_MAX, description="跳过条数")]
 Region = Annotated[str | None, Query(pattern=r"^\d{6}$",
                                      description="行政区划代码（须在管辖范围内）")]
 Year = Annotated[int | None, Query(ge=1990, le=2100)]
+
+
+class AuditCaseItem(AuditCaseOut):
+    """A case of the audit work queue (docs/console.md)."""
+
+    year: int
+    rule_id: str
+    rule_name: str
+    mdtrt_id: str
+    setl_id: str
+    fixmedins_code: str
+    psn_no: str
+    amount: str
+    state: str
+    state_name: str
+    recovery_txn_id: str | None
+    refund_txn_id: str | None
+    created_at: datetime
 
 
 def _page(result: bureau.Page | Refused) -> dict[str, Any]:
@@ -120,11 +141,14 @@ def fund_balances(who: PrincipalDep, store: StoreDep, region: Region = None) -> 
     return _page(bureau.list_fund_balances(who, region, store=store))
 
 
-@router.get("/audit/cases", response_model=Page[AuditCaseOut], responses=ERRORS)
-def audit_cases(who: PrincipalDep, region: Region = None, limit: Limit = 50,
-                offset: Offset = 0) -> dict[str, Any]:
-    """稽核案件（工作队列尚未持久化，目前总为空列表）。"""
-    return _page(bureau.list_audit_cases(who, bureau.Query(limit, offset, {"region": region})))
+@router.get("/audit/cases", response_model=Page[AuditCaseItem], responses=ERRORS)
+def audit_cases(who: PrincipalDep, store: StoreDep, region: Region = None,
+                state: Annotated[str | None, Query(
+                    pattern="^(new|under_review|confirmed|dismissed|appealed)$")] = None,
+                limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    """稽核案件（稽核工作队列，由 yibao audit 批量分析的规则命中生成），可按状态筛选。"""
+    query = bureau.Query(limit, offset, {"region": region, "state": state})
+    return _page(cases.list_cases(who, query, store=store))
 
 
 @router.get("/drg/results", response_model=Page[DrgResultOut], responses=ERRORS)

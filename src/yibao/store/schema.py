@@ -224,3 +224,4 @@ fund_balances = Table(
 # here registers them wherever the schema is used (migrations, their comparison test).
 from yibao.store import accounts as _accounts  # noqa: E402, F401
 from yibao.store import interface as _interface  # noqa: E402, F401
+from yibao.store import cases as _cases  # noqa: E402, F401

@@ -1,0 +1,89 @@
+"""The dashboard (运行概览) and the DRG analytics page, from the latest year report and the
+fund ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from yibao.indicators.charts import bar_chart, hbar_chart, line_chart
+from yibao.indicators.render import MONTHS, indicator_rows, show
+from yibao.indicators.table import indicator_table
+from yibao.web.html import esc, kv, section, table
+
+FUND_CODES = {"resident_pool": "居民基本医保统筹基金", "employee_pool": "职工基本医保统筹基金",
+              "personal_account": "个人账户", "serious_illness": "大病保险",
+              "large_expense": "职工大额医疗费用补助", "civil_servant": "公务员医疗补助",
+              "assistance": "医疗救助基金", "payable_institution": "应付定点医药机构款",
+              "fiscal_receivable": "应收财政补助", "contribution_receivable": "应收缴费"}
+
+
+def no_report(folder: Path) -> str:
+    return section("年度报告", f"<p class='note'>在 {esc(folder)} 下没有找到 indicators.json："
+                   "先运行 yibao year，或设置 YIBAO_REPORT_DIR。</p>")
+
+
+def _monthly(month: dict[str, list[Decimal]]) -> str:
+    rows = [(esc(MONTHS[i]), show(month["income"][i], "yuan"),
+             show(month["expenditure"][i], "yuan"), show(month["balance"][i], "yuan"))
+            for i in range(len(month["income"]))]
+    return (bar_chart("基金按月收入与支出", MONTHS,
+                      {"收入": month["income"], "支出": month["expenditure"]})
+            + line_chart("基金累计结余", MONTHS, {"累计结余": month["balance"]})
+            + table(["月份", "收入", "支出", "累计结余"], rows, (1, 2, 3)))
+
+
+def balances_block(items: Sequence[dict[str, Any]] | None) -> str:
+    if items is None:
+        return "<p class='note'>您的角色不查看基金账户余额（基金财务、局领导可见）。</p>"
+    if not items:
+        return "<p class='note'>账本中还没有记账。</p>"
+    rows = [(esc(b["region"]), esc(FUND_CODES.get(b["code"], b["code"])),
+             esc(b["debit"]), esc(b["credit"]), esc(b["balance"])) for b in items]
+    return table(["统筹区", "科目", "借方", "贷方", "余额"], rows, (2, 3, 4))
+
+
+def dashboard_body(found: tuple[Path, dict[str, Any]] | None, folder: Path,
+                   balances: Sequence[dict[str, Any]] | None) -> str:
+    ledger = section("基金账本（当前余额）", balances_block(balances))
+    if found is None:
+        return no_report(folder) + ledger
+    where, doc = found
+    intro = kv([("报告", f"{where.parent.name}/{where.name}"), ("年度", doc.get("year")),
+                ("测算方案", doc.get("profile")), ("规模", doc.get("scale"))])
+    return (section("年度报告", intro)
+            + section("主要指标与“十四五”目标", indicator_rows(indicator_table(doc)))
+            + section("基金收支与结余（按月）", _monthly(doc["monthly"])) + ledger)
+
+
+def _hospitals(drg: dict[str, Any], sees: Any) -> list[dict[str, Any]]:
+    return [h for h in drg.get("hospitals", []) if sees(str(h["hospital"])[1:7])]
+
+
+def drg_body(found: tuple[Path, dict[str, Any]] | None, folder: Path, sees: Any,
+             results: Sequence[dict[str, Any]]) -> str:
+    stored = table(["结算ID", "机构", "MDC", "ADRG", "DRG", "状态"], [
+        (esc(r["setl_id"]), esc(r["fixmedins_code"]), esc(r["mdc"]), esc(r["adrg"]),
+         esc(r["drg"]), esc(r["status"])) for r in results]) if results else (
+        "<p class='note'>管辖范围内还没有结算清单的分组结果（4101A）。</p>")
+    tail = section("结算清单分组结果（管辖范围内，最近 50 条）", stored)
+    if found is None or "drg" not in found[1]:
+        return no_report(folder) + tail
+    drg = found[1]["drg"]
+    grouping = drg.get("grouping", {})
+    head = kv([("点值（元/点）", drg.get("point_value")), ("总点数", drg.get("total_points")),
+               ("DRG 预算", show(drg.get("budget", 0), "yuan")), ("病例数", drg.get("cases")),
+               ("入组", grouping.get("ok")), ("未入组", grouping.get("invalid")),
+               ("CV≥1 的组数", drg.get("groups_cv_at_least_1")),
+               ("细分组数", drg.get("splits"))])
+    hospitals = sorted(_hospitals(drg, sees), key=lambda h: -h["cmi"])
+    rows = [(esc(h["hospital"]), esc(h["name"]), f"{h['cases']:,}", esc(h["cmi"]),
+             esc(h["points"]), show(h["amount"], "yuan")) for h in hospitals]
+    chart = hbar_chart("各医院 CMI", [h["name"] for h in hospitals],
+                       [h["cmi"] for h in hospitals]) if hospitals else ""
+    return (section("DRG 结合点数法：本年", head)
+            + section("各医院病例组合指数（CMI，管辖范围内）", chart + table(
+                ["机构", "名称", "病例", "CMI", "点数", "金额"], rows, (2, 3, 4, 5)))
+            + tail)

@@ -1,0 +1,125 @@
+"""Person lookup, a person's page (enrollment, accumulators, settlements) and the settlement
+page that explains every yuan with the engine's trace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, Final
+
+from yibao.web.html import esc, kv, link, path, section, table
+
+FUND_NAMES: Final = {
+    "310100": "职工基本医保统筹基金", "390100": "居民基本医保统筹基金",
+    "330100": "职工大额医疗费用补助", "320100": "公务员医疗补助",
+    "390200": "城乡居民大病保险", "610100": "医疗救助基金"}
+SCHEMES: Final = {"310": "职工医保", "390": "居民医保"}
+MED_TYPES: Final = {"11": "普通门诊", "14": "门诊慢特病", "21": "住院"}
+BUCKETS: Final = (("fulamt_ownpay_amt", "全自费", "#b3261e"),
+                  ("overlmt_selfpay", "超限价", "#e8833a"),
+                  ("preselfpay_amt", "乙类先行自付", "#f2c14e"),
+                  ("inscp_scp_amt", "政策范围内", "#1f77b4"))
+PAYERS: Final = (("hifp_pay", "基本医保统筹基金"), ("hifob_pay", "职工大额医疗费用补助"),
+                 ("hifmi_pay", "城乡居民大病保险"), ("cvlserv_pay", "公务员医疗补助"),
+                 ("maf_pay", "医疗救助"), ("acct_pay", "个人账户"), ("psn_cash_pay", "个人现金"))
+YTD_NAMES: Final = {"admissions": "住院次数", "hifp_paid": "统筹基金已付",
+                    "op_hifp_paid": "门诊统筹已付", "op_dedc_used": "门诊起付线已用",
+                    "si_base": "大病保险累计基数", "hifmi_paid": "大病保险已付",
+                    "hifob_paid": "大额补助已付", "cvlserv_paid": "公务员补助已付",
+                    "maf_dedc_used": "救助起付线已用", "maf_paid": "医疗救助已付"}
+
+
+def search_form(q: str) -> str:
+    return ("<section><form method='get' action='/console/persons'>"
+            f"<input name='q' value='{esc(q)}' placeholder='身份证号或姓名' maxlength='64' "
+            "aria-label='身份证号或姓名'> <button type='submit'>查询</button></form></section>")
+
+
+def person_rows(items: Sequence[dict[str, Any]]) -> str:
+    if not items:
+        return "<p class='note'>管辖范围内没有匹配的参保人。</p>"
+    return table(["身份证号", "姓名", "性别", "户籍区划", "人群"], [
+        (link(path("/console/persons", p["id_number"]), p["id_number"]), esc(p["name"]),
+         esc(p["sex"]), esc(p["region"]), esc("、".join(p["groups"]) or "—")) for p in items])
+
+
+def _accumulators(accs: Sequence[tuple[dict[str, Any], Any]]) -> str:
+    rows = []
+    for enrollment, found in accs:
+        label = f"{SCHEMES.get(enrollment['scheme'], enrollment['scheme'])} {enrollment['year']}"
+        if found is None:
+            rows.append((esc(label), "<span class='note'>本年尚无结算</span>"))
+            continue
+        ytd, version = found
+        parts = "；".join(f"{YTD_NAMES.get(k, k)} {getattr(ytd, k)}" for k in YTD_NAMES)
+        rows.append((esc(label), esc(f"{parts}（版本 {version}）")))
+    return table(["险种与年度", "年度累计"], rows) if rows else "<p class='note'>无</p>"
+
+
+def person_body(person: dict[str, Any], accs: Sequence[tuple[dict[str, Any], Any]],
+                settlements: Sequence[dict[str, Any]]) -> str:
+    facts = kv([("身份证号", person["id_number"]), ("姓名", person["name"]),
+                ("性别", person["sex"]), ("出生日期", person["birth_date"]),
+                ("户籍区划", person["region"]), ("家庭", person["household_id"]),
+                ("人群", "、".join(person["groups"]) or "—"),
+                ("公务员", "是" if person["civil_servant"] else "否")])
+    enrollments = table(["险种", "统筹区", "年度", "状态", "人员类别", "参保日期", "待遇起始"], [
+        (esc(SCHEMES.get(e["scheme"], e["scheme"])), esc(e["region"]), esc(e["year"]),
+         esc(e["status"]), esc(e["psn_type"]), esc(e["start_date"]), esc(e["benefit_start"]))
+        for e in person["enrollments"]])
+    setl = table(["结算ID", "就诊ID", "机构", "类别", "总费用", "基金支付", "个人现金", "冲销"], [
+        (link(path("/console/settlements", s["setl_id"]), s["setl_id"]), esc(s["mdtrt_id"]),
+         esc(s["fixmedins_code"]), esc(MED_TYPES.get(s["med_type"], s["med_type"])),
+         esc(s["medfee_sumamt"]), esc(s["fund_pay_sumamt"]), esc(s["psn_cash_pay"]),
+         esc(s["reversal_id"] or "—")) for s in settlements], (4, 5, 6)) if settlements else (
+        "<p class='note'>管辖范围内没有结算。</p>")
+    return (section("基本信息", facts) + section("参保登记", enrollments)
+            + section("年度累计（累计器）", _accumulators(accs)) + section("结算", setl))
+
+
+def _bar(result: dict[str, Any]) -> str:
+    total = Decimal(str(result["medfee_sumamt"])) or Decimal(1)
+    parts = "".join(
+        f"<i style='width:{Decimal(str(result[k])) * 100 / total:.2f}%;background:{c}' "
+        f"title='{n} {esc(result[k])}'></i>" for k, n, c in BUCKETS)
+    legend = "".join(f"<span><i style='background:{c}'></i>{n} {esc(result[k])}</span>"
+                     for k, n, c in BUCKETS)
+    return f"<div class='bar'>{parts}</div><div class='legend'>{legend}</div>"
+
+
+def _buckets(result: dict[str, Any]) -> str:
+    rows = [(esc(n), esc(result[k])) for k, n, _ in BUCKETS]
+    rows.append(("<b>合计 = 总费用</b>", f"<b>{esc(result['medfee_sumamt'])}</b>"))
+    rows.append((esc("其中政策范围内的起付线（个人付）"), esc(result["act_pay_dedc"])))
+    return _bar(result) + table(["费用分段", "金额（元）"], rows, (1,))
+
+
+def _details(result: dict[str, Any]) -> str:
+    rows = [(esc(FUND_NAMES.get(d["fund_pay_type"], d["fund_pay_type"])),
+             esc(d["inscp_scp_amt"]), esc(d.get("crt_payb_lmt_amt") or "—"),
+             esc(d["fund_payamt"]), esc(d["setl_proc_info"])) for d in result["setldetail"]]
+    return table(["基金", "计算基数", "限额剩余", "支付", "计算过程（setl_proc_info）"], rows,
+                 (1, 2, 3))
+
+
+def _payers(result: dict[str, Any]) -> str:
+    rows = [(esc(n), esc(result[k])) for k, n in PAYERS]
+    paid = sum(Decimal(str(result[k])) for k, _ in PAYERS)
+    rows.append(("<b>合计</b>", f"<b>{esc(paid)}</b>"))
+    check = "" if paid == Decimal(str(result["medfee_sumamt"])) else (
+        "<p class='error'>各方支付之和与总费用不符</p>")
+    return table(["谁付", "金额（元）"], rows, (1,)) + check
+
+
+def settlement_body(doc: dict[str, Any]) -> str:
+    result = doc["result"]
+    facts = kv([("结算ID", doc["setl_id"]), ("就诊ID", doc["mdtrt_id"]),
+                ("机构", doc["fixmedins_code"]), ("参保地", doc["region"]),
+                ("年度", doc["year"]), ("险种", SCHEMES.get(result["insutype"], "")),
+                ("医疗类别", MED_TYPES.get(result["med_type"], result["med_type"])),
+                ("提交序号", doc["commit_seq"]), ("冲销号", doc["reversal_id"] or "未冲销")])
+    who = link(path("/console/persons", result["psn_no"]), f"参保人 {result['psn_no']}")
+    return (section("结算", facts + f"<p>{who}</p>")
+            + section("费用分段：每一元属于哪一段", _buckets(result))
+            + section("基金支付明细（setldetail）", _details(result))
+            + section("谁付了多少", _payers(result)))

@@ -1,0 +1,113 @@
+"""A live console for the browser tests: uvicorn on a free loopback port over a SQLite store
+seeded through the services (enrollment import, committed settlements, cases from the batch
+rules), a small year report under `YIBAO_REPORT_DIR`, and users of two counties."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from tests.services.population import CITY, RESIDENT, WORKER, populate, visit
+from yibao.api.app import create_app
+from yibao.services import accounts, cases
+from yibao.services.settle_service import Settled, settle_committed
+from yibao.store import Store
+from yibao.store.migrate import upgrade
+
+USERS = {"county": ("handler", "511623"), "auditor": ("auditor", "511623"),
+         "other": ("auditor", "511602"), "director": ("director", "510000")}
+MONTHS = 12
+REPORT = {
+    "year": 2024, "profile": "linshui-2024-test", "scale": 0.01, "insured": 800,
+    "insured_employee": 100, "insured_resident": 700, "fund_income": 900000.00,
+    "fund_expenditure": 780000.50, "inpatient_inscp_ratio_employee": 0.86,
+    "inpatient_inscp_ratio_resident": 0.69, "assistance_ratio_key_groups": 0.72,
+    "offsite_direct_settlements": 12, "offsite_direct_amount": 34567.89,
+    "inpatient_cost_share_drg": 0.74,
+    "monthly": {"income": [300000.00] + [54545.45] * (MONTHS - 1),
+                "expenditure": [65000.04] * MONTHS,
+                "balance": [235000.0 - 10454.59 * m for m in range(MONTHS)]},
+    "drg": {"budget": 500000.00, "point_value": 71.7965, "total_points": 6964.1, "cases": 120,
+            "grouping": {"ok": 119, "invalid": 1}, "groups_cv_at_least_1": 2, "splits": 5,
+            "hospitals": [
+                {"hospital": "H51162300001", "name": "邻水县人民医院", "cases": 80, "cmi": 1.02,
+                 "points": 5000.1, "amount": 359000.0},
+                {"hospital": "H51160200001", "name": "广安市人民医院", "cases": 40, "cmi": 1.9,
+                 "points": 1964.0, "amount": 141000.0}]},
+}
+
+
+@dataclass
+class Console:
+    url: str
+    store: Store
+    passwords: dict[str, str]
+    setl_id: str
+    resident: str = RESIDENT
+    city: str = CITY
+
+    def login(self, who: str) -> httpx.Client:
+        """An HTTP client signed in to the console as `who` (cookie session)."""
+        client = httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
+        answer = client.post("/console/login",
+                             data={"username": who, "password": self.passwords[who]})
+        assert answer.status_code == 303, answer.text
+        return client
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _seed(folder: Path) -> tuple[Store, dict[str, str], str]:
+    store = Store(f"sqlite:///{folder / 'console.db'}")
+    upgrade(store)
+    populate(store, folder)
+    first = settle_committed(visit(RESIDENT, "WEB-1"), store=store)
+    assert isinstance(first, Settled), first
+    settled = settle_committed(visit(WORKER, "WEB-2", day="2024-04-02"), store=store)
+    assert isinstance(settled, Settled), settled
+    opened = cases.open_cases("511623", 2024, actor="test", store=store)
+    assert opened.opened > 0, opened
+    passwords = {}
+    for name, (role, region) in USERS.items():
+        issued = accounts.add_user(name, role, region, actor="test", store=store)
+        assert isinstance(issued, accounts.Issued)
+        passwords[name] = issued.secret
+    return store, passwords, first.setl_id
+
+
+@pytest.fixture(scope="session")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    folder = tmp_path_factory.mktemp("console")
+    store, passwords, setl_id = _seed(folder)
+    (folder / "report" / "2024").mkdir(parents=True)
+    (folder / "report" / "2024" / "indicators.json").write_text(
+        json.dumps(REPORT, ensure_ascii=False), encoding="utf-8")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("YIBAO_REPORT_DIR", str(folder / "report"))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield Console(f"http://127.0.0.1:{port}", store, passwords, setl_id)
+    server.should_exit = True
+    thread.join(10)
+    patch.undo()
+    store.dispose()
