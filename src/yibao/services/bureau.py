@@ -181,15 +181,6 @@ def list_fund_balances(who: Principal, region: str | None, *, store: Store | Non
     return Page(len(items), len(items), 0, items)
 
 
-def list_audit_cases(who: Principal, query: Query) -> Page | Refused:
-    """Audit cases (稽核案件): the work queue is not persisted yet, so the list is empty."""
-    refused = _allowed(who, "audit", query.filters.get("region"))
-    if refused is not None:
-        return refused
-    return Page(0, query.limit, query.offset, [],
-                note="稽核工作队列尚未持久化，案件列表暂为空")
-
-
 def _drg(row: Any) -> dict[str, Any]:
     return {"setl_id": row.setl_id, "mdtrt_id": row.mdtrt_id,
             "fixmedins_code": row.fixmedins_code, "region": row.region, "year": row.year,
