@@ -50,3 +50,13 @@ def test_indicators_carry_the_drg_share(year: dict[str, object]) -> None:
 def test_a_folder_without_a_simulated_year_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"profile\.txt"):
         run_year(tmp_path, tmp_path / "report")
+
+
+def test_calibration_rows_compare_every_target(year: dict[str, object]) -> None:
+    rows = {row["indicator"]: row for row in year["calibration"]}  # type: ignore[attr-defined]
+    assert {"insured", "fund_income_yuan", "fund_expenditure_yuan", "employee_inpatient_ratio",
+            "resident_inpatient_ratio", "offsite_settlements", "offsite_medfee_yuan"} <= set(rows)
+    assert rows["insured"]["within"] is True  # counts are drawn by quota: exact at any scale
+    for row in rows.values():
+        assert row["within"] == (abs(Decimal(str(row["error"])))
+                                 <= Decimal(str(row["tolerance"])))

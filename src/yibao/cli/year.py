@@ -31,6 +31,26 @@ def _table(outcome: YearOutcome) -> Table:
     return table
 
 
+def _calibration(outcome: YearOutcome) -> Table | None:
+    rows = outcome.extra.get("calibration") or []
+    if not rows:
+        return None
+    note = "" if outcome.scale >= 1 else "；规模小于 1 时抽样误差较大，容差放宽"
+    table = Table(title=f"校准：模拟值（折算到规模 1.0）与 {outcome.profile} 目标",
+                  caption=f"容差：人数 ±1%、金额 ±5%、比例 ±3 个百分点（规模 1.0）{note}")
+    for column in ("指标", "目标", "模拟", "偏差", "容差", ""):
+        table.add_column(column, justify="left" if column == "指标" else "right")
+    for row in rows:
+        points = row["kind"] == "points"
+        error = f"{row['error'] * 100:+.1f} 点" if points else f"{row['error']:+.1%}"
+        tolerance = f"±{row['tolerance'] * 100:.0f} 点" if points else f"±{row['tolerance']:.0%}"
+        fmt = "{:.3f}" if points else "{:,.0f}"
+        table.add_row(str(row["indicator"]), fmt.format(row["target"]),
+                      fmt.format(row["simulated"]), error, tolerance,
+                      "[green]✓[/]" if row["within"] else "[red]✗[/]")
+    return table
+
+
 def year_command(
     data: Annotated[Path, typer.Option("--data", help=DATA_HELP)],
     report: Annotated[Path, typer.Option("--report", help=REPORT_HELP)] = Path("report"),
@@ -52,6 +72,9 @@ def year_command(
             console.print(f"[red]✗ {err}[/]")
             raise typer.Exit(2) from None
     console.print(_table(outcome))
+    check = _calibration(outcome)
+    if check is not None:
+        console.print(check)
     _print_store(outcome.store)
     console.print(f"报告已写入：{outcome.html_path.resolve()}（数据：{outcome.json_path}）")
 

@@ -39,6 +39,8 @@ from yibao.services.year_store import (
 )
 from yibao.settle.batch import BatchResult, settle_columns
 from yibao.settle.columns import RequestColumns, subset
+from yibao.sim.calibrate import compare
+from yibao.sim.calibrate import indicators as sim_indicators
 from yibao.sim.columns import to_columns
 from yibao.sim.funding import basic_fund_income_fen
 from yibao.sim.profile import load_profile
@@ -158,6 +160,27 @@ def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, re
                                 f"{m.stateful}" for m in again.mismatches[:10]]}
 
 
+#: How far a simulated figure may stand from its calibration target: at scale 1.0, and below
+#: it, where sampling noise grows, the looser bounds of the small-scale test (issue 4).
+TOLERANCE: Final = {"count": 0.01, "money": 0.05, "ratio": 0.03}
+TOLERANCE_SMALL: Final = {"count": 0.02, "money": 0.07, "ratio": 0.03}
+COUNTS: Final = ("insured", "employees", "residents", "offsite_settlements")
+
+
+def calibration(tables: SimTables, cols: RequestColumns, result: BatchResult,
+                targets: dict[str, object], scale: float) -> list[dict[str, Any]]:
+    """Each calibration target of the profile beside the settled year (scaled to 1.0)."""
+    found = sim_indicators(tables.persons, tables.contributions, tables.visits, cols, result)
+    rows = []
+    for row in compare(found, targets, scale):
+        key = str(row["indicator"])
+        kind = "ratio" if row["kind"] == "points" else "count" if key in COUNTS else "money"
+        error = float(str(row["error"]))
+        bound = (TOLERANCE if scale >= 1 else TOLERANCE_SMALL)[kind]
+        rows.append({**row, "tolerance": bound, "within": abs(error) <= bound})
+    return rows
+
+
 def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | None = None,
              replay: int = 200) -> YearOutcome:
     """Settle the year in `data`, load it into the store (`db`, see `year_database`), replay
@@ -180,7 +203,8 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     rows = indicator_table(values)
     extra = {"monthly": monthly(facts), "cost_by_level": cost_by_level(facts),
              "reimbursement_by_group": reimbursement_by_group(facts),
-             "drg": drg_summary(payment)}
+             "drg": drg_summary(payment),
+             "calibration": calibration(tables, cols, result, profile.targets, scale)}
     say("写入报告")
     report.mkdir(parents=True, exist_ok=True)
     json_path, html_path = report / "indicators.json", report / "index.html"
