@@ -191,7 +191,15 @@ def _cover(prelude: Prelude, doc: Mapping[str, Any], request: SettleRequest
 
 def _write(uow: UnitOfWork, record: SettlementRecord, result: SettleResult,
            entry: PostingSet, shard: int) -> int:
-    """Every write of one settlement, with a step between any two."""
+    """Every write of one settlement, with a step between any two; the commit sequence number.
+
+    On PostgreSQL the fund accounts come first and all the rest is one statement (`add_all`):
+    one round trip and one statement for the server instead of six."""
+    if uow.settlements.writes_in_one:
+        if entry.postings:
+            uow.ledger.ensure_accounts(p.account for p in entry.postings)
+            uow.step("accounts")
+        return uow.settlements.add_all(record, result, entry, shard)
     seq = uow.settlements.add(record, result)
     uow.step("settlement")
     uow.settlements.add_details(record.setl_id, result)

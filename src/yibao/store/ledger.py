@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, case, func, select
 from yibao.core.checks import invariant
 from yibao.fund.accounts import AccountKey
 from yibao.fund.postings import Posting, PostingSet, Side, TxnKind, deltas, totals
+from yibao.store.db import Runner
 from yibao.store.schema import fund_accounts, fund_balances, fund_postings, fund_transactions
 from yibao.store.upsert import insert_for
 
@@ -28,6 +29,9 @@ _BALANCE_OF = (select(func.coalesce(func.sum(fund_balances.c.debit_fen), 0),
                       func.coalesce(func.sum(fund_balances.c.credit_fen), 0))
                .where(fund_balances.c.account_key == bindparam("account_key")))
 _ADD: dict[str, Any] = {}
+_ACCOUNTS: dict[str, Any] = {}
+_TRANSACTION = fund_transactions.insert()
+_POSTING = fund_postings.insert()
 
 
 def _add_statement(dialect: str) -> Any:
@@ -41,14 +45,27 @@ def _add_statement(dialect: str) -> Any:
     return _ADD[dialect]
 
 
+def check_balanced(entry: PostingSet) -> None:
+    debit, credit = totals(entry.postings)
+    invariant(debit == credit, "unbalanced transaction reached the store", entry.txn_id)
+
+
 def shard_of(holder: str) -> int:
     """The balance shard a person's (or batch's) postings are counted in."""
     return zlib.crc32(holder.encode()) % BALANCE_SHARDS
 
 
+def _accounts_statement(dialect: str) -> Any:
+    if dialect not in _ACCOUNTS:
+        _ACCOUNTS[dialect] = insert_for(dialect, fund_accounts).on_conflict_do_nothing()
+    return _ACCOUNTS[dialect]
+
+
 class LedgerRepository:
-    def __init__(self, connection: Connection, dialect: str, known: set[str]) -> None:
+    def __init__(self, connection: Connection, dialect: str, known: set[str],
+                 runner: Runner | None = None) -> None:
         self.connection, self.dialect, self.known = connection, dialect, known
+        self.runner = runner or Runner(connection)
         self.created: set[str] = set()
 
     def ensure_accounts(self, keys: Iterable[AccountKey]) -> None:
@@ -59,28 +76,25 @@ class LedgerRepository:
             return
         rows = [{"key": k.text, "region": k.region, "code": k.code.value, "holder": k.holder,
                  "kind": k.kind.value} for k in missing]
-        self.connection.execute(
-            insert_for(self.dialect, fund_accounts).on_conflict_do_nothing(), rows)
+        self.runner.run(_accounts_statement(self.dialect), rows)
         self.created |= {k.text for k in missing}
 
     def add_transaction(self, entry: PostingSet, created_at: datetime) -> None:
-        debit, credit = totals(entry.postings)
-        invariant(debit == credit, "unbalanced transaction reached the store", entry.txn_id)
-        self.connection.execute(fund_transactions.insert(), {
+        check_balanced(entry)
+        self.runner.run(_TRANSACTION, {
             "txn_id": entry.txn_id, "kind": entry.kind.value, "region": entry.region,
             "created_at": created_at})
 
     def add_postings(self, entries: Iterable[PostingSet]) -> None:
-        rows = [{"txn_id": e.txn_id, "account_key": p.account.text, "side": p.side.value,
-                 "amount_fen": p.amount_fen} for e in entries for p in e.postings]
+        rows = posting_rows(entries)
         if rows:
-            self.connection.execute(fund_postings.insert(), rows)
+            self.runner.run(_POSTING, rows)
 
     def add_transactions(self, entries: Iterable[PostingSet], created_at: datetime) -> None:
         rows = [{"txn_id": e.txn_id, "kind": e.kind.value, "region": e.region,
                  "created_at": created_at} for e in entries]
         if rows:
-            self.connection.execute(fund_transactions.insert(), rows)
+            self.runner.run(_TRANSACTION, rows)
 
     def postings_of(self, txn_id: str) -> PostingSet | None:
         txn = self.connection.execute(select(fund_transactions)
@@ -96,7 +110,7 @@ class LedgerRepository:
 
     def stored_balance(self, key: AccountKey) -> tuple[int, int]:
         """(debit, credit) fen of one account, from the running totals."""
-        row = self.connection.execute(_BALANCE_OF, {"account_key": key.text}).one()
+        (row,) = self.runner.run(_BALANCE_OF, {"account_key": key.text})
         return int(row[0]), int(row[1])
 
     def stored_balances(self, region: str | None = None) -> dict[str, tuple[int, int]]:
@@ -134,21 +148,34 @@ class LedgerRepository:
 class BalanceRepository:
     """Running totals per account and shard: the one place where the fund ledger updates rows."""
 
-    def __init__(self, connection: Connection, dialect: str) -> None:
+    def __init__(self, connection: Connection, dialect: str, runner: Runner | None = None
+                 ) -> None:
         self.connection, self.dialect = connection, dialect
+        self.runner = runner or Runner(connection)
 
     def apply(self, entries: Iterable[tuple[PostingSet, int]]) -> None:
         """Add each set's postings to the totals of its shard, rows taken in key order."""
-        summed: dict[tuple[str, int], tuple[int, int]] = {}
-        for entry, shard in entries:
-            for account, (debit, credit) in deltas(entry.postings).items():
-                before = summed.get((account.text, shard), (0, 0))
-                summed[(account.text, shard)] = (before[0] + debit, before[1] + credit)
-        self._add(summed)
+        rows = balance_rows(entries)
+        if rows:
+            self.runner.run(_add_statement(self.dialect), rows)
 
-    def _add(self, summed: Mapping[tuple[str, int], tuple[int, int]]) -> None:
-        if not summed:
-            return
-        rows = [{"account_key": key, "shard": shard, "debit_fen": d, "credit_fen": c}
-                for (key, shard), (d, c) in sorted(summed.items())]
-        self.connection.execute(_add_statement(self.dialect), rows)
+
+def posting_rows(entries: Iterable[PostingSet]) -> list[dict[str, Any]]:
+    return [{"txn_id": e.txn_id, "account_key": p.account.text, "side": p.side.value,
+             "amount_fen": p.amount_fen} for e in entries for p in e.postings]
+
+
+def balance_rows(entries: Iterable[tuple[PostingSet, int]]) -> list[dict[str, Any]]:
+    """What the sets add to the running totals, one row per (account, shard), in key order
+    (the order the rows are locked in)."""
+    summed: dict[tuple[str, int], tuple[int, int]] = {}
+    for entry, shard in entries:
+        for account, (debit, credit) in deltas(entry.postings).items():
+            before = summed.get((account.text, shard), (0, 0))
+            summed[(account.text, shard)] = (before[0] + debit, before[1] + credit)
+    return _rows_of(summed)
+
+
+def _rows_of(summed: Mapping[tuple[str, int], tuple[int, int]]) -> list[dict[str, Any]]:
+    return [{"account_key": key, "shard": shard, "debit_fen": d, "credit_fen": c}
+            for (key, shard), (d, c) in sorted(summed.items())]

@@ -4,11 +4,14 @@ Settlements, their detail rows and reversals are only ever inserted. `Accumulato
 takes the row lock that makes concurrent settlements of one person queue: an upsert that locks
 the row on PostgreSQL (like `SELECT … FOR UPDATE`, but creating the row when it is missing); on
 SQLite the unit of work already holds the write lock (`BEGIN IMMEDIATE`). Hot statements are
-built once, with bound parameters, so each call costs one round trip and no compilation.
+built once, with bound parameters, and run through the unit of work's `Runner` (compiled once,
+sent on the driver's cursor). On PostgreSQL `add_all` writes a whole settlement — row, details,
+fund transaction, postings, running balances, accumulators — in one statement.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,11 +20,16 @@ from sqlalchemy import Connection, String, bindparam, cast, select, update
 
 from yibao.core.money import from_fen, to_fen
 from yibao.enroll.model import Enrollment, PersonRecord
+from yibao.fund.postings import PostingSet
 from yibao.settle.model import MONEY_FIELDS, YTD_KEYS, SettleResult, Ytd
+from yibao.store.db import Runner
+from yibao.store.ledger import balance_rows, check_balanced, posting_rows
 from yibao.store.registry import ENROLLMENT_COLUMNS, EnrollmentView, enrollment_of, person_of
 from yibao.store.schema import (
     accumulators,
     enrollments,
+    fund_balances,
+    fund_postings,
     institutions,
     persons,
     reversals,
@@ -119,44 +127,130 @@ _BY_SETL_ID = (select(*_STORED)
                .where(settlements.c.setl_id == bindparam("setl_id")))
 _INSERT = settlements.insert().returning(settlements.c.commit_seq)
 _INSERT_REVERSAL = reversals.insert().returning(reversals.c.commit_seq)
+_DETAILS = settlement_details.insert()
+_DETAIL_COLUMNS = tuple(c.name for c in settlement_details.columns if c.name != "setl_id")
+_POSTING_COLUMNS = ("account_key", "side", "amount_fen")
+_BALANCE_COLUMNS = ("account_key", "shard", "debit_fen", "credit_fen")
+_ALL_IN_ONE: dict[str, str] = {}
+#: Settlement columns passed one by one, and those (money, accumulators) passed as one array
+#: each: psycopg caches the parsing of a statement only up to 50 parameters.
+_MONEY = tuple(c.name for c in settlements.columns if c.name.endswith("_fen"))
+_PLAIN = tuple(c.name for c in settlements.columns if c.name not in ("commit_seq", *_MONEY))
+_YTD = tuple(c.name for c in accumulators.columns
+             if c.name not in ("id_number", "scheme", "year", "region"))
+
+
+def _recordset(name: str, table: Any, columns: tuple[str, ...], dialect: Any) -> str:
+    """Rows passed as one JSON array of objects (cheaper to send than an array per column)."""
+    types = ", ".join(f"{c} {table.c[c].type.compile(dialect)}" for c in columns)
+    return f"json_to_recordset(%({name})s::json) AS {name}({types})"
+
+
+def _all_in_one(dialect: Any) -> str:
+    """Every write of one settlement as data-modifying CTEs (PostgreSQL; built once). The
+    foreign keys are checked at the end of the statement, when all its rows exist."""
+    if "sql" not in _ALL_IN_ONE:
+        values = [f"%({c})s" for c in _PLAIN] + [
+            f"(%(money)s::bigint[])[{i}]" for i in range(1, len(_MONEY) + 1)]
+        _ALL_IN_ONE["sql"] = f"""WITH
+s AS (INSERT INTO settlements ({", ".join(_PLAIN + _MONEY)})
+      VALUES ({", ".join(values)}) RETURNING commit_seq),
+d AS (INSERT INTO settlement_details (setl_id, {", ".join(_DETAIL_COLUMNS)})
+      SELECT %(setl_id)s::varchar, {", ".join(_DETAIL_COLUMNS)}
+      FROM {_recordset("details", settlement_details, _DETAIL_COLUMNS, dialect)}),
+t AS (INSERT INTO fund_transactions (txn_id, kind, region, created_at)
+      SELECT %(txn_id)s::varchar, %(t_kind)s::varchar, %(t_region)s::varchar,
+             %(created_at)s::timestamptz
+      WHERE %(txn_id)s::varchar IS NOT NULL),
+p AS (INSERT INTO fund_postings (txn_id, {", ".join(_POSTING_COLUMNS)})
+      SELECT %(txn_id)s::varchar, {", ".join(_POSTING_COLUMNS)}
+      FROM {_recordset("postings", fund_postings, _POSTING_COLUMNS, dialect)}),
+b AS (INSERT INTO fund_balances ({", ".join(_BALANCE_COLUMNS)})
+      SELECT {", ".join(_BALANCE_COLUMNS)}
+      FROM {_recordset("balances", fund_balances, _BALANCE_COLUMNS, dialect)}
+      ON CONFLICT (account_key, shard) DO UPDATE
+      SET debit_fen = fund_balances.debit_fen + excluded.debit_fen,
+          credit_fen = fund_balances.credit_fen + excluded.credit_fen),
+a AS (UPDATE accumulators
+      SET {", ".join(f"{c} = (%(ytd)s::bigint[])[{i}]" for i, c in enumerate(_YTD, 1))}
+      WHERE id_number = %(k_id)s AND scheme = %(k_scheme)s AND year = %(k_year)s
+        AND version = %(k_version)s
+      RETURNING version)
+SELECT (SELECT commit_seq FROM s), (SELECT count(*) FROM a)"""
+    return _ALL_IN_ONE["sql"]
+
+
+def settlement_values(record: SettlementRecord, result: SettleResult) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        name: getattr(record, name) for name in SettlementRecord.__dataclass_fields__}
+    values.update({f"{name}_fen": to_fen(getattr(result, name)) for name in MONEY_FIELDS})
+    values["med_type"] = result.med_type
+    return values
+
+
+def detail_rows(setl_id: str, result: SettleResult) -> list[dict[str, Any]]:
+    return [{
+        "setl_id": setl_id, "row_no": index, "fund_pay_type": d.fund_pay_type,
+        "inscp_scp_amt_fen": to_fen(d.inscp_scp_amt),
+        "crt_payb_lmt_amt_fen": None if d.crt_payb_lmt_amt is None
+        else to_fen(d.crt_payb_lmt_amt),
+        "fund_payamt_fen": to_fen(d.fund_payamt), "setl_proc_info": d.setl_proc_info,
+    } for index, d in enumerate(result.setldetail, start=1)]
 
 
 class SettlementRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, runner: Runner | None = None) -> None:
         self.connection = connection
+        self.runner = runner or Runner(connection)
 
     def prelude(self, fixmedins_code: str, mdtrt_id: str, id_number: str) -> Prelude:
-        rows = self.connection.execute(_PRELUDE, {
-            "code": fixmedins_code, "mdtrt_id": mdtrt_id, "id_number": id_number}).all()
+        rows = self.runner.run(_PRELUDE, {
+            "code": fixmedins_code, "mdtrt_id": mdtrt_id, "id_number": id_number})
         first = rows[0]
         person = None if first.id_number is None else person_of(first)
         enrollments_ = tuple(enrollment_of(EnrollmentView(r)) for r in rows
                              if r.e_id is not None)
         return Prelude(first.stored_setl_id, first.institution_level, person, enrollments_)
 
+    @property
+    def writes_in_one(self) -> bool:
+        """Whether `add_all` is available (PostgreSQL)."""
+        return self.runner.native is not None
+
+    def add_all(self, record: SettlementRecord, result: SettleResult, entry: PostingSet,
+                shard: int) -> int:
+        """PostgreSQL: the settlement, its details, its transaction, postings and running
+        balances (in `shard`) and the person's new accumulators (version `accum_version`,
+        written only over the locked row), in one statement; the commit sequence number."""
+        check_balanced(entry)
+        save = save_params(record.id_number, result.insutype, record.year, result.ytd_after,
+                           record.accum_version)
+        values = settlement_values(record, result)
+        params = {**{c: values[c] for c in _PLAIN}, "money": [values[c] for c in _MONEY],
+                  "t_kind": entry.kind.value, "t_region": entry.region,
+                  "ytd": [save[c] for c in _YTD],
+                  "details": json.dumps(detail_rows(record.setl_id, result)),
+                  "postings": json.dumps(posting_rows([entry])),
+                  "balances": json.dumps(balance_rows([(entry, shard)])),
+                  **{k: v for k, v in save.items() if k.startswith("k_")}}
+        ((seq, saved),) = self.runner.text(_all_in_one(self.connection.dialect), params)
+        if saved != 1:
+            raise RuntimeError(f"accumulator row of {record.id_number} changed under its lock")
+        return int(seq)
 
     def by_setl_id(self, setl_id: str) -> StoredSettlement | None:
-        row = self.connection.execute(_BY_SETL_ID, {"setl_id": setl_id}).first()
-        return None if row is None else StoredSettlement(*row)  # type: ignore[call-arg]
+        rows = self.runner.run(_BY_SETL_ID, {"setl_id": setl_id})
+        return StoredSettlement(*rows[0]) if rows else None
 
     def add(self, record: SettlementRecord, result: SettleResult) -> int:
         """Insert one settlement; its commit sequence number."""
-        values: dict[str, Any] = {
-            name: getattr(record, name) for name in SettlementRecord.__dataclass_fields__}
-        values.update({f"{name}_fen": to_fen(getattr(result, name)) for name in MONEY_FIELDS})
-        values["med_type"] = result.med_type
-        return int(self.connection.execute(_INSERT, values).scalar_one())
+        ((seq,),) = self.runner.run(_INSERT, settlement_values(record, result))
+        return int(seq)
 
     def add_details(self, setl_id: str, result: SettleResult) -> None:
-        rows = [{
-            "setl_id": setl_id, "row_no": index, "fund_pay_type": d.fund_pay_type,
-            "inscp_scp_amt_fen": to_fen(d.inscp_scp_amt),
-            "crt_payb_lmt_amt_fen": None if d.crt_payb_lmt_amt is None
-            else to_fen(d.crt_payb_lmt_amt),
-            "fund_payamt_fen": to_fen(d.fund_payamt), "setl_proc_info": d.setl_proc_info,
-        } for index, d in enumerate(result.setldetail, start=1)]
+        rows = detail_rows(setl_id, result)
         if rows:
-            self.connection.execute(settlement_details.insert(), rows)
+            self.runner.run(_DETAILS, rows)
 
     def reversal_time(self, setl_id: str) -> datetime | None:
         return self.connection.execute(select(reversals.c.created_at)
@@ -184,8 +278,16 @@ _KEY = (accumulators.c.id_number == bindparam("k_id"),
 _GET = select(accumulators).where(*_KEY)
 _SAVE = (update(accumulators).where(*_KEY, accumulators.c.version == bindparam("k_version"))
          .values({c.name: bindparam(c.name) for c in accumulators.columns
-                  if c.name not in ("id_number", "scheme", "year", "region")}))
+                  if c.name not in ("id_number", "scheme", "year", "region")})
+         .returning(accumulators.c.version))
 _LOCK: dict[str, Any] = {}
+
+
+def save_params(id_number: str, scheme: str, year: int, ytd: Ytd, version: int
+                ) -> dict[str, Any]:
+    """The parameters of `_SAVE`: the row's key, the version it must have, the new values."""
+    return {"k_id": id_number, "k_scheme": scheme, "k_year": year, "k_version": version - 1,
+            "version": version, **ytd_columns(ytd)}
 
 
 def _lock_statement(dialect: str) -> Any:
@@ -200,15 +302,20 @@ def _lock_statement(dialect: str) -> Any:
     return _LOCK[dialect]
 
 
+_BLANK = ytd_columns(Ytd())
+
+
 class AccumulatorRepository:
-    def __init__(self, connection: Connection, dialect: str) -> None:
+    def __init__(self, connection: Connection, dialect: str, runner: Runner | None = None
+                 ) -> None:
         self.connection, self.dialect = connection, dialect
+        self.runner = runner or Runner(connection)
 
     def lock(self, id_number: str, scheme: str, year: int, region: str) -> tuple[Ytd, int]:
         """The person's accumulators and version, row-locked until the transaction ends."""
         blank = {"id_number": id_number, "scheme": scheme, "year": year, "region": region,
-                 "version": 0, **ytd_columns(Ytd())}
-        row = self.connection.execute(_lock_statement(self.dialect), blank).one()
+                 "version": 0, **_BLANK}
+        (row,) = self.runner.run(_lock_statement(self.dialect), blank)
         return ytd_of(row), int(row.version)
 
     def get(self, id_number: str, scheme: str, year: int) -> tuple[Ytd, int] | None:
@@ -218,10 +325,8 @@ class AccumulatorRepository:
 
     def save(self, id_number: str, scheme: str, year: int, ytd: Ytd, version: int) -> None:
         """Write the accumulators after a settlement or reversal; `version` is the new one."""
-        done = self.connection.execute(_SAVE, {
-            "k_id": id_number, "k_scheme": scheme, "k_year": year, "k_version": version - 1,
-            "version": version, **ytd_columns(ytd)})
-        if done.rowcount != 1:
+        done = self.runner.run(_SAVE, save_params(id_number, scheme, year, ytd, version))
+        if len(done) != 1:
             raise RuntimeError(f"accumulator row of {id_number} changed under its lock")
 
     def all_rows(self) -> list[tuple[str, str, int, Ytd, int]]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, RootTransaction
 
 from yibao.store.contributions import ContributionRepository
+from yibao.store.db import Runner
 from yibao.store.ledger import BalanceRepository, LedgerRepository
 from yibao.store.registry import RegistryRepository
 from yibao.store.settlements import AccumulatorRepository, SettlementRepository
@@ -41,11 +42,12 @@ class UnitOfWork:
         self._connection = connection
         self._transaction = connection.begin()
         dialect = self.store.dialect
+        self.runner = runner = Runner(connection)
         self.registry = RegistryRepository(connection, dialect)
-        self.settlements = SettlementRepository(connection)
-        self.accumulators = AccumulatorRepository(connection, dialect)
-        self.ledger = LedgerRepository(connection, dialect, self.store.known_accounts)
-        self.balances = BalanceRepository(connection, dialect)
+        self.settlements = SettlementRepository(connection, runner)
+        self.accumulators = AccumulatorRepository(connection, dialect, runner)
+        self.ledger = LedgerRepository(connection, dialect, self.store.known_accounts, runner)
+        self.balances = BalanceRepository(connection, dialect, runner)
         self.contributions = ContributionRepository(connection)
         return self
 
