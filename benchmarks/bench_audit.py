@@ -13,15 +13,15 @@ from pathlib import Path
 
 import duckdb
 
-from yibao.services.audit import contexts, load_claims
+from yibao.services.audit import contexts, load_claims, load_tables, run_batch, threads_default
 from yibao.services.sim import run_sim
 from yibao.sim.abuse import default_rates
-from yibao.supervise.batch import compile_sql
 from yibao.supervise.check import check_visit, compile_checks
 from yibao.supervise.load import load_rules
 
 
-def batch(base, data: Path, threads: int = 2) -> tuple[int, float]:
+def load(data: Path, threads: int) -> tuple[duckdb.DuckDBPyConnection, int]:
+    """The rule relations written as Parquet, then read once into keyed DuckDB tables."""
     claims = load_claims(data)
     pq = data / "rules"
     pq.mkdir(exist_ok=True)
@@ -29,14 +29,24 @@ def batch(base, data: Path, threads: int = 2) -> tuple[int, float]:
         getattr(claims, name).write_parquet(pq / f"{name}.parquet")
     con = duckdb.connect(config={"threads": threads})
     for name in ("visits", "lines", "items"):
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{pq / name}.parquet')")
-    sql = compile_sql(base)
-    best = float("inf")
+        con.execute(f"CREATE VIEW {name}_src AS SELECT * FROM read_parquet('{pq / name}.parquet')")
+    return con, claims.lines.height
+
+
+def batch(base, data: Path, threads: int) -> tuple[int, float, float, float]:
+    """Fee lines, seconds to read the Parquet into tables, seconds of the rules (best of 3) and
+    the process CPU seconds of that run (less sensitive to other jobs on a shared machine)."""
+    con, n = load(data, threads)
+    start = time.perf_counter()
+    load_tables(con)
+    loaded = time.perf_counter() - start
+    best, cpu = float("inf"), 0.0
     for _ in range(3):
-        start = time.perf_counter()
-        con.sql(sql).to_arrow_table()
-        best = min(best, time.perf_counter() - start)
-    return claims.lines.height, best
+        start, cpu_start = time.perf_counter(), time.process_time()
+        run_batch(base, con)
+        if time.perf_counter() - start < best:
+            best, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    return n, loaded, best, cpu
 
 
 def latency(base, data: Path, samples: int = 2_000) -> tuple[float, float]:
@@ -60,9 +70,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "year"
         run_sim("linshui-2020", scale, 1, data, default_rates())
-        n, secs = batch(base, data)
+        threads = threads_default()
+        n, loaded, secs, cpu = batch(base, data, threads)
         print(f"batch: {len(base.rules)} rules, {n:,} fee lines in {secs:.3f} s "
-              f"= {n / secs:,.0f} lines/s (DuckDB over Parquet, 2 threads, scale {scale})")
+              f"= {n / secs:,.0f} lines/s (DuckDB, {threads} threads, scale {scale}; "
+              f"CPU {cpu:.3f} s); "
+              f"with reading the Parquet into tables ({loaded:.3f} s): "
+              f"{n / (secs + loaded):,.0f} lines/s")
         p50, p99 = latency(base, data)
         print(f"per-visit (事中 rules, 50 lines, history in memory): p50 {p50:.3f} ms, "
               f"p99 {p99:.3f} ms")

@@ -1,6 +1,7 @@
 """On a simulated year with injected abuse (scale 0.01), the per-visit engine and the batch SQL
-engine give exactly the same hits for every rule of the shipped base, and the rules find the
-injected restricted, swapped and upcoded cases."""
+engine give exactly the same hits for every rule of the shipped base (and of a DRG upcoding rule
+over the grouped stays), and the rules find the injected restricted, swapped and upcoded
+cases."""
 
 from __future__ import annotations
 
@@ -14,7 +15,25 @@ from yibao.services.sim import run_sim
 from yibao.sim.abuse import default_rates
 from yibao.supervise.check import check_visit, compile_checks
 from yibao.supervise.evaluate import score_rules
-from yibao.supervise.load import load_rules
+from yibao.supervise.load import load_rules, parse_rules
+from yibao.supervise.model import RuleBase
+
+DRG_RULE = """
+[base]
+version = "t"
+[[rule]]
+id = "R901"
+name = "DRG 高套"
+category = "医疗类"
+scenes = ["事后"]
+window = "stay"
+visit_kinds = ["inpatient"]
+kind = "drg_unsupported_mcc"
+result = "可疑"
+severity = "high"
+message = "m"
+source = "test"
+"""
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +61,22 @@ def test_rules_find_clean_patterns(year: Path) -> None:
     for pattern in ("restricted_item", "swapped_item", "upcoding"):
         assert scores[pattern]["recall"] >= 0.95, pattern
         assert scores[pattern]["precision"] >= 0.90, pattern
+
+
+def test_drg_upcoding_rule_on_a_year(year: Path) -> None:
+    shipped = load_rules()
+    base = RuleBase("t", "t", (*shipped.rules, *parse_rules(DRG_RULE, "t.toml").rules))
+    claims = load_claims(year, base)
+    stays = claims.visits.filter(pl.col("kind") == "inpatient")
+    assert (stays["drg"] != "").all()
+    changed = stays.filter(pl.col("drg") != pl.col("drg_regrouped"))
+    sql = set(batch_hits(base, claims).iter_rows())
+    compiled = compile_checks(base)
+    py = {(h.rule_id, h.mdtrt_id, h.feedetl_sn)
+          for ctx in contexts(claims) for h in check_visit(compiled, ctx)}
+    assert py == sql
+    drg = {m for r, m, _ in sql if r == "R901"}
+    unsupported = {m for r, m, _ in sql if r in ("R040", "R041", "R042")}
+    assert drg, "some stay is grouped with MCC only through an unsupported diagnosis"
+    assert drg <= unsupported
+    assert drg <= set(changed["mdtrt_id"])

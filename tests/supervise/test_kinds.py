@@ -105,6 +105,13 @@ CASES = [
      [({**STAY, "sdx": ("R57.000",)}, [])], {("V1", 0)}),
     ("unsupported_diagnosis", 'logic = { dx_prefixes = ["R57"], icu_hours_min = 1 }', "stay",
      [({**STAY, "sdx": ("R57.000",), "icu_hours": 24}, [])], set()),
+    ("drg_unsupported_mcc", "", "stay", [({**STAY, "drg": "ES21", "drg_regrouped": "ES23"}, [])],
+     {("V1", 0)}),
+    ("drg_unsupported_mcc", "", "stay",  # the MCC is supported: regrouping changes nothing
+     [({**STAY, "drg": "ES21", "drg_regrouped": "ES21"}, [])], set()),
+    ("drg_unsupported_mcc", "", "stay",  # a CC split is not the MCC form
+     [({**STAY, "drg": "ES23", "drg_regrouped": "ES25"}, [])], set()),
+    ("drg_unsupported_mcc", "", "stay", [({**STAY, "drg": "ES21"}, [])], set()),
 ]
 TWO = [
     ("readmission", "window_days = 15", "days",

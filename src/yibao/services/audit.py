@@ -4,6 +4,7 @@ detectors against labelled abuse."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from yibao.supervise.batch import compile_sql
+from yibao.supervise.batch import plan
 from yibao.supervise.credit import (
     CreditResult,
     StaffPoints,
@@ -31,12 +32,16 @@ from yibao.supervise.detect.score import (
 )
 from yibao.supervise.draw import Inspector, draw, published
 from yibao.supervise.evaluate import auc, auprc, precision_at, provider_labels, score_rules
+from yibao.supervise.kinds.base import strs
+from yibao.supervise.kinds.visits import unsupported_secondaries
 from yibao.supervise.load import load_rules
 from yibao.supervise.model import Context, Item, Line, Past, RuleBase, Visit
 
+DRG_KIND = "drg_unsupported_mcc"
+
 VISIT_COLS = ("mdtrt_id", "psn_no", "fixmedins_code", "hosp_lv", "kind", "insutype", "offsite",
               "begndate", "enddate", "los_days", "total_fen", "chfpdr_code", "sex", "age",
-              "death_date", "pdx", "sdx", "icu_hours", "vent_hours")
+              "death_date", "pdx", "sdx", "icu_hours", "vent_hours", "drg", "drg_regrouped")
 LINE_COLS = ("mdtrt_id", "feedetl_sn", "hilist_code", "cnt_e4", "pric_e6", "fee_fen",
              "fee_date")
 ITEM_COLS = ("hilist_code", "ref_pric_e6", "cap_e6", "lmt_sex", "age_min", "age_max", "lv_min",
@@ -69,8 +74,9 @@ def items_from_catalogue(cat: pl.DataFrame) -> pl.DataFrame:
         (pl.col("max_units_day") * 10_000).fill_null(-1).alias("max_day_e4"))
 
 
-def load_claims(data: Path) -> Claims:
-    """The rule relations of a simulated year written by `yibao sim` (docs/sim.md)."""
+def load_claims(data: Path, base: RuleBase | None = None) -> Claims:
+    """The rule relations of a simulated year written by `yibao sim` (docs/sim.md); the stays'
+    DRG columns are filled when `base` has a `drg_unsupported_mcc` rule (else "")."""
     visits = pl.read_parquet(data / "visits.parquet")
     persons = pl.read_parquet(data / "persons.parquet").select(
         "person", "sex", pl.col("age").cast(pl.Int64), "death_date")
@@ -83,31 +89,119 @@ def load_claims(data: Path) -> Claims:
         pl.col("pdx").fill_null(""), pl.col("sdx").fill_null(pl.lit([], pl.List(pl.Utf8))),
         pl.col("icu_hours").fill_null(0), pl.col("vent_hours").fill_null(0),
         pl.col("hosp_lv").fill_null(""), pl.col("sex").fill_null(""),
-        pl.col("age").fill_null(-1)).select(VISIT_COLS)
+        pl.col("age").fill_null(-1), drg=pl.lit(""), drg_regrouped=pl.lit("")
+    ).select(VISIT_COLS)
     lines = pl.read_parquet(data / "fee_lines.parquet").join(
         visits.select("visit", "mdtrt_id", "begndate"), on="visit", how="left")
     if "fee_date" not in lines.columns:
         lines = lines.with_columns(pl.col("begndate").alias("fee_date"))
+    lines = lines.with_columns(pl.col("fee_date").fill_null(pl.col("begndate")))
     lines = lines.select(
         "mdtrt_id", pl.col("feedetl_sn").cast(pl.Int64), "hilist_code", "cnt_e4", "pric_e6",
         pl.col("det_item_fee_sumamt_fen").alias("fee_fen"), "fee_date")
     items = items_from_catalogue(pl.read_parquet(data / "catalogue.parquet"))
-    return Claims(v, lines, items)
+    claims = Claims(v, lines, items)
+    if base is not None and any(r.kind == DRG_KIND for r in base.rules):
+        stays = pl.read_parquet(data / "settlement_lists.parquet")
+        claims = with_drg(claims, base, stays)
+    return claims
 
 
-def connect(claims: Claims, threads: int = 2) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"threads": threads})
+def with_drg(claims: Claims, base: RuleBase, stays: pl.DataFrame) -> Claims:
+    """Fill `drg` (each stay grouped as coded, `yibao.payment.drg`) and `drg_regrouped`
+    (grouped again without the secondary diagnoses the base's `unsupported_diagnosis` rules
+    find unsupported; the same group when there are none). `stays` is in the settlement-list
+    layout with `mdtrt_id`."""
+    from yibao.payment.drg.batch import group_batch
+    from yibao.services.drg import load_rules as load_drg_rules
+
+    pack = load_drg_rules()
+    coded = dict(zip(stays["mdtrt_id"], group_batch(pack, stays)["drg"], strict=True))
+    dropped = _unsupported(claims, base, set(coded))
+    drop = pl.DataFrame({"mdtrt_id": list(dropped), "drop": [list(x) for x in dropped.values()]},
+                        schema={"mdtrt_id": pl.Utf8, "drop": pl.List(pl.Utf8)})
+    trimmed = stays.join(drop, on="mdtrt_id").with_columns(
+        pl.col("secondary_diagnoses").list.set_difference("drop"))
+    regrouped = dict(coded)
+    if trimmed.height:
+        regrouped |= dict(zip(trimmed["mdtrt_id"],
+                              group_batch(pack, trimmed.drop("drop"))["drg"], strict=True))
+    ids = claims.visits["mdtrt_id"]
+    visits = claims.visits.with_columns(
+        drg=pl.Series([coded.get(m, "") for m in ids], dtype=pl.Utf8),
+        drg_regrouped=pl.Series([regrouped.get(m, "") for m in ids], dtype=pl.Utf8))
+    return Claims(visits, claims.lines, claims.items)
+
+
+def _unsupported(claims: Claims, base: RuleBase, stays: set[str]) -> dict[str, tuple[str, ...]]:
+    """Per stay, its secondary diagnoses without support (`unsupported_secondaries`)."""
+    rules = [r for r in base.rules if r.kind == "unsupported_diagnosis"]
+    evidence = {c for r in rules for c in strs(r, "evidence_codes")}
+    codes: dict[str, set[str]] = {}
+    for mdtrt, code in claims.lines.filter(pl.col("hilist_code").is_in(list(evidence))).select(
+            "mdtrt_id", "hilist_code").iter_rows():
+        codes.setdefault(mdtrt, set()).add(code)
+    out = {}
+    rows = claims.visits.filter(pl.col("mdtrt_id").is_in(list(stays))
+                                & (pl.col("sdx").list.len() > 0))
+    for row in rows.select(VISIT_COLS).iter_rows():
+        visit = _visit(row)
+        gone = unsupported_secondaries(rules, visit, codes.get(visit.mdtrt_id, set()))
+        if gone:
+            out[visit.mdtrt_id] = gone
+    return out
+
+
+#: The rule relations with their dictionary keys (kinds/base.py): `vno` numbers visits by
+#: (begin date, `mdtrt_id`), `pno` numbers persons, `cno` the codes of lines and items.
+KEYED = (
+    ("visits", "WITH k AS (SELECT mdtrt_id, row_number() OVER (ORDER BY begndate, mdtrt_id) "
+               "AS vno FROM visits_src), p AS (SELECT psn_no, row_number() OVER () AS pno "
+               "FROM (SELECT DISTINCT psn_no FROM visits_src)) SELECT k.vno, p.pno, v.* "
+               "FROM visits_src v JOIN k ON k.mdtrt_id = v.mdtrt_id "
+               "JOIN p ON p.psn_no = v.psn_no"),
+    ("codes", "SELECT hilist_code, row_number() OVER (ORDER BY hilist_code) AS cno FROM "
+              "(SELECT hilist_code FROM lines_src UNION SELECT hilist_code FROM items_src)"),
+    ("items", "SELECT c.cno, i.* FROM items_src i JOIN codes c USING (hilist_code)"),
+    ("lines", "SELECT v.vno, c.cno, l.mdtrt_id, l.feedetl_sn, l.hilist_code, l.cnt_e4, "
+              "l.pric_e6, l.fee_fen, COALESCE(l.fee_date, v.begndate) AS fee_date "
+              "FROM lines_src l LEFT JOIN visits v USING (mdtrt_id) "
+              "JOIN codes c USING (hilist_code)"),
+)
+
+
+def threads_default() -> int:
+    return os.cpu_count() or 1
+
+
+def load_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the keyed rule relations from `visits_src`, `lines_src` and `items_src`."""
+    for name, sql in KEYED:
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+
+
+def connect(claims: Claims, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"threads": threads or threads_default()})
     for name in ("visits", "lines", "items"):
-        frame = getattr(claims, name)
-        con.register(f"{name}_src", frame.to_arrow())
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_src")
+        con.register(f"{name}_src", getattr(claims, name).to_arrow())
+    load_tables(con)
+    for name in ("visits", "lines", "items"):
         con.unregister(f"{name}_src")
     return con
 
 
 def run_batch(base: RuleBase, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every hit of every rule: `rule_id, mdtrt_id, feedetl_sn` (0 = the visit as a whole)."""
-    return pl.from_arrow(con.sql(compile_sql(base)).to_arrow_table())  # type: ignore[return-value]
+    """Every hit of every rule: `rule_id, mdtrt_id, feedetl_sn` (0 = the visit as a whole).
+    The plan's stages become temporary tables, dropped afterwards."""
+    p = plan(base)
+    try:
+        for name, sql in p.stages:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        table = con.sql(p.query).to_arrow_table()
+    finally:
+        for name, _ in p.stages:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+    return pl.from_arrow(table)  # type: ignore[return-value]
 
 
 def batch_hits(base: RuleBase, claims: Claims) -> pl.DataFrame:
@@ -162,7 +256,7 @@ class YearScores:
 
 
 def score_year(base: RuleBase, data: Path) -> YearScores:
-    claims = load_claims(data)
+    claims = load_claims(data, base)
     hits = batch_hits(base, claims)
     labels = pl.read_parquet(data / "labels.parquet")
     results = {r.id: r.result for r in base.rules}
@@ -257,8 +351,9 @@ def _confirmed(base: RuleBase, claims: Claims) -> pl.DataFrame:
 def credit_year(data: Path, rules: Path | None = None, scheme: Path | None = None
                 ) -> tuple[tuple[CreditResult, ...], tuple[StaffPoints, ...]]:
     """Institution credit and staff points of a year from its confirmed hits."""
-    sch, claims = load_scheme(scheme), load_claims(data)
-    cases = _confirmed(load_rules(rules), claims)
+    base = load_rules(rules)
+    sch, claims = load_scheme(scheme), load_claims(data, base)
+    cases = _confirmed(base, claims)
     staff = staff_points(sch, cases.select("chfpdr_code", "severity").iter_rows())
     stopped = {s.staff_code for s in staff if s.suspended}
     per = claims.visits.group_by("fixmedins_code").agg(

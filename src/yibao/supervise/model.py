@@ -112,7 +112,9 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Visit:
-    """A visit (就诊) with the person's facts and, for a stay, its settlement list."""
+    """A visit (就诊) with the person's facts and, for a stay, its settlement list; `drg` is the
+    stay's group as coded and `drg_regrouped` its group without the secondary diagnoses the
+    record does not support ("" when not grouped)."""
 
     mdtrt_id: str
     psn_no: str
@@ -133,6 +135,8 @@ class Visit:
     sdx: tuple[str, ...] = ()
     icu_hours: int = 0
     vent_hours: int = 0
+    drg: str = ""
+    drg_regrouped: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,19 +1,67 @@
 """The kind contract and the SQL pieces every kind shares.
 
-Batch SQL reads three relations the service registers: `visits` (one row per visit, the
-`model.Visit` fields), `lines` (`mdtrt_id` + the `model.Line` fields) and `items` (the
-`model.Item` fields). Every compiled query yields `rule_id, mdtrt_id, feedetl_sn`.
+Batch SQL reads the relations a service registers: `visits` (one row per visit, the
+`model.Visit` fields), `lines` (`mdtrt_id` + the `model.Line` fields, `fee_date` filled with the
+begin date when absent), `items` (the `model.Item` fields) and `codes` (`cno`, `hilist_code`:
+every code of a line or the catalogue), with dictionary keys: `vno` on visits and lines numbers
+visits by (begin date, `mdtrt_id`), so "earlier" is a lower `vno`; `pno` on visits numbers
+persons; `cno` on lines and items numbers codes. A kind compiles a rule to a `Part`: a predicate
+over one row of the shared line pass (`l`, `v`, `i`) or visit pass (`v`), or a query of its own;
+either may read `Stage` tables that the planner (`batch.py`) computes once and shares.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from yibao.supervise.model import Context, Hit, Rule, Selector
 
+LEVELS: Final = ("line", "visit", "query")
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """A table computed once before the passes: a SELECT with one row per value of `keys`
+    (columns of `lines`; `("vno",)` keys it by visit) and the columns `cols`. A pass reads
+    column c as `stage.col(c)`, NULL where the stage has no row for the key; its SELECT may
+    read the tables of the stages `after`."""
+
+    sql: str
+    keys: tuple[str, ...] = ("vno",)
+    cols: tuple[str, ...] = ()
+    after: tuple[Stage, ...] = ()  # stages its SELECT reads
+
+    @property
+    def name(self) -> str:
+        return "sv_" + hashlib.sha1(self.sql.encode()).hexdigest()[:12]
+
+    @property
+    def by_visit(self) -> bool:
+        return self.keys == ("vno",)
+
+    def col(self, column: str) -> str:
+        assert column in self.keys + self.cols, column
+        return f"{self.name}_{column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A compiled rule: `line` (a predicate over the line pass: `l` lines, `v` visits,
+    `i` items), `visit` (a predicate over the visit pass: `v`) or `query` (a SELECT yielding
+    `rule_id, mdtrt_id, feedetl_sn`); `stages` are the shared tables it reads. A line part's
+    `selector` is tested once per code (the planner's code table), not once per line."""
+
+    level: str
+    sql: str
+    stages: tuple[Stage, ...] = ()
+    selector: Selector | None = None
+
+
 Check = Callable[[Rule, Context], Iterator[Hit]]
-Compile = Callable[[Rule], str]
+Compile = Callable[[Rule], Part]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +117,13 @@ def applies(rule: Rule, ctx: Context) -> bool:
             and (not rule.insutypes or v.insutype in rule.insutypes))
 
 
-def line_query(rule: Rule, condition: str, join_items: bool = True) -> str:
+def line_query(rule: Rule, condition: str, stages: tuple[Stage, ...] = ()) -> Part:
     """Lines of applicable visits chosen by the selector where `condition` holds."""
-    items = " LEFT JOIN items i ON i.hilist_code = l.hilist_code" if join_items else ""
-    return (f"SELECT {quote(rule.id)} AS rule_id, l.mdtrt_id, l.feedetl_sn FROM lines l "
-            f"JOIN visits v ON v.mdtrt_id = l.mdtrt_id{items} WHERE {visit_filter(rule)} "
-            f"AND {selector_sql(rule.selector)} AND ({condition})")
+    return Part("line", f"{visit_filter(rule)} AND ({condition})", stages, rule.selector)
 
 
-def visit_query(rule: Rule, condition: str) -> str:
-    return (f"SELECT {quote(rule.id)} AS rule_id, v.mdtrt_id, 0 AS feedetl_sn FROM visits v "
-            f"WHERE {visit_filter(rule)} AND ({condition})")
+def visit_query(rule: Rule, condition: str, stages: tuple[Stage, ...] = ()) -> Part:
+    return Part("visit", f"{visit_filter(rule)} AND ({condition})", stages)
 
 
 def prefix_any_sql(column: str, prefixes: tuple[str, ...]) -> str:

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from yibao.supervise.kinds.base import (
     Kind,
     Param,
+    Part,
+    Stage,
     applies,
     line_query,
     num,
@@ -44,21 +46,21 @@ def _idle_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
                 yield Hit(rule.id, v.mdtrt_id, line.feedetl_sn)
 
 
-def _idle_sql(rule: Rule) -> str:
+def _idle_sql(rule: Rule) -> Part:
+    """The stage lists each applicable stay's active days (offsets 0..LOS-1), closes them with
+    -1 and LOS and keeps the stays whose longest gap exceeds `max_idle_days`."""
     sel, basic = selector_sql(rule.selector), prefix_any_sql("l.hilist_code",
                                                              strs(rule, "basic_prefixes"))
-    day = "date_diff('day', v.begndate, COALESCE(l.fee_date, v.begndate))"
-    stays = f"SELECT v.mdtrt_id, v.los_days FROM visits v WHERE {visit_filter(rule)}"
-    days = (f"SELECT l.mdtrt_id, {day} AS d FROM lines l JOIN visits v ON v.mdtrt_id = "
-            f"l.mdtrt_id WHERE {visit_filter(rule)} AND NOT {sel} AND NOT {basic} "
-            f"AND {day} BETWEEN 0 AND v.los_days - 1 "
-            f"UNION SELECT mdtrt_id, -1 FROM ({stays}) "
-            f"UNION SELECT mdtrt_id, los_days FROM ({stays})")
-    gaps = (f"SELECT mdtrt_id, d - lag(d) OVER (PARTITION BY mdtrt_id ORDER BY d) - 1 AS gap "
-            f"FROM ({days})")
-    idle = (f"SELECT mdtrt_id FROM ({gaps}) GROUP BY mdtrt_id "
-            f"HAVING max(gap) > {num(rule, 'max_idle_days')}")
-    return line_query(rule, f"l.mdtrt_id IN ({idle})", join_items=False)
+    day = "date_diff('day', v.begndate, l.fee_date)"
+    active = (f"SELECT l.vno, list(DISTINCT {day}) AS days FROM lines l JOIN visits v ON "
+              f"v.vno = l.vno WHERE {visit_filter(rule)} AND NOT {sel} AND NOT {basic} "
+              f"AND {day} BETWEEN 0 AND v.los_days - 1 GROUP BY l.vno")
+    points = (f"SELECT v.vno, list_sort(list_concat([-1], COALESCE(a.days, []), "
+              f"[v.los_days])) AS p FROM visits v LEFT JOIN ({active}) a ON a.vno = v.vno "
+              f"WHERE {visit_filter(rule)}")
+    gap = "list_max(list_transform(range(1, len(p)), lambda k: p[k + 1] - p[k] - 1))"
+    stage = Stage(f"SELECT vno FROM ({points}) WHERE {gap} > {num(rule, 'max_idle_days')}")
+    return line_query(rule, f"{stage.col('vno')} IS NOT NULL", stages=(stage,))
 
 
 def _days_covered(rule: Rule, visit: Visit) -> int:
@@ -80,7 +82,7 @@ def _daily_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield Hit(rule.id, ctx.visit.mdtrt_id, line.feedetl_sn)
 
 
-def _daily_sql(rule: Rule) -> str:
+def _daily_sql(rule: Rule) -> Part:
     days = (f"(CASE WHEN v.kind = 'inpatient' THEN greatest(v.los_days, 1) "
             f"WHEN v.kind = 'chronic' THEN {num(rule, 'chronic_supply_days', 30)} "
             f"ELSE {num(rule, 'supply_days', 7)} END)")

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from yibao.supervise.kinds.base import (
     Kind,
     Param,
+    Part,
+    Stage,
     applies,
     dx_any_sql,
     in_list,
@@ -37,7 +39,7 @@ def _sex_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield Hit(rule.id, ctx.visit.mdtrt_id, sn)
 
 
-def _sex_sql(rule: Rule) -> str:
+def _sex_sql(rule: Rule) -> Part:
     limit = f"COALESCE(NULLIF({quote(str(rule.param('sex', '')))}, ''), i.lmt_sex, '')"
     return line_query(rule, f"{limit} <> '' AND v.sex <> {limit}")
 
@@ -56,7 +58,7 @@ def _age_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield Hit(rule.id, ctx.visit.mdtrt_id, sn)
 
 
-def _age_sql(rule: Rule) -> str:
+def _age_sql(rule: Rule) -> Part:
     if "age_min" in rule.logic or "age_max" in rule.logic:
         low, high = str(num(rule, "age_min", -1)), str(num(rule, "age_max", -1))
     else:
@@ -72,7 +74,7 @@ def _child_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield Hit(rule.id, ctx.visit.mdtrt_id, sn)
 
 
-def _child_sql(rule: Rule) -> str:
+def _child_sql(rule: Rule) -> Part:
     limit = num(rule, "child_age_max", 14)
     child = "TRUE" if not rule.selector.every else (
         f"COALESCE(i.age_max, -1) BETWEEN 0 AND {limit}")
@@ -94,7 +96,7 @@ def _level_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield Hit(rule.id, ctx.visit.mdtrt_id, sn)
 
 
-def _level_sql(rule: Rule) -> str:
+def _level_sql(rule: Rule) -> Part:
     if "lv_min" in rule.logic or "lv_max" in rule.logic:
         low, high = quote(str(rule.param("lv_min", ""))), quote(str(rule.param("lv_max", "")))
     else:
@@ -118,8 +120,9 @@ def _indication_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
         yield Hit(rule.id, ctx.visit.mdtrt_id, sn)
 
 
-def _indication_sql(rule: Rule) -> str:
-    return line_query(rule, f"NOT {dx_any_sql(strs(rule, 'dx_prefixes'))}", join_items=False)
+def _indication_sql(rule: Rule) -> Part:
+    indicated = Stage(f"SELECT vno FROM visits v WHERE {dx_any_sql(strs(rule, 'dx_prefixes'))}")
+    return line_query(rule, f"{indicated.col('vno')} IS NULL", stages=(indicated,))
 
 
 def _scheme_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -129,9 +132,8 @@ def _scheme_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield Hit(rule.id, ctx.visit.mdtrt_id, sn)
 
 
-def _scheme_sql(rule: Rule) -> str:
-    return line_query(rule, "NOT " + in_list("v.insutype", strs(rule, "allowed_insutypes")),
-                      join_items=False)
+def _scheme_sql(rule: Rule) -> Part:
+    return line_query(rule, "NOT " + in_list("v.insutype", strs(rule, "allowed_insutypes")))
 
 
 def _setting_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -140,9 +142,8 @@ def _setting_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield Hit(rule.id, ctx.visit.mdtrt_id, sn)
 
 
-def _setting_sql(rule: Rule) -> str:
-    return line_query(rule, "NOT " + in_list("v.kind", strs(rule, "allowed_kinds")),
-                      join_items=False)
+def _setting_sql(rule: Rule) -> Part:
+    return line_query(rule, "NOT " + in_list("v.kind", strs(rule, "allowed_kinds")))
 
 
 def _cap_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -154,7 +155,7 @@ def _cap_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield Hit(rule.id, ctx.visit.mdtrt_id, line.feedetl_sn)
 
 
-def _cap_sql(rule: Rule) -> str:
+def _cap_sql(rule: Rule) -> Part:
     return line_query(rule, "COALESCE(i.cap_e6, -1) >= 0 AND l.pric_e6 > i.cap_e6")
 
 
@@ -173,7 +174,7 @@ def _swap_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield Hit(rule.id, ctx.visit.mdtrt_id, line.feedetl_sn)
 
 
-def _swap_sql(rule: Rule) -> str:
+def _swap_sql(rule: Rule) -> Part:
     tol = num(rule, "tolerance_e4", 0)
     unknown = "i.hilist_code IS NULL OR " if rule.param("flag_unknown", True) else ""
     return line_query(rule, f"{unknown}(i.hilist_code IS NOT NULL AND "

@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from yibao.supervise.kinds.base import (
     Kind,
     Param,
+    Part,
+    Stage,
     applies,
     line_query,
     num,
     quote,
     selector_sql,
-    visit_filter,
 )
 from yibao.supervise.model import Context, Hit, Rule
 
@@ -37,15 +38,24 @@ def _dup_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
         seen.add(key)
 
 
-def _dup_sql(rule: Rule) -> str:
-    part = "l.mdtrt_id, l.hilist_code" + (", l.cnt_e4" if rule.param("same_quantity", True)
-                                          else "")
-    if rule.param("same_day", True):
-        part += ", COALESCE(l.fee_date, v.begndate)"
-    return (f"SELECT rule_id, mdtrt_id, feedetl_sn FROM (SELECT {quote(rule.id)} AS rule_id, "
-            f"l.mdtrt_id, l.feedetl_sn, row_number() OVER (PARTITION BY {part} "
-            f"ORDER BY l.feedetl_sn) AS k FROM lines l JOIN visits v ON v.mdtrt_id = l.mdtrt_id "
-            f"WHERE {visit_filter(rule)} AND {selector_sql(rule.selector)}) WHERE k > 1")
+#: (visit, code) pairs with more than one line: every duplicate key refines one of them.
+REPEATED_CODES = Stage("SELECT vno, cno FROM lines GROUP BY vno, cno HAVING count(*) > 1",
+                       ("vno", "cno"))
+
+
+def _dup_sql(rule: Rule) -> Part:
+    """A line repeats an earlier one (lower `feedetl_sn`) of the same key in the visit; the key
+    holds the code, so the selector is the same for every line of a key: the stage (shared by
+    every rule with the same key) groups the lines of repeated codes, the predicate applies the
+    selector."""
+    keys = ["vno", "cno"] + (["cnt_e4"] if rule.param("same_quantity", True) else [])
+    keys += ["fee_date"] if rule.param("same_day", True) else []
+    cols = ", ".join(keys)
+    stage = Stage(f"SELECT {cols}, min(feedetl_sn) AS first_sn FROM lines "
+                  f"WHERE (vno, cno) IN (SELECT (vno, cno) FROM {REPEATED_CODES.name}) "
+                  f"GROUP BY {cols} HAVING count(*) > 1", tuple(keys), ("first_sn",),
+                  (REPEATED_CODES,))
+    return line_query(rule, f"l.feedetl_sn > {stage.col('first_sn')}", stages=(stage,))
 
 
 def _pairs(rule: Rule) -> tuple[tuple[str, str], ...]:
@@ -64,10 +74,16 @@ def _excl_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield Hit(rule.id, ctx.visit.mdtrt_id, line.feedetl_sn)
 
 
-def _excl_sql(rule: Rule) -> str:
-    parts = [f"(l.hilist_code = {quote(b)} AND l.mdtrt_id IN (SELECT mdtrt_id FROM lines "
-             f"WHERE hilist_code = {quote(a)}))" for a, b in _pairs(rule)]
-    return line_query(rule, " OR ".join(parts) or "FALSE", join_items=False)
+def _has_code(code: str) -> Stage:
+    """Visits with a line of `code`."""
+    return Stage(f"SELECT DISTINCT vno FROM lines WHERE hilist_code = {quote(code)}")
+
+
+def _excl_sql(rule: Rule) -> Part:
+    stages = tuple(_has_code(a) for a, _ in _pairs(rule))
+    parts = [f"(l.hilist_code = {quote(b)} AND {st.col('vno')} IS NOT NULL)"
+             for (_, b), st in zip(_pairs(rule), stages, strict=True)]
+    return line_query(rule, " OR ".join(parts) or "FALSE", stages)
 
 
 def _qty_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -79,8 +95,8 @@ def _qty_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield Hit(rule.id, ctx.visit.mdtrt_id, line.feedetl_sn)
 
 
-def _qty_sql(rule: Rule) -> str:
-    return line_query(rule, f"l.cnt_e4 > {num(rule, 'max_units') * E4}", join_items=False)
+def _qty_sql(rule: Rule) -> Part:
+    return line_query(rule, f"l.cnt_e4 > {num(rule, 'max_units') * E4}")
 
 
 def _bed_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -94,13 +110,11 @@ def _bed_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
                 yield Hit(rule.id, ctx.visit.mdtrt_id, line.feedetl_sn)
 
 
-def _bed_sql(rule: Rule) -> str:
+def _bed_sql(rule: Rule) -> Part:
     slack = num(rule, "slack_days", 1)
-    sel = selector_sql(rule.selector)
-    over = (f"SELECT l.mdtrt_id FROM lines l JOIN visits v ON v.mdtrt_id = l.mdtrt_id "
-            f"WHERE {sel} GROUP BY l.mdtrt_id, v.los_days "
-            f"HAVING sum(l.cnt_e4) > (v.los_days + {slack}) * {E4}")
-    return line_query(rule, f"l.mdtrt_id IN ({over})", join_items=False)
+    stage = Stage(f"SELECT vno, sum(cnt_e4) AS units FROM lines l "
+                  f"WHERE {selector_sql(rule.selector)} GROUP BY vno", cols=("units",))
+    return line_query(rule, f"{stage.col('units')} > (v.los_days + {slack}) * {E4}", (stage,))
 
 
 KINDS = (
