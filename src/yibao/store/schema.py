@@ -98,6 +98,9 @@ Index("uq_enrollments_one_active", enrollments.c.id_number, enrollments.c.year, 
       sqlite_where=enrollments.c.status == "active",
       postgresql_where=enrollments.c.status == "active")
 Index(None, enrollments.c.year, enrollments.c.region, enrollments.c.status)
+# Every settlement reads the person's enrollments: the partial unique index above covers only
+# active rows, so without this one the read scans the table.
+Index("ix_enrollments_id_number", enrollments.c.id_number)
 
 _YTD_COLUMNS: Final = tuple(
     Column("admissions", Integer, nullable=False, default=0) if key == "admissions"
@@ -223,5 +226,5 @@ fund_balances = Table(
 # The faces' tables (migration 0002) live in their own modules on this metadata; importing them
 # here registers them wherever the schema is used (migrations, their comparison test).
 from yibao.store import accounts as _accounts  # noqa: E402, F401
-from yibao.store import interface as _interface  # noqa: E402, F401
 from yibao.store import cases as _cases  # noqa: E402, F401
+from yibao.store import interface as _interface  # noqa: E402, F401
