@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from yibao.cli.progress import console
-from yibao.services import accounts
+from yibao.services import accounts, database
 
 app = typer.Typer(help="定点医药机构接口密钥", no_args_is_help=True)
 
@@ -19,6 +19,8 @@ def add(code: Annotated[str, typer.Argument(help="定点医药机构代码，如
         rotate: Annotated[bool, typer.Option(help="更换已有密钥（旧密钥立即失效）")] = False
         ) -> None:
     """为机构生成接口签名密钥（只显示这一次，请安全地交给机构）。"""
+    ready = database.upgrade_database()  # a fresh database gets its schema first
+    console.print(f"数据库：{ready.location}")
     issued = accounts.add_institution_secret(code, actor=f"cli:{getpass.getuser()}",
                                              rotate=rotate)
     if isinstance(issued, accounts.AccountError):
