@@ -155,3 +155,10 @@ def test_a_malformed_catalogue_is_refused_with_its_problems(tmp_path: Path) -> N
     missing = runner.invoke(app, ["settle", "--input", str(EXAMPLE), "--catalog",
                                   str(tmp_path / "absent.csv")])
     assert missing.exit_code == 2
+
+
+def test_a_missing_request_file_is_a_clear_error(tmp_path: Path) -> None:
+    for extra in ([], ["--commit"]):
+        result = runner.invoke(app, ["settle", "--input", str(tmp_path / "absent.json"), *extra])
+        assert result.exit_code == 2, result.output
+        assert "absent.json" in json.loads(result.stdout)["error"]["message"]

@@ -25,7 +25,10 @@ def _fail(error: RequestError) -> None:
 
 
 def _read(path: str) -> Any:
-    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise RequestError("", f"无法读取请求文件 {path}：{err.strerror}") from None
     try:
         return loads(text)
     except ValueError as err:
