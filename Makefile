@@ -19,7 +19,7 @@ install: .venv/.synced
 
 run: install
 	$(RUN) yibao demo
-	$(RUN) yibao sim --profile linshui-2020 --scale $(SCALE) --seed 1 --out var/sim-$(SCALE)
+	$(RUN) yibao sim --profile linshui-2020 --scale $(SCALE) --seed 1 --abuse default --out var/sim-$(SCALE)
 	$(RUN) yibao year --data var/sim-$(SCALE) --report report
 
 lint: install

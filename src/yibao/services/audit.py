@@ -348,6 +348,14 @@ def _confirmed(base: RuleBase, claims: Claims) -> pl.DataFrame:
         on="mdtrt_id")
 
 
+def recoveries(base: RuleBase, claims: Claims) -> pl.DataFrame:
+    """Per institution: confirmed cases and the amount their lines would recover (fen)."""
+    cases = _confirmed(base, claims)
+    return cases.group_by("fixmedins_code").agg(
+        pl.len().alias("cases"), pl.col("fee_fen").sum().alias("amount_fen")
+    ).sort("amount_fen", descending=True)
+
+
 def credit_year(data: Path, rules: Path | None = None, scheme: Path | None = None
                 ) -> tuple[tuple[CreditResult, ...], tuple[StaffPoints, ...]]:
     """Institution credit and staff points of a year from its confirmed hits."""

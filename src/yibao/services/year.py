@@ -30,6 +30,7 @@ from yibao.indicators.table import (
     reimbursement_by_group,
 )
 from yibao.policy.loader import load_policy
+from yibao.services.year_audit import audit_sections, audit_year, institution_names
 from yibao.services.year_payment import drg_sections, drg_summary, pay_year
 from yibao.services.year_store import (
     load_year,
@@ -196,6 +197,7 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     facts = year_facts(tables, cols, result, profile.year)
     say("DRG 分组与点数法付费")
     payment = pay_year(tables, cols, result)
+    audit = audit_year(data, say) if tables.labels.height else None
     store = store_block(tables, cols, result, report, db, replay, say)
     invariant(store["contribution_income_fen"] == facts.fund_income_fen,
               "ledger contribution income ≠ contribution table", store)
@@ -204,12 +206,16 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     extra = {"monthly": monthly(facts), "cost_by_level": cost_by_level(facts),
              "reimbursement_by_group": reimbursement_by_group(facts),
              "drg": drg_summary(payment),
-             "calibration": calibration(tables, cols, result, profile.targets, scale)}
+             "calibration": calibration(tables, cols, result, profile.targets, scale),
+             **({"audit": audit} if audit else {})}
     say("写入报告")
     report.mkdir(parents=True, exist_ok=True)
     json_path, html_path = report / "indicators.json", report / "index.html"
     document = {**values, "profile": name, "scale": scale, **extra, "store": store}
     _write(json_path, dumps_exact(document))
     title = f"{profile.name} 年度医保运行报告"
-    _write(html_path, report_html(title, rows, extra, drg_sections(payment)))
+    sections = drg_sections(payment)
+    if audit:
+        sections += audit_sections(audit, institution_names(data))
+    _write(html_path, report_html(title, rows, extra, sections))
     return YearOutcome(name, scale, values, rows, extra, json_path, html_path, store=store)
