@@ -167,13 +167,18 @@ def _cap(lines: pl.DataFrame, visits: pl.DataFrame, catalogue: pl.DataFrame) -> 
     return lines.with_columns(pl.Series("cnt_e4", np.minimum(lines["cnt_e4"].to_numpy(), cap)))
 
 
+def _scaled(column: str, places: int) -> pl.Expr:
+    """A decimal-string column as exact integer units of 10^-places (never through a float)."""
+    text = pl.col(column).cast(pl.String)
+    decimal = pl.when(text != "").then(text).otherwise(None).str.to_decimal(scale=places)
+    return (decimal * 10**places).cast(pl.Int64)
+
+
 def _finish(lines: pl.DataFrame, visits: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
     cat = catalogue.select(
         "item", "hilist_code", "chrg_itm_lv", "pric_e6",
-        (pl.col("selfpay_prop").cast(pl.Float64) * 10_000).round().cast(pl.Int64)
-        .fill_null(-1).alias("selfpay_prop_e4"),
-        (pl.col("pric_uplmt_amt").cast(pl.Float64) * 100).round().cast(pl.Int64)
-        .mul(10_000).fill_null(-1).alias("pric_uplmt_e6"))
+        _scaled("selfpay_prop", 4).fill_null(-1).alias("selfpay_prop_e4"),
+        _scaled("pric_uplmt_amt", 6).fill_null(-1).alias("pric_uplmt_e6"))
     merged = _cap(lines.group_by("visit", "item", "day", maintain_order=True).agg(
         pl.col("cnt_e4").sum()), visits, catalogue)
     lines = merged.sort("visit", maintain_order=True).join(cat, on="item", how="left",

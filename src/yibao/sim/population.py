@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from yibao.sim.amounts import scale_fen, yuan_to_fen
 from yibao.sim.idnum import I64, id_numbers, serials
 from yibao.sim.profile import Profile
 from yibao.sim.quota import quota, scaled
@@ -138,8 +139,9 @@ def _attributes(frame: pl.DataFrame, profile: Profile, rng: np.random.Generator)
     k = int(quota(len(emp_rows), [1 - share, share])[1])
     civil_flag = np.zeros(n, dtype=bool)
     civil_flag[emp_rows[top_k(np.ones(len(emp_rows)), k, rng)]] = True
-    wage = np.exp(rng.normal(0, float(pop["wage_sigma"]), n)) * float(pop["wage_base_yuan"])
-    wage_fen = np.where(kind == "in_service", np.floor(wage).astype(np.int64) * 100, 0)
+    base_fen = np.full(n, yuan_to_fen(pop["wage_base_yuan"]), dtype=np.int64)
+    wage = scale_fen(base_fen, np.exp(rng.normal(0, float(pop["wage_sigma"]), n)))
+    wage_fen = np.where(kind == "in_service", wage // 100 * 100, 0)  # whole yuan
     age = frame["age"].to_numpy().astype(np.int64)
     death_p = np.where(age >= 65, float(pop["death_rate_65"]), float(pop["death_rate_under_65"]))
     dies = rng.random(n) < death_p

@@ -16,6 +16,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from yibao.sim.amounts import yuan_to_fen
+
 PROFILES: Final = ("linshui-2020", "linshui-2024", "sichuan-2020")
 F64 = npt.NDArray[np.float64]
 
@@ -34,7 +36,7 @@ class CaseMix:
     proc: tuple[str, ...]
     sex: tuple[str, ...]
     weight: F64  # (types, 3): children, adults, elders
-    cost_yuan: F64
+    cost_fen: npt.NDArray[np.int64]  # mean stay cost of each case type, exact fen
     los_days: F64
     levels: F64  # (types, 3)
     comorbid_codes: tuple[str, ...]
@@ -64,6 +66,10 @@ class Profile:
         """A scalar rate or share of a section, as a float."""
         return float(getattr(self, section)[key])
 
+    def fen_vector(self, section: str, key: str) -> npt.NDArray[np.int64]:
+        """A list of yuan amounts (one per level) as exact integer fen."""
+        return np.array([yuan_to_fen(v) for v in getattr(self, section)[key]], dtype=np.int64)
+
     def vector(self, section: str, key: str) -> F64:
         """A list of rates (one per age band or level), as floats."""
         return np.array([float(v) for v in getattr(self, section)[key]], dtype=np.float64)
@@ -91,7 +97,7 @@ def load_casemix() -> CaseMix:
         dx=tuple(c["dx"] for c in cases), proc=tuple(c["proc"] for c in cases),
         sex=tuple(c["sex"] for c in cases),
         weight=np.array([c["weight"] for c in cases], dtype=np.float64),
-        cost_yuan=np.array([c["cost"] for c in cases], dtype=np.float64),
+        cost_fen=np.array([yuan_to_fen(c["cost"]) for c in cases], dtype=np.int64),
         los_days=np.array([c["los"] for c in cases], dtype=np.float64),
         levels=np.array([c["levels"] for c in cases], dtype=np.float64),
         comorbid_codes=tuple(c["code"] for c in comorbid),

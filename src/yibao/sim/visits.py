@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from yibao.sim.amounts import scale_fen, yuan_to_fen
 from yibao.sim.profile import Profile
 
 I64 = npt.NDArray[np.int64]
@@ -122,8 +123,8 @@ def _institution(area: npt.NDArray[np.object_], region: npt.NDArray[np.object_],
 
 
 def _costs(kind: str, rows: dict[str, np.ndarray], profile: Profile,
-           rng: np.random.Generator) -> tuple[F64, I64]:
-    """Cost in yuan and length of stay in days for the visits of one kind."""
+           rng: np.random.Generator) -> tuple[I64, I64]:
+    """Cost budget in fen and length of stay in days for the visits of one kind."""
     c, n = profile.costs, len(rows["lv"])
     lv = rows["lv"]
     if kind == "inpatient":
@@ -134,14 +135,16 @@ def _costs(kind: str, rows: dict[str, np.ndarray], profile: Profile,
                                    float(c["resident_inpatient_scale"]))
         far = rows["area"] == "outside"
         factor = factor * np.where(far, float(c["outside_province_factor"]), 1.0)
-        cost = mix.cost_yuan[case] * factor * _lognormal(rng, float(c["sigma"]), n)
+        cost = scale_fen(mix.cost_fen[case], factor * _lognormal(rng, float(c["sigma"]), n))
         los = mix.los_days[case] * (0.9 + 0.1 * lv) * _lognormal(rng, 0.35, n)
         return cost, np.clip(np.round(los), 1, 60).astype(np.int64)
     if kind == "pharmacy":
-        return float(c["pharmacy_yuan"]) * _lognormal(rng, 0.7, n), np.zeros(n, np.int64)
-    mean = profile.vector("costs", "outpatient_yuan" if kind == "outpatient" else "chronic_yuan")
+        base = np.full(n, yuan_to_fen(c["pharmacy_yuan"]), dtype=np.int64)
+        return scale_fen(base, _lognormal(rng, 0.7, n)), np.zeros(n, np.int64)
+    mean = profile.fen_vector("costs", "outpatient_yuan" if kind == "outpatient"
+                              else "chronic_yuan")
     sigma = 0.7 if kind == "outpatient" else 0.5
-    return mean[lv] * _lognormal(rng, sigma, n), np.zeros(n, np.int64)
+    return scale_fen(mean[lv], _lognormal(rng, sigma, n)), np.zeros(n, np.int64)
 
 
 def _levels(kind: str, case: I64, employee: npt.NDArray[np.bool_], profile: Profile,
@@ -172,7 +175,7 @@ def _kind_rows(kind: str, counts: I64, persons: pl.DataFrame, insts: pl.DataFram
             "employee": employee}
     rows["inst"] = _institution(area, region, lv, kind, insts, rng)
     cost, los = _costs(kind, rows, profile, rng)
-    rows["total_fen"] = np.maximum(np.round(cost * 100), 500).astype(np.int64)
+    rows["total_fen"] = np.maximum(cost, 500)
     rows["los_days"] = los
     rows["kind"] = np.full(len(person), kind, dtype=object)
     return rows
