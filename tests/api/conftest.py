@@ -5,8 +5,6 @@ one user per role and scope."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,9 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from tests.services.population import CLINIC, HOSPITAL, populate
+from tests.serving import serving
 from yibao.api.app import create_app
 from yibao.services import accounts
 from yibao.services.interface import sign
@@ -69,12 +67,6 @@ class Live:
                          headers={"Authorization": f"Bearer {self.tokens[who]}"})
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _seed(folder: Path) -> tuple[Store, dict[str, str], dict[str, str]]:
     store = Store(f"sqlite:///{folder / 'api.db'}")
     upgrade(store)
@@ -95,16 +87,6 @@ def _seed(folder: Path) -> tuple[Store, dict[str, str], dict[str, str]]:
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     store, secrets, passwords = _seed(tmp_path_factory.mktemp("api"))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield Live(f"http://127.0.0.1:{port}", store, secrets, passwords)
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(store)) as url:
+        yield Live(url, store, secrets, passwords)
     store.dispose()

@@ -5,18 +5,15 @@ rules), a small year report under `YIBAO_REPORT_DIR`, and users of two counties.
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from tests.services.population import CITY, RESIDENT, WORKER, populate, visit
+from tests.serving import serving
 from yibao.api.app import create_app
 from yibao.services import accounts, cases
 from yibao.services.settle_service import Settled, settle_committed
@@ -64,12 +61,6 @@ class Console:
         return client
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _seed(folder: Path) -> tuple[Store, dict[str, str], str]:
     store = Store(f"sqlite:///{folder / 'console.db'}")
     upgrade(store)
@@ -97,17 +88,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         json.dumps(REPORT, ensure_ascii=False), encoding="utf-8")
     patch = pytest.MonkeyPatch()
     patch.setenv("YIBAO_REPORT_DIR", str(folder / "report"))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield Console(f"http://127.0.0.1:{port}", store, passwords, setl_id)
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(store)) as url:
+        yield Console(url, store, passwords, setl_id)
     patch.undo()
     store.dispose()
