@@ -1,9 +1,11 @@
-"""A live server for the API tests: uvicorn on a free loopback port, over a SQLite store holding
-the service tests' population (tests/services/population.py), two institutions with secrets and
-one user per role and scope."""
+"""A live server for the API tests: uvicorn on a free loopback port, over a store holding the
+service tests' population (tests/services/population.py), two institutions with secrets and one
+user per role and scope. Every test runs twice: on SQLite and on a throwaway PostgreSQL database
+(the interface takes other paths there: autocommit reads, statements on the driver's cursor)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -22,6 +24,7 @@ from yibao.services import accounts
 from yibao.services.interface import sign
 from yibao.store import Store
 from yibao.store.migrate import upgrade
+from yibao.store.testing import postgres_database
 
 USERS = {"county": ("handler", "511623"), "city": ("handler", "511600"),
          "province": ("director", "510000"), "other": ("auditor", "511602"),
@@ -67,8 +70,7 @@ class Live:
                          headers={"Authorization": f"Bearer {self.tokens[who]}"})
 
 
-def _seed(folder: Path) -> tuple[Store, dict[str, str], dict[str, str]]:
-    store = Store(f"sqlite:///{folder / 'api.db'}")
+def _seed(store: Store, folder: Path) -> tuple[Store, dict[str, str], dict[str, str]]:
     upgrade(store)
     populate(store, folder)
     secrets = {}
@@ -84,9 +86,14 @@ def _seed(folder: Path) -> tuple[Store, dict[str, str], dict[str, str]]:
     return store, secrets, passwords
 
 
-@pytest.fixture(scope="session")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    store, secrets, passwords = _seed(tmp_path_factory.mktemp("api"))
-    with serving(create_app(store)) as url:
-        yield Live(url, store, secrets, passwords)
-    store.dispose()
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[Live]:
+    folder = tmp_path_factory.mktemp("api")
+    with contextlib.ExitStack() as stack:
+        url = (f"sqlite:///{folder / 'api.db'}" if request.param == "sqlite"
+               else stack.enter_context(postgres_database()))
+        store, secrets, passwords = _seed(Store(url), folder)
+        with serving(create_app(store)) as served:
+            yield Live(served, store, secrets, passwords)
+        store.dispose()

@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
 from tests.api.conftest import Live
 from tests.services.population import CLINIC, HOSPITAL, RESIDENT, UNREGISTERED
+from yibao.services import accounts
 
 
 def _register(live: Live, code: str = HOSPITAL) -> str:
@@ -102,3 +104,80 @@ def test_health_ready_and_request_id(live: Live) -> None:
     ready = httpx.get(f"{live.url}/ready", headers={"X-Request-ID": "trace-12345678"})
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
     assert ready.headers["x-request-id"] == "trace-12345678"
+
+
+def test_nul_characters_refused_everywhere(live: Live) -> None:
+    """No database text holds a NUL (PostgreSQL refuses it): the envelope, a query, a login and
+    a console form carrying one are refused as bad input, never a server error."""
+    inner = live.call("1101", {"data": {"psn_no": RESIDENT + "\x00"}})
+    assert inner.status_code == 400 and inner.json()["err_code"] == "invalid_request"
+    assert "\\u0000" in inner.json()["err_msg"]
+    query = live.get("/api/v1/persons", "county", name="张\x00")
+    assert query.status_code == 400 and query.json()["detail"]["reason"] == "invalid_request"
+    login = httpx.post(f"{live.url}/api/v1/session", json={"username": "a\x00", "password": "x"})
+    assert login.status_code == 422
+    form = httpx.post(f"{live.url}/console/login", content=b"username=a%00&password=x",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 400
+
+
+def test_secret_rotation_takes_effect_at_once(live: Live) -> None:
+    """The server remembers secrets for a while; a rotated secret is accepted at once and, in
+    the process that rotated it, the old one is refused at once."""
+    assert live.call("1101", {"data": {"psn_no": RESIDENT}}, code=CLINIC).status_code == 200
+    issued = accounts.add_institution_secret(CLINIC, actor="test", rotate=True,
+                                             store=live.store)
+    assert isinstance(issued, accounts.Issued)
+    old, live.secrets[CLINIC] = live.secrets[CLINIC], issued.secret
+    fresh = live.call("1101", {"data": {"psn_no": RESIDENT}}, code=CLINIC)
+    assert fresh.status_code == 200 and fresh.json()["infcode"] == 0
+    stale = live.call("1101", {"data": {"psn_no": RESIDENT}}, code=CLINIC, secret=old)
+    assert stale.status_code == 401 and stale.json()["err_code"] == "bad_signature"
+
+
+def _settleable(live: Live) -> dict[str, str]:
+    mdtrt_id = _register(live)
+    done = live.call("2204", {"feedetail": [{
+        "feedetl_sn": "1", "mdtrt_id": mdtrt_id, "chrg_itm_lv": "01", "med_list_codg": "X1",
+        "cnt": "2", "pric": "40.00"}]}).json()
+    assert done["infcode"] == 0, done
+    return {"psn_no": RESIDENT, "mdtrt_id": mdtrt_id}
+
+
+def test_settlement_msgid_replayed_refused_or_answered(live: Live) -> None:
+    """Settlement reads its msgid with the visit: a refusal is replayed as kept, a changed
+    body under a used msgid is refused, and the settled answer is replayed byte for byte."""
+    data = _settleable(live)
+    msgid = uuid.uuid4().hex
+    refused = live.call("2207", {"data": {"mdtrt_id": data["mdtrt_id"]}}, msgid=msgid).json()
+    assert refused["err_code"] == "invalid_request"
+    assert live.call("2207", {"data": {"mdtrt_id": data["mdtrt_id"]}}, msgid=msgid
+                     ).json() == refused
+    changed = live.call("2207", {"data": data}, msgid=msgid)
+    assert changed.status_code == 409 and changed.json()["err_code"] == "msgid_conflict"
+    msgid = uuid.uuid4().hex
+    settled = live.call("2207", {"data": data}, msgid=msgid)
+    assert settled.json()["infcode"] == 0
+    assert live.call("2207", {"data": data}, msgid=msgid).content == settled.content
+    other = live.call("2207", {"data": {**data, "medfee_sumamt": "1.00"}}, msgid=msgid)
+    assert other.status_code == 409
+
+
+def test_concurrent_settlements_under_one_msgid(live: Live) -> None:
+    """Eight concurrent copies of one settlement message: one settlement, one answer kept and
+    every copy answered with it."""
+    data = _settleable(live)
+    msgid = uuid.uuid4().hex
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: live.call("2207", {"data": data}, msgid=msgid),
+                                range(8)))
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.content for a in answers}) == 1, [a.text[:120] for a in answers]
+    assert answers[0].json()["infcode"] == 0
+    with live.store.engine.connect() as connection:
+        count = connection.exec_driver_sql(
+            "SELECT count(*) FROM settlements WHERE mdtrt_id = ?"
+            if live.store.dialect == "sqlite" else
+            "SELECT count(*) FROM settlements WHERE mdtrt_id = %s", (data["mdtrt_id"],)
+        ).scalar_one()
+    assert count == 1

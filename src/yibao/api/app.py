@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -23,9 +24,20 @@ log = logging.getLogger("yibao.api")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 
 
+_NUL_REFUSED = json.dumps({"detail": {"reason": "invalid_request",
+                                      "message": "路径或查询参数含有空字符 %00"}},
+                          ensure_ascii=False).encode()
+
+
+def _has_nul(scope: Scope) -> bool:
+    """A NUL in the path or query: no database text can hold one, so refuse it up front."""
+    raw = (scope.get("raw_path") or scope["path"].encode()) + b"?" + scope["query_string"]
+    return b"%00" in raw or b"\x00" in raw
+
+
 class RequestContext:
     """Gives every response an `X-Request-ID` (the caller's when well formed) and writes one
-    JSON log line per request."""
+    JSON log line per request; refuses a path or query holding a NUL character (400)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -46,7 +58,11 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            if _has_nul(scope):
+                await Response(_NUL_REFUSED, 400, media_type="application/json")(
+                    scope, receive, send_with_id)
+            else:
+                await self.app(scope, receive, send_with_id)
         finally:
             client = scope.get("client")
             log.info("request", extra={

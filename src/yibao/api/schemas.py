@@ -50,7 +50,7 @@ class Ready(BaseModel):
 
 
 class LoginIn(BaseModel):
-    username: str = Field(max_length=64)
+    username: str = Field(max_length=64, pattern=r"^[^\x00-\x1f]*$")
     password: str = Field(max_length=256)
 
 

@@ -158,6 +158,9 @@ def add_institution_secret(fixmedins_code: str, *, actor: str, rotate: bool = Fa
         work.accounts.save_secret(fixmedins_code, secret, datetime.now(UTC), actor)
         _log(work, actor, "institution.secret", fixmedins_code, {"rotate": rotate})
         work.commit()
+    from yibao.services.interface.envelope import forget_secret
+
+    forget_secret(store or default_store(), fixmedins_code)  # this process stops at once
     return Issued(fixmedins_code, secret)
 
 

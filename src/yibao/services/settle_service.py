@@ -7,6 +7,8 @@ accumulators in one transaction. A settlement is identified by (`visit.fixmedins
 `mdtrt_id`): the same request again returns the stored result and writes nothing; a different
 request under the same identity is refused (`conflict`). Concurrent settlements of one person
 queue on the person's accumulator row, so they end as if run one after another in commit order.
+A caller may keep rows of its own in the same transaction (`also`): the national interface keeps
+its answer under the message id, so a settlement never exists without it.
 """
 
 from __future__ import annotations
@@ -259,7 +261,6 @@ def _settle_in(uow: UnitOfWork, doc: Mapping[str, Any], request: SettleRequest,
         canonical_json(ytd.to_json()), version + 1, entry.txn_id if entry.postings else None,
         datetime.now(UTC))
     seq = _write(uow, record, result, entry, shard_of(person.id_number))
-    uow.commit()
     return Settled(setl_id, seq, False, False, result_json)
 
 
@@ -271,9 +272,14 @@ def _retryable(error: Exception) -> bool:
     return code in ("40001", "40P01") or "database is locked" in str(error)
 
 
-def settle_committed(doc: object, *, store: Store | None = None, on_step: Step = None
+def settle_committed(doc: object, *, store: Store | None = None, on_step: Step = None,
+                     also: Callable[[UnitOfWork, Settled], None] | None = None
                      ) -> Settled | Refused:
-    """Settle one request document against the store, exactly once (see the module doc)."""
+    """Settle one request document against the store, exactly once (see the module doc).
+
+    `also(uow, settled)` runs inside the transaction after the settlement's writes (or its
+    replay) and before the commit; what it writes is kept with the settlement or not at all,
+    and an exception it raises rolls everything back and comes out of this call."""
     store = store or default_store()
     try:
         request = _probe(doc)
@@ -284,7 +290,12 @@ def settle_committed(doc: object, *, store: Store | None = None, on_step: Step =
     for attempt in range(MAX_ATTEMPTS):
         try:
             with store.unit_of_work(on_step) as uow:
-                return _settle_in(uow, doc, request, digest)
+                done = _settle_in(uow, doc, request, digest)
+                if isinstance(done, Settled) and not (done.replayed and also is None):
+                    if also is not None:
+                        also(uow, done)
+                    uow.commit()
+                return done
         except (IntegrityError, OperationalError) as err:
             if attempt == MAX_ATTEMPTS - 1 or not _retryable(err):
                 raise

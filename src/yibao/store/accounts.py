@@ -23,11 +23,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     func,
     select,
 )
 
+from yibao.store.db import Runner
 from yibao.store.schema import Serial, metadata
 
 ROLES = ("handler", "auditor", "finance", "director", "admin")
@@ -92,16 +94,22 @@ class WriteEntry:
     detail: str
 
 
-class AccountRepository:
-    """Institutions' secrets, users, sessions and the write log on one connection."""
+_SECRET = select(institution_keys.c.secret).where(
+    institution_keys.c.fixmedins_code == bindparam("code"))
+_LOG = write_log.insert()
 
-    def __init__(self, connection: Connection) -> None:
+
+class AccountRepository:
+    """Institutions' secrets, users, sessions and the write log on one connection (the
+    statements of every national-interface request go through the `Runner`)."""
+
+    def __init__(self, connection: Connection, runner: Runner | None = None) -> None:
         self.connection = connection
+        self.runner = runner or Runner(connection)
 
     def secret_of(self, fixmedins_code: str) -> str | None:
-        return self.connection.execute(
-            select(institution_keys.c.secret)
-            .where(institution_keys.c.fixmedins_code == fixmedins_code)).scalar()
+        rows = self.runner.run(_SECRET, {"code": fixmedins_code})
+        return str(rows[0][0]) if rows else None
 
     def save_secret(self, fixmedins_code: str, secret: str, at: datetime, by: str) -> None:
         self.connection.execute(delete(institution_keys).where(
@@ -148,9 +156,8 @@ class AccountRepository:
         self.connection.execute(delete(sessions).where(sessions.c.expires_at < now))
 
     def log(self, entry: WriteEntry) -> None:
-        self.connection.execute(write_log.insert(), {
-            "at": entry.at, "actor": entry.actor, "action": entry.action,
-            "target": entry.target[:96], "detail": entry.detail})
+        self.runner.run(_LOG, {"at": entry.at, "actor": entry.actor, "action": entry.action,
+                               "target": entry.target[:96], "detail": entry.detail})
 
     def log_entries(self, limit: int, offset: int = 0) -> list[WriteEntry]:
         rows = self.connection.execute(

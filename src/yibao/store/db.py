@@ -194,7 +194,7 @@ class Store:
                 self._engine = make_engine(self.url)
             return self._engine
 
-    @property
+    @functools.cached_property
     def dialect(self) -> str:
         return make_url(self.url).get_backend_name()
 

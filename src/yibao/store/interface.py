@@ -25,17 +25,19 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     func,
     select,
     update,
 )
 
 from yibao.store import accounts as _accounts
+from yibao.store.db import Runner
 from yibao.store.schema import enrollments, metadata, persons, reversals, settlements
 from yibao.store.upsert import insert_for
 
 if TYPE_CHECKING:
-    from yibao.store.accounts import AccountRepository
+    from yibao.store.accounts import AccountRepository, WriteEntry
     from yibao.store.db import Store
 
 interface_messages = Table(
@@ -131,29 +133,100 @@ class ListRecord:
     created_at: datetime
 
 
+_MESSAGE = select(interface_messages.c.body_hash, interface_messages.c.response_json).where(
+    interface_messages.c.fixmedins_code == bindparam("code"),
+    interface_messages.c.msgid == bindparam("msgid"))
+_VISIT = select(interface_visits).where(interface_visits.c.mdtrt_id == bindparam("mdtrt_id"))
+_FEES = (select(interface_fees.c.feedetl_sn, interface_fees.c.line_json)
+         .where(interface_fees.c.mdtrt_id == bindparam("mdtrt_id"))
+         .order_by(interface_fees.c.position))
+_ADD_MESSAGE: dict[str, Any] = {}
+#: PostgreSQL: `InterfaceRepository.settling` in one statement.
+_SETTLING = f"""
+SELECT m.body_hash, m.response_json, f.sns, f.lines,
+       {", ".join(f"v.{c.name}" for c in interface_visits.columns)}
+FROM (SELECT 1) AS one
+LEFT JOIN interface_messages m ON m.fixmedins_code = %(code)s AND m.msgid = %(msgid)s
+LEFT JOIN interface_visits v ON v.mdtrt_id = %(mdtrt_id)s
+LEFT JOIN LATERAL (
+  SELECT array_agg(x.feedetl_sn ORDER BY x.position) AS sns,
+         array_agg(x.line_json ORDER BY x.position) AS lines
+  FROM interface_fees x WHERE x.mdtrt_id = %(mdtrt_id)s) f ON true"""
+#: PostgreSQL: the message and, when it was inserted and `log` is true, its write-log row.
+_KEEP = """
+WITH m AS (
+  INSERT INTO interface_messages (fixmedins_code, msgid, infno, body_hash, response_json,
+                                  created_at)
+  VALUES (%(code)s, %(msgid)s, %(infno)s, %(hash)s, %(response)s, %(at)s)
+  ON CONFLICT DO NOTHING RETURNING 1),
+l AS (
+  INSERT INTO write_log (at, actor, action, target, detail)
+  SELECT %(at)s, %(actor)s, %(action)s, %(target)s, %(detail)s FROM m WHERE %(log)s)
+SELECT count(*) FROM m"""
+
+
+def _add_message(dialect: str) -> Any:
+    """Insert a message unless its msgid is taken; returns the msgid only when inserted."""
+    if dialect not in _ADD_MESSAGE:
+        _ADD_MESSAGE[dialect] = (insert_for(dialect, interface_messages)
+                                 .on_conflict_do_nothing()
+                                 .returning(interface_messages.c.msgid))
+    return _ADD_MESSAGE[dialect]
+
+
 class InterfaceRepository:
-    def __init__(self, connection: Connection, dialect: str) -> None:
+    """The interface's records on one connection; the statements every request makes go
+    through the `Runner` (compiled once, sent on the driver's cursor on PostgreSQL)."""
+
+    def __init__(self, connection: Connection, dialect: str, runner: Runner | None = None
+                 ) -> None:
         self.connection, self.dialect = connection, dialect
+        self.runner = runner or Runner(connection)
 
     def message(self, fixmedins_code: str, msgid: str) -> StoredMessage | None:
-        m = interface_messages.c
-        row = self.connection.execute(
-            select(m.body_hash, m.response_json)
-            .where(m.fixmedins_code == fixmedins_code, m.msgid == msgid)).first()
-        return None if row is None else StoredMessage(row.body_hash, row.response_json)
+        rows = self.runner.run(_MESSAGE, {"code": fixmedins_code, "msgid": msgid})
+        return StoredMessage(rows[0][0], rows[0][1]) if rows else None
 
     def add_message(self, fixmedins_code: str, msgid: str, infno: str, body_hash: str,
                     response_json: str, at: datetime) -> bool:
         """Keep an answer under its msgid; False when one was kept meanwhile (kept wins)."""
-        stmt = insert_for(self.dialect, interface_messages).values(
-            fixmedins_code=fixmedins_code, msgid=msgid, infno=infno, body_hash=body_hash,
-            response_json=response_json, created_at=at).on_conflict_do_nothing()
-        return bool(self.connection.execute(stmt).rowcount)
+        return bool(self.runner.run(_add_message(self.dialect), {
+            "fixmedins_code": fixmedins_code, "msgid": msgid, "infno": infno,
+            "body_hash": body_hash, "response_json": response_json, "created_at": at}))
+
+    def keep(self, fixmedins_code: str, msgid: str, infno: str, body_hash: str,
+             response_json: str, at: datetime, entry: WriteEntry | None) -> bool:
+        """`add_message`, and when it was added the write-log `entry` too (one statement on
+        PostgreSQL); False when a message with the msgid was kept meanwhile."""
+        if self.runner.native is None:
+            added = self.add_message(fixmedins_code, msgid, infno, body_hash, response_json, at)
+            if added and entry is not None:
+                _accounts.AccountRepository(self.connection, self.runner).log(entry)
+            return added
+        log = entry or _accounts.WriteEntry(at, "", "", "", "")
+        ((added,),) = self.runner.text(_KEEP, {
+            "code": fixmedins_code, "msgid": msgid, "infno": infno, "hash": body_hash,
+            "response": response_json, "at": at, "log": entry is not None,
+            "actor": log.actor, "action": log.action, "target": log.target[:96],
+            "detail": log.detail})
+        return bool(added)
+
+    def settling(self, fixmedins_code: str, msgid: str, mdtrt_id: str
+                 ) -> tuple[StoredMessage | None, VisitRecord | None, list[tuple[str, str]]]:
+        """What a settlement request reads: the message kept under its msgid, the visit and
+        its fee lines (one statement on PostgreSQL)."""
+        if self.runner.native is None:
+            return (self.message(fixmedins_code, msgid), self.visit(mdtrt_id),
+                    self.fees(mdtrt_id))
+        ((hash_, response, sns, lines, *visit),) = self.runner.text(_SETTLING, {
+            "code": fixmedins_code, "msgid": msgid, "mdtrt_id": mdtrt_id})
+        return (None if hash_ is None else StoredMessage(hash_, response),
+                None if visit[0] is None else VisitRecord(*visit),
+                list(zip(sns or (), lines or (), strict=True)))
 
     def visit(self, mdtrt_id: str) -> VisitRecord | None:
-        row = self.connection.execute(
-            select(interface_visits).where(interface_visits.c.mdtrt_id == mdtrt_id)).first()
-        return None if row is None else VisitRecord(*row)
+        rows = self.runner.run(_VISIT, {"mdtrt_id": mdtrt_id})
+        return VisitRecord(*rows[0]) if rows else None
 
     def add_visit(self, record: VisitRecord) -> None:
         values = {name: getattr(record, name) for name in VisitRecord.__dataclass_fields__}
@@ -165,10 +238,7 @@ class InterfaceRepository:
 
     def fees(self, mdtrt_id: str) -> list[tuple[str, str]]:
         """(feedetl_sn, line JSON) of a visit, in upload order."""
-        f = interface_fees.c
-        rows = self.connection.execute(select(f.feedetl_sn, f.line_json)
-                                       .where(f.mdtrt_id == mdtrt_id).order_by(f.position))
-        return [(r.feedetl_sn, r.line_json) for r in rows]
+        return [(r[0], r[1]) for r in self.runner.run(_FEES, {"mdtrt_id": mdtrt_id})]
 
     def add_fees(self, mdtrt_id: str, lines: list[tuple[str, str]], first_position: int,
                  at: datetime) -> None:
@@ -190,27 +260,38 @@ class InterfaceRepository:
 
 class FaceWork:
     """One connection and transaction with the interface and account repositories (and the
-    read-only bureau queries); nothing is kept unless `commit()` is called."""
+    read-only bureau queries); nothing is kept unless `commit()` is called.
+
+    `read_only=True` is for a few reads on the request path: on PostgreSQL each statement then
+    runs on its own (autocommit), which saves the BEGIN and ROLLBACK round trips and changes
+    nothing at READ COMMITTED, where every statement sees its own snapshot anyway. Such a unit
+    cannot commit.
+    """
 
     interface: InterfaceRepository
     accounts: AccountRepository
     reads: BureauReads
     connection: Connection
 
-    def __init__(self, store: Store, on_step: Callable[[str], None] | None = None) -> None:
-        self.store, self.on_step = store, on_step
+    def __init__(self, store: Store, on_step: Callable[[str], None] | None = None, *,
+                 read_only: bool = False) -> None:
+        self.store, self.on_step, self.read_only = store, on_step, read_only
         self._transaction: RootTransaction | None = None
 
     def __enter__(self) -> FaceWork:
         self.connection = self.store.engine.connect()
+        if self.read_only and self.store.dialect == "postgresql":
+            self.connection.execution_options(isolation_level="AUTOCOMMIT")
         self._transaction = self.connection.begin()
-        self.interface = InterfaceRepository(self.connection, self.store.dialect)
-        self.accounts = _accounts.AccountRepository(self.connection)
+        runner = Runner(self.connection)
+        self.interface = InterfaceRepository(self.connection, self.store.dialect, runner)
+        self.accounts = _accounts.AccountRepository(self.connection, runner)
         self.reads = BureauReads(self.connection)
         return self
 
     def commit(self) -> None:
         assert self._transaction is not None, "commit outside the unit of work"
+        assert not self.read_only, "a read-only unit of work does not commit"
         if self.on_step is not None:
             self.on_step("commit")
         self._transaction.commit()

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, RootTransaction
 
 from yibao.store.contributions import ContributionRepository
 from yibao.store.db import Runner
+from yibao.store.interface import InterfaceRepository
 from yibao.store.ledger import BalanceRepository, LedgerRepository
 from yibao.store.registry import RegistryRepository
 from yibao.store.settlements import AccumulatorRepository, SettlementRepository
@@ -30,6 +31,9 @@ class UnitOfWork:
     ledger: LedgerRepository
     balances: BalanceRepository
     contributions: ContributionRepository
+    #: The national interface's records, for a caller that keeps its own rows in the same
+    #: transaction (the interface keeps its answer and write-log row with the settlement).
+    interface: InterfaceRepository
 
     def __init__(self, store: Store, on_step: Callable[[str], None] | None = None) -> None:
         self.store, self.on_step = store, on_step
@@ -49,6 +53,7 @@ class UnitOfWork:
         self.ledger = LedgerRepository(connection, dialect, self.store.known_accounts, runner)
         self.balances = BalanceRepository(connection, dialect, runner)
         self.contributions = ContributionRepository(connection)
+        self.interface = InterfaceRepository(connection, dialect, runner)
         return self
 
     def step(self, name: str) -> None:

@@ -72,9 +72,10 @@ ViewerDep = Annotated[Viewer, Depends(viewer)]
 
 
 async def form(request: Request) -> dict[str, str]:
-    """The urlencoded form of a POST (last value of each field), at most FORM_BYTES_MAX."""
+    """The urlencoded form of a POST (last value of each field), at most FORM_BYTES_MAX, with
+    no NUL character (no database text can hold one)."""
     body = await request.body()
-    if len(body) > FORM_BYTES_MAX:
+    if len(body) > FORM_BYTES_MAX or b"%00" in body or b"\x00" in body:
         raise BadForm
     fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     return {k: v[-1] for k, v in fields.items()}

@@ -10,24 +10,25 @@ beside this module, one module per family: person and visits (`visits`), settlem
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from yibao.services.interface.common import (
     Answer,
     Call,
     Handler,
+    Kept,
     Refusal,
+    Replayed,
     Signed,
     canonical,
     failure,
+    keep_answer,
+    replay,
     success,
 )
 from yibao.services.interface.envelope import parse_envelope, verify_signature
 from yibao.store import Store, default_store
-from yibao.store.accounts import WriteEntry
 from yibao.store.interface import FaceWork
 
 __all__ = ["TRANSACTIONS", "Answer", "Signed", "call_service", "sign"]
@@ -53,6 +54,9 @@ from yibao.services.interface.visits import (
     upload_visit,
 )
 
+#: Transactions that read the message kept under their msgid with the rest of what they read
+#: (settlement: the message, the visit and its fees in one statement).
+READS_OWN_MESSAGE: Final = frozenset({"2207", "2304"})
 #: infno → (handler, writes?). Reads are answered but not written to the write log.
 TRANSACTIONS: dict[str, tuple[Handler, bool]] = {
     "1101": (person_info, False),
@@ -78,33 +82,24 @@ def _body_hash(doc: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(doc).encode()).hexdigest()
 
 
-def _run(call: Call, infno: str, payload: dict[str, Any]) -> dict[str, Any]:
-    entry = TRANSACTIONS.get(infno)
+def _run(call: Call, payload: dict[str, Any]) -> str:
+    """The answer to the call, kept under its msgid (`Replayed` when one was kept first)."""
+    entry = TRANSACTIONS.get(call.infno)
     if entry is None:
-        return failure(call, Refusal("unknown_infno", f"不支持的交易编号 infno={infno}"))
-    try:
-        return success(call, entry[0](call, payload))
-    except Refusal as refusal:
-        return failure(call, refusal)
-
-
-def _keep(call: Call, infno: str, digest: str, answer: dict[str, Any]) -> dict[str, Any]:
-    """Keep the answer under its msgid (with a write-log row for writes); the kept one wins."""
-    text = canonical(answer)
+        answer = failure(call, Refusal("unknown_infno", f"不支持的交易编号 infno={call.infno}"))
+    else:
+        try:
+            output = entry[0](call, payload)
+        except Refusal as refusal:
+            answer = failure(call, refusal)
+        else:
+            if isinstance(output, Kept):
+                return output.text
+            answer = success(call, output)
     with FaceWork(call.store) as work:
-        kept = work.interface.add_message(call.fixmedins_code, call.msgid, infno, digest, text,
-                                          call.now)
-        if not kept:
-            stored = work.interface.message(call.fixmedins_code, call.msgid)
-            assert stored is not None
-            return dict(json.loads(stored.response_json, parse_float=Decimal))
-        if TRANSACTIONS.get(infno, (None, False))[1]:
-            work.accounts.log(WriteEntry(
-                call.now, f"{call.fixmedins_code}/{call.opter}"[:80], f"if.{infno}",
-                call.msgid, canonical({"infcode": answer["infcode"],
-                                       "err_msg": answer["err_msg"]})))
+        text = keep_answer(work.interface, call, answer)
         work.commit()
-    return answer
+    return text
 
 
 def call_service(body: bytes, signed: Signed, *, store: Store | None = None,
@@ -120,13 +115,14 @@ def call_service(body: bytes, signed: Signed, *, store: Store | None = None,
         return envelope
     doc, infno, payload = envelope
     call = Call(store, signed.institution, str(doc["msgid"]), str(doc.get("opter") or ""),
-                doc.get("insuplc_admdvs"), doc.get("mdtrtarea_admvs"), now)
-    digest = _body_hash(doc)
-    with FaceWork(store) as work:
-        stored = work.interface.message(call.fixmedins_code, call.msgid)
-    if stored is not None:
-        if stored.body_hash != digest:
-            return Answer(409, failure(call, Refusal(
-                "msgid_conflict", f"报文ID {call.msgid} 已用于内容不同的请求，请使用新的 msgid")))
-        return Answer(200, dict(json.loads(stored.response_json, parse_float=Decimal)))
-    return Answer(200, _keep(call, infno, digest, _run(call, infno, payload)))
+                doc.get("insuplc_admdvs"), doc.get("mdtrtarea_admvs"), now, infno,
+                TRANSACTIONS.get(infno, (None, False))[1], _body_hash(doc))
+    try:
+        if infno not in READS_OWN_MESSAGE:
+            with FaceWork(store, read_only=True) as work:
+                stored = work.interface.message(call.fixmedins_code, call.msgid)
+            if stored is not None:
+                raise Replayed(stored)
+        return Answer(200, _run(call, payload))
+    except Replayed as replayed:
+        return replay(call, replayed.stored)

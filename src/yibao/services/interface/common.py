@@ -8,9 +8,12 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Final
 
 from yibao.store import Store
+from yibao.store.accounts import WriteEntry
+from yibao.store.interface import InterfaceRepository, StoredMessage
 
 #: Allowed clock difference between the institution and the platform.
 SIGNATURE_WINDOW_S: Final = 300
@@ -32,15 +35,25 @@ class Signed:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """An HTTP status and the response envelope."""
+    """An HTTP status and the response envelope as canonical JSON text (the form it is kept
+    in, so a replayed msgid is answered with the very bytes of the first answer)."""
 
     status: int
-    body: dict[str, Any]
+    text: str
+
+    @classmethod
+    def of(cls, status: int, body: dict[str, Any]) -> Answer:
+        return cls(status, canonical(body))
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return dict(json.loads(self.text, parse_float=Decimal))
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One authenticated request: who sent it, under which msgid, and when."""
+    """One authenticated request: who sent it, under which msgid, and when; its transaction
+    code, whether that writes, and the hash of its body (kept with the answer)."""
 
     store: Store
     fixmedins_code: str
@@ -49,6 +62,50 @@ class Call:
     insuplc_admdvs: str | None
     mdtrtarea_admvs: str | None
     now: datetime
+    infno: str = ""
+    writes: bool = False
+    digest: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """What a handler returns when it kept the whole answer itself, in its own transaction:
+    the answer's canonical text."""
+
+    text: str
+
+
+class Replayed(Exception):
+    """The msgid was answered before (perhaps a moment ago, by a concurrent request): the
+    message kept under it decides the answer (`replay`)."""
+
+    def __init__(self, stored: StoredMessage) -> None:
+        super().__init__("msgid answered before")
+        self.stored = stored
+
+
+def keep_answer(interface: InterfaceRepository, call: Call, answer: dict[str, Any]) -> str:
+    """Keep `answer` under the call's msgid, with a write-log row when the transaction writes,
+    on the caller's connection (nothing is committed here); its canonical text. `Replayed`
+    when another request with the msgid was kept first."""
+    entry = WriteEntry(call.now, f"{call.fixmedins_code}/{call.opter}"[:80], f"if.{call.infno}",
+                       call.msgid, canonical({"infcode": answer["infcode"],
+                                              "err_msg": answer["err_msg"]}))
+    text = canonical(answer)
+    if not interface.keep(call.fixmedins_code, call.msgid, call.infno, call.digest, text,
+                          call.now, entry if call.writes else None):
+        stored = interface.message(call.fixmedins_code, call.msgid)
+        assert stored is not None
+        raise Replayed(stored)
+    return text
+
+
+def replay(call: Call, stored: StoredMessage) -> Answer:
+    """The stored answer of a repeated msgid, or the refusal when its body differs."""
+    if stored.body_hash != call.digest:
+        return Answer.of(409, failure(call, Refusal(
+            "msgid_conflict", f"报文ID {call.msgid} 已用于内容不同的请求，请使用新的 msgid")))
+    return Answer(200, stored.response_json)
 
 
 class Refusal(Exception):
@@ -59,7 +116,7 @@ class Refusal(Exception):
         self.code, self.message = code, message
 
 
-Handler = Callable[[Call, Mapping[str, Any]], dict[str, Any]]
+Handler = Callable[[Call, Mapping[str, Any]], "dict[str, Any] | Kept"]
 
 
 def canonical(value: object) -> str:

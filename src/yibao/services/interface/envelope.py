@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from yibao.core.codes import check_institution
 from yibao.services.interface.common import (
@@ -31,6 +33,48 @@ from yibao.store import Store
 from yibao.store.interface import FaceWork
 
 ENVELOPE_TEXT = ("infno", "msgid", "fixmedins_code")
+#: How long a process trusts a signing secret it has read before reading it again.
+SECRET_TTL_S: Final = 60.0
+
+
+class SecretCache:
+    """Institutions' signing secrets as last read from each store, for `SECRET_TTL_S` seconds.
+
+    A request whose signature does not match the remembered secret reads the store again, so a
+    new or rotated secret is accepted at once; a secret replaced or removed in another process
+    stops being accepted here within `SECRET_TTL_S`."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, str], tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, institution: str) -> str | None:
+        found = self._found.get((store.url, institution))
+        if found is None or time.monotonic() - found[0] > SECRET_TTL_S:
+            return None
+        return found[1]
+
+    def load(self, store: Store, institution: str) -> str | None:
+        with FaceWork(store, read_only=True) as work:
+            secret = work.accounts.secret_of(institution)
+        with self._lock:
+            if secret is None:
+                self._found.pop((store.url, institution), None)
+            else:
+                self._found[(store.url, institution)] = (time.monotonic(), secret)
+        return secret
+
+    def forget(self, store: Store, institution: str) -> None:
+        with self._lock:
+            self._found.pop((store.url, institution), None)
+
+
+_SECRETS = SecretCache()
+
+
+def forget_secret(store: Store, institution: str) -> None:
+    """Stop trusting the remembered secret of `institution` (after it was replaced)."""
+    _SECRETS.forget(store, institution)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -40,7 +84,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def _refused(status: int, code: str, message: str) -> Answer:
-    return Answer(status, failure(None, Refusal(code, message)))
+    return Answer.of(status, failure(None, Refusal(code, message)))
 
 
 def verify_signature(body: bytes, signed: Signed, store: Store, now: datetime) -> Answer | None:
@@ -53,14 +97,16 @@ def verify_signature(body: bytes, signed: Signed, store: Store, now: datetime) -
     if not signed.timestamp.isdigit() or abs(int(signed.timestamp) - now.timestamp()) > \
             SIGNATURE_WINDOW_S:
         return _refused(401, "stale_timestamp", "时间戳无效或与平台时间相差超过 5 分钟")
-    with FaceWork(store) as work:
-        secret = work.accounts.secret_of(signed.institution)
-    if secret is None:
-        return _refused(401, "unknown_institution",
-                        f"机构 {signed.institution} 未在平台登记接口密钥")
-    expected = sign(secret, signed.timestamp, body)
-    if not hmac.compare_digest(expected, signed.signature.lower()):
-        return _refused(401, "bad_signature", "签名校验失败")
+    signature = signed.signature.lower()
+    secret = _SECRETS.get(store, signed.institution)
+    if secret is None or not hmac.compare_digest(sign(secret, signed.timestamp, body),
+                                                 signature):
+        secret = _SECRETS.load(store, signed.institution)  # new, rotated, or removed
+        if secret is None:
+            return _refused(401, "unknown_institution",
+                            f"机构 {signed.institution} 未在平台登记接口密钥")
+        if not hmac.compare_digest(sign(secret, signed.timestamp, body), signature):
+            return _refused(401, "bad_signature", "签名校验失败")
     return None
 
 
@@ -83,6 +129,17 @@ def _check_fields(doc: Mapping[str, Any], institution: str) -> Refusal | None:
     return None
 
 
+def _has_nul(value: object) -> bool:
+    """Whether a NUL character is in any key or text (no database column can hold one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def parse_envelope(body: bytes, institution: str | None
                    ) -> Answer | tuple[dict[str, Any], str, Mapping[str, Any]]:
     """(the document, `infno`, `input`), or the answer refusing the envelope."""
@@ -92,10 +149,12 @@ def parse_envelope(body: bytes, institution: str | None
         return _refused(400, "invalid_request", "报文不是合法的 JSON")
     if not isinstance(doc, dict):
         return _refused(400, "invalid_request", "报文应为 JSON 对象")
+    if b"\\u0000" in body and _has_nul(doc):
+        return _refused(400, "invalid_request", "报文含有空字符 \\u0000")
     problem = _check_fields(doc, institution or "")
     if problem is not None:
         status = 403 if problem.code == "other_institution" else 400
-        return Answer(status, failure(None, problem))
+        return Answer.of(status, failure(None, problem))
     if doc.get("insuplc_admdvs") == "":
         doc["insuplc_admdvs"] = None
     return doc, doc["infno"], doc["input"]

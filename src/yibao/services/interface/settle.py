@@ -18,10 +18,20 @@ from yibao.core.money import cents, fmt, from_fen
 from yibao.enroll.model import Enrollment
 from yibao.fund.accounts import AccountCode, AccountKey, AccountKind, signed_balance
 from yibao.policy.loader import PolicyError, load_policy
-from yibao.services.interface.common import Call, Refusal, section, text
-from yibao.services.interface.visits import INPATIENT, OUTPATIENT, own_visit
+from yibao.services.interface.common import (
+    Call,
+    Kept,
+    Refusal,
+    Replayed,
+    keep_answer,
+    section,
+    success,
+    text,
+)
+from yibao.services.interface.visits import INPATIENT, OUTPATIENT, check_own_visit, own_visit
 from yibao.services.settle_service import (
     Refused,
+    Settled,
     _cover,
     _engine_person,
     _probe,
@@ -46,13 +56,20 @@ def _medfee_sum(lines: list[dict[str, Any]]) -> Decimal:
 
 def _document(call: Call, data: Mapping[str, Any], kinds: tuple[str, ...], *,
               settling: bool) -> dict[str, Any]:
-    """The SETTLEMENT.md request of the caller's visit named in `data`."""
+    """The SETTLEMENT.md request of the caller's visit named in `data`. Settling, the message
+    kept under the msgid is read with the visit and its fees (`Replayed` when there is one)."""
     mdtrt_id = text(data, "mdtrt_id", "input.data")
     psn_no = text(data, "psn_no", "input.data")
     assert mdtrt_id and psn_no
-    with FaceWork(call.store) as work:
-        visit = own_visit(work, call, mdtrt_id, kinds)
-        fees = work.interface.fees(mdtrt_id)
+    with FaceWork(call.store, read_only=True) as work:
+        if settling:
+            stored, found, fees = work.interface.settling(call.fixmedins_code, call.msgid,
+                                                          mdtrt_id)
+            if stored is not None:
+                raise Replayed(stored)
+        else:
+            found, fees = work.interface.visit(mdtrt_id), work.interface.fees(mdtrt_id)
+    visit = check_own_visit(found, call, mdtrt_id, kinds)
     if visit.psn_no != psn_no:
         raise Refusal("other_person", f"input.data.psn_no：就诊 {mdtrt_id} 不是该参保人的就诊")
     if not fees:
@@ -125,12 +142,19 @@ def _presettle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]
     return _output(_preview(call, doc), call)
 
 
-def _settle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> dict[str, Any]:
+def _settle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> Kept:
+    """Settle the visit; its answer is kept under the msgid in the settlement's transaction."""
     doc = _document(call, section(payload, "data"), kinds, settling=True)
-    done = settle_committed(doc, store=call.store)
+    kept: list[str] = []
+
+    def keep(uow: UnitOfWork, settled: Settled) -> None:
+        kept.append(keep_answer(uow.interface, call, success(call, _output(settled.to_json(),
+                                                                           call))))
+
+    done = settle_committed(doc, store=call.store, also=keep)
     if isinstance(done, Refused):
         raise _refusal(done)
-    return _output(done.to_json(), call)
+    return Kept(kept[-1])
 
 
 def _reverse(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> dict[str, Any]:
@@ -161,7 +185,7 @@ def outpatient_presettle(call: Call, payload: Mapping[str, Any]) -> dict[str, An
     return _presettle(call, payload, OUTPATIENT)
 
 
-def outpatient_settle(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
+def outpatient_settle(call: Call, payload: Mapping[str, Any]) -> Kept:
     """2207 门诊结算."""
     return _settle(call, payload, OUTPATIENT)
 
@@ -176,7 +200,7 @@ def inpatient_presettle(call: Call, payload: Mapping[str, Any]) -> dict[str, Any
     return _presettle(call, payload, INPATIENT)
 
 
-def inpatient_settle(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
+def inpatient_settle(call: Call, payload: Mapping[str, Any]) -> Kept:
     """2304 住院结算."""
     return _settle(call, payload, INPATIENT)
 

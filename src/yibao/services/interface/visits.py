@@ -46,7 +46,12 @@ def visit_id(fixmedins_code: str, kind: str, ipt_otp_no: str) -> str:
 
 def own_visit(work: FaceWork, call: Call, mdtrt_id: str, kinds: tuple[str, ...]) -> VisitRecord:
     """The caller's visit `mdtrt_id` of one of `kinds`, or the refusal."""
-    visit = work.interface.visit(mdtrt_id)
+    return check_own_visit(work.interface.visit(mdtrt_id), call, mdtrt_id, kinds)
+
+
+def check_own_visit(visit: VisitRecord | None, call: Call, mdtrt_id: str,
+                    kinds: tuple[str, ...]) -> VisitRecord:
+    """`visit` (as read for `mdtrt_id`) when it is the caller's and of one of `kinds`."""
     if visit is None:
         raise Refusal("unknown_visit", f"就诊ID {mdtrt_id} 不存在")
     if visit.fixmedins_code != call.fixmedins_code:
