@@ -52,7 +52,8 @@ def test_roles(live: Live) -> None:
     assert live.get("/api/v1/funds/balances", "county").status_code == 403
     funds = live.get("/api/v1/funds/balances", "finance").json()
     assert funds["items"] and all(b["region"] == "511623" for b in funds["items"])
-    assert live.get("/api/v1/audit/cases", "county").status_code == 403
+    assert live.get("/api/v1/audit/cases", "finance").status_code == 403
+    assert live.get("/api/v1/audit/cases", "county").status_code == 200
     cases = live.get("/api/v1/audit/cases", "province").json()
     assert cases["items"] == [] and cases["note"]
     assert live.get("/api/v1/write-log", "county").status_code == 403

@@ -21,6 +21,7 @@ from yibao.store import Store
 from yibao.store.migrate import upgrade
 
 USERS = {"county": ("handler", "511623"), "auditor": ("auditor", "511623"),
+         "finance": ("finance", "511623"),
          "other": ("auditor", "511602"), "director": ("director", "510000")}
 MONTHS = 12
 REPORT = {

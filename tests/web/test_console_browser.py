@@ -1,6 +1,6 @@
 """In headless Chromium, a county handler signs in, finds a person, opens a settlement and sees
-every yuan explained, and is refused another county's person; a county auditor confirms an
-audit case, recorded with who and when. Screenshots go to var/screenshots/."""
+every yuan explained, is refused another county's person, and confirms an audit case (recorded
+with who and when) on a tablet-sized screen. Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ def _login(browser: Browser, console: Console, who: str, viewport: dict[str, int
     return page
 
 
-def test_handler_finds_a_person_and_reads_a_settlement(browser: Browser,
-                                                       console: Console) -> None:
+def test_handler_reads_a_settlement_and_confirms_a_case(browser: Browser,
+                                                        console: Console) -> None:
     page = _login(browser, console, "county", LAPTOP)
     expect(page.locator("body")).to_contain_text("主要指标与“十四五”目标")
     page.screenshot(path=str(SHOTS / "01-dashboard.png"), full_page=True)
@@ -69,13 +69,14 @@ def test_handler_finds_a_person_and_reads_a_settlement(browser: Browser,
     assert answer is not None and answer.status == 403
     expect(page.locator("h1")).to_have_text("无权查看")
     page.screenshot(path=str(SHOTS / "05-other-county-refused.png"), full_page=True)
+    _confirm_a_case(page)
     page.click("button:has-text('退出')")
     expect(page).to_have_url(re.compile(r"/console/login$"))
     page.close()
 
 
-def test_auditor_confirms_a_case(browser: Browser, console: Console) -> None:
-    page = _login(browser, console, "auditor", TABLET)
+def _confirm_a_case(page: Page) -> None:
+    """The first review (初审) of a flagged item by the handler: review, then confirm."""
     page.click("text=稽核工作队列")
     page.locator("td a").first.click()
     expect(page.locator("body")).to_contain_text("证据")
@@ -86,11 +87,10 @@ def test_auditor_confirms_a_case(browser: Browser, console: Console) -> None:
     expect(page.locator(".ok")).to_have_text("已确认违规")
     trail = page.locator("section:has(h2:has-text('处理记录')) tbody tr")
     expect(trail).to_have_count(2)
-    expect(trail.nth(1)).to_contain_text("auditor")
+    expect(trail.nth(1)).to_contain_text("county")
     expect(trail.nth(1)).to_contain_text("核实病历")
     expect(page.locator("body")).to_contain_text("RC")  # the recovery posted to the ledger
     page.screenshot(path=str(SHOTS / "06-case-confirmed.png"), full_page=True)
-    page.close()
 
 
 def test_other_region_refused_in_the_browser(browser: Browser, console: Console) -> None:

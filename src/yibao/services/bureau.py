@@ -27,7 +27,9 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "enrollments": frozenset({"handler", "auditor", "director", "admin"}),
     "settlements": frozenset({"handler", "auditor", "finance", "director", "admin"}),
     "funds": frozenset({"finance", "director", "admin"}),
-    "audit": frozenset({"auditor", "director", "admin"}),
+    # Handlers (经办) do the first review (初审) of suspicious items in the national workflow
+    # 初审 → 复审 → 申诉 → 调查核实 → 违规处理 (facts/audit.md §1.3); auditors the rest.
+    "audit": frozenset({"handler", "auditor", "director", "admin"}),
     "drg": frozenset({"handler", "auditor", "finance", "director", "admin"}),
     "indicators": frozenset({"handler", "auditor", "finance", "director", "admin"}),
     "write_log": frozenset({"admin"}),
