@@ -28,6 +28,7 @@ from yibao.services.settle_service import (
     Settled,
     SettleRefusal,
     accumulators_of,
+    preview_settlement,
     reverse_settlement,
     settle_committed,
 )
@@ -109,11 +110,29 @@ def test_refusals_name_their_reason_and_write_nothing(
         doc = {**doc, "visit": {k: v for k, v in doc["visit"].items()  # type: ignore[union-attr]
                                 if k not in ("begndate", "enddate")}}
     before = snapshot(populated)
+    previewed = preview_settlement(doc, store=populated)
+    assert isinstance(previewed, Refused)
     outcome = settle_committed(doc, store=populated)
     assert isinstance(outcome, Refused), outcome
     assert (outcome.reason, outcome.field) == (reason, field), outcome.message
     assert outcome.message
+    assert (previewed.reason, previewed.field) == (reason, field)
     assert snapshot(populated) == before
+
+
+@pytest.mark.parametrize("psn_no", [DIBAO, WORKER, RESIDENT])
+def test_preview_is_the_settlement_to_come_and_writes_nothing(populated: Store,
+                                                               psn_no: str) -> None:
+    """预结算: the engine's answer on the stored accumulators and account, before and after
+    another visit of the person; the store is unchanged by it."""
+    for mdtrt_id in ("P1", "P2"):
+        before = snapshot(populated)
+        previewed = preview_settlement(visit(psn_no, mdtrt_id), store=populated)
+        assert not isinstance(previewed, Refused), previewed
+        assert snapshot(populated) == before
+        settled = _settled(settle_committed(visit(psn_no, mdtrt_id), store=populated))
+        expected = {k: v for k, v in settled.result.items() if k != "setl_id"}
+        assert {k: v for k, v in previewed.to_json().items() if k != "setl_id"} == expected
 
 
 def test_waiting_period_ends_on_the_benefit_start(populated: Store) -> None:

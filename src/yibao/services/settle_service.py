@@ -33,6 +33,7 @@ from yibao.fund.accounts import AccountCode, AccountKey, AccountKind, signed_bal
 from yibao.fund.events import settlement_postings
 from yibao.fund.postings import PostingSet, reversal_of
 from yibao.policy.loader import PolicyError, load_policy
+from yibao.policy.model import Policy
 from yibao.settle.engine import settle
 from yibao.settle.model import YTD_KEYS, Person, SettleRequest, SettleResult, Ytd
 from yibao.settle.request import RequestError, parse_request
@@ -220,15 +221,21 @@ def _write(uow: UnitOfWork, record: SettlementRecord, result: SettleResult,
     return seq
 
 
-def _settle_in(uow: UnitOfWork, doc: Mapping[str, Any], request: SettleRequest,
-               digest: str) -> Settled | Refused:
-    visit = request.visit
-    code = visit.fixmedins_code or ""
-    prelude = uow.settlements.prelude(code, visit.mdtrt_id, request.person.psn_no)
-    if prelude.stored_setl_id is not None:
-        stored = uow.settlements.by_setl_id(prelude.stored_setl_id)
-        assert stored is not None
-        return _replayed(stored, digest)
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    """Who pays for a visit and under which rules, as the store has it."""
+
+    level: str
+    person: PersonRecord
+    cover: Enrollment
+    policy_id: str
+    policy: Policy
+
+
+def _resolve(prelude: Prelude, doc: Mapping[str, Any], request: SettleRequest
+             ) -> _Resolved | Refused:
+    """The institution's level, the person, the covering enrollment and the policy."""
+    code = request.visit.fixmedins_code or ""
     given = doc["visit"].get("hosp_lv") is not None
     level = request.visit.hosp_lv if given else prelude.institution_level
     if level is None:
@@ -238,13 +245,31 @@ def _settle_in(uow: UnitOfWork, doc: Mapping[str, Any], request: SettleRequest,
     if isinstance(covered, Refused):
         return covered
     person, cover = covered
-    year = visit.year
-    assert year is not None
-    policy_id = f"{cover.region}-{year}"
+    assert request.visit.year is not None
+    policy_id = f"{cover.region}-{request.visit.year}"
     try:
         policy = load_policy(policy_id)
     except PolicyError as err:
         return Refused(SettleRefusal.NO_POLICY, "policy", f"没有 {policy_id} 的待遇政策：{err}")
+    return _Resolved(level, person, cover, policy_id, policy)
+
+
+def _settle_in(uow: UnitOfWork, doc: Mapping[str, Any], request: SettleRequest,
+               digest: str) -> Settled | Refused:
+    visit = request.visit
+    code = visit.fixmedins_code or ""
+    prelude = uow.settlements.prelude(code, visit.mdtrt_id, request.person.psn_no)
+    if prelude.stored_setl_id is not None:
+        stored = uow.settlements.by_setl_id(prelude.stored_setl_id)
+        assert stored is not None
+        return _replayed(stored, digest)
+    resolved = _resolve(prelude, doc, request)
+    if isinstance(resolved, Refused):
+        return resolved
+    person, cover, policy_id, policy = (resolved.person, resolved.cover, resolved.policy_id,
+                                        resolved.policy)
+    level, year = resolved.level, visit.year
+    assert year is not None
     ytd, version = uow.accumulators.lock(person.id_number, cover.scheme, year, cover.region)
     setl_id = settlement_id(code, visit.mdtrt_id)
     on = visit.enddate or visit.begndate
@@ -300,6 +325,36 @@ def settle_committed(doc: object, *, store: Store | None = None, on_step: Step =
             if attempt == MAX_ATTEMPTS - 1 or not _retryable(err):
                 raise
     raise AssertionError("unreachable")
+
+
+def preview_settlement(doc: object, *, store: Store | None = None) -> SettleResult | Refused:
+    """What `settle_committed(doc)` would settle now (预结算), against the store as it is:
+    the same refusals and the same engine, writing nothing and locking nothing (the
+    accumulators and the account balance may move before the real settlement)."""
+    store = store or default_store()
+    try:
+        request = _probe(doc)
+    except RequestError as err:
+        return Refused(SettleRefusal.INVALID_REQUEST, err.field, err.message)
+    assert isinstance(doc, Mapping)
+    visit = request.visit
+    with store.unit_of_work() as uow:
+        prelude = uow.settlements.prelude(visit.fixmedins_code or "", visit.mdtrt_id,
+                                          request.person.psn_no)
+        resolved = _resolve(prelude, doc, request)
+        if isinstance(resolved, Refused):
+            return resolved
+        cover = resolved.cover
+        assert visit.year is not None
+        stored = uow.accumulators.get(cover.id_number, cover.scheme, visit.year)
+        balance = _account_balance(uow, cover)
+    on = visit.enddate or visit.begndate
+    assert on is not None
+    full = replace(request, policy=resolved.policy_id,
+                   person=_engine_person(resolved.person, cover, on),
+                   visit=replace(visit, hosp_lv=resolved.level),
+                   ytd=stored[0] if stored else Ytd(), ytd_given=True, acct_balc=balance)
+    return settle(full, resolved.policy)
 
 
 def ytd_from_json(doc: Mapping[str, Any]) -> Ytd:

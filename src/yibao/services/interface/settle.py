@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from yibao.core.money import cents, fmt, from_fen
-from yibao.enroll.model import Enrollment
-from yibao.fund.accounts import AccountCode, AccountKey, AccountKind, signed_balance
-from yibao.policy.loader import PolicyError, load_policy
 from yibao.services.interface.common import (
     Call,
     Kept,
@@ -32,15 +28,10 @@ from yibao.services.interface.visits import INPATIENT, OUTPATIENT, check_own_vis
 from yibao.services.settle_service import (
     Refused,
     Settled,
-    _cover,
-    _engine_person,
-    _probe,
+    preview_settlement,
     reverse_settlement,
     settle_committed,
 )
-from yibao.settle.engine import settle
-from yibao.settle.model import Ytd
-from yibao.settle.request import RequestError
 from yibao.store.interface import FaceWork
 from yibao.store.uow import UnitOfWork
 
@@ -97,49 +88,13 @@ def _output(result: Mapping[str, Any], call: Call) -> dict[str, Any]:
     return {"setlinfo": setlinfo, "setldetail": list(result.get("setldetail", []))}
 
 
-def _balance(uow: UnitOfWork, cover: Enrollment) -> Decimal:
-    """The employee's personal account balance (0 for residents), unlocked: a preview only."""
-    if cover.scheme != "310":
-        return Decimal("0.00")
-    key = AccountKey(cover.region, AccountCode.PERSONAL_ACCOUNT, cover.id_number)
-    return from_fen(signed_balance(AccountKind.LIABILITY, *uow.ledger.stored_balance(key)))
-
-
-def _preview(call: Call, doc: dict[str, Any]) -> dict[str, Any]:
-    """The settlement the engine would make now, against the store, writing nothing."""
-    try:
-        request = _probe(doc)
-    except RequestError as err:
-        raise Refusal("invalid_request", f"{err.field}：{err.message}") from None
-    visit = request.visit
-    with call.store.unit_of_work() as uow:
-        prelude = uow.settlements.prelude(visit.fixmedins_code or "", visit.mdtrt_id,
-                                          request.person.psn_no)
-        if prelude.institution_level is None:
-            raise Refusal("unknown_institution", f"定点医药机构 {visit.fixmedins_code} 未登记")
-        covered = _cover(prelude, doc, request)
-        if isinstance(covered, Refused):
-            raise _refusal(covered)
-        person, cover = covered
-        year, on = visit.year, visit.enddate or visit.begndate
-        assert year is not None and on is not None
-        stored = uow.accumulators.get(person.id_number, cover.scheme, year)
-        balance = _balance(uow, cover)
-    policy_id = f"{cover.region}-{year}"
-    try:
-        policy = load_policy(policy_id)
-    except PolicyError as err:
-        raise Refusal("no_policy", f"没有 {policy_id} 的待遇政策：{err}") from None
-    full = replace(request, policy=policy_id, person=_engine_person(person, cover, on),
-                   visit=replace(visit, hosp_lv=prelude.institution_level),
-                   ytd=stored[0] if stored else Ytd(), ytd_given=True, acct_balc=balance)
-    return settle(full, policy).to_json()
-
-
 def _presettle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]
                ) -> dict[str, Any]:
     doc = _document(call, section(payload, "data"), kinds, settling=False)
-    return _output(_preview(call, doc), call)
+    previewed = preview_settlement(doc, store=call.store)
+    if isinstance(previewed, Refused):
+        raise _refusal(previewed)
+    return _output(previewed.to_json(), call)
 
 
 def _settle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> Kept:
