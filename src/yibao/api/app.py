@@ -96,7 +96,7 @@ def create_app(store: Store | None = None) -> FastAPI:
     console.mount(app)
 
     @app.get("/health", response_model=Health, tags=["运行"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         """进程存活。"""
         return {"status": "ok"}
 

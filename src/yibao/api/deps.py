@@ -15,7 +15,11 @@ STATUS_OF_REFUSAL = {ReadRefusal.FORBIDDEN: 403, ReadRefusal.OUT_OF_SCOPE: 403,
                      ReadRefusal.NOT_FOUND: 404}
 
 
-def get_store(request: Request) -> Store:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the
+# thread pool, a hand-off that costs more than the work.
+
+
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
@@ -23,7 +27,7 @@ def get_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def bearer_token(request: Request) -> str:
+async def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
