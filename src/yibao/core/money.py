@@ -103,8 +103,7 @@ def parse_ratio(value: object) -> Decimal:
 
 def cents(value: Decimal) -> Decimal:
     """Round half-up to the cent: the one rounding every money quantity gets."""
-    with localcontext(MONEY_CONTEXT):
-        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=MONEY_CONTEXT)
 
 
 def fmt(value: Decimal) -> str:
