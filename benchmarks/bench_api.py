@@ -4,9 +4,12 @@ A throwaway PostgreSQL database (yibao.store.testing, 127.0.0.1:5432 or YIBAO_TE
 gets generated residents and two institutions with signing secrets; `yibao serve` runs on a free
 loopback port (uvicorn, `--workers` processes). Untimed: each visit is registered (2201 / 2401)
 and its fees uploaded (2204 / 2301; stays discharged with 2402). Timed: only the settlement
-calls, 2207 and 2304, signed, from `--clients` concurrent client threads. Then each settlement
-message is sent again (same msgid: the stored answer) and the database is checked: one
-settlement per visit, nothing settled twice. Prints settlements/s, p50 and p99 latency, errors.
+calls, 2207 and 2304, signed, from `--clients` concurrent client threads (the standard library's
+HTTP client, light on the cores it shares with the server). Then each settlement message is sent
+again (same msgid: the stored answer) and the database is checked: one settlement per visit,
+nothing settled twice. Prints settlements/s, p50 and p99 latency, errors, and the CPU time one
+settlement costs the server, PostgreSQL and the load client (from /proc: what the rate would be
+on a machine doing nothing else can be read from it).
 
     uv run --frozen --no-sync python benchmarks/bench_api.py [--visits N] [--clients N]
                                                               [--workers N]
@@ -160,15 +163,43 @@ def _run(url_db: str, args: argparse.Namespace) -> None:
         with ThreadPoolExecutor(args.clients) as pool:
             calls = list(pool.map(lambda n: _prepare(client, n, ids[n % len(ids)]),
                                   range(args.visits)))
+            before, cpu_before = _cpu_seconds(server.pid), time.process_time()
             started = time.perf_counter()
             timed = list(pool.map(lambda c: client.call(c[0], c[1], c[2], c[3]), calls))
             elapsed = time.perf_counter() - started
+            after, cpu_after = _cpu_seconds(server.pid), time.process_time()
             again = list(pool.map(lambda c: client.call(c[0], c[1], c[2], c[3])[0], calls))
     finally:
         server.terminate()
         server.wait(20)
     _report(store, timed, again, elapsed, args)
+    n = len(timed)
+    print("  CPU per settlement (ms; the machine's other work excluded): server "
+          f"{(after['server'] - before['server']) / n * 1000:.2f}, PostgreSQL "
+          f"{(after['postgres'] - before['postgres']) / n * 1000:.2f}, load client "
+          f"{(cpu_after - cpu_before) / n * 1000:.2f}; {os.cpu_count()} cores")
     store.dispose()
+
+
+def _cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server (its process and workers) and by PostgreSQL's
+    processes, from /proc: the cost of a settlement, less sensitive than its rate to whatever
+    else the machine runs."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {"server": 0.0, "postgres": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()
+        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        if server_pid in (int(stat.parent.name), int(fields[1])):
+            used["server"] += seconds
+        elif name.startswith("postgres"):
+            used["postgres"] += seconds
+    return used
 
 
 def _report(store: Store, timed: list[tuple[dict[str, Any], float]],
@@ -192,8 +223,10 @@ def _report(store: Store, timed: list[tuple[dict[str, Any], float]],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visits", type=int, default=3_000)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
+    # Eight concurrent callers; four server processes, two per core, so that one computes while
+    # the other waits on PostgreSQL (each process runs its requests' Python under one lock).
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
     with postgres_database() as url_db:
         _run(url_db, args)
