@@ -144,6 +144,13 @@ def _probe(doc: object) -> SettleRequest:
     return request
 
 
+def _probed(doc: object) -> SettleRequest | Refused:
+    try:
+        return _probe(doc)
+    except RequestError as err:
+        return Refused(SettleRefusal.INVALID_REQUEST, err.field, err.message)
+
+
 def _asked_region(doc: Mapping[str, Any]) -> str | None:
     """The insured region the request names: `insuplc_admdvs`, else that of a policy id."""
     region = doc.get("insuplc_admdvs")
@@ -306,10 +313,9 @@ def settle_committed(doc: object, *, store: Store | None = None, on_step: Step =
     replay) and before the commit; what it writes is kept with the settlement or not at all,
     and an exception it raises rolls everything back and comes out of this call."""
     store = store or default_store()
-    try:
-        request = _probe(doc)
-    except RequestError as err:
-        return Refused(SettleRefusal.INVALID_REQUEST, err.field, err.message)
+    request = _probed(doc)
+    if isinstance(request, Refused):
+        return request
     assert isinstance(doc, Mapping)
     digest = request_digest(doc)
     for attempt in range(MAX_ATTEMPTS):
@@ -332,10 +338,9 @@ def preview_settlement(doc: object, *, store: Store | None = None) -> SettleResu
     the same refusals and the same engine, writing nothing and locking nothing (the
     accumulators and the account balance may move before the real settlement)."""
     store = store or default_store()
-    try:
-        request = _probe(doc)
-    except RequestError as err:
-        return Refused(SettleRefusal.INVALID_REQUEST, err.field, err.message)
+    request = _probed(doc)
+    if isinstance(request, Refused):
+        return request
     assert isinstance(doc, Mapping)
     visit = request.visit
     with store.unit_of_work() as uow:
