@@ -95,6 +95,7 @@ class Runner:
         self.dialect = connection.dialect
         self.native: Any = (connection.connection.driver_connection
                             if self.dialect.name == "postgresql" else None)
+        self._cursor: Any = None
 
     def run(self, statement: Any, params: Params | Sequence[Params]) -> list[Any]:
         """Execute `statement` once, or for every row when `params` is a list; its rows."""
@@ -112,16 +113,19 @@ class Runner:
         return self._execute(sql, params)
 
     def _execute(self, sql: str, params: Params, named: bool = False) -> list[Any]:
+        """One statement on the unit's own psycopg cursor (made once: a cursor costs as much
+        to set up as a short statement takes to run)."""
         error = self.native.Error
-        cursor = self.native.cursor(row_factory=_named_rows if named else _tuple_rows)
+        if self._cursor is None or self._cursor.closed:
+            self._cursor = self.native.cursor()
+        cursor = self._cursor
+        cursor.row_factory = _named_rows if named else _tuple_rows
         try:
             cursor.execute(sql, params)
             result = cursor.pgresult
             return cursor.fetchall() if result is not None and result.nfields else []
         except error as err:
             raise DBAPIError.instance(sql, None, err, error, dialect=self.dialect) from err
-        finally:
-            cursor.close()
 
     def _many(self, statement: Any, rows: Sequence[Params]) -> list[Any]:
         """Many rows of one INSERT as one statement: `… SELECT * FROM unnest(arrays)`."""
