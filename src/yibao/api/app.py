@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yibao.api import bureau, national
 from yibao.api.deps import StoreDep
-from yibao.api.schemas import Health, NationalRequest, Ready
+from yibao.api.schemas import Health, Ready
 from yibao.services.accounts import Store, default_store
 from yibao.services.database import database_status
 from yibao.web import console
@@ -77,8 +77,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
         schema = get_openapi(title=app.title, version=app.version,
                              description=app.description, routes=app.routes)
-        schema.setdefault("components", {}).setdefault("schemas", {})["NationalRequest"] = \
-            NationalRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        schema["paths"] = {national.PATH: national.openapi_path(), **schema.get("paths", {})}
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in national.SCHEMAS:
+            components[model.__name__] = model.model_json_schema(
+                ref_template="#/components/schemas/{model}")
         app.openapi_schema = schema
     return app.openapi_schema
 
@@ -91,7 +94,7 @@ def create_app(store: Store | None = None) -> FastAPI:
                   openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
     app.state.store = store or default_store()
     app.add_middleware(RequestContext)
-    app.include_router(national.router)
+    app.router.routes.append(national.ROUTE)
     app.include_router(bureau.router)
     console.mount(app)
 
