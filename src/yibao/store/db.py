@@ -78,6 +78,8 @@ Params = Mapping[str, Any]
 #: Hot statements compiled once: (statement, parameter names) → SQL text (PostgreSQL).
 _COMPILED: dict[tuple[Any, tuple[str, ...]], tuple[str, Any]] = {}
 _UNNEST: dict[tuple[Any, tuple[str, ...]], str] = {}
+#: SQL text of a statement → the maker of its named rows (a statement's columns never change).
+_ROW_MAKERS: dict[str, Any] = {}
 
 
 class Runner:
@@ -114,18 +116,27 @@ class Runner:
 
     def _execute(self, sql: str, params: Params, named: bool = False) -> list[Any]:
         """One statement on the unit's own psycopg cursor (made once: a cursor costs as much
-        to set up as a short statement takes to run)."""
+        to set up as a short statement takes to run); named rows have the columns as
+        attributes, their class made once per statement."""
         error = self.native.Error
         if self._cursor is None or self._cursor.closed:
-            self._cursor = self.native.cursor()
+            self._cursor = self.native.cursor(row_factory=_tuple_rows)
         cursor = self._cursor
-        cursor.row_factory = _named_rows if named else _tuple_rows
         try:
             cursor.execute(sql, params)
             result = cursor.pgresult
-            return cursor.fetchall() if result is not None and result.nfields else []
+            if result is None or not result.nfields:
+                return []
+            rows = cursor.fetchall()
         except error as err:
             raise DBAPIError.instance(sql, None, err, error, dialect=self.dialect) from err
+        if not named:
+            return rows  # type: ignore[no-any-return]
+        make = _ROW_MAKERS.get(sql)
+        if make is None:
+            names = tuple(result.fname(i).decode() for i in range(result.nfields))
+            make = _ROW_MAKERS[sql] = _row_class(names)._make
+        return [make(row) for row in rows]
 
     def _many(self, statement: Any, rows: Sequence[Params]) -> list[Any]:
         """Many rows of one INSERT as one statement: `… SELECT * FROM unnest(arrays)`."""
@@ -164,16 +175,6 @@ def _unnest(sql: str, table: Any, dialect: Any) -> str:
 
 def _tuple_rows(_cursor: Any) -> Any:
     return tuple
-
-
-def _named_rows(cursor: Any) -> Any:
-    """Rows with the columns as attributes (a psycopg row factory that reads the names from the
-    result itself, without building `cursor.description`)."""
-    result = cursor.pgresult
-    if result is None or not result.nfields:
-        return tuple
-    names = tuple(result.fname(i).decode() for i in range(result.nfields))
-    return _row_class(names)._make
 
 
 @functools.lru_cache(maxsize=64)
