@@ -137,6 +137,19 @@ TWO = [
     ("quantity_window", "window_days = 30\nlogic = { max_units = 10 }", "days",
      [({}, [("D1", 6)]), ({"mdtrt_id": "V2", "begndate": D + 30 * DAY,
                           "enddate": D + 30 * DAY}, [("D1", 5)])], set()),
+    ("quantity_window", "window_days = 30\nlogic = { max_units = 10 }", "days",  # alone
+     [({}, [("D1", 11), ("E1", 11)]), ({"mdtrt_id": "V2", "psn_no": "P2"}, [("D1", 10)])],
+     {("V1", 1), ("V1", 2)}),
+    ("quantity_window", "window_days = 30\nlogic = { max_units = 10 }", "days",  # two lines
+     [({}, [("D1", 6), ("D1", 5)])], {("V1", 1), ("V1", 2)}),
+    ("quantity_window", 'window_days = 30\nvisit_kinds = ["outpatient"]\n'
+     'logic = { max_units = 10 }', "days",  # the stay's units do not count
+     [({**STAY, "mdtrt_id": "V0", "begndate": D - 3 * DAY, "enddate": D}, [("D1", 9)]),
+      ({}, [("D1", 6)])], set()),
+    ("duplicate_line", "", "visit",  # the same code at another visit repeats nothing
+     [({}, [("E1", 2)]), ({"mdtrt_id": "V2"}, [("E1", 2)])], set()),
+    ("exclusive_pair", 'logic = { pairs = [["E1", "D1"], ["K1", "D1"], ["K1", "F1"]] }',
+     "visit", [({}, [("D1", 1), ("E1", 1), ("K1", 1), ("F1", 1)])], {("V1", 1), ("V1", 4)}),
     ("frequency_window", "window_days = 7\nlogic = { max_times = 1 }", "days",
      [({}, [("E1", 1)]), ({"mdtrt_id": "V2", "begndate": D + 6 * DAY,
                           "enddate": D + 6 * DAY}, [("E1", 1)])], {("V2", 1)}),

@@ -10,13 +10,12 @@ rules (pairs of visits, windows per person and code) keep a query of their own.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from yibao.supervise.kinds import KINDS
-from yibao.supervise.kinds.base import Part, Stage, quote, selector_sql
-from yibao.supervise.model import Rule, RuleBase, Selector
+from yibao.supervise.kinds.base import Part, Stage, quote, selector_sql, visit_filter
+from yibao.supervise.model import Rule, RuleBase
 
 #: One row per code (`codes`): the catalogue's columns and a column per line selector.
 CODE_FACTS = "sv_codes"
@@ -55,22 +54,51 @@ def _stages(parts: Sequence[Part]) -> tuple[Stage, ...]:
     return tuple(seen.values())
 
 
-def _selector_col(sel: Selector) -> str:
-    return "sel_" + hashlib.sha1(selector_sql(sel).encode()).hexdigest()[:12]
+#: Rules per mask word (BIGINT; the sign bit is left unused).
+MASK_BITS = 63
 
 
-def _code_facts(selectors: Sequence[Selector]) -> str:
-    cols = "".join(f", {selector_sql(s, 'c.hilist_code')} AS {_selector_col(s)}"
-                   for s in {_selector_col(s): s for s in selectors}.values())
-    return (f"SELECT c.cno, i.* EXCLUDE (cno){cols} FROM codes c "
-            f"LEFT JOIN items i ON i.cno = c.cno")
+@dataclass(frozen=True, slots=True)
+class _Bit:
+    """A line rule's place in the code masks: word `word`, value `value`."""
+
+    word: int
+    value: int
+
+    def test(self) -> str:
+        return f"(i.cm{self.word} & {self.value}) <> 0"
 
 
-def _line_sql(part: Part) -> str:
-    """A line part's predicate, its selector read from the code table."""
+def _bits(count: int) -> list[_Bit]:
+    return [_Bit(k // MASK_BITS, 1 << (k % MASK_BITS)) for k in range(count)]
+
+
+def _both(*conds: str) -> str:
+    """The conjunction of the conditions that test something."""
+    kept = [f"({c})" for c in conds if c != "TRUE"]
+    return " AND ".join(kept) or "TRUE"
+
+
+def _code_facts(parts: Sequence[Part], bits: Sequence[_Bit]) -> str:
+    """The code table: one row per code with the catalogue's columns and, per mask word, `cm`
+    (the line rules whose selector and code condition hold for the code) and `free` (those of
+    them with no line condition: every line of the code may hit them)."""
+    cols = []
+    for w in sorted({b.word for b in bits}):
+        mine = [(p, b) for p, b in zip(parts, bits, strict=True) if b.word == w]
+        terms = [f"CASE WHEN {_both(_selector(p), p.code)} THEN {b.value} ELSE 0 END"
+                 for p, b in mine]
+        free = sum(b.value for p, b in mine if p.line == "TRUE")
+        cols.append(f"({' | '.join(terms)})::BIGINT AS cm{w}")
+        cols.append(f"(cm{w} & {free})::BIGINT AS free{w}")
+    return (f"SELECT c.cno, i.* EXCLUDE (cno), {', '.join(cols)} "
+            f"FROM codes c LEFT JOIN items i ON i.cno = c.cno")
+
+
+def _selector(part: Part) -> str:
     if part.selector is None or part.selector.every:
-        return part.sql
-    return f"i.{_selector_col(part.selector)} AND {part.sql}"
+        return "TRUE"
+    return selector_sql(part.selector, "c.hilist_code")
 
 
 def _visit_facts(stages: Sequence[Stage]) -> str:
@@ -95,6 +123,31 @@ def _pass(compiled: Sequence[tuple[Rule, Part]], source: str, row: str) -> str:
             f"{row} FROM {source} WHERE {hold}")
 
 
+def _line_pass(lines: Sequence[tuple[Rule, Part]], facts: str, stages: Sequence[Stage]
+               ) -> tuple[str, str]:
+    """The code table and the one scan of the lines evaluating every line rule. A line is kept
+    first by its code and itself alone (its code frees some rule, or its code's rule has its
+    line condition); only the lines kept are joined to their visit and tested rule by rule."""
+    bits = _bits(len(lines))
+    parts = [p for _, p in lines]
+    by_line: dict[tuple[str, int], int] = {}  # rules sharing a line condition, per word
+    for b, p in zip(bits, parts, strict=True):
+        if p.line != "TRUE":
+            by_line[p.line, b.word] = by_line.get((p.line, b.word), 0) | b.value
+    kept = [f"i.free{w} <> 0" for w in sorted({b.word for b in bits})]
+    kept += [f"((i.cm{w} & {value}) <> 0 AND ({line}))" for (line, w), value in by_line.items()]
+    tests = [_both(b.test(), visit_filter(r), p.visit, p.line, p.sql)
+             for b, (r, p) in zip(bits, lines, strict=True)]
+    ids = ", ".join(f"CASE WHEN {t} THEN {quote(r.id)} END"
+                    for t, (r, _) in zip(tests, lines, strict=True))
+    joins = f"JOIN {CODE_FACTS} i ON i.cno = l.cno JOIN visits v ON v.vno = l.vno{facts}"
+    joins += "".join(_line_join(s) for s in stages)
+    query = (f"SELECT unnest(list_filter([{ids}], lambda x: x IS NOT NULL)) AS rule_id, "
+             f"l.mdtrt_id, l.feedetl_sn FROM lines l {joins} "
+             f"WHERE ({' OR '.join(kept)}) AND ({' OR '.join(f'({t})' for t in tests)})")
+    return _code_facts(parts, bits), query
+
+
 def plan(base: RuleBase, scene: str | None = None) -> Plan:
     """The plan of every rule of the base (or of one scene)."""
     rules = base.rules if scene is None else base.for_scene(scene)
@@ -107,14 +160,12 @@ def plan(base: RuleBase, scene: str | None = None) -> Plan:
         made.append((VISIT_FACTS, _visit_facts(by_visit)))
         facts = f" LEFT JOIN {VISIT_FACTS} f ON f.vno = v.vno"
     selects = []
-    lines = [(r, replace(p, sql=_line_sql(p))) for r, p in compiled if p.level == "line"]
+    lines = [(r, p) for r, p in compiled if p.level == "line"]
     if lines:
-        made.append((CODE_FACTS, _code_facts([p.selector for _, p in lines if p.selector])))
-        joins = f" JOIN {CODE_FACTS} i ON i.cno = l.cno"
         direct = {s.name: s for _, p in lines for s in p.stages if not s.by_visit}
-        joins += "".join(_line_join(s) for s in direct.values())
-        selects.append(_pass(lines, f"lines l JOIN visits v ON v.vno = l.vno{facts}{joins}",
-                             "l.mdtrt_id, l.feedetl_sn"))
+        codes, query = _line_pass(lines, facts, list(direct.values()))
+        made.append((CODE_FACTS, codes))
+        selects.append(query)
     visit_parts = [(r, p) for r, p in compiled if p.level == "visit"]
     if visit_parts:
         selects.append(_pass(visit_parts, f"visits v{facts}", "v.mdtrt_id, 0 AS feedetl_sn"))

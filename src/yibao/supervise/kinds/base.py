@@ -8,6 +8,11 @@ visits by (begin date, `mdtrt_id`), so "earlier" is a lower `vno`; `pno` on visi
 persons; `cno` on lines and items numbers codes. A kind compiles a rule to a `Part`: a predicate
 over one row of the shared line pass (`l`, `v`, `i`) or visit pass (`v`), or a query of its own;
 either may read `Stage` tables that the planner (`batch.py`) computes once and shares.
+
+A line part states its condition in factors so the planner can test most of it once per code
+and keep only the lines some rule could hit before it joins the visits: `code` (over the
+code's catalogue facts), `line` (over the line and its code), `visit` (over the visit and its
+stage columns) and `sql` (what needs the line and the visit together).
 """
 
 from __future__ import annotations
@@ -51,13 +56,22 @@ class Stage:
 class Part:
     """A compiled rule: `line` (a predicate over the line pass: `l` lines, `v` visits,
     `i` items), `visit` (a predicate over the visit pass: `v`) or `query` (a SELECT yielding
-    `rule_id, mdtrt_id, feedetl_sn`); `stages` are the shared tables it reads. A line part's
-    `selector` is tested once per code (the planner's code table), not once per line."""
+    `rule_id, mdtrt_id, feedetl_sn`); `stages` are the shared tables it reads.
+
+    A line part hits a line of an applicable visit (the rule's visit kinds and schemes, which
+    the planner adds) when its `selector`, `code`, `line`, `visit` and `sql` all hold: `code`
+    (over `c` codes and `i` items) is tested once per code, `line` (over `l` and `i`) before
+    the line is joined to its visit, `visit` (over `v` and the stage columns keyed by visit)
+    and `sql` (over `l`, `v`, `i`) only on the lines left ("TRUE" when there is nothing to
+    test)."""
 
     level: str
     sql: str
     stages: tuple[Stage, ...] = ()
     selector: Selector | None = None
+    code: str = "TRUE"
+    line: str = "TRUE"
+    visit: str = "TRUE"
 
 
 Check = Callable[[Rule, Context], Iterator[Hit]]
@@ -117,9 +131,21 @@ def applies(rule: Rule, ctx: Context) -> bool:
             and (not rule.insutypes or v.insutype in rule.insutypes))
 
 
-def line_query(rule: Rule, condition: str, stages: tuple[Stage, ...] = ()) -> Part:
-    """Lines of applicable visits chosen by the selector where `condition` holds."""
-    return Part("line", f"{visit_filter(rule)} AND ({condition})", stages, rule.selector)
+def line_query(rule: Rule, condition: str = "TRUE", stages: tuple[Stage, ...] = (), *,
+               code: str = "TRUE", line: str = "TRUE", visit: str = "TRUE") -> Part:
+    """Lines chosen by the selector whose code satisfies `code` (over `c`, `i`) and which
+    satisfy `line` (over `l`, `i`), in applicable visits satisfying `visit` (over `v`), where
+    `condition` (over `l`, `v`, `i`) holds."""
+    return Part("line", condition, stages, rule.selector, code=code, line=line, visit=visit)
+
+
+def code_in(selector: Selector | str, column: str = "l.cno") -> str:
+    """`column` (a code number) is one of the codes chosen by `selector` (or by a condition over
+    `c.hilist_code`): the string tests run once per code, not once per line."""
+    if isinstance(selector, Selector) and selector.every:
+        return "TRUE"
+    cond = selector if isinstance(selector, str) else selector_sql(selector, "c.hilist_code")
+    return f"{column} IN (SELECT cno FROM codes c WHERE {cond})"
 
 
 def visit_query(rule: Rule, condition: str, stages: tuple[Stage, ...] = ()) -> Part:

@@ -20,7 +20,7 @@ from yibao.supervise.kinds.base import (
     strs,
     visit_filter,
 )
-from yibao.supervise.model import Context, Hit, Line, Rule, Visit
+from yibao.supervise.model import VISIT_KINDS, Context, Hit, Line, Rule, Visit
 
 
 def line_day(line: Line, visit: Visit) -> dt.date:
@@ -60,7 +60,7 @@ def _idle_sql(rule: Rule) -> Part:
               f"WHERE {visit_filter(rule)}")
     gap = "list_max(list_transform(range(1, len(p)), lambda k: p[k + 1] - p[k] - 1))"
     stage = Stage(f"SELECT vno FROM ({points}) WHERE {gap} > {num(rule, 'max_idle_days')}")
-    return line_query(rule, f"{stage.col('vno')} IS NOT NULL", stages=(stage,))
+    return line_query(rule, stages=(stage,), visit=f"{stage.col('vno')} IS NOT NULL")
 
 
 def _days_covered(rule: Rule, visit: Visit) -> int:
@@ -83,10 +83,15 @@ def _daily_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _daily_sql(rule: Rule) -> Part:
+    """The line alone must already exceed the daily maximum × the fewest days an applicable
+    visit covers (a stay at least one)."""
+    chronic, supply = num(rule, "chronic_supply_days", 30), num(rule, "supply_days", 7)
     days = (f"(CASE WHEN v.kind = 'inpatient' THEN greatest(v.los_days, 1) "
-            f"WHEN v.kind = 'chronic' THEN {num(rule, 'chronic_supply_days', 30)} "
-            f"ELSE {num(rule, 'supply_days', 7)} END)")
-    return line_query(rule, f"i.max_day_e4 > 0 AND l.cnt_e4 > i.max_day_e4 * {days}")
+            f"WHEN v.kind = 'chronic' THEN {chronic} ELSE {supply} END)")
+    covered = {"inpatient": 1, "chronic": chronic, "outpatient": supply, "pharmacy": supply}
+    fewest = min(covered.get(k, supply) for k in rule.visit_kinds or VISIT_KINDS)
+    return line_query(rule, f"l.cnt_e4 > i.max_day_e4 * {days}", code="i.max_day_e4 > 0",
+                      line=f"l.cnt_e4 > i.max_day_e4 * {fewest}")
 
 
 KINDS = (

@@ -16,15 +16,16 @@ from yibao.supervise.kinds.base import (
     Part,
     Stage,
     applies,
+    code_in,
     in_list,
     num,
     prefix_any_sql,
     quote,
-    selector_sql,
     strs,
     visit_filter,
     visit_query,
 )
+from yibao.supervise.kinds.groups import GROUPED
 from yibao.supervise.model import Context, Hit, Past, Rule, Visit
 
 E4 = 10_000
@@ -155,22 +156,24 @@ def _fwin_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _window_sql(rule: Rule, count: bool, limit: int) -> Part:
-    """Per (visit, code): its quantity (or 1) plus earlier visits' ending 0..N-1 days before,
-    by a join of the (visit, code) totals on integer person and code numbers. (A RANGE window
-    per person and code measured slower: most pairs are alone in their partition.)"""
-    n, measure = rule.window_days, "1" if count else "sum(l.cnt_e4)"
+    """Per (visit, code): its quantity (or 1) plus earlier visits' ending 0..N-1 days before.
+    A line alone of its code for its person totals its own quantity (or 1); the (visit, code)
+    groups of the shared stage are joined to the person's earlier groups of the same code on
+    integer keys. (A RANGE window per person and code measured slower.)"""
+    n, stage = rule.window_days, GROUPED.name
+    wanted = f"{code_in(rule.selector, 'g.cno')} AND {visit_filter(rule)}"
+    single = (f"SELECT {quote(rule.id)} AS rule_id, l.mdtrt_id, l.feedetl_sn FROM lines l "
+              f"JOIN visits v ON v.vno = l.vno ANTI JOIN {stage} s ON s.vno = l.vno "
+              f"AND s.cno = l.cno WHERE {'1' if count else 'l.cnt_e4'} > {limit} "
+              f"AND {wanted.replace('g.cno', 'l.cno')}")
     return Part("query", (
-        f"WITH s AS (SELECT l.vno, l.cno, {measure} AS q FROM lines l WHERE l.cno IN "
-        f"(SELECT cno FROM codes c WHERE {selector_sql(rule.selector, 'c.hilist_code')}) "
-        f"AND l.vno IN (SELECT vno FROM visits v WHERE {visit_filter(rule)}) "
-        f"GROUP BY l.vno, l.cno), "
-        f"w AS (SELECT s.vno, s.cno, s.q, v.pno, v.enddate FROM s JOIN visits v "
-        f"ON v.vno = s.vno), "
+        f"WITH w AS (SELECT g.vno, g.cno, g.pno, v.enddate, {'1' if count else 'g.q'} AS q "
+        f"FROM {stage} g JOIN visits v ON v.vno = g.vno WHERE {wanted}), "
         f"t AS (SELECT v.vno, v.cno FROM w v JOIN w p ON p.pno = v.pno AND p.cno = v.cno "
         f"AND p.vno <= v.vno WHERE date_diff('day', p.enddate, v.enddate) BETWEEN 0 AND "
         f"{n - 1} GROUP BY v.vno, v.cno HAVING sum(p.q) > {limit}) "
         f"SELECT {quote(rule.id)} AS rule_id, l.mdtrt_id, l.feedetl_sn FROM lines l JOIN t "
-        f"ON t.vno = l.vno AND t.cno = l.cno"))
+        f"ON t.vno = l.vno AND t.cno = l.cno UNION ALL {single}"), (GROUPED,))
 
 
 def _qwin_sql(rule: Rule) -> Part:

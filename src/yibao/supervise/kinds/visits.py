@@ -13,6 +13,7 @@ from yibao.supervise.kinds.base import (
     Part,
     Stage,
     applies,
+    code_in,
     in_list,
     num,
     prefix_any_sql,
@@ -88,7 +89,8 @@ def _dx_sql(rule: Rule) -> Part:
     support = [f"({icu} > 0 AND v.icu_hours >= {icu})", f"({vent} > 0 AND v.vent_hours >= {vent})"]
     stages: tuple[Stage, ...] = ()
     if codes:
-        stages = (Stage(f"SELECT DISTINCT vno FROM lines WHERE {in_list('hilist_code', codes)}"),)
+        stages = (Stage(f"SELECT DISTINCT vno FROM lines l "
+                        f"WHERE {code_in(in_list('c.hilist_code', codes))}"),)
         support.append(f"{stages[0].col('vno')} IS NOT NULL")
     has = f"len(list_filter(v.sdx, lambda x: {prefix_any_sql('x', strs(rule, 'dx_prefixes'))})) > 0"
     return visit_query(rule, f"{has} AND NOT ({' OR '.join(support)})", stages)
