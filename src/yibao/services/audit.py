@@ -153,7 +153,8 @@ def _unsupported(claims: Claims, base: RuleBase, stays: set[str]) -> dict[str, t
 
 
 #: The rule relations with their dictionary keys (kinds/base.py): `vno` numbers visits by
-#: (begin date, `mdtrt_id`), `pno` numbers persons, `cno` the codes of lines and items.
+#: (begin date, `mdtrt_id`), `pno` numbers persons (on visits and, as the person's key a fee
+#: line carries, on lines), `cno` the codes of lines and items.
 KEYED = (
     ("visits", "WITH k AS (SELECT mdtrt_id, row_number() OVER (ORDER BY begndate, mdtrt_id) "
                "AS vno FROM visits_src), p AS (SELECT psn_no, row_number() OVER () AS pno "
@@ -163,7 +164,7 @@ KEYED = (
     ("codes", "SELECT hilist_code, row_number() OVER (ORDER BY hilist_code) AS cno FROM "
               "(SELECT hilist_code FROM lines_src UNION SELECT hilist_code FROM items_src)"),
     ("items", "SELECT c.cno, i.* FROM items_src i JOIN codes c USING (hilist_code)"),
-    ("lines", "SELECT v.vno, c.cno, l.mdtrt_id, l.feedetl_sn, l.hilist_code, l.cnt_e4, "
+    ("lines", "SELECT v.vno, v.pno, c.cno, l.mdtrt_id, l.feedetl_sn, l.hilist_code, l.cnt_e4, "
               "l.pric_e6, l.fee_fen, COALESCE(l.fee_date, v.begndate) AS fee_date "
               "FROM lines_src l LEFT JOIN visits v USING (mdtrt_id) "
               "JOIN codes c USING (hilist_code)"),

@@ -14,10 +14,10 @@ from yibao.supervise.kinds.base import Stage
 #: Per (visit, code) whose (person, code) has more than one line in the data: the person `pno`,
 #: the lines `n` and their units `q` (10⁻⁴). A (visit, code) not listed is a single line.
 GROUPED = Stage(
-    "SELECT l.vno, l.cno, v.pno, count(*) AS n, sum(l.cnt_e4) AS q FROM lines l "
-    "JOIN visits v ON v.vno = l.vno WHERE (v.pno, l.cno) IN (SELECT (v.pno, l.cno) "
-    "FROM lines l JOIN visits v ON v.vno = l.vno GROUP BY v.pno, l.cno HAVING count(*) > 1) "
-    "GROUP BY l.vno, l.cno, v.pno", ("vno", "cno"), ("pno", "n", "q"))
+    "SELECT l.vno, l.cno, l.pno, count(*) AS n, sum(l.cnt_e4) AS q FROM lines l "
+    "SEMI JOIN (SELECT pno, cno FROM lines GROUP BY pno, cno HAVING count(*) > 1) g "
+    "ON g.pno = l.pno AND g.cno = l.cno GROUP BY l.vno, l.cno, l.pno",
+    ("vno", "cno"), ("pno", "n", "q"))
 
 #: The lines of a (visit, code) with more than one line: every duplicate charge is among them.
 REPEATED_LINES = Stage(

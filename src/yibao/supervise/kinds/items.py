@@ -9,7 +9,6 @@ from yibao.supervise.kinds.base import (
     Kind,
     Param,
     Part,
-    Stage,
     applies,
     dx_any_sql,
     in_list,
@@ -128,8 +127,7 @@ def _indication_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _indication_sql(rule: Rule) -> Part:
-    indicated = Stage(f"SELECT vno FROM visits v WHERE {dx_any_sql(strs(rule, 'dx_prefixes'))}")
-    return line_query(rule, stages=(indicated,), visit=f"{indicated.col('vno')} IS NULL")
+    return line_query(rule, visit=f"NOT {dx_any_sql(strs(rule, 'dx_prefixes'))}")
 
 
 def _scheme_check(rule: Rule, ctx: Context) -> Iterator[Hit]:

@@ -71,24 +71,20 @@ def _excl_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield Hit(rule.id, ctx.visit.mdtrt_id, line.feedetl_sn)
 
 
-def _has_code(code: str) -> Stage:
-    """Visits with a line of `code`."""
-    return Stage(f"SELECT DISTINCT vno FROM lines l "
-                 f"WHERE {code_in(in_list('c.hilist_code', (code,)))}")
-
-
 def _excl_sql(rule: Rule) -> Part:
-    """Per pair, the lines of B in the visits holding A (a join to the few such visits)."""
-    stages = tuple(_has_code(a) for a, _ in _pairs(rule))
-    found = [f"SELECT l.vno, l.mdtrt_id, l.feedetl_sn FROM lines l JOIN {st.name} a "
-             f"ON a.vno = l.vno WHERE {code_in(in_list('c.hilist_code', (b,)))}"
-             for (_, b), st in zip(_pairs(rule), stages, strict=True)]
+    """Per pair, the lines of B in the visits holding a line of A."""
+    def code(c: str, alias: str) -> str:
+        return code_in(in_list("c.hilist_code", (c,)), f"{alias}.cno")
+
+    found = [f"SELECT l.vno, l.mdtrt_id, l.feedetl_sn FROM lines l SEMI JOIN (SELECT vno FROM "
+             f"lines a WHERE {code(a, 'a')}) a ON a.vno = l.vno WHERE {code(b, 'l')}"
+             for a, b in _pairs(rule)]
     if not found:
         found = ["SELECT NULL::BIGINT AS vno, NULL AS mdtrt_id, NULL::BIGINT AS feedetl_sn "
                  "WHERE FALSE"]
     return Part("query", f"SELECT {quote(rule.id)} AS rule_id, l.mdtrt_id, l.feedetl_sn FROM "
                          f"({' UNION '.join(found)}) l JOIN visits v ON v.vno = l.vno "
-                         f"WHERE {visit_filter(rule)}", stages)
+                         f"WHERE {visit_filter(rule)}")
 
 
 def _qty_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
