@@ -115,12 +115,16 @@ def _line_join(stage: Stage) -> str:
     return f" LEFT JOIN (SELECT {cols} FROM {stage.name}) {stage.name} ON {on}"
 
 
-def _pass(compiled: Sequence[tuple[Rule, Part]], source: str, row: str) -> str:
-    """One scan of `source` yielding a row per (row, rule) whose predicate holds."""
+def _pass(compiled: Sequence[tuple[Rule, Part]], source: str, row: str, where: bool = True
+          ) -> str:
+    """One scan of `source` yielding a row per (row, rule) whose predicate holds. With `where`
+    the rows are first filtered by the disjunction of the predicates; without it every row's
+    list is built and empty lists unnest to nothing (cheaper over a join, where DuckDB would
+    evaluate the disjunction inside the join, row by row)."""
     ids = ", ".join(f"CASE WHEN {p.sql} THEN {quote(r.id)} END" for r, p in compiled)
     hold = " OR ".join(f"({p.sql})" for _, p in compiled)
     return (f"SELECT unnest(list_filter([{ids}], lambda x: x IS NOT NULL)) AS rule_id, "
-            f"{row} FROM {source} WHERE {hold}")
+            f"{row} FROM {source}" + (f" WHERE {hold}" if where else ""))
 
 
 def _line_pass(lines: Sequence[tuple[Rule, Part]], facts: str, stages: Sequence[Stage]
@@ -140,11 +144,14 @@ def _line_pass(lines: Sequence[tuple[Rule, Part]], facts: str, stages: Sequence[
              for b, (r, p) in zip(bits, lines, strict=True)]
     ids = ", ".join(f"CASE WHEN {t} THEN {quote(r.id)} END"
                     for t, (r, _) in zip(tests, lines, strict=True))
-    joins = f"JOIN {CODE_FACTS} i ON i.cno = l.cno JOIN visits v ON v.vno = l.vno{facts}"
+    code = f"JOIN {CODE_FACTS} i ON i.cno = l.cno"
+    # OFFSET 0 keeps DuckDB from evaluating `kept` inside the join (row by row, twice slower).
+    scan = f"(SELECT l.*, {' OR '.join(kept)} AS kept FROM lines l {code} OFFSET 0) l"
+    joins = f"{code} JOIN visits v ON v.vno = l.vno{facts}"
     joins += "".join(_line_join(s) for s in stages)
     query = (f"SELECT unnest(list_filter([{ids}], lambda x: x IS NOT NULL)) AS rule_id, "
-             f"l.mdtrt_id, l.feedetl_sn FROM lines l {joins} "
-             f"WHERE ({' OR '.join(kept)}) AND ({' OR '.join(f'({t})' for t in tests)})")
+             f"v.mdtrt_id, l.feedetl_sn FROM {scan} {joins} "
+             f"WHERE l.kept AND ({' OR '.join(f'({t})' for t in tests)})")
     return _code_facts(parts, bits), query
 
 
@@ -169,6 +176,11 @@ def plan(base: RuleBase, scene: str | None = None) -> Plan:
     visit_parts = [(r, p) for r, p in compiled if p.level == "visit"]
     if visit_parts:
         selects.append(_pass(visit_parts, f"visits v{facts}", "v.mdtrt_id, 0 AS feedetl_sn"))
+    for earlier in dict.fromkeys(p.earlier for _, p in compiled if p.level == "pair"):
+        pairs = [(r, p) for r, p in compiled if p.level == "pair" and p.earlier == earlier]
+        selects.append(_pass(pairs, f"visits v JOIN (SELECT * FROM visits WHERE {earlier}) p "
+                                    f"ON p.pno = v.pno AND p.vno < v.vno",
+                             "v.mdtrt_id, 0 AS feedetl_sn", where=False))
     selects += [p.sql for _, p in compiled if p.level == "query"]
     if not selects:
         selects.append("SELECT NULL AS rule_id, NULL AS mdtrt_id, NULL AS feedetl_sn LIMIT 0")

@@ -25,7 +25,7 @@ from typing import Final
 
 from yibao.supervise.model import Context, Hit, Rule, Selector
 
-LEVELS: Final = ("line", "visit", "query")
+LEVELS: Final = ("line", "visit", "pair", "query")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +56,10 @@ class Stage:
 @dataclass(frozen=True, slots=True)
 class Part:
     """A compiled rule: `line` (a predicate over the line pass: `l` lines, `v` visits,
-    `i` items), `visit` (a predicate over the visit pass: `v`) or `query` (a SELECT yielding
-    `rule_id, mdtrt_id, feedetl_sn`); `stages` are the shared tables it reads.
+    `i` items), `visit` (a predicate over the visit pass: `v`), `pair` (a predicate over the
+    pair pass: a visit `v` and an earlier visit `p` of its person that satisfies `earlier`) or
+    `query` (a SELECT yielding `rule_id, mdtrt_id, feedetl_sn`); `stages` are the shared tables
+    it reads.
 
     A line part hits a line of an applicable visit (the rule's visit kinds and schemes, which
     the planner adds) when its `selector`, `code`, `line`, `visit` and `sql` all hold: `code`
@@ -73,6 +75,7 @@ class Part:
     code: str = "TRUE"
     line: str = "TRUE"
     visit: str = "TRUE"
+    earlier: str = "TRUE"
 
 
 Check = Callable[[Rule, Context], Iterator[Hit]]
@@ -138,6 +141,11 @@ def line_query(rule: Rule, condition: str = "TRUE", stages: tuple[Stage, ...] = 
     satisfy `line` (over `l`, `i`), in applicable visits satisfying `visit` (over `v`), where
     `condition` (over `l`, `v`, `i`) holds."""
     return Part("line", condition, stages, rule.selector, code=code, line=line, visit=visit)
+
+
+def code_is(code: str, column: str = "l.cno") -> str:
+    """`column` (a code number) is the number of `code` (a scalar lookup, a constant filter)."""
+    return f"{column} = (SELECT cno FROM codes WHERE hilist_code = {quote(code)})"
 
 
 def code_in(selector: Selector | str, column: str = "l.cno") -> str:

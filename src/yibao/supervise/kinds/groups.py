@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from yibao.supervise.kinds.base import Stage
 
-#: Per (visit, code) whose (person, code) has more than one line in the data: the person `pno`,
-#: the lines `n` and their units `q` (10⁻⁴). A (visit, code) not listed is a single line.
+#: The (person, code) pairs with more than one line in the data.
+SHARED_CODES = Stage("SELECT pno, cno FROM lines GROUP BY pno, cno HAVING count(*) > 1",
+                     ("pno", "cno"))
+
+#: The lines of those pairs: a line not listed is its person's only line of its code.
 GROUPED = Stage(
-    "SELECT l.vno, l.cno, l.pno, count(*) AS n, sum(l.cnt_e4) AS q FROM lines l "
-    "SEMI JOIN (SELECT pno, cno FROM lines GROUP BY pno, cno HAVING count(*) > 1) g "
-    "ON g.pno = l.pno AND g.cno = l.cno GROUP BY l.vno, l.cno, l.pno",
-    ("vno", "cno"), ("pno", "n", "q"))
+    f"SELECT l.vno, l.cno, l.pno, l.feedetl_sn, l.cnt_e4, l.fee_date FROM lines l "
+    f"SEMI JOIN {SHARED_CODES.name} g ON g.pno = l.pno AND g.cno = l.cno",
+    ("vno", "feedetl_sn"), ("cno", "pno", "cnt_e4", "fee_date"), (SHARED_CODES,))
 
 #: The lines of a (visit, code) with more than one line: every duplicate charge is among them.
 REPEATED_LINES = Stage(
-    f"SELECT l.vno, l.cno, l.mdtrt_id, l.feedetl_sn, l.cnt_e4, l.fee_date FROM lines l "
-    f"SEMI JOIN (SELECT vno, cno FROM {GROUPED.name} WHERE n > 1) r "
-    f"ON r.vno = l.vno AND r.cno = l.cno", ("vno", "feedetl_sn"),
-    ("cno", "mdtrt_id", "cnt_e4", "fee_date"), (GROUPED,))
+    f"SELECT g.* FROM {GROUPED.name} g SEMI JOIN (SELECT vno, cno FROM {GROUPED.name} "
+    f"GROUP BY vno, cno HAVING count(*) > 1) r ON r.vno = g.vno AND r.cno = g.cno",
+    ("vno", "feedetl_sn"), ("cno", "pno", "cnt_e4", "fee_date"), (GROUPED,))

@@ -25,21 +25,14 @@ from yibao.supervise.kinds.base import (
     visit_filter,
     visit_query,
 )
-from yibao.supervise.kinds.groups import GROUPED
+from yibao.supervise.kinds.groups import GROUPED, SHARED_CODES
 from yibao.supervise.model import Context, Hit, Past, Rule, Visit
 
 E4 = 10_000
 INPATIENT = "kind = 'inpatient'"
-#: `vno` numbers visits by (begin date, mdtrt_id): "earlier" is a lower visit number.
-PRIOR = "p.vno < v.vno"
-
-
 def _pair_query(rule: Rule, condition: str, earlier: str = "TRUE") -> Part:
     """Visits with an earlier visit `p` of the same person (`earlier` filters `p` first)."""
-    return Part("query", f"SELECT DISTINCT {quote(rule.id)} AS rule_id, v.mdtrt_id, "
-                         f"0 AS feedetl_sn FROM visits v JOIN (SELECT * FROM visits WHERE "
-                         f"{earlier}) p ON p.pno = v.pno AND p.vno <> v.vno "
-                         f"WHERE {visit_filter(rule)} AND {PRIOR} AND ({condition})")
+    return Part("pair", f"{visit_filter(rule)} AND ({condition})", earlier=earlier)
 
 
 def _readmit_match(rule: Rule, v: Visit, p: Visit) -> bool:
@@ -101,10 +94,13 @@ def _dupset_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 CLAIM = ("pno", "fixmedins_code", "kind", "begndate", "enddate", "total_fen")
 #: Visits repeating an earlier claim: same person and claim columns; an equal begin date makes
-#: "earlier" a lower visit number.
+#: "earlier" a lower visit number. The visits sharing person, begin date and amount (numbers
+#: only, a cheap grouping) are the only candidates.
 REPEATED = Stage(
-    f"SELECT v.vno FROM visits v JOIN (SELECT {', '.join(CLAIM)}, min(vno) AS first_vno "
-    f"FROM visits GROUP BY ALL HAVING count(*) > 1) g ON "
+    f"WITH d AS (SELECT v.* FROM visits v SEMI JOIN (SELECT pno, begndate, total_fen FROM "
+    f"visits GROUP BY ALL HAVING count(*) > 1) c ON c.pno = v.pno AND c.begndate = v.begndate "
+    f"AND c.total_fen = v.total_fen) SELECT v.vno FROM d v JOIN (SELECT {', '.join(CLAIM)}, "
+    f"min(vno) AS first_vno FROM d GROUP BY ALL HAVING count(*) > 1) g ON "
     + " AND ".join(f"g.{c} = v.{c}" for c in CLAIM) + " WHERE v.vno > g.first_vno")
 
 
@@ -157,23 +153,26 @@ def _fwin_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 def _window_sql(rule: Rule, count: bool, limit: int) -> Part:
     """Per (visit, code): its quantity (or 1) plus earlier visits' ending 0..N-1 days before.
-    A line alone of its code for its person totals its own quantity (or 1); the (visit, code)
-    groups of the shared stage are joined to the person's earlier groups of the same code on
-    integer keys. (A RANGE window per person and code measured slower.)"""
-    n, stage = rule.window_days, GROUPED.name
-    wanted = f"{code_in(rule.selector, 'g.cno')} AND {visit_filter(rule)}"
-    single = (f"SELECT {quote(rule.id)} AS rule_id, l.mdtrt_id, l.feedetl_sn FROM lines l "
-              f"JOIN visits v ON v.vno = l.vno ANTI JOIN {stage} s ON s.vno = l.vno "
-              f"AND s.cno = l.cno WHERE {'1' if count else 'l.cnt_e4'} > {limit} "
-              f"AND {wanted.replace('g.cno', 'l.cno')}")
+    A line alone of its code for its person totals its own quantity (or 1); the lines of the
+    shared stage are summed per (visit, code) and joined to the person's earlier sums of the
+    same code on integer keys. (A RANGE window per person and code measured slower.)"""
+    n, alone = rule.window_days, "1" if count else "l.cnt_e4"
+    single = (f"SELECT {quote(rule.id)} AS rule_id, v.mdtrt_id, l.feedetl_sn FROM lines l "
+              f"JOIN visits v ON v.vno = l.vno ANTI JOIN {SHARED_CODES.name} s ON "
+              f"s.pno = l.pno AND s.cno = l.cno WHERE {alone} > {limit} AND "
+              f"{code_in(rule.selector, 'l.cno')} AND {visit_filter(rule)}")
     return Part("query", (
-        f"WITH w AS (SELECT g.vno, g.cno, g.pno, v.enddate, {'1' if count else 'g.q'} AS q "
-        f"FROM {stage} g JOIN visits v ON v.vno = g.vno WHERE {wanted}), "
+        f"WITH s AS (SELECT g.vno, g.cno, g.pno, {'1' if count else 'sum(g.cnt_e4)'} AS q "
+        f"FROM {GROUPED.name} g WHERE {code_in(rule.selector, 'g.cno')} "
+        f"GROUP BY g.vno, g.cno, g.pno), "
+        f"w AS (SELECT s.*, v.enddate FROM s JOIN visits v ON v.vno = s.vno "
+        f"WHERE {visit_filter(rule)}), "
         f"t AS (SELECT v.vno, v.cno FROM w v JOIN w p ON p.pno = v.pno AND p.cno = v.cno "
         f"AND p.vno <= v.vno WHERE date_diff('day', p.enddate, v.enddate) BETWEEN 0 AND "
         f"{n - 1} GROUP BY v.vno, v.cno HAVING sum(p.q) > {limit}) "
-        f"SELECT {quote(rule.id)} AS rule_id, l.mdtrt_id, l.feedetl_sn FROM lines l JOIN t "
-        f"ON t.vno = l.vno AND t.cno = l.cno UNION ALL {single}"), (GROUPED,))
+        f"SELECT {quote(rule.id)} AS rule_id, v.mdtrt_id, g.feedetl_sn FROM {GROUPED.name} g "
+        f"JOIN t ON t.vno = g.vno AND t.cno = g.cno JOIN visits v ON v.vno = g.vno "
+        f"UNION ALL {single}"), (GROUPED,))
 
 
 def _qwin_sql(rule: Rule) -> Part:

@@ -13,7 +13,7 @@ from yibao.supervise.kinds.base import (
     Stage,
     applies,
     code_in,
-    in_list,
+    code_is,
     line_query,
     num,
     quote,
@@ -49,7 +49,7 @@ def _dup_sql(rule: Rule) -> Part:
     keys += ["fee_date"] if rule.param("same_day", True) else []
     first = f"min(d.feedetl_sn) OVER (PARTITION BY {', '.join('d.' + k for k in keys)})"
     return Part("query", (
-        f"SELECT {quote(rule.id)} AS rule_id, d.mdtrt_id, d.feedetl_sn FROM "
+        f"SELECT {quote(rule.id)} AS rule_id, v.mdtrt_id, d.feedetl_sn FROM "
         f"(SELECT d.*, {first} AS first_sn FROM {REPEATED_LINES.name} d) d "
         f"JOIN visits v ON v.vno = d.vno WHERE d.feedetl_sn > d.first_sn AND "
         f"{code_in(rule.selector, 'd.cno')} AND {visit_filter(rule)}"), (REPEATED_LINES,))
@@ -73,16 +73,12 @@ def _excl_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 def _excl_sql(rule: Rule) -> Part:
     """Per pair, the lines of B in the visits holding a line of A."""
-    def code(c: str, alias: str) -> str:
-        return code_in(in_list("c.hilist_code", (c,)), f"{alias}.cno")
-
-    found = [f"SELECT l.vno, l.mdtrt_id, l.feedetl_sn FROM lines l SEMI JOIN (SELECT vno FROM "
-             f"lines a WHERE {code(a, 'a')}) a ON a.vno = l.vno WHERE {code(b, 'l')}"
+    found = [f"SELECT l.vno, l.feedetl_sn FROM lines l SEMI JOIN (SELECT vno FROM lines a "
+             f"WHERE {code_is(a, 'a.cno')}) a ON a.vno = l.vno WHERE {code_is(b, 'l.cno')}"
              for a, b in _pairs(rule)]
     if not found:
-        found = ["SELECT NULL::BIGINT AS vno, NULL AS mdtrt_id, NULL::BIGINT AS feedetl_sn "
-                 "WHERE FALSE"]
-    return Part("query", f"SELECT {quote(rule.id)} AS rule_id, l.mdtrt_id, l.feedetl_sn FROM "
+        found = ["SELECT NULL::BIGINT AS vno, NULL::BIGINT AS feedetl_sn WHERE FALSE"]
+    return Part("query", f"SELECT {quote(rule.id)} AS rule_id, v.mdtrt_id, l.feedetl_sn FROM "
                          f"({' UNION '.join(found)}) l JOIN visits v ON v.vno = l.vno "
                          f"WHERE {visit_filter(rule)}")
 
