@@ -3,9 +3,10 @@
 
 Rules of the same shape share the work: one pass over the lines, joined once to visits, items
 and the stage tables, evaluates every line rule's predicate on each row; one pass over the
-visits does the same for visit rules; each stage (a per-visit aggregate, the duplicate keys, the
-repeated claims, the idle stays) is computed once for every rule that reads it. Cross-visit
-rules (pairs of visits, windows per person and code) keep a query of their own.
+visits does the same for visit rules, one over pairs of a visit and an earlier stay for the
+readmission and overlap rules, one over the repeated lines for the duplicate rules; each stage
+(a per-visit aggregate, the repeated (person, code) lines, the repeated claims, the idle stays)
+is computed once for every rule that reads it. Window rules keep a query of their own.
 """
 
 from __future__ import annotations
@@ -176,11 +177,11 @@ def plan(base: RuleBase, scene: str | None = None) -> Plan:
     visit_parts = [(r, p) for r, p in compiled if p.level == "visit"]
     if visit_parts:
         selects.append(_pass(visit_parts, f"visits v{facts}", "v.mdtrt_id, 0 AS feedetl_sn"))
-    for earlier in dict.fromkeys(p.earlier for _, p in compiled if p.level == "pair"):
-        pairs = [(r, p) for r, p in compiled if p.level == "pair" and p.earlier == earlier]
-        selects.append(_pass(pairs, f"visits v JOIN (SELECT * FROM visits WHERE {earlier}) p "
-                                    f"ON p.pno = v.pno AND p.vno < v.vno",
-                             "v.mdtrt_id, 0 AS feedetl_sn", where=False))
+    for source, row in dict.fromkeys((p.source, p.row) for _, p in compiled
+                                     if p.level == "pass"):
+        same = [(r, p) for r, p in compiled
+                if p.level == "pass" and (p.source, p.row) == (source, row)]
+        selects.append(_pass(same, source, row, where=False))
     selects += [p.sql for _, p in compiled if p.level == "query"]
     if not selects:
         selects.append("SELECT NULL AS rule_id, NULL AS mdtrt_id, NULL AS feedetl_sn LIMIT 0")

@@ -25,7 +25,7 @@ from typing import Final
 
 from yibao.supervise.model import Context, Hit, Rule, Selector
 
-LEVELS: Final = ("line", "visit", "pair", "query")
+LEVELS: Final = ("line", "visit", "pass", "query")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +56,10 @@ class Stage:
 @dataclass(frozen=True, slots=True)
 class Part:
     """A compiled rule: `line` (a predicate over the line pass: `l` lines, `v` visits,
-    `i` items), `visit` (a predicate over the visit pass: `v`), `pair` (a predicate over the
-    pair pass: a visit `v` and an earlier visit `p` of its person that satisfies `earlier`) or
-    `query` (a SELECT yielding `rule_id, mdtrt_id, feedetl_sn`); `stages` are the shared tables
-    it reads.
+    `i` items), `visit` (a predicate over the visit pass: `v`), `pass` (a predicate over the
+    rows of `source`, a FROM clause, yielding the hit columns `row`: the parts with the same
+    source and row share one scan) or `query` (a SELECT yielding `rule_id, mdtrt_id,
+    feedetl_sn`); `stages` are the shared tables it reads.
 
     A line part hits a line of an applicable visit (the rule's visit kinds and schemes, which
     the planner adds) when its `selector`, `code`, `line`, `visit` and `sql` all hold: `code`
@@ -75,7 +75,8 @@ class Part:
     code: str = "TRUE"
     line: str = "TRUE"
     visit: str = "TRUE"
-    earlier: str = "TRUE"
+    source: str = ""
+    row: str = ""
 
 
 Check = Callable[[Rule, Context], Iterator[Hit]]

@@ -21,8 +21,15 @@ GROUPED = Stage(
     f"SEMI JOIN {SHARED_CODES.name} g ON g.pno = l.pno AND g.cno = l.cno",
     ("vno", "feedetl_sn"), ("cno", "pno", "cnt_e4", "fee_date"), (SHARED_CODES,))
 
-#: The lines of a (visit, code) with more than one line: every duplicate charge is among them.
+#: Duplicate keys: (visit, code) with the quantity (q) and the day (d), either or neither.
+DUP_KEYS = {"qd": ("cnt_e4", "fee_date"), "q": ("cnt_e4",), "d": ("fee_date",), "": ()}
+
+#: The lines of a (visit, code) with more than one line (every duplicate charge is among them),
+#: each with the first line (lowest `feedetl_sn`) of its key, for every form of the key.
 REPEATED_LINES = Stage(
-    f"SELECT g.* FROM {GROUPED.name} g SEMI JOIN (SELECT vno, cno FROM {GROUPED.name} "
+    "SELECT g.vno, g.cno, g.feedetl_sn, " + ", ".join(
+        f"min(g.feedetl_sn) OVER (PARTITION BY {', '.join(('g.vno', 'g.cno', *keys))}) "
+        f"AS first_{name}" for name, keys in DUP_KEYS.items())
+    + f" FROM {GROUPED.name} g SEMI JOIN (SELECT vno, cno FROM {GROUPED.name} "
     f"GROUP BY vno, cno HAVING count(*) > 1) r ON r.vno = g.vno AND r.cno = g.cno",
-    ("vno", "feedetl_sn"), ("cno", "pno", "cnt_e4", "fee_date"), (GROUPED,))
+    ("vno", "feedetl_sn"), ("cno", *(f"first_{k}" for k in DUP_KEYS)), (GROUPED,))

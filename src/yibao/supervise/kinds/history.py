@@ -32,7 +32,10 @@ E4 = 10_000
 INPATIENT = "kind = 'inpatient'"
 def _pair_query(rule: Rule, condition: str, earlier: str = "TRUE") -> Part:
     """Visits with an earlier visit `p` of the same person (`earlier` filters `p` first)."""
-    return Part("pair", f"{visit_filter(rule)} AND ({condition})", earlier=earlier)
+    return Part("pass", f"{visit_filter(rule)} AND ({condition})",
+                source=f"visits v JOIN (SELECT * FROM visits WHERE {earlier}) p "
+                       f"ON p.pno = v.pno AND p.vno < v.vno",
+                row="v.mdtrt_id, 0 AS feedetl_sn")
 
 
 def _readmit_match(rule: Rule, v: Visit, p: Visit) -> bool:
@@ -165,14 +168,14 @@ def _window_sql(rule: Rule, count: bool, limit: int) -> Part:
         f"WITH s AS (SELECT g.vno, g.cno, g.pno, {'1' if count else 'sum(g.cnt_e4)'} AS q "
         f"FROM {GROUPED.name} g WHERE {code_in(rule.selector, 'g.cno')} "
         f"GROUP BY g.vno, g.cno, g.pno), "
-        f"w AS (SELECT s.*, v.enddate FROM s JOIN visits v ON v.vno = s.vno "
+        f"w AS (SELECT s.*, v.enddate, v.mdtrt_id FROM s JOIN visits v ON v.vno = s.vno "
         f"WHERE {visit_filter(rule)}), "
-        f"t AS (SELECT v.vno, v.cno FROM w v JOIN w p ON p.pno = v.pno AND p.cno = v.cno "
-        f"AND p.vno <= v.vno WHERE date_diff('day', p.enddate, v.enddate) BETWEEN 0 AND "
-        f"{n - 1} GROUP BY v.vno, v.cno HAVING sum(p.q) > {limit}) "
-        f"SELECT {quote(rule.id)} AS rule_id, v.mdtrt_id, g.feedetl_sn FROM {GROUPED.name} g "
-        f"JOIN t ON t.vno = g.vno AND t.cno = g.cno JOIN visits v ON v.vno = g.vno "
-        f"UNION ALL {single}"), (GROUPED,))
+        f"t AS (SELECT v.vno, v.cno, any_value(v.mdtrt_id) AS mdtrt_id FROM w v JOIN w p "
+        f"ON p.pno = v.pno AND p.cno = v.cno AND p.vno <= v.vno WHERE date_diff('day', "
+        f"p.enddate, v.enddate) BETWEEN 0 AND {n - 1} GROUP BY v.vno, v.cno "
+        f"HAVING sum(p.q) > {limit}) "
+        f"SELECT {quote(rule.id)} AS rule_id, t.mdtrt_id, g.feedetl_sn FROM {GROUPED.name} g "
+        f"JOIN t ON t.vno = g.vno AND t.cno = g.cno UNION ALL {single}"), (GROUPED,))
 
 
 def _qwin_sql(rule: Rule) -> Part:

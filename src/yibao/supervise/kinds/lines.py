@@ -17,6 +17,7 @@ from yibao.supervise.kinds.base import (
     line_query,
     num,
     quote,
+    selector_sql,
     visit_filter,
 )
 from yibao.supervise.kinds.groups import REPEATED_LINES
@@ -43,16 +44,17 @@ def _dup_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 def _dup_sql(rule: Rule) -> Part:
     """A line repeats an earlier one (lower `feedetl_sn`) of the same key in the visit; the key
-    holds the code, so only the lines of a (visit, code) with more than one line (the shared
-    stage) are compared, and the selector is the same for every line of a key."""
-    keys = ["vno", "cno"] + (["cnt_e4"] if rule.param("same_quantity", True) else [])
-    keys += ["fee_date"] if rule.param("same_day", True) else []
-    first = f"min(d.feedetl_sn) OVER (PARTITION BY {', '.join('d.' + k for k in keys)})"
-    return Part("query", (
-        f"SELECT {quote(rule.id)} AS rule_id, v.mdtrt_id, d.feedetl_sn FROM "
-        f"(SELECT d.*, {first} AS first_sn FROM {REPEATED_LINES.name} d) d "
-        f"JOIN visits v ON v.vno = d.vno WHERE d.feedetl_sn > d.first_sn AND "
-        f"{code_in(rule.selector, 'd.cno')} AND {visit_filter(rule)}"), (REPEATED_LINES,))
+    holds the code, so only the lines of a (visit, code) with more than one line are compared
+    (the shared stage gives each its key's first line) and the selector is the same for every
+    line of a key. Every duplicate rule reads the stage in one pass."""
+    key = ("q" if rule.param("same_quantity", True) else "") + (
+        "d" if rule.param("same_day", True) else "")
+    selected = selector_sql(rule.selector, "c.hilist_code")
+    return Part("pass", f"d.feedetl_sn > d.first_{key} AND {selected} AND {visit_filter(rule)}",
+                (REPEATED_LINES,),
+                source=f"{REPEATED_LINES.name} d JOIN visits v ON v.vno = d.vno "
+                       f"JOIN codes c ON c.cno = d.cno",
+                row="v.mdtrt_id, d.feedetl_sn")
 
 
 def _pairs(rule: Rule) -> tuple[tuple[str, str], ...]:
