@@ -41,10 +41,11 @@ def _pair_query(rule: Rule, condition: str, earlier: str = "TRUE") -> Part:
 def _readmit_match(rule: Rule, v: Visit, p: Visit) -> bool:
     k = num(rule, "group_chars", 3)
     gap = (v.begndate - p.enddate).days
+    same = p.fixmedins_code == v.fixmedins_code
     return (p.kind == "inpatient" and 0 <= gap <= rule.window_days
             and v.pdx[:k] == p.pdx[:k]
-            and (not rule.param("same_institution", False)
-                 or p.fixmedins_code == v.fixmedins_code))
+            and (not rule.param("same_institution", False) or same)
+            and (not rule.param("other_institution", False) or not same))
 
 
 def _readmit_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -58,6 +59,7 @@ def _readmit_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 def _readmit_sql(rule: Rule) -> Part:
     k = num(rule, "group_chars", 3)
     same = " AND p.fixmedins_code = v.fixmedins_code" if rule.param("same_institution") else ""
+    same += " AND p.fixmedins_code <> v.fixmedins_code" if rule.param("other_institution") else ""
     excl = prefix_any_sql("v.pdx", strs(rule, "exclude_dx_prefixes"))
     return _pair_query(rule, f"NOT {excl} AND date_diff('day', p.enddate, v.begndate) "
                              f"BETWEEN 0 AND {rule.window_days} AND "
@@ -190,7 +192,8 @@ WINDOWED = ("days", "year")
 KINDS = (
     Kind("readmission", "分解住院（N 日内同病种再入院）",
          {"group_chars": Param("int", default=3), "exclude_dx_prefixes": Param("strs"),
-          "same_institution": Param("bool", default=False)},
+          "same_institution": Param("bool", default=False),
+          "other_institution": Param("bool", default=False)},
          WINDOWED, _readmit_check, _readmit_sql, uses_items=False),
     Kind("stay_overlap", "住院期间他院就诊/住院（挂床、两院同时住院）",
          {"other_institution": Param("bool", default=True)},
