@@ -21,15 +21,17 @@ GROUPED = Stage(
     f"SEMI JOIN {SHARED_CODES.name} g ON g.pno = l.pno AND g.cno = l.cno",
     ("vno", "feedetl_sn"), ("cno", "pno", "cnt_e4", "fee_date"), (SHARED_CODES,))
 
-#: Duplicate keys: (visit, code) with the quantity (q) and the day (d), either or neither.
-DUP_KEYS = {"qd": ("cnt_e4", "fee_date"), "q": ("cnt_e4",), "d": ("fee_date",), "": ()}
-
-#: The lines of a (visit, code) with more than one line (every duplicate charge is among them),
-#: each with the first line (lowest `feedetl_sn`) of its key, for every form of the key.
+#: The lines of a (visit, code) with more than one line: every duplicate charge is among them.
 REPEATED_LINES = Stage(
-    "SELECT g.vno, g.cno, g.feedetl_sn, " + ", ".join(
-        f"min(g.feedetl_sn) OVER (PARTITION BY {', '.join(('g.vno', 'g.cno', *keys))}) "
-        f"AS first_{name}" for name, keys in DUP_KEYS.items())
-    + f" FROM {GROUPED.name} g SEMI JOIN (SELECT vno, cno FROM {GROUPED.name} "
+    f"SELECT g.* FROM {GROUPED.name} g SEMI JOIN (SELECT vno, cno FROM {GROUPED.name} "
     f"GROUP BY vno, cno HAVING count(*) > 1) r ON r.vno = g.vno AND r.cno = g.cno",
-    ("vno", "feedetl_sn"), ("cno", *(f"first_{k}" for k in DUP_KEYS)), (GROUPED,))
+    ("vno", "feedetl_sn"), ("cno", "pno", "cnt_e4", "fee_date"), (GROUPED,))
+
+
+def first_lines(keys: tuple[str, ...]) -> Stage:
+    """Per duplicate key (`vno`, `cno` and `keys` among `cnt_e4`, `fee_date`) repeated in the
+    visit, its first line `first_sn`; a stage shared by the rules with the same key."""
+    cols = ", ".join(("vno", "cno", *keys))
+    return Stage(f"SELECT {cols}, min(feedetl_sn) AS first_sn FROM {REPEATED_LINES.name} "
+                 f"GROUP BY {cols} HAVING count(*) > 1", ("vno", "cno", *keys), ("first_sn",),
+                 (REPEATED_LINES,))

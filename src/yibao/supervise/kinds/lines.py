@@ -20,7 +20,7 @@ from yibao.supervise.kinds.base import (
     selector_sql,
     visit_filter,
 )
-from yibao.supervise.kinds.groups import REPEATED_LINES
+from yibao.supervise.kinds.groups import REPEATED_LINES, first_lines
 from yibao.supervise.model import Context, Hit, Rule
 
 E4 = 10_000
@@ -45,15 +45,17 @@ def _dup_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 def _dup_sql(rule: Rule) -> Part:
     """A line repeats an earlier one (lower `feedetl_sn`) of the same key in the visit; the key
     holds the code, so only the lines of a (visit, code) with more than one line are compared
-    (the shared stage gives each its key's first line) and the selector is the same for every
-    line of a key. Every duplicate rule reads the stage in one pass."""
-    key = ("q" if rule.param("same_quantity", True) else "") + (
-        "d" if rule.param("same_day", True) else "")
+    and the selector is the same for every line of a key. The rules with the same key share
+    one pass over those lines joined to their key's first line."""
+    keys = (("cnt_e4",) if rule.param("same_quantity", True) else ()) + (
+        ("fee_date",) if rule.param("same_day", True) else ())
+    first = first_lines(keys)
+    on = " AND ".join(f"f.{k} = d.{k}" for k in ("vno", "cno", *keys))
     selected = selector_sql(rule.selector, "c.hilist_code")
-    return Part("pass", f"d.feedetl_sn > d.first_{key} AND {selected} AND {visit_filter(rule)}",
-                (REPEATED_LINES,),
-                source=f"{REPEATED_LINES.name} d JOIN visits v ON v.vno = d.vno "
-                       f"JOIN codes c ON c.cno = d.cno",
+    return Part("pass", f"d.feedetl_sn > f.first_sn AND {selected} AND {visit_filter(rule)}",
+                (first,),
+                source=f"{REPEATED_LINES.name} d JOIN {first.name} f ON {on} "
+                       f"JOIN visits v ON v.vno = d.vno JOIN codes c ON c.cno = d.cno",
                 row="v.mdtrt_id, d.feedetl_sn")
 
 
