@@ -5,15 +5,20 @@ detectors against labelled abuse."""
 from __future__ import annotations
 
 import os
+import secrets
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import duckdb
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
-from yibao.supervise.batch import plan
+from yibao.supervise.batch import Plan, plan
 from yibao.supervise.credit import (
     CreditResult,
     StaffPoints,
@@ -191,18 +196,66 @@ def connect(claims: Claims, threads: int | None = None) -> duckdb.DuckDBPyConnec
     return con
 
 
-def run_batch(base: RuleBase, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+HIT_SCHEMA: Final = {"rule_id": pl.Utf8, "mdtrt_id": pl.Utf8, "feedetl_sn": pl.Int64}
+
+
+def run_batch(base: RuleBase, con: duckdb.DuckDBPyConnection, workers: int | None = None
+              ) -> pl.DataFrame:
     """Every hit of every rule: `rule_id, mdtrt_id, feedetl_sn` (0 = the visit as a whole).
-    The plan's stages become temporary tables, dropped afterwards."""
+    The plan's stages become tables of a schema of the run's own, dropped afterwards; stages
+    and parts run on `workers` cursors at once (default: the threads DuckDB uses), each as soon
+    as the stages it reads exist. Sorted, so a run's output does not depend on timing."""
     p = plan(base)
+    schema = f"sv_run_{secrets.token_hex(6)}"
+    con.execute(f"CREATE SCHEMA {schema}")
     try:
-        for name, sql in p.stages:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
-        table = con.sql(p.query).to_arrow_table()
+        found = _execute(p, con, schema, workers or _threads(con))
     finally:
-        for name, _ in p.stages:
-            con.execute(f"DROP TABLE IF EXISTS {name}")
-    return pl.from_arrow(table)  # type: ignore[return-value]
+        con.execute(f"DROP SCHEMA {schema} CASCADE")
+    frames = [pl.from_arrow(t).cast(HIT_SCHEMA) for t in found]  # type: ignore[union-attr]
+    return pl.concat(frames).unique().sort(list(HIT_SCHEMA))
+
+
+def _threads(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT current_setting('threads')").fetchone()
+    return int(row[0]) if row else 1
+
+
+def _execute(p: Plan, con: duckdb.DuckDBPyConnection, schema: str, workers: int
+             ) -> list[pa.Table]:
+    made = {name: threading.Event() for name, _ in p.stages}
+    local, cursors = threading.local(), []
+
+    def cursor() -> duckdb.DuckDBPyConnection:
+        if not hasattr(local, "cur"):
+            local.cur = con.cursor()
+            local.cur.execute(f"SET search_path = '{schema},main'")
+            cursors.append(local.cur)
+        return local.cur
+
+    def stage(name: str, sql: str) -> None:
+        try:
+            for first in p.reads(sql):
+                made[first].wait()
+            cursor().execute(f"CREATE TABLE {name} AS {sql}")
+        finally:
+            made[name].set()
+
+    def part(sql: str) -> pa.Table:
+        for first in p.reads(sql):
+            made[first].wait()
+        return cursor().sql(sql).to_arrow_table()
+
+    try:  # submitted stages first, in plan order: a task waits only on earlier ones
+        with ThreadPoolExecutor(workers) as pool:
+            staged = [pool.submit(stage, name, sql) for name, sql in p.stages]
+            parts = [pool.submit(part, sql) for sql in p.parts]
+            for future in staged:
+                future.result()
+            return [future.result() for future in parts]
+    finally:
+        for cur in cursors:
+            cur.close()
 
 
 def batch_hits(base: RuleBase, claims: Claims) -> pl.DataFrame:

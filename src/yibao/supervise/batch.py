@@ -11,6 +11,7 @@ is computed once for every rule that reads it. Window rules keep a query of thei
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,11 +27,19 @@ VISIT_FACTS = "sv_visits"
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Stage tables to create in order (name, SELECT), then the query yielding
-    `rule_id, mdtrt_id, feedetl_sn` for every hit (feedetl_sn 0 = the visit as a whole)."""
+    """Stage tables to create (name, SELECT; every stage after the stages it reads), then the
+    parts: SELECTs yielding `rule_id, mdtrt_id, feedetl_sn` for hits (feedetl_sn 0 = the visit
+    as a whole); a hit may come from more than one part. A stage or part can run as soon as
+    the stages it `reads` exist."""
 
     stages: tuple[tuple[str, str], ...]
-    query: str
+    parts: tuple[str, ...]
+
+    @property
+    def query(self) -> str:
+        """Every distinct hit, from the stage tables."""
+        union = "\nUNION ALL\n".join(f"({s})" for s in self.parts)
+        return f"SELECT DISTINCT rule_id, mdtrt_id, feedetl_sn FROM (\n{union}\n)"
 
     def sql(self) -> str:
         """The plan as one statement, the stages as materialised common table expressions."""
@@ -38,6 +47,10 @@ class Plan:
             return self.query
         ctes = ", ".join(f"{name} AS MATERIALIZED ({sql})" for name, sql in self.stages)
         return f"WITH {ctes} {self.query}"
+
+    def reads(self, sql: str) -> tuple[str, ...]:
+        """The stages a statement reads (stage names are distinct words of the SQL)."""
+        return tuple(n for n, _ in self.stages if re.search(rf"\b{n}\b", sql))
 
 
 def _stages(parts: Sequence[Part]) -> tuple[Stage, ...]:
@@ -185,8 +198,7 @@ def plan(base: RuleBase, scene: str | None = None) -> Plan:
     selects += [p.sql for _, p in compiled if p.level == "query"]
     if not selects:
         selects.append("SELECT NULL AS rule_id, NULL AS mdtrt_id, NULL AS feedetl_sn LIMIT 0")
-    union = "\nUNION ALL\n".join(f"({s})" for s in selects)
-    return Plan(tuple(made), f"SELECT DISTINCT rule_id, mdtrt_id, feedetl_sn FROM (\n{union}\n)")
+    return Plan(tuple(made), tuple(selects))
 
 
 def rule_plan(base: RuleBase, rule_id: str) -> Plan:

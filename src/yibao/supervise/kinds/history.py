@@ -23,7 +23,6 @@ from yibao.supervise.kinds.base import (
     quote,
     strs,
     visit_filter,
-    visit_query,
 )
 from yibao.supervise.kinds.groups import GROUPED, SHARED_CODES
 from yibao.supervise.model import Context, Hit, Past, Rule, Visit
@@ -110,9 +109,12 @@ REPEATED = Stage(
 
 
 def _dupset_sql(rule: Rule) -> Part:
+    """A pass over the repeated claims (the rules share it), not over every visit."""
     offsite = strs(rule, "offsite")
     where = in_list("v.offsite", offsite) + " AND " if offsite else ""
-    return visit_query(rule, f"{where}{REPEATED.col('vno')} IS NOT NULL", (REPEATED,))
+    return Part("pass", f"{where}{visit_filter(rule)}", (REPEATED,),
+                source=f"{REPEATED.name} r JOIN visits v ON v.vno = r.vno",
+                row="v.mdtrt_id, 0 AS feedetl_sn")
 
 
 def _visit_applies(rule: Rule, v: Visit) -> bool:
