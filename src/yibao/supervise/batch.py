@@ -164,8 +164,7 @@ def _line_pass(lines: Sequence[tuple[Rule, Part]], facts: str, stages: Sequence[
     joins = f"{code} JOIN visits v ON v.vno = l.vno{facts}"
     joins += "".join(_line_join(s) for s in stages)
     query = (f"SELECT unnest(list_filter([{ids}], lambda x: x IS NOT NULL)) AS rule_id, "
-             f"v.mdtrt_id, l.feedetl_sn FROM {scan} {joins} "
-             f"WHERE l.kept AND ({' OR '.join(f'({t})' for t in tests)})")
+             f"v.mdtrt_id, l.feedetl_sn FROM {scan} {joins} WHERE l.kept")
     return _code_facts(parts, bits), query
 
 

@@ -160,16 +160,17 @@ def _fwin_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 def _window_sql(rule: Rule, count: bool, limit: int) -> Part:
     """Per (visit, code): its quantity (or 1) plus earlier visits' ending 0..N-1 days before.
-    A line alone of its code for its person totals its own quantity (or 1); the lines of the
-    shared stage are summed per (visit, code) and joined to the person's earlier sums of the
-    same code on integer keys. (A RANGE window per person and code measured slower.)"""
+    A line alone of its code for its person totals its own quantity (or 1): the few over the
+    limit are materialised before the visit join, so that DuckDB builds its hash table on
+    them; the lines of the shared stage are summed per (visit, code) and joined to the
+    person's earlier sums of the same code on integer keys. (A RANGE window per person and
+    code measured slower.)"""
     n, alone = rule.window_days, "1" if count else "l.cnt_e4"
-    single = (f"SELECT {quote(rule.id)} AS rule_id, v.mdtrt_id, l.feedetl_sn FROM lines l "
-              f"JOIN visits v ON v.vno = l.vno ANTI JOIN {SHARED_CODES.name} s ON "
-              f"s.pno = l.pno AND s.cno = l.cno WHERE {alone} > {limit} AND "
-              f"{code_in(rule.selector, 'l.cno')} AND {visit_filter(rule)}")
     return Part("query", (
-        f"WITH s AS (SELECT g.vno, g.cno, g.pno, {'1' if count else 'sum(g.cnt_e4)'} AS q "
+        f"WITH c AS MATERIALIZED (SELECT l.vno, l.feedetl_sn FROM lines l ANTI JOIN "
+        f"{SHARED_CODES.name} s ON s.pno = l.pno AND s.cno = l.cno WHERE {alone} > {limit} "
+        f"AND {code_in(rule.selector, 'l.cno')}), "
+        f"s AS (SELECT g.vno, g.cno, g.pno, {'1' if count else 'sum(g.cnt_e4)'} AS q "
         f"FROM {GROUPED.name} g WHERE {code_in(rule.selector, 'g.cno')} "
         f"GROUP BY g.vno, g.cno, g.pno), "
         f"w AS (SELECT s.*, v.enddate, v.mdtrt_id FROM s JOIN visits v ON v.vno = s.vno "
@@ -179,7 +180,9 @@ def _window_sql(rule: Rule, count: bool, limit: int) -> Part:
         f"p.enddate, v.enddate) BETWEEN 0 AND {n - 1} GROUP BY v.vno, v.cno "
         f"HAVING sum(p.q) > {limit}) "
         f"SELECT {quote(rule.id)} AS rule_id, t.mdtrt_id, g.feedetl_sn FROM {GROUPED.name} g "
-        f"JOIN t ON t.vno = g.vno AND t.cno = g.cno UNION ALL {single}"), (GROUPED,))
+        f"JOIN t ON t.vno = g.vno AND t.cno = g.cno UNION ALL "
+        f"SELECT {quote(rule.id)}, v.mdtrt_id, c.feedetl_sn FROM c JOIN visits v "
+        f"ON v.vno = c.vno WHERE {visit_filter(rule)}"), (GROUPED,))
 
 
 def _qwin_sql(rule: Rule) -> Part:

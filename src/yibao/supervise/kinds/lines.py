@@ -76,15 +76,16 @@ def _excl_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _excl_sql(rule: Rule) -> Part:
-    """Per pair, the lines of B in the visits holding a line of A."""
+    """Per pair, the lines of B in the visits holding a line of A (materialised: few, and the
+    visit join then builds on them)."""
     found = [f"SELECT l.vno, l.feedetl_sn FROM lines l SEMI JOIN (SELECT vno FROM lines a "
              f"WHERE {code_is(a, 'a.cno')}) a ON a.vno = l.vno WHERE {code_is(b, 'l.cno')}"
              for a, b in _pairs(rule)]
     if not found:
         found = ["SELECT NULL::BIGINT AS vno, NULL::BIGINT AS feedetl_sn WHERE FALSE"]
-    return Part("query", f"SELECT {quote(rule.id)} AS rule_id, v.mdtrt_id, l.feedetl_sn FROM "
-                         f"({' UNION '.join(found)}) l JOIN visits v ON v.vno = l.vno "
-                         f"WHERE {visit_filter(rule)}")
+    return Part("query", f"WITH l AS MATERIALIZED ({' UNION '.join(found)}) "
+                         f"SELECT {quote(rule.id)} AS rule_id, v.mdtrt_id, l.feedetl_sn FROM l "
+                         f"JOIN visits v ON v.vno = l.vno WHERE {visit_filter(rule)}")
 
 
 def _qty_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
