@@ -4,21 +4,15 @@ detectors against labelled abuse."""
 
 from __future__ import annotations
 
-import os
-import secrets
-import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
 
 import duckdb
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
-from yibao.supervise.batch import Plan, plan
+from yibao.services.audit_batch import load_tables, run_batch, threads_default
 from yibao.supervise.credit import (
     CreditResult,
     StaffPoints,
@@ -157,35 +151,6 @@ def _unsupported(claims: Claims, base: RuleBase, stays: set[str]) -> dict[str, t
     return out
 
 
-#: The rule relations with their dictionary keys (kinds/base.py): `vno` numbers visits by
-#: (begin date, `mdtrt_id`), `pno` numbers persons (on visits and, as the person's key a fee
-#: line carries, on lines), `cno` the codes of lines and items.
-KEYED = (
-    ("visits", "WITH k AS (SELECT mdtrt_id, row_number() OVER (ORDER BY begndate, mdtrt_id) "
-               "AS vno FROM visits_src), p AS (SELECT psn_no, row_number() OVER () AS pno "
-               "FROM (SELECT DISTINCT psn_no FROM visits_src)) SELECT k.vno, p.pno, v.* "
-               "FROM visits_src v JOIN k ON k.mdtrt_id = v.mdtrt_id "
-               "JOIN p ON p.psn_no = v.psn_no"),
-    ("codes", "SELECT hilist_code, row_number() OVER (ORDER BY hilist_code) AS cno FROM "
-              "(SELECT hilist_code FROM lines_src UNION SELECT hilist_code FROM items_src)"),
-    ("items", "SELECT c.cno, i.* FROM items_src i JOIN codes c USING (hilist_code)"),
-    ("lines", "SELECT v.vno, v.pno, c.cno, l.mdtrt_id, l.feedetl_sn, l.hilist_code, l.cnt_e4, "
-              "l.pric_e6, l.fee_fen, COALESCE(l.fee_date, v.begndate) AS fee_date "
-              "FROM lines_src l LEFT JOIN visits v USING (mdtrt_id) "
-              "JOIN codes c USING (hilist_code)"),
-)
-
-
-def threads_default() -> int:
-    return os.cpu_count() or 1
-
-
-def load_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the keyed rule relations from `visits_src`, `lines_src` and `items_src`."""
-    for name, sql in KEYED:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
-
-
 def connect(claims: Claims, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"threads": threads or threads_default()})
     for name in ("visits", "lines", "items"):
@@ -194,68 +159,6 @@ def connect(claims: Claims, threads: int | None = None) -> duckdb.DuckDBPyConnec
     for name in ("visits", "lines", "items"):
         con.unregister(f"{name}_src")
     return con
-
-
-HIT_SCHEMA: Final = {"rule_id": pl.Utf8, "mdtrt_id": pl.Utf8, "feedetl_sn": pl.Int64}
-
-
-def run_batch(base: RuleBase, con: duckdb.DuckDBPyConnection, workers: int | None = None
-              ) -> pl.DataFrame:
-    """Every hit of every rule: `rule_id, mdtrt_id, feedetl_sn` (0 = the visit as a whole).
-    The plan's stages become tables of a schema of the run's own, dropped afterwards; stages
-    and parts run on `workers` cursors at once (default: the threads DuckDB uses), each as soon
-    as the stages it reads exist. Sorted, so a run's output does not depend on timing."""
-    p = plan(base)
-    schema = f"sv_run_{secrets.token_hex(6)}"
-    con.execute(f"CREATE SCHEMA {schema}")
-    try:
-        found = _execute(p, con, schema, workers or _threads(con))
-    finally:
-        con.execute(f"DROP SCHEMA {schema} CASCADE")
-    frames = [pl.from_arrow(t).cast(HIT_SCHEMA) for t in found]  # type: ignore[union-attr]
-    return pl.concat(frames).unique().sort(list(HIT_SCHEMA))
-
-
-def _threads(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT current_setting('threads')").fetchone()
-    return int(row[0]) if row else 1
-
-
-def _execute(p: Plan, con: duckdb.DuckDBPyConnection, schema: str, workers: int
-             ) -> list[pa.Table]:
-    made = {name: threading.Event() for name, _ in p.stages}
-    local, cursors = threading.local(), []
-
-    def cursor() -> duckdb.DuckDBPyConnection:
-        if not hasattr(local, "cur"):
-            local.cur = con.cursor()
-            local.cur.execute(f"SET search_path = '{schema},main'")
-            cursors.append(local.cur)
-        return local.cur
-
-    def stage(name: str, sql: str) -> None:
-        try:
-            for first in p.reads(sql):
-                made[first].wait()
-            cursor().execute(f"CREATE TABLE {name} AS {sql}")
-        finally:
-            made[name].set()
-
-    def part(sql: str) -> pa.Table:
-        for first in p.reads(sql):
-            made[first].wait()
-        return cursor().sql(sql).to_arrow_table()
-
-    try:  # submitted stages first, in plan order: a task waits only on earlier ones
-        with ThreadPoolExecutor(workers) as pool:
-            staged = [pool.submit(stage, name, sql) for name, sql in p.stages]
-            parts = [pool.submit(part, sql) for sql in p.parts]
-            for future in staged:
-                future.result()
-            return [future.result() for future in parts]
-    finally:
-        for cur in cursors:
-            cur.close()
 
 
 def batch_hits(base: RuleBase, claims: Claims) -> pl.DataFrame:
