@@ -100,8 +100,11 @@ def _code_facts(parts: Sequence[Part], bits: Sequence[_Bit]) -> str:
     cols = []
     for w in sorted({b.word for b in bits}):
         mine = [(p, b) for p, b in zip(parts, bits, strict=True) if b.word == w]
-        terms = [f"CASE WHEN {_both(_selector(p), p.code)} THEN {b.value} ELSE 0 END"
-                 for p, b in mine]
+        same: dict[str, int] = {}  # rules with the same condition share one test
+        for p, b in mine:
+            cond = _both(_selector(p), p.code)
+            same[cond] = same.get(cond, 0) | b.value
+        terms = [f"CASE WHEN {cond} THEN {value} ELSE 0 END" for cond, value in same.items()]
         free = sum(b.value for p, b in mine if p.line == "TRUE")
         cols.append(f"({' | '.join(terms)})::BIGINT AS cm{w}")
         cols.append(f"(cm{w} & {free})::BIGINT AS free{w}")
@@ -145,7 +148,8 @@ def _line_pass(lines: Sequence[tuple[Rule, Part]], facts: str, stages: Sequence[
                ) -> tuple[str, str]:
     """The code table and the one scan of the lines evaluating every line rule. A line is kept
     first by its code and itself alone (its code frees some rule, or its code's rule has its
-    line condition); only the lines kept are joined to their visit and tested rule by rule."""
+    line condition); only the lines kept are joined to their visit and tested rule by rule,
+    into a mask of the rules they hit; only the lines that hit some rule list them."""
     bits = _bits(len(lines))
     parts = [p for _, p in lines]
     by_line: dict[tuple[str, int], int] = {}  # rules sharing a line condition, per word
@@ -156,15 +160,21 @@ def _line_pass(lines: Sequence[tuple[Rule, Part]], facts: str, stages: Sequence[
     kept += [f"((i.cm{w} & {value}) <> 0 AND ({line}))" for (line, w), value in by_line.items()]
     tests = [_both(b.test(), visit_filter(r), p.visit, p.line, p.sql)
              for b, (r, p) in zip(bits, lines, strict=True)]
-    ids = ", ".join(f"CASE WHEN {t} THEN {quote(r.id)} END"
-                    for t, (r, _) in zip(tests, lines, strict=True))
+    words = sorted({b.word for b in bits})
+    hits = ", ".join(
+        "(" + " | ".join(f"CASE WHEN {t} THEN {b.value} ELSE 0 END"
+                         for t, b in zip(tests, bits, strict=True) if b.word == w)
+        + f")::BIGINT AS hit{w}" for w in words)
+    ids = ", ".join(f"CASE WHEN (hit{b.word} & {b.value}) <> 0 THEN {quote(r.id)} END"
+                    for b, (r, _) in zip(bits, lines, strict=True))
     code = f"JOIN {CODE_FACTS} i ON i.cno = l.cno"
     # OFFSET 0 keeps DuckDB from evaluating `kept` inside the join (row by row, twice slower).
     scan = f"(SELECT l.*, {' OR '.join(kept)} AS kept FROM lines l {code} OFFSET 0) l"
     joins = f"{code} JOIN visits v ON v.vno = l.vno{facts}"
     joins += "".join(_line_join(s) for s in stages)
     query = (f"SELECT unnest(list_filter([{ids}], lambda x: x IS NOT NULL)) AS rule_id, "
-             f"v.mdtrt_id, l.feedetl_sn FROM {scan} {joins} WHERE l.kept")
+             f"mdtrt_id, feedetl_sn FROM (SELECT {hits}, v.mdtrt_id, l.feedetl_sn FROM {scan} "
+             f"{joins} WHERE l.kept) WHERE {' OR '.join(f'hit{w} <> 0' for w in words)}")
     return _code_facts(parts, bits), query
 
 
