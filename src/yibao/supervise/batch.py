@@ -16,7 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from yibao.supervise.kinds import KINDS
-from yibao.supervise.kinds.base import Part, Stage, quote, selector_sql, visit_filter
+from yibao.supervise.kinds.base import (
+    Part,
+    Stage,
+    in_list,
+    quote,
+    selector_sql,
+    visit_filter,
+)
 from yibao.supervise.model import Rule, RuleBase
 
 #: One row per code (`codes`): the catalogue's columns and a column per line selector.
@@ -132,16 +139,26 @@ def _line_join(stage: Stage) -> str:
     return f" LEFT JOIN (SELECT {cols} FROM {stage.name}) {stage.name} ON {on}"
 
 
-def _pass(compiled: Sequence[tuple[Rule, Part]], source: str, row: str, where: bool = True
-          ) -> str:
+def _pass(compiled: Sequence[tuple[Rule, Part]], source: str, row: str, where: bool = True,
+          scope: str = "TRUE") -> str:
     """One scan of `source` yielding a row per (row, rule) whose predicate holds. With `where`
-    the rows are first filtered by the disjunction of the predicates; without it every row's
-    list is built and empty lists unnest to nothing (cheaper over a join, where DuckDB would
-    evaluate the disjunction inside the join, row by row)."""
+    the rows are first filtered by `scope` (a condition every rule shares) and the disjunction
+    of the predicates; without it every row's list is built and empty lists unnest to nothing
+    (cheaper over a join, where DuckDB would evaluate the disjunction inside the join)."""
     ids = ", ".join(f"CASE WHEN {p.sql} THEN {quote(r.id)} END" for r, p in compiled)
     hold = " OR ".join(f"({p.sql})" for _, p in compiled)
     return (f"SELECT unnest(list_filter([{ids}], lambda x: x IS NOT NULL)) AS rule_id, "
-            f"{row} FROM {source}" + (f" WHERE {hold}" if where else ""))
+            f"{row} FROM {source}" + (f" WHERE {scope} AND ({hold})" if where else ""))
+
+
+def _by_kinds(compiled: Sequence[tuple[Rule, Part]]) -> list[tuple[str, list[tuple[Rule, Part]]]]:
+    """Visit rules grouped by the visit kinds they apply to, each group with that scope: a
+    scan for the stays' rules reads the stays, not every visit."""
+    groups: dict[tuple[str, ...], list[tuple[Rule, Part]]] = {}
+    for r, p in compiled:
+        groups.setdefault(r.visit_kinds, []).append((r, p))
+    return [(in_list("v.kind", kinds) if kinds else "TRUE", group)
+            for kinds, group in groups.items()]
 
 
 def _line_pass(lines: Sequence[tuple[Rule, Part]], facts: str, stages: Sequence[Stage]
@@ -196,9 +213,9 @@ def plan(base: RuleBase, scene: str | None = None) -> Plan:
         codes, query = _line_pass(lines, facts, list(direct.values()))
         made.append((CODE_FACTS, codes))
         selects.append(query)
-    visit_parts = [(r, p) for r, p in compiled if p.level == "visit"]
-    if visit_parts:
-        selects.append(_pass(visit_parts, f"visits v{facts}", "v.mdtrt_id, 0 AS feedetl_sn"))
+    for scope, group in _by_kinds([(r, p) for r, p in compiled if p.level == "visit"]):
+        selects.append(_pass(group, f"visits v{facts}", "v.mdtrt_id, 0 AS feedetl_sn",
+                             scope=scope))
     for source, row in dict.fromkeys((p.source, p.row) for _, p in compiled
                                      if p.level == "pass"):
         same = [(r, p) for r, p in compiled
