@@ -185,13 +185,14 @@ def _line_pass(lines: Sequence[tuple[Rule, Part]], facts: str, stages: Sequence[
     ids = ", ".join(f"CASE WHEN (hit{b.word} & {b.value}) <> 0 THEN {quote(r.id)} END"
                     for b, (r, _) in zip(bits, lines, strict=True))
     code = f"JOIN {CODE_FACTS} i ON i.cno = l.cno"
-    # OFFSET 0 keeps DuckDB from evaluating `kept` inside the join (row by row, twice slower).
+    # OFFSET 0 keeps DuckDB from evaluating `kept` inside the join (row by row, twice slower),
+    # and the masks once (pushed below their projection, the filter would compute them again).
     scan = f"(SELECT l.*, {' OR '.join(kept)} AS kept FROM lines l {code} OFFSET 0) l"
     joins = f"{code} JOIN visits v ON v.vno = l.vno{facts}"
     joins += "".join(_line_join(s) for s in stages)
     query = (f"SELECT unnest(list_filter([{ids}], lambda x: x IS NOT NULL)) AS rule_id, "
              f"mdtrt_id, feedetl_sn FROM (SELECT {hits}, v.mdtrt_id, l.feedetl_sn FROM {scan} "
-             f"{joins} WHERE l.kept) WHERE {' OR '.join(f'hit{w} <> 0' for w in words)}")
+             f"{joins} WHERE l.kept OFFSET 0) WHERE {' OR '.join(f'hit{w} <> 0' for w in words)}")
     return _code_facts(parts, bits), query
 
 

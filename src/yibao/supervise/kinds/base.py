@@ -122,12 +122,12 @@ def selector_sql(sel: Selector, column: str = "l.hilist_code") -> str:
 
 def visit_filter(rule: Rule, alias: str = "v") -> str:
     """The rule's applicability to a visit: visit kinds and schemes (参保险种)."""
-    parts = ["TRUE"]
+    parts = []
     if rule.visit_kinds:
         parts.append(in_list(f"{alias}.kind", rule.visit_kinds))
     if rule.insutypes:
         parts.append(in_list(f"{alias}.insutype", rule.insutypes))
-    return " AND ".join(parts)
+    return " AND ".join(parts) or "TRUE"
 
 
 def applies(rule: Rule, ctx: Context) -> bool:
