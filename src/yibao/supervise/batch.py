@@ -26,7 +26,7 @@ from yibao.supervise.kinds.base import (
 )
 from yibao.supervise.model import Rule, RuleBase
 
-#: One row per code (`codes`): the catalogue's columns and a column per line selector.
+#: One row per code (`codes`): the catalogue's columns and the line rules' code masks.
 CODE_FACTS = "sv_codes"
 #: The visits with the columns of every stage keyed by visit (one join for all of them).
 VISIT_FACTS = "sv_visits"

@@ -6,9 +6,9 @@ begin date when absent), `items` (the `model.Item` fields) and `codes` (`cno`, `
 every code of a line or the catalogue), with dictionary keys: `vno` on visits and lines numbers
 visits by (begin date, `mdtrt_id`), so "earlier" is a lower `vno`; `pno` on visits and lines
 numbers persons; `cno` on lines and items numbers codes. A kind compiles a rule to a `Part`: a
-predicate over one row of the shared line pass (`l`, `v`, `i`) or visit pass (`v`), or a query
-of its own; either may read `Stage` tables that the planner (`batch.py`) computes once and
-shares.
+predicate over one row of the shared line pass (`l`, `v`, `i`), visit pass (`v`) or a pass over
+a FROM clause that rules of the same shape share, or a query of its own; each may read `Stage`
+tables that the planner (`batch.py`) computes once and shares.
 
 A line part states its condition in factors so the planner can test most of it once per code
 and keep only the lines some rule could hit before it joins the visits: `code` (over the
