@@ -101,6 +101,12 @@ CASES = [
      [({**STAY, "pdx": "J06.900", "los_days": 2}, [])], {("V1", 0)}),
     ("low_threshold_admission", 'logic = { dx_prefixes = ["J06"], max_los_days = 2 }', "stay",
      [({**STAY, "pdx": "J06.900", "los_days": 3}, [])], set()),
+    ("low_threshold_admission",  # examinations only: no treatment line
+     'logic = { dx_prefixes = ["J06"], max_los_days = 2, treatment_prefixes = ["T"] }', "stay",
+     [({**STAY, "pdx": "J06.900", "los_days": 2}, [("E1", 1), ("D1", 2)])], {("V1", 0)}),
+    ("low_threshold_admission",  # a treatment line makes it a treated stay
+     'logic = { dx_prefixes = ["J06"], max_los_days = 2, treatment_prefixes = ["T"] }', "stay",
+     [({**STAY, "pdx": "J06.900", "los_days": 2}, [("E1", 1), ("T01", 1)])], set()),
     ("unsupported_diagnosis", 'logic = { dx_prefixes = ["R57"], icu_hours_min = 1 }', "stay",
      [({**STAY, "sdx": ("R57.000",)}, [])], {("V1", 0)}),
     ("unsupported_diagnosis", 'logic = { dx_prefixes = ["R57"], icu_hours_min = 1 }', "stay",
@@ -122,6 +128,18 @@ TWO = [
      [({**STAY, "pdx": "J18.900"}, []),
       ({"mdtrt_id": "V2", "kind": "inpatient", "pdx": "K29.700", "begndate": D + 6 * DAY,
         "enddate": D + 9 * DAY}, [])], set()),
+    ("readmission", "window_days = 15\nlogic = { other_institution = true }", "days",
+     [({**STAY, "pdx": "J18.900"}, []),
+      ({"mdtrt_id": "V2", "kind": "inpatient", "pdx": "J18.000", "fixmedins_code": "H2",
+        "begndate": D + 8 * DAY, "enddate": D + 12 * DAY}, [])], {("V2", 0)}),
+    ("readmission", "window_days = 15\nlogic = { other_institution = true }", "days",
+     [({**STAY, "pdx": "J18.900"}, []),  # the same institution is the other rule's form
+      ({"mdtrt_id": "V2", "kind": "inpatient", "pdx": "J18.000", "begndate": D + 8 * DAY,
+        "enddate": D + 12 * DAY}, [])], set()),
+    ("readmission", "window_days = 15\nlogic = { same_institution = true }", "days",
+     [({**STAY, "pdx": "J18.900"}, []),
+      ({"mdtrt_id": "V2", "kind": "inpatient", "pdx": "J18.000", "fixmedins_code": "H2",
+        "begndate": D + 8 * DAY, "enddate": D + 12 * DAY}, [])], set()),
     ("stay_overlap", "", "stay",
      [(STAY, []), ({"mdtrt_id": "V2", "fixmedins_code": "H2", "begndate": D + 2 * DAY,
                     "enddate": D + 2 * DAY}, [])], {("V2", 0)}),
@@ -137,6 +155,19 @@ TWO = [
     ("quantity_window", "window_days = 30\nlogic = { max_units = 10 }", "days",
      [({}, [("D1", 6)]), ({"mdtrt_id": "V2", "begndate": D + 30 * DAY,
                           "enddate": D + 30 * DAY}, [("D1", 5)])], set()),
+    ("quantity_window", "window_days = 30\nlogic = { max_units = 10 }", "days",  # alone
+     [({}, [("D1", 11), ("E1", 11)]), ({"mdtrt_id": "V2", "psn_no": "P2"}, [("D1", 10)])],
+     {("V1", 1), ("V1", 2)}),
+    ("quantity_window", "window_days = 30\nlogic = { max_units = 10 }", "days",  # two lines
+     [({}, [("D1", 6), ("D1", 5)])], {("V1", 1), ("V1", 2)}),
+    ("quantity_window", 'window_days = 30\nvisit_kinds = ["outpatient"]\n'
+     'logic = { max_units = 10 }', "days",  # the stay's units do not count
+     [({**STAY, "mdtrt_id": "V0", "begndate": D - 3 * DAY, "enddate": D}, [("D1", 9)]),
+      ({}, [("D1", 6)])], set()),
+    ("duplicate_line", "", "visit",  # the same code at another visit repeats nothing
+     [({}, [("E1", 2)]), ({"mdtrt_id": "V2"}, [("E1", 2)])], set()),
+    ("exclusive_pair", 'logic = { pairs = [["E1", "D1"], ["K1", "D1"], ["K1", "F1"]] }',
+     "visit", [({}, [("D1", 1), ("E1", 1), ("K1", 1), ("F1", 1)])], {("V1", 1), ("V1", 4)}),
     ("frequency_window", "window_days = 7\nlogic = { max_times = 1 }", "days",
      [({}, [("E1", 1)]), ({"mdtrt_id": "V2", "begndate": D + 6 * DAY,
                           "enddate": D + 6 * DAY}, [("E1", 1)])], {("V2", 1)}),

@@ -4,7 +4,6 @@ detectors against labelled abuse."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from yibao.supervise.batch import plan
+from yibao.services.audit_batch import load_tables, run_batch, threads_default
 from yibao.supervise.credit import (
     CreditResult,
     StaffPoints,
@@ -152,34 +151,6 @@ def _unsupported(claims: Claims, base: RuleBase, stays: set[str]) -> dict[str, t
     return out
 
 
-#: The rule relations with their dictionary keys (kinds/base.py): `vno` numbers visits by
-#: (begin date, `mdtrt_id`), `pno` numbers persons, `cno` the codes of lines and items.
-KEYED = (
-    ("visits", "WITH k AS (SELECT mdtrt_id, row_number() OVER (ORDER BY begndate, mdtrt_id) "
-               "AS vno FROM visits_src), p AS (SELECT psn_no, row_number() OVER () AS pno "
-               "FROM (SELECT DISTINCT psn_no FROM visits_src)) SELECT k.vno, p.pno, v.* "
-               "FROM visits_src v JOIN k ON k.mdtrt_id = v.mdtrt_id "
-               "JOIN p ON p.psn_no = v.psn_no"),
-    ("codes", "SELECT hilist_code, row_number() OVER (ORDER BY hilist_code) AS cno FROM "
-              "(SELECT hilist_code FROM lines_src UNION SELECT hilist_code FROM items_src)"),
-    ("items", "SELECT c.cno, i.* FROM items_src i JOIN codes c USING (hilist_code)"),
-    ("lines", "SELECT v.vno, c.cno, l.mdtrt_id, l.feedetl_sn, l.hilist_code, l.cnt_e4, "
-              "l.pric_e6, l.fee_fen, COALESCE(l.fee_date, v.begndate) AS fee_date "
-              "FROM lines_src l LEFT JOIN visits v USING (mdtrt_id) "
-              "JOIN codes c USING (hilist_code)"),
-)
-
-
-def threads_default() -> int:
-    return os.cpu_count() or 1
-
-
-def load_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the keyed rule relations from `visits_src`, `lines_src` and `items_src`."""
-    for name, sql in KEYED:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
-
-
 def connect(claims: Claims, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"threads": threads or threads_default()})
     for name in ("visits", "lines", "items"):
@@ -188,20 +159,6 @@ def connect(claims: Claims, threads: int | None = None) -> duckdb.DuckDBPyConnec
     for name in ("visits", "lines", "items"):
         con.unregister(f"{name}_src")
     return con
-
-
-def run_batch(base: RuleBase, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every hit of every rule: `rule_id, mdtrt_id, feedetl_sn` (0 = the visit as a whole).
-    The plan's stages become temporary tables, dropped afterwards."""
-    p = plan(base)
-    try:
-        for name, sql in p.stages:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
-        table = con.sql(p.query).to_arrow_table()
-    finally:
-        for name, _ in p.stages:
-            con.execute(f"DROP TABLE IF EXISTS {name}")
-    return pl.from_arrow(table)  # type: ignore[return-value]
 
 
 def batch_hits(base: RuleBase, claims: Claims) -> pl.DataFrame:

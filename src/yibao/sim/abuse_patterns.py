@@ -5,6 +5,8 @@ puts care after a person's death except `after_death` itself."""
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 import polars as pl
 
@@ -34,11 +36,25 @@ def _shift(dates: pl.Series, days: np.ndarray | int) -> np.ndarray:
     return dates.to_numpy().astype("datetime64[D]") + np.asarray(days).astype("timedelta64[D]")
 
 
+#: Principal diagnoses whose readmissions are planned cycles (放化疗、透析): a second stay of
+#: these is a legitimate cycle by the definition of 分解住院 (特殊情况除外), so none is split.
+PLANNED_READMISSION_DX: Final = ("Z51", "Z49")
+
+
+def _planned(world: World, case: np.ndarray) -> np.ndarray:
+    """Rows whose case type's principal diagnosis is a planned readmission's."""
+    planned = [k for k, dx in enumerate(world.profile.casemix.dx)
+               if dx.startswith(PLANNED_READMISSION_DX)]
+    return np.isin(case, planned)
+
+
 def split_admission(world: World, rate: float, rng: np.random.Generator) -> Out:
-    """分解住院: a stay cut in two, the second admission the day after discharge."""
+    """分解住院: a stay cut in two, the second admission the day after discharge (never a
+    planned chemotherapy or dialysis cycle)."""
     v = world.visits
     later = _shift(v["enddate"], 1 + v["los_days"].to_numpy() // 2)
     ok = ((v["kind"] == "inpatient") & (v["los_days"] >= 6)).to_numpy() & fresh(world, v["visit"])
+    ok &= ~_planned(world, v["case"].to_numpy())
     ok &= alive_until(world, v["person"], later) & (later <= _year_end(world))
     chosen = v[choose(world, ok, rate, rng, v["inst"].to_numpy())]
     second = chosen.with_columns(
@@ -162,8 +178,25 @@ def _case(world: World, key: str) -> int:
     return world.profile.casemix.keys.index(key)
 
 
+#: Fee categories of substantive treatment (实质性治疗): a low-threshold stay has none of them.
+TREATMENT_CATEGORIES: Final = ("treatment", "surgery")
+
+
+def _without_treatment(world: World, stays: pl.DataFrame) -> World:
+    """The stays' lines without treatment and surgery lines, renumbered 1.. a stay."""
+    treat = world.items.filter(pl.col("category").is_in(TREATMENT_CATEGORIES))["item"]
+    mine = pl.col("visit").is_in(stays["visit"].implode())
+    kept = world.lines.filter(~(mine & pl.col("item").is_in(treat.implode())))
+    kept = kept.with_columns(pl.when(mine).then(
+        pl.int_range(pl.len()).over("visit") + 1).otherwise(pl.col("feedetl_sn"))
+        .cast(pl.Int32).alias("feedetl_sn"))
+    return world.with_tables(lines=kept)
+
+
 def low_threshold_admission(world: World, rate: float, rng: np.random.Generator) -> Out:
-    """低标准入院: a minor outpatient case (URI) admitted for two days."""
+    """低标准入院: a minor outpatient case (URI) admitted for two days of examinations and
+    labs with no substantive treatment (体检式检查，未进行实质性治疗): no treatment or
+    surgery line."""
     v = world.visits
     ok = ((v["kind"] == "outpatient") & (v["hosp_lv"] == "1")
           & (v["offsite"] == "local")).to_numpy() & fresh(world, v["visit"])
@@ -176,8 +209,9 @@ def low_threshold_admission(world: World, rate: float, rng: np.random.Generator)
         pl.lit(2, pl.Int64).alias("los_days"), pl.lit(150_000, pl.Int64).alias("total_fen"),
         (pl.col("begndate") + pl.duration(days=2)).alias("enddate"))
     world, new = new_visits(world, stays, 2, rng)
-    return world, label("low_threshold_admission", np.arange(new.height), "visits",
-                        new["mdtrt_id"], None, "门诊可治疗的轻症收治住院")
+    return _without_treatment(world, new), label(
+        "low_threshold_admission", np.arange(new.height), "visits", new["mdtrt_id"], None,
+        "门诊可治疗的轻症收治住院，仅检查化验、无实质性治疗")
 
 
 def _weighted(world: World, table: pl.DataFrame, n: int, rng: np.random.Generator
@@ -217,9 +251,12 @@ def ring_hospital(insts: pl.DataFrame) -> int:
     return int(insts.filter(pl.col("fixmedins_name").str.contains("民营"))["inst"][0])
 
 
+RING_LOS_DAYS: Final = 10
+
+
 def ring(world: World, rate: float, rng: np.random.Generator) -> Out:
-    """One private hospital, three of its doctors and a set of living patients with fake
-    admissions."""
+    """One private hospital, three of its doctors and a set of living patients with two fake
+    admissions each, spaced beyond the 15-day readmission window."""
     hosp = world.insts.filter(pl.col("inst") == ring_hospital(world.insts))
     locals_ = world.persons.filter(~pl.col("lives_outside") & (pl.col("age") >= 40)
                                    & pl.col("death_date").is_null())
@@ -229,13 +266,19 @@ def ring(world: World, rate: float, rng: np.random.Generator) -> Out:
         patients = locals_[:5]
     n = patients.height * 2
     person = np.repeat(patients["person"].to_numpy(), 2)
-    begin = np.datetime64(f"{world.profile.year}-01-01") + rng.integers(0, 340, n)
+    draw = rng.integers(0, 340, n).reshape(-1, 2)
+    first = draw[:, 0] % 150
+    # the second fake stay comes more than the readmission window (15 days) after the first
+    # ends: the evasion facts/audit.md §1.4 reports
+    second = first + RING_LOS_DAYS + 16 + draw[:, 1] % 180
+    begin = np.datetime64(f"{world.profile.year}-01-01") + np.column_stack(
+        [first, second]).ravel()
     cases = np.array([_case(world, k) for k in ("lumbar_disc", "knee_oa", "gastritis")])
     code = hosp["fixmedins_code"][0]
     base = pl.DataFrame({
         "person": person, "kind": "inpatient", "case": cases[rng.integers(0, 3, n)],
         "inst": hosp["inst"][0], "hosp_lv": hosp["hosp_lv"][0], "offsite": "local",
-        "begndate": begin, "enddate": begin + 10, "los_days": 10,
+        "begndate": begin, "enddate": begin + RING_LOS_DAYS, "los_days": RING_LOS_DAYS,
         "total_fen": rng.integers(500_000, 900_000, n), "fixmedins_code": code,
         "psn_no": np.repeat(patients["psn_no"].to_numpy(), 2),
         "insutype": np.repeat(patients["insutype"].to_numpy(), 2), "med_type": "21",

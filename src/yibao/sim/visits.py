@@ -22,6 +22,10 @@ KINDS: Final = ("outpatient", "chronic", "inpatient", "pharmacy")
 MED_TYPE: Final = {"outpatient": "11", "chronic": "14", "inpatient": "21", "pharmacy": "11"}
 OFFSITE: Final = ("local", "filed", "referral", "temporary", "unfiled")
 LOCAL, FILED, REFERRAL, TEMPORARY, UNFILED = range(5)
+#: Days at least between a discharge and the same person's next admission: a person is never in
+#: two stays at once, and a readmission within a day of discharge (the trace of 分解住院 that
+#: bureaus flag, facts/audit.md §1.4) is left to the injected abuse.
+READMIT_GAP_DAYS: Final = 2
 
 
 def _lognormal(rng: np.random.Generator, sigma: float, n: int) -> F64:
@@ -181,14 +185,39 @@ def _kind_rows(kind: str, counts: I64, persons: pl.DataFrame, insts: pl.DataFram
     return rows
 
 
+def _in_turn(u: F64, person: I64, los: I64, last: I64, begin: I64) -> I64:
+    """Begin offsets of stays so that a person's stays follow one another, each admission at
+    least READMIT_GAP_DAYS after the previous discharge, the last ending by `last`: the
+    person's free days are shared out at the sorted uniform draws `u` (no new draw). A person
+    whose stays cannot fit keeps the independent `begin`."""
+    frame = pl.DataFrame({"row": np.arange(len(u)), "person": person, "u": u, "los": los,
+                          "last": last}).sort("person", "u")
+    step = pl.col("los") + READMIT_GAP_DAYS
+    frame = frame.with_columns(
+        (step.cum_sum().over("person") - step).alias("before"),
+        (pl.col("last") - step.sum().over("person") + READMIT_GAP_DAYS).alias("free"))
+    offset = (pl.col("u") * (pl.col("free") + 1)).floor().cast(pl.Int64)
+    frame = frame.with_columns(pl.when(pl.col("free").min().over("person") >= 0)
+                               .then(offset + pl.col("before")).otherwise(None).alias("at"))
+    out = begin.copy()
+    placed = frame.filter(pl.col("at").is_not_null())
+    out[placed["row"].to_numpy()] = placed["at"].to_numpy()
+    return out
+
+
 def _dates(rows: dict[str, np.ndarray], persons: pl.DataFrame, profile: Profile,
            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Begin and end dates inside the year and before the person's death."""
+    """Begin and end dates inside the year and before the person's death; a person's stays
+    never overlap (`_in_turn`)."""
     jan1 = np.datetime64(f"{profile.year}-01-01")
     death = persons["death_date"].to_numpy()[rows["person"]]
     alive = np.where(np.isnat(death), 365, (death - jan1).astype("timedelta64[D]").astype(np.int64))
     window = np.maximum(alive - rows["los_days"], 1)
-    begin = (rng.random(len(window)) * window).astype(np.int64)
+    u = rng.random(len(window))
+    begin = (u * window).astype(np.int64)
+    stay = np.flatnonzero(rows["kind"] == "inpatient")
+    begin[stay] = _in_turn(u[stay], rows["person"][stay], rows["los_days"][stay],
+                           np.maximum(alive[stay] - 1, 0), begin[stay])
     return jan1 + begin, jan1 + begin + rows["los_days"]
 
 

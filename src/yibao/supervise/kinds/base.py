@@ -4,10 +4,16 @@ Batch SQL reads the relations a service registers: `visits` (one row per visit, 
 `model.Visit` fields), `lines` (`mdtrt_id` + the `model.Line` fields, `fee_date` filled with the
 begin date when absent), `items` (the `model.Item` fields) and `codes` (`cno`, `hilist_code`:
 every code of a line or the catalogue), with dictionary keys: `vno` on visits and lines numbers
-visits by (begin date, `mdtrt_id`), so "earlier" is a lower `vno`; `pno` on visits numbers
-persons; `cno` on lines and items numbers codes. A kind compiles a rule to a `Part`: a predicate
-over one row of the shared line pass (`l`, `v`, `i`) or visit pass (`v`), or a query of its own;
-either may read `Stage` tables that the planner (`batch.py`) computes once and shares.
+visits by (begin date, `mdtrt_id`), so "earlier" is a lower `vno`; `pno` on visits and lines
+numbers persons; `cno` on lines and items numbers codes. A kind compiles a rule to a `Part`: a
+predicate over one row of the shared line pass (`l`, `v`, `i`), visit pass (`v`) or a pass over
+a FROM clause that rules of the same shape share, or a query of its own; each may read `Stage`
+tables that the planner (`batch.py`) computes once and shares.
+
+A line part states its condition in factors so the planner can test most of it once per code
+and keep only the lines some rule could hit before it joins the visits: `code` (over the
+code's catalogue facts), `line` (over the line and its code), `visit` (over the visit and its
+stage columns) and `sql` (what needs the line and the visit together).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Final
 
 from yibao.supervise.model import Context, Hit, Rule, Selector
 
-LEVELS: Final = ("line", "visit", "query")
+LEVELS: Final = ("line", "visit", "pass", "query")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +56,27 @@ class Stage:
 @dataclass(frozen=True, slots=True)
 class Part:
     """A compiled rule: `line` (a predicate over the line pass: `l` lines, `v` visits,
-    `i` items), `visit` (a predicate over the visit pass: `v`) or `query` (a SELECT yielding
-    `rule_id, mdtrt_id, feedetl_sn`); `stages` are the shared tables it reads. A line part's
-    `selector` is tested once per code (the planner's code table), not once per line."""
+    `i` items), `visit` (a predicate over the visit pass: `v`), `pass` (a predicate over the
+    rows of `source`, a FROM clause, yielding the hit columns `row`: the parts with the same
+    source and row share one scan) or `query` (a SELECT yielding `rule_id, mdtrt_id,
+    feedetl_sn`); `stages` are the shared tables it reads.
+
+    A line part hits a line of an applicable visit (the rule's visit kinds and schemes, which
+    the planner adds) when its `selector`, `code`, `line`, `visit` and `sql` all hold: `code`
+    (over `c` codes and `i` items) is tested once per code, `line` (over `l` and `i`) before
+    the line is joined to its visit, `visit` (over `v` and the stage columns keyed by visit)
+    and `sql` (over `l`, `v`, `i`) only on the lines left ("TRUE" when there is nothing to
+    test)."""
 
     level: str
     sql: str
     stages: tuple[Stage, ...] = ()
     selector: Selector | None = None
+    code: str = "TRUE"
+    line: str = "TRUE"
+    visit: str = "TRUE"
+    source: str = ""
+    row: str = ""
 
 
 Check = Callable[[Rule, Context], Iterator[Hit]]
@@ -103,12 +122,12 @@ def selector_sql(sel: Selector, column: str = "l.hilist_code") -> str:
 
 def visit_filter(rule: Rule, alias: str = "v") -> str:
     """The rule's applicability to a visit: visit kinds and schemes (参保险种)."""
-    parts = ["TRUE"]
+    parts = []
     if rule.visit_kinds:
         parts.append(in_list(f"{alias}.kind", rule.visit_kinds))
     if rule.insutypes:
         parts.append(in_list(f"{alias}.insutype", rule.insutypes))
-    return " AND ".join(parts)
+    return " AND ".join(parts) or "TRUE"
 
 
 def applies(rule: Rule, ctx: Context) -> bool:
@@ -117,9 +136,26 @@ def applies(rule: Rule, ctx: Context) -> bool:
             and (not rule.insutypes or v.insutype in rule.insutypes))
 
 
-def line_query(rule: Rule, condition: str, stages: tuple[Stage, ...] = ()) -> Part:
-    """Lines of applicable visits chosen by the selector where `condition` holds."""
-    return Part("line", f"{visit_filter(rule)} AND ({condition})", stages, rule.selector)
+def line_query(rule: Rule, condition: str = "TRUE", stages: tuple[Stage, ...] = (), *,
+               code: str = "TRUE", line: str = "TRUE", visit: str = "TRUE") -> Part:
+    """Lines chosen by the selector whose code satisfies `code` (over `c`, `i`) and which
+    satisfy `line` (over `l`, `i`), in applicable visits satisfying `visit` (over `v`), where
+    `condition` (over `l`, `v`, `i`) holds."""
+    return Part("line", condition, stages, rule.selector, code=code, line=line, visit=visit)
+
+
+def code_is(code: str, column: str = "l.cno") -> str:
+    """`column` (a code number) is the number of `code` (a scalar lookup, a constant filter)."""
+    return f"{column} = (SELECT cno FROM codes WHERE hilist_code = {quote(code)})"
+
+
+def code_in(selector: Selector | str, column: str = "l.cno") -> str:
+    """`column` (a code number) is one of the codes chosen by `selector` (or by a condition over
+    `c.hilist_code`): the string tests run once per code, not once per line."""
+    if isinstance(selector, Selector) and selector.every:
+        return "TRUE"
+    cond = selector if isinstance(selector, str) else selector_sql(selector, "c.hilist_code")
+    return f"{column} IN (SELECT cno FROM codes c WHERE {cond})"
 
 
 def visit_query(rule: Rule, condition: str, stages: tuple[Stage, ...] = ()) -> Part:

@@ -13,6 +13,7 @@ from yibao.supervise.kinds.base import (
     Part,
     Stage,
     applies,
+    code_in,
     line_query,
     num,
     prefix_any_sql,
@@ -20,7 +21,7 @@ from yibao.supervise.kinds.base import (
     strs,
     visit_filter,
 )
-from yibao.supervise.model import Context, Hit, Line, Rule, Visit
+from yibao.supervise.model import VISIT_KINDS, Context, Hit, Line, Rule, Visit
 
 
 def line_day(line: Line, visit: Visit) -> dt.date:
@@ -47,20 +48,22 @@ def _idle_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _idle_sql(rule: Rule) -> Part:
-    """The stage lists each applicable stay's active days (offsets 0..LOS-1), closes them with
-    -1 and LOS and keeps the stays whose longest gap exceeds `max_idle_days`."""
-    sel, basic = selector_sql(rule.selector), prefix_any_sql("l.hilist_code",
-                                                             strs(rule, "basic_prefixes"))
+    """The stage takes each applicable stay's active days (offsets 0..LOS-1; the selector and
+    basic codes excluded by code number), the gap before each from the previous one (-1 before
+    the first), the gap after the last to LOS, and keeps the stays whose longest gap exceeds
+    `max_idle_days` (a stay without active days is idle throughout)."""
+    basic = prefix_any_sql("c.hilist_code", strs(rule, "basic_prefixes"))
+    clinical = code_in(f"NOT {selector_sql(rule.selector, 'c.hilist_code')} AND NOT {basic}")
     day = "date_diff('day', v.begndate, l.fee_date)"
-    active = (f"SELECT l.vno, list(DISTINCT {day}) AS days FROM lines l JOIN visits v ON "
-              f"v.vno = l.vno WHERE {visit_filter(rule)} AND NOT {sel} AND NOT {basic} "
-              f"AND {day} BETWEEN 0 AND v.los_days - 1 GROUP BY l.vno")
-    points = (f"SELECT v.vno, list_sort(list_concat([-1], COALESCE(a.days, []), "
-              f"[v.los_days])) AS p FROM visits v LEFT JOIN ({active}) a ON a.vno = v.vno "
-              f"WHERE {visit_filter(rule)}")
-    gap = "list_max(list_transform(range(1, len(p)), lambda k: p[k + 1] - p[k] - 1))"
-    stage = Stage(f"SELECT vno FROM ({points}) WHERE {gap} > {num(rule, 'max_idle_days')}")
-    return line_query(rule, f"{stage.col('vno')} IS NOT NULL", stages=(stage,))
+    active = (f"SELECT DISTINCT l.vno, {day} AS d FROM lines l JOIN visits v ON v.vno = l.vno "
+              f"WHERE {visit_filter(rule)} AND {clinical} AND {day} BETWEEN 0 AND v.los_days - 1")
+    gaps = (f"SELECT vno, max(d - prev - 1) AS gap, max(d) AS last FROM (SELECT vno, d, "
+            f"lag(d, 1, -1) OVER (PARTITION BY vno ORDER BY d) AS prev FROM ({active})) "
+            f"GROUP BY vno")
+    stage = Stage(f"SELECT v.vno FROM visits v LEFT JOIN ({gaps}) g ON g.vno = v.vno "
+                  f"WHERE {visit_filter(rule)} AND greatest(COALESCE(g.gap, -1), "
+                  f"v.los_days - COALESCE(g.last, -1) - 1) > {num(rule, 'max_idle_days')}")
+    return line_query(rule, stages=(stage,), visit=f"{stage.col('vno')} IS NOT NULL")
 
 
 def _days_covered(rule: Rule, visit: Visit) -> int:
@@ -83,10 +86,15 @@ def _daily_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _daily_sql(rule: Rule) -> Part:
+    """The line alone must already exceed the daily maximum × the fewest days an applicable
+    visit covers (a stay at least one)."""
+    chronic, supply = num(rule, "chronic_supply_days", 30), num(rule, "supply_days", 7)
     days = (f"(CASE WHEN v.kind = 'inpatient' THEN greatest(v.los_days, 1) "
-            f"WHEN v.kind = 'chronic' THEN {num(rule, 'chronic_supply_days', 30)} "
-            f"ELSE {num(rule, 'supply_days', 7)} END)")
-    return line_query(rule, f"i.max_day_e4 > 0 AND l.cnt_e4 > i.max_day_e4 * {days}")
+            f"WHEN v.kind = 'chronic' THEN {chronic} ELSE {supply} END)")
+    covered = {"inpatient": 1, "chronic": chronic, "outpatient": supply, "pharmacy": supply}
+    fewest = min(covered.get(k, supply) for k in rule.visit_kinds or VISIT_KINDS)
+    return line_query(rule, f"l.cnt_e4 > i.max_day_e4 * {days}", code="i.max_day_e4 > 0",
+                      line=f"l.cnt_e4 > i.max_day_e4 * {fewest}")
 
 
 KINDS = (

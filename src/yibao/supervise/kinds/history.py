@@ -16,38 +16,35 @@ from yibao.supervise.kinds.base import (
     Part,
     Stage,
     applies,
+    code_in,
     in_list,
     num,
     prefix_any_sql,
     quote,
-    selector_sql,
     strs,
     visit_filter,
-    visit_query,
 )
+from yibao.supervise.kinds.groups import GROUPED, SHARED_CODES
 from yibao.supervise.model import Context, Hit, Past, Rule, Visit
 
 E4 = 10_000
 INPATIENT = "kind = 'inpatient'"
-#: `vno` numbers visits by (begin date, mdtrt_id): "earlier" is a lower visit number.
-PRIOR = "p.vno < v.vno"
-
-
 def _pair_query(rule: Rule, condition: str, earlier: str = "TRUE") -> Part:
     """Visits with an earlier visit `p` of the same person (`earlier` filters `p` first)."""
-    return Part("query", f"SELECT DISTINCT {quote(rule.id)} AS rule_id, v.mdtrt_id, "
-                         f"0 AS feedetl_sn FROM visits v JOIN (SELECT * FROM visits WHERE "
-                         f"{earlier}) p ON p.pno = v.pno AND p.vno <> v.vno "
-                         f"WHERE {visit_filter(rule)} AND {PRIOR} AND ({condition})")
+    return Part("pass", f"{visit_filter(rule)} AND ({condition})",
+                source=f"visits v JOIN (SELECT * FROM visits WHERE {earlier}) p "
+                       f"ON p.pno = v.pno AND p.vno < v.vno",
+                row="v.mdtrt_id, 0 AS feedetl_sn")
 
 
 def _readmit_match(rule: Rule, v: Visit, p: Visit) -> bool:
     k = num(rule, "group_chars", 3)
     gap = (v.begndate - p.enddate).days
+    same = p.fixmedins_code == v.fixmedins_code
     return (p.kind == "inpatient" and 0 <= gap <= rule.window_days
             and v.pdx[:k] == p.pdx[:k]
-            and (not rule.param("same_institution", False)
-                 or p.fixmedins_code == v.fixmedins_code))
+            and (not rule.param("same_institution", False) or same)
+            and (not rule.param("other_institution", False) or not same))
 
 
 def _readmit_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -61,6 +58,7 @@ def _readmit_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 def _readmit_sql(rule: Rule) -> Part:
     k = num(rule, "group_chars", 3)
     same = " AND p.fixmedins_code = v.fixmedins_code" if rule.param("same_institution") else ""
+    same += " AND p.fixmedins_code <> v.fixmedins_code" if rule.param("other_institution") else ""
     excl = prefix_any_sql("v.pdx", strs(rule, "exclude_dx_prefixes"))
     return _pair_query(rule, f"NOT {excl} AND date_diff('day', p.enddate, v.begndate) "
                              f"BETWEEN 0 AND {rule.window_days} AND "
@@ -100,17 +98,23 @@ def _dupset_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 CLAIM = ("pno", "fixmedins_code", "kind", "begndate", "enddate", "total_fen")
 #: Visits repeating an earlier claim: same person and claim columns; an equal begin date makes
-#: "earlier" a lower visit number.
+#: "earlier" a lower visit number. The visits sharing person, begin date and amount (numbers
+#: only, a cheap grouping) are the only candidates.
 REPEATED = Stage(
-    f"SELECT v.vno FROM visits v JOIN (SELECT {', '.join(CLAIM)}, min(vno) AS first_vno "
-    f"FROM visits GROUP BY ALL HAVING count(*) > 1) g ON "
+    f"WITH d AS (SELECT v.* FROM visits v SEMI JOIN (SELECT pno, begndate, total_fen FROM "
+    f"visits GROUP BY ALL HAVING count(*) > 1) c ON c.pno = v.pno AND c.begndate = v.begndate "
+    f"AND c.total_fen = v.total_fen) SELECT v.vno FROM d v JOIN (SELECT {', '.join(CLAIM)}, "
+    f"min(vno) AS first_vno FROM d GROUP BY ALL HAVING count(*) > 1) g ON "
     + " AND ".join(f"g.{c} = v.{c}" for c in CLAIM) + " WHERE v.vno > g.first_vno")
 
 
 def _dupset_sql(rule: Rule) -> Part:
+    """A pass over the repeated claims (the rules share it), not over every visit."""
     offsite = strs(rule, "offsite")
     where = in_list("v.offsite", offsite) + " AND " if offsite else ""
-    return visit_query(rule, f"{where}{REPEATED.col('vno')} IS NOT NULL", (REPEATED,))
+    return Part("pass", f"{where}{visit_filter(rule)}", (REPEATED,),
+                source=f"{REPEATED.name} r JOIN visits v ON v.vno = r.vno",
+                row="v.mdtrt_id, 0 AS feedetl_sn")
 
 
 def _visit_applies(rule: Rule, v: Visit) -> bool:
@@ -155,22 +159,30 @@ def _fwin_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _window_sql(rule: Rule, count: bool, limit: int) -> Part:
-    """Per (visit, code): its quantity (or 1) plus earlier visits' ending 0..N-1 days before,
-    by a join of the (visit, code) totals on integer person and code numbers. (A RANGE window
-    per person and code measured slower: most pairs are alone in their partition.)"""
-    n, measure = rule.window_days, "1" if count else "sum(l.cnt_e4)"
+    """Per (visit, code): its quantity (or 1) plus earlier visits' ending 0..N-1 days before.
+    A line alone of its code for its person totals its own quantity (or 1): the few over the
+    limit are materialised before the visit join, so that DuckDB builds its hash table on
+    them; the lines of the shared stage are summed per (visit, code) and joined to the
+    person's earlier sums of the same code on integer keys. (A RANGE window per person and
+    code measured slower.)"""
+    n, alone = rule.window_days, "1" if count else "l.cnt_e4"
     return Part("query", (
-        f"WITH s AS (SELECT l.vno, l.cno, {measure} AS q FROM lines l WHERE l.cno IN "
-        f"(SELECT cno FROM codes c WHERE {selector_sql(rule.selector, 'c.hilist_code')}) "
-        f"AND l.vno IN (SELECT vno FROM visits v WHERE {visit_filter(rule)}) "
-        f"GROUP BY l.vno, l.cno), "
-        f"w AS (SELECT s.vno, s.cno, s.q, v.pno, v.enddate FROM s JOIN visits v "
-        f"ON v.vno = s.vno), "
-        f"t AS (SELECT v.vno, v.cno FROM w v JOIN w p ON p.pno = v.pno AND p.cno = v.cno "
-        f"AND p.vno <= v.vno WHERE date_diff('day', p.enddate, v.enddate) BETWEEN 0 AND "
-        f"{n - 1} GROUP BY v.vno, v.cno HAVING sum(p.q) > {limit}) "
-        f"SELECT {quote(rule.id)} AS rule_id, l.mdtrt_id, l.feedetl_sn FROM lines l JOIN t "
-        f"ON t.vno = l.vno AND t.cno = l.cno"))
+        f"WITH c AS MATERIALIZED (SELECT l.vno, l.feedetl_sn FROM lines l ANTI JOIN "
+        f"{SHARED_CODES.name} s ON s.pno = l.pno AND s.cno = l.cno WHERE {alone} > {limit} "
+        f"AND {code_in(rule.selector, 'l.cno')}), "
+        f"s AS (SELECT g.vno, g.cno, g.pno, {'1' if count else 'sum(g.cnt_e4)'} AS q "
+        f"FROM {GROUPED.name} g WHERE {code_in(rule.selector, 'g.cno')} "
+        f"GROUP BY g.vno, g.cno, g.pno), "
+        f"w AS (SELECT s.*, v.enddate, v.mdtrt_id FROM s JOIN visits v ON v.vno = s.vno "
+        f"WHERE {visit_filter(rule)}), "
+        f"t AS (SELECT v.vno, v.cno, any_value(v.mdtrt_id) AS mdtrt_id FROM w v JOIN w p "
+        f"ON p.pno = v.pno AND p.cno = v.cno AND p.vno <= v.vno WHERE date_diff('day', "
+        f"p.enddate, v.enddate) BETWEEN 0 AND {n - 1} GROUP BY v.vno, v.cno "
+        f"HAVING sum(p.q) > {limit}) "
+        f"SELECT {quote(rule.id)} AS rule_id, t.mdtrt_id, g.feedetl_sn FROM {GROUPED.name} g "
+        f"JOIN t ON t.vno = g.vno AND t.cno = g.cno UNION ALL "
+        f"SELECT {quote(rule.id)}, v.mdtrt_id, c.feedetl_sn FROM c JOIN visits v "
+        f"ON v.vno = c.vno WHERE {visit_filter(rule)}"), (GROUPED,))
 
 
 def _qwin_sql(rule: Rule) -> Part:
@@ -185,7 +197,8 @@ WINDOWED = ("days", "year")
 KINDS = (
     Kind("readmission", "分解住院（N 日内同病种再入院）",
          {"group_chars": Param("int", default=3), "exclude_dx_prefixes": Param("strs"),
-          "same_institution": Param("bool", default=False)},
+          "same_institution": Param("bool", default=False),
+          "other_institution": Param("bool", default=False)},
          WINDOWED, _readmit_check, _readmit_sql, uses_items=False),
     Kind("stay_overlap", "住院期间他院就诊/住院（挂床、两院同时住院）",
          {"other_institution": Param("bool", default=True)},

@@ -9,7 +9,6 @@ from yibao.supervise.kinds.base import (
     Kind,
     Param,
     Part,
-    Stage,
     applies,
     dx_any_sql,
     in_list,
@@ -40,8 +39,10 @@ def _sex_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _sex_sql(rule: Rule) -> Part:
-    limit = f"COALESCE(NULLIF({quote(str(rule.param('sex', '')))}, ''), i.lmt_sex, '')"
-    return line_query(rule, f"{limit} <> '' AND v.sex <> {limit}")
+    fixed = str(rule.param("sex", ""))
+    if fixed:
+        return line_query(rule, visit=f"v.sex <> {quote(fixed)}")
+    return line_query(rule, "v.sex <> i.lmt_sex", code="COALESCE(i.lmt_sex, '') <> ''")
 
 
 def _age_bounds(rule: Rule, item: Item) -> tuple[int, int]:
@@ -60,10 +61,12 @@ def _age_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 def _age_sql(rule: Rule) -> Part:
     if "age_min" in rule.logic or "age_max" in rule.logic:
-        low, high = str(num(rule, "age_min", -1)), str(num(rule, "age_max", -1))
-    else:
-        low, high = "COALESCE(i.age_min, -1)", "COALESCE(i.age_max, -1)"
-    return line_query(rule, f"({low} >= 0 AND v.age < {low}) OR ({high} >= 0 AND v.age > {high})")
+        low, high = num(rule, "age_min", -1), num(rule, "age_max", -1)
+        outside = [f"v.age < {low}"] * (low >= 0) + [f"v.age > {high}"] * (high >= 0)
+        return line_query(rule, visit=" OR ".join(outside) or "FALSE")
+    low, high = "COALESCE(i.age_min, -1)", "COALESCE(i.age_max, -1)"
+    return line_query(rule, f"({low} >= 0 AND v.age < {low}) OR ({high} >= 0 AND v.age > {high})",
+                      code=f"{low} >= 0 OR {high} >= 0")
 
 
 def _child_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -78,7 +81,7 @@ def _child_sql(rule: Rule) -> Part:
     limit = num(rule, "child_age_max", 14)
     child = "TRUE" if not rule.selector.every else (
         f"COALESCE(i.age_max, -1) BETWEEN 0 AND {limit}")
-    return line_query(rule, f"{child} AND v.age > {limit}")
+    return line_query(rule, code=child, visit=f"v.age > {limit}")
 
 
 def _level_bounds(rule: Rule, item: Item) -> tuple[str, str]:
@@ -97,14 +100,17 @@ def _level_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _level_sql(rule: Rule) -> Part:
-    if "lv_min" in rule.logic or "lv_max" in rule.logic:
+    fixed = "lv_min" in rule.logic or "lv_max" in rule.logic
+    if fixed:
         low, high = quote(str(rule.param("lv_min", ""))), quote(str(rule.param("lv_max", "")))
     else:
         low, high = "COALESCE(i.lv_min, '')", "COALESCE(i.lv_max, '')"
-    known = "v.hosp_lv IN ('1', '2', '3')"
-    return line_query(rule, f"({low} <> '' OR {high} <> '') AND (NOT {known} OR "
-                            f"({low} <> '' AND v.hosp_lv < {low}) OR "
-                            f"({high} <> '' AND v.hosp_lv > {high}))")
+    bounded = f"{low} <> '' OR {high} <> ''"
+    outside = (f"NOT v.hosp_lv IN ('1', '2', '3') OR ({low} <> '' AND v.hosp_lv < {low}) OR "
+               f"({high} <> '' AND v.hosp_lv > {high})")
+    if fixed:
+        return line_query(rule, visit=f"({bounded}) AND ({outside})")
+    return line_query(rule, outside, code=bounded)
 
 
 def _dx_match(ctx: Context, prefixes: tuple[str, ...]) -> bool:
@@ -121,8 +127,7 @@ def _indication_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _indication_sql(rule: Rule) -> Part:
-    indicated = Stage(f"SELECT vno FROM visits v WHERE {dx_any_sql(strs(rule, 'dx_prefixes'))}")
-    return line_query(rule, f"{indicated.col('vno')} IS NULL", stages=(indicated,))
+    return line_query(rule, visit=f"NOT {dx_any_sql(strs(rule, 'dx_prefixes'))}")
 
 
 def _scheme_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -133,7 +138,7 @@ def _scheme_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _scheme_sql(rule: Rule) -> Part:
-    return line_query(rule, "NOT " + in_list("v.insutype", strs(rule, "allowed_insutypes")))
+    return line_query(rule, visit="NOT " + in_list("v.insutype", strs(rule, "allowed_insutypes")))
 
 
 def _setting_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -143,7 +148,7 @@ def _setting_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _setting_sql(rule: Rule) -> Part:
-    return line_query(rule, "NOT " + in_list("v.kind", strs(rule, "allowed_kinds")))
+    return line_query(rule, visit="NOT " + in_list("v.kind", strs(rule, "allowed_kinds")))
 
 
 def _cap_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -156,7 +161,7 @@ def _cap_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _cap_sql(rule: Rule) -> Part:
-    return line_query(rule, "COALESCE(i.cap_e6, -1) >= 0 AND l.pric_e6 > i.cap_e6")
+    return line_query(rule, code="COALESCE(i.cap_e6, -1) >= 0", line="l.pric_e6 > i.cap_e6")
 
 
 def _swap_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -177,8 +182,8 @@ def _swap_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 def _swap_sql(rule: Rule) -> Part:
     tol = num(rule, "tolerance_e4", 0)
     unknown = "i.hilist_code IS NULL OR " if rule.param("flag_unknown", True) else ""
-    return line_query(rule, f"{unknown}(i.hilist_code IS NOT NULL AND "
-                            f"abs(l.pric_e6 - i.ref_pric_e6) * 10000 > {tol} * i.ref_pric_e6)")
+    return line_query(rule, line=f"{unknown}(i.hilist_code IS NOT NULL AND "
+                                 f"abs(l.pric_e6 - i.ref_pric_e6) * 10000 > {tol} * i.ref_pric_e6)")
 
 
 LINE_WINDOWS = ("visit", "stay")

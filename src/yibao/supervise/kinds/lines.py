@@ -12,11 +12,15 @@ from yibao.supervise.kinds.base import (
     Part,
     Stage,
     applies,
+    code_in,
+    code_is,
     line_query,
     num,
     quote,
     selector_sql,
+    visit_filter,
 )
+from yibao.supervise.kinds.groups import REPEATED_LINES, first_lines
 from yibao.supervise.model import Context, Hit, Rule
 
 E4 = 10_000
@@ -38,24 +42,21 @@ def _dup_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
         seen.add(key)
 
 
-#: (visit, code) pairs with more than one line: every duplicate key refines one of them.
-REPEATED_CODES = Stage("SELECT vno, cno FROM lines GROUP BY vno, cno HAVING count(*) > 1",
-                       ("vno", "cno"))
-
-
 def _dup_sql(rule: Rule) -> Part:
     """A line repeats an earlier one (lower `feedetl_sn`) of the same key in the visit; the key
-    holds the code, so the selector is the same for every line of a key: the stage (shared by
-    every rule with the same key) groups the lines of repeated codes, the predicate applies the
-    selector."""
-    keys = ["vno", "cno"] + (["cnt_e4"] if rule.param("same_quantity", True) else [])
-    keys += ["fee_date"] if rule.param("same_day", True) else []
-    cols = ", ".join(keys)
-    stage = Stage(f"SELECT {cols}, min(feedetl_sn) AS first_sn FROM lines "
-                  f"WHERE (vno, cno) IN (SELECT (vno, cno) FROM {REPEATED_CODES.name}) "
-                  f"GROUP BY {cols} HAVING count(*) > 1", tuple(keys), ("first_sn",),
-                  (REPEATED_CODES,))
-    return line_query(rule, f"l.feedetl_sn > {stage.col('first_sn')}", stages=(stage,))
+    holds the code, so only the lines of a (visit, code) with more than one line are compared
+    and the selector is the same for every line of a key. The rules with the same key share
+    one pass over those lines joined to their key's first line."""
+    keys = (("cnt_e4",) if rule.param("same_quantity", True) else ()) + (
+        ("fee_date",) if rule.param("same_day", True) else ())
+    first = first_lines(keys)
+    on = " AND ".join(f"f.{k} = d.{k}" for k in ("vno", "cno", *keys))
+    selected = selector_sql(rule.selector, "c.hilist_code")
+    return Part("pass", f"d.feedetl_sn > f.first_sn AND {selected} AND {visit_filter(rule)}",
+                (first,),
+                source=f"{REPEATED_LINES.name} d JOIN {first.name} f ON {on} "
+                       f"JOIN visits v ON v.vno = d.vno JOIN codes c ON c.cno = d.cno",
+                row="v.mdtrt_id, d.feedetl_sn")
 
 
 def _pairs(rule: Rule) -> tuple[tuple[str, str], ...]:
@@ -74,16 +75,17 @@ def _excl_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield Hit(rule.id, ctx.visit.mdtrt_id, line.feedetl_sn)
 
 
-def _has_code(code: str) -> Stage:
-    """Visits with a line of `code`."""
-    return Stage(f"SELECT DISTINCT vno FROM lines WHERE hilist_code = {quote(code)}")
-
-
 def _excl_sql(rule: Rule) -> Part:
-    stages = tuple(_has_code(a) for a, _ in _pairs(rule))
-    parts = [f"(l.hilist_code = {quote(b)} AND {st.col('vno')} IS NOT NULL)"
-             for (_, b), st in zip(_pairs(rule), stages, strict=True)]
-    return line_query(rule, " OR ".join(parts) or "FALSE", stages)
+    """Per pair, the lines of B in the visits holding a line of A (materialised: few, and the
+    visit join then builds on them)."""
+    found = [f"SELECT l.vno, l.feedetl_sn FROM lines l SEMI JOIN (SELECT vno FROM lines a "
+             f"WHERE {code_is(a, 'a.cno')}) a ON a.vno = l.vno WHERE {code_is(b, 'l.cno')}"
+             for a, b in _pairs(rule)]
+    if not found:
+        found = ["SELECT NULL::BIGINT AS vno, NULL::BIGINT AS feedetl_sn WHERE FALSE"]
+    return Part("query", f"WITH l AS MATERIALIZED ({' UNION '.join(found)}) "
+                         f"SELECT {quote(rule.id)} AS rule_id, v.mdtrt_id, l.feedetl_sn FROM l "
+                         f"JOIN visits v ON v.vno = l.vno WHERE {visit_filter(rule)}")
 
 
 def _qty_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -96,7 +98,7 @@ def _qty_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def _qty_sql(rule: Rule) -> Part:
-    return line_query(rule, f"l.cnt_e4 > {num(rule, 'max_units') * E4}")
+    return line_query(rule, line=f"l.cnt_e4 > {num(rule, 'max_units') * E4}")
 
 
 def _bed_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -113,8 +115,9 @@ def _bed_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
 def _bed_sql(rule: Rule) -> Part:
     slack = num(rule, "slack_days", 1)
     stage = Stage(f"SELECT vno, sum(cnt_e4) AS units FROM lines l "
-                  f"WHERE {selector_sql(rule.selector)} GROUP BY vno", cols=("units",))
-    return line_query(rule, f"{stage.col('units')} > (v.los_days + {slack}) * {E4}", (stage,))
+                  f"WHERE {code_in(rule.selector)} GROUP BY vno", cols=("units",))
+    return line_query(rule, stages=(stage,),
+                      visit=f"{stage.col('units')} > (v.los_days + {slack}) * {E4}")
 
 
 KINDS = (

@@ -1,4 +1,5 @@
-"""Kinds over one visit as a whole: billing after death, low-threshold admission (低标准入院),
+"""Kinds over one visit as a whole: billing after death, low-threshold admission (低标准入院:
+a mild diagnosis, a short stay, no substantive treatment),
 secondary diagnoses unsupported by the record (高套: MCC without evidence) and its DRG form: a
 stay grouped with MCC (DRG ending in 1) that regrouping without the unsupported diagnoses
 places in another, lower split (the service precomputes `Visit.drg_regrouped`)."""
@@ -13,6 +14,7 @@ from yibao.supervise.kinds.base import (
     Part,
     Stage,
     applies,
+    code_in,
     in_list,
     num,
     prefix_any_sql,
@@ -37,15 +39,24 @@ def _death_sql(rule: Rule) -> Part:
 
 
 def _low_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
-    v = ctx.visit
+    v, treated = ctx.visit, strs(rule, "treatment_prefixes")
     if (applies(rule, ctx) and v.pdx.startswith(strs(rule, "dx_prefixes"))
-            and v.los_days <= num(rule, "max_los_days")):
+            and v.los_days <= num(rule, "max_los_days")
+            and not (treated and any(x.hilist_code.startswith(treated) for x in ctx.lines))):
         yield Hit(rule.id, v.mdtrt_id)
 
 
 def _low_sql(rule: Rule) -> Part:
-    return visit_query(rule, f"{prefix_any_sql('v.pdx', strs(rule, 'dx_prefixes'))} AND "
-                             f"v.los_days <= {num(rule, 'max_los_days')}")
+    """A mild principal diagnosis, a short stay and, with `treatment_prefixes`, no line of
+    substantive treatment (the visits with one are a stage)."""
+    cond = (f"{prefix_any_sql('v.pdx', strs(rule, 'dx_prefixes'))} AND "
+            f"v.los_days <= {num(rule, 'max_los_days')}")
+    treated = strs(rule, "treatment_prefixes")
+    if not treated:
+        return visit_query(rule, cond)
+    stage = Stage(f"SELECT DISTINCT vno FROM lines l "
+                  f"WHERE {code_in(prefix_any_sql('c.hilist_code', treated))}")
+    return visit_query(rule, f"{cond} AND {stage.col('vno')} IS NULL", (stage,))
 
 
 def supported(rule: Rule, v: Visit, codes: Collection[str]) -> bool:
@@ -88,7 +99,8 @@ def _dx_sql(rule: Rule) -> Part:
     support = [f"({icu} > 0 AND v.icu_hours >= {icu})", f"({vent} > 0 AND v.vent_hours >= {vent})"]
     stages: tuple[Stage, ...] = ()
     if codes:
-        stages = (Stage(f"SELECT DISTINCT vno FROM lines WHERE {in_list('hilist_code', codes)}"),)
+        stages = (Stage(f"SELECT DISTINCT vno FROM lines l "
+                        f"WHERE {code_in(in_list('c.hilist_code', codes))}"),)
         support.append(f"{stages[0].col('vno')} IS NOT NULL")
     has = f"len(list_filter(v.sdx, lambda x: {prefix_any_sql('x', strs(rule, 'dx_prefixes'))})) > 0"
     return visit_query(rule, f"{has} AND NOT ({' OR '.join(support)})", stages)
@@ -108,7 +120,8 @@ KINDS = (
     Kind("after_death", "死亡后就诊结算", {"grace_days": Param("int", default=0)},
          ("visit", "stay"), _death_check, _death_sql, uses_items=False),
     Kind("low_threshold_admission", "低标准入院",
-         {"dx_prefixes": Param("strs", True), "max_los_days": Param("int", True)},
+         {"dx_prefixes": Param("strs", True), "max_los_days": Param("int", True),
+          "treatment_prefixes": Param("strs")},
          ("stay",), _low_check, _low_sql, uses_items=False),
     Kind("unsupported_diagnosis", "诊断无诊疗依据（高套编码）",
          {"dx_prefixes": Param("strs", True), "icu_hours_min": Param("int", default=0),
