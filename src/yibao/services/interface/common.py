@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Final
 
 from yibao.store import Store
@@ -44,10 +43,6 @@ class Answer:
     @classmethod
     def of(cls, status: int, body: dict[str, Any]) -> Answer:
         return cls(status, canonical(body))
-
-    @property
-    def body(self) -> dict[str, Any]:
-        return dict(json.loads(self.text, parse_float=Decimal))
 
 
 @dataclass(frozen=True, slots=True)
