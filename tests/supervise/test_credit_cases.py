@@ -4,6 +4,8 @@ a trail, a confirmed case recovering its amount in a balanced posting set."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from yibao.fund.postings import Side
@@ -52,6 +54,14 @@ def test_draw_replays_and_avoids_conflicts() -> None:
         assert len(d.inspectors) == 2
         assert all(d.fixmedins_code not in p.conflicts for p in REGISTER if p.id in d.inspectors)
     assert "随机种子 42" in published(a, {})[0]
+
+
+def test_draw_takes_the_exact_ceiling_of_ratio_times_count() -> None:
+    # A bureau's 7 % of 100 institutions is 7; as floats 0.07 × 100 = 7.000000000000001, whose
+    # ceiling drew 8. Ratios are exact decimals now (and floats are refused in this room by
+    # tests/test_style.py).
+    grades = {f"H{i}": "B" for i in range(100)}
+    assert len(draw(grades, REGISTER, 7, ratios={"B": Decimal("0.07")}).drawn) == 7
 
 
 CASE = Case("C1", "R001", "M1", "H1", "D1", "390", 12_345)

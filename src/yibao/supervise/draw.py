@@ -8,11 +8,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
 #: Sampling ratio by credit grade [U] examples (Ordos 2023: 10 % overall, tied to risk class).
-RATIOS: Mapping[str, float] = {"A": 0.05, "B": 0.10, "C": 0.20, "D": 0.50}
+#: Exact decimals: ceil(0.1 × 30) must be 3, which a float product (3.0000000000000004) is not.
+RATIOS: Mapping[str, Decimal] = {"A": Decimal("0.05"), "B": Decimal("0.10"), "C": Decimal("0.20"),
+                                 "D": Decimal("0.50")}
 TEAM_SIZE = 2
 MAX_DRAWN = 10_000
 
@@ -34,13 +37,13 @@ class Drawn:
 @dataclass(frozen=True, slots=True)
 class Draw:
     seed: int
-    ratios: tuple[tuple[str, float], ...]
+    ratios: tuple[tuple[str, Decimal], ...]
     population: int
     drawn: tuple[Drawn, ...]
 
 
 def draw(grades: Mapping[str, str], register: tuple[Inspector, ...], seed: int,
-         ratios: Mapping[str, float] = RATIOS, team_size: int = TEAM_SIZE) -> Draw:
+         ratios: Mapping[str, Decimal] = RATIOS, team_size: int = TEAM_SIZE) -> Draw:
     """Draw `ceil(ratio × n)` institutions of each grade (codes sorted, grades in order) and a
     team of `team_size` inspectors for each, none of whom lists the institution as a conflict."""
     rng = np.random.default_rng(seed)
