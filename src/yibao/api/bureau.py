@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from yibao.api.deps import PrincipalDep, StoreDep, TokenDep, refused
 from yibao.api.schemas import (
     AuditCaseOut,
     DrgResultOut,
@@ -24,6 +23,7 @@ from yibao.api.schemas import (
     SettlementOut,
     WriteLogOut,
 )
+from yibao.server.deps import PrincipalDep, StoreDep, TokenDep, refused
 from yibao.services import accounts, bureau, cases
 from yibao.services.bureau import PAGE_SIZE_MAX, Refused
 

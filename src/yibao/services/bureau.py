@@ -19,7 +19,7 @@ from yibao.core.money import fmt, from_fen
 from yibao.services.accounts import Principal, scope_prefix, write_log
 from yibao.services.fund import fund_balances
 from yibao.store import Store, default_store
-from yibao.store.interface import FaceWork
+from yibao.store.uow import UnitOfWork
 
 PAGE_SIZE_MAX: Final = 500
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
@@ -80,14 +80,14 @@ def _money(row: Any, *names: str) -> dict[str, str]:
 
 
 def _listed(who: Principal, what: str, query: Query, store: Store | None,
-            read: Callable[[FaceWork, str, Mapping[str, Any], int, int], tuple[int, list[Any]]],
+            read: Callable[[UnitOfWork, str, Mapping[str, Any], int, int], tuple[int, list[Any]]],
             shape: Callable[[Any], dict[str, Any]]) -> Page | Refused:
     filters = {k: v for k, v in query.filters.items() if v is not None}
     refused = _allowed(who, what, filters.get("region"))
     if refused is not None:
         return refused
     limit = max(1, min(query.limit, PAGE_SIZE_MAX))
-    with FaceWork(store or default_store()) as work:
+    with (store or default_store()).unit_of_work(read_only=True) as work:
         total, rows = read(work, scope_prefix(who.region), filters, limit, query.offset)
     return Page(total, limit, query.offset, [shape(r) for r in rows])
 
@@ -209,7 +209,7 @@ def indicators(who: Principal, year: int, region: str | None = None, *,
     if refused is not None:
         return refused
     prefix = region if region is not None else scope_prefix(who.region)
-    with FaceWork(store or default_store()) as work:
+    with (store or default_store()).unit_of_work(read_only=True) as work:
         rows = work.reads.settlement_totals(prefix, year)
         grouped = work.reads.grouped_lists(prefix, year)
     by_type = {r[0]: r for r in rows}

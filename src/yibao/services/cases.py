@@ -24,8 +24,8 @@ from yibao.fund.postings import PostingSet, reversal_of
 from yibao.services.accounts import Principal, scope_prefix
 from yibao.services.bureau import PAGE_SIZE_MAX, PERMISSIONS, Page, Query, ReadRefusal, Refused
 from yibao.store import Store, default_store
-from yibao.store.accounts import AccountRepository, WriteEntry
-from yibao.store.cases import CaseRepository, CaseRow, EventRow, SettledVisit
+from yibao.store.accounts import WriteEntry
+from yibao.store.cases import CaseRow, EventRow, SettledVisit
 from yibao.store.ledger import shard_of
 from yibao.store.uow import UnitOfWork
 from yibao.supervise import cases as machine
@@ -150,7 +150,7 @@ def open_cases(region: str, year: int, *, actor: str, hits: Sequence[Hit] | None
     or those the batch rules find (`hits=None`). Cases already open are left as they are."""
     base = base or load_rules()
     with (store or default_store()).unit_of_work() as uow:
-        repo = CaseRepository(uow.ledger.connection)
+        repo = uow.cases
         visits = repo.settled_visits(region, year, VISITS_MAX)
         found = batch_hits_of(visits, base) if hits is None else list(hits)
         rows = _new_cases(region, year, found, visits, base, actor, datetime.now(UTC))
@@ -193,7 +193,7 @@ def list_cases(who: Principal, query: Query, *, store: Store | None = None) -> P
     limit = max(1, min(query.limit, PAGE_SIZE_MAX))
     prefix = region if region is not None else scope_prefix(who.region)
     with (store or default_store()).unit_of_work() as uow:
-        total, rows = CaseRepository(uow.ledger.connection).page(
+        total, rows = uow.cases.page(
             prefix, query.filters.get("state"), limit, query.offset)
     note = "" if total else "没有稽核案件（由 yibao audit 批量分析的规则命中生成）"
     return Page(total, limit, query.offset, [_shape(r) for r in rows], note)
@@ -211,7 +211,7 @@ def get_case(who: Principal, case_id: str, *, store: Store | None = None
     if refused is not None:
         return refused
     with (store or default_store()).unit_of_work() as uow:
-        repo = CaseRepository(uow.ledger.connection)
+        repo = uow.cases
         row = repo.get(case_id)
         events = repo.events(case_id) if row is not None else []
     if row is None or not who.sees(row.region):
@@ -225,7 +225,7 @@ def get_case(who: Principal, case_id: str, *, store: Store | None = None
 # ---------- moving ----------
 
 def _log(uow: UnitOfWork, actor: str, action: str, target: str, detail: object) -> None:
-    AccountRepository(uow.ledger.connection).log(WriteEntry(
+    uow.accounts.log(WriteEntry(
         datetime.now(UTC), actor, action, target,
         json.dumps(detail, ensure_ascii=False, sort_keys=True)))
 
@@ -305,7 +305,7 @@ def move_case(who: Principal, case_id: str, to: str, *, note: str = "",
 
 def _move_in(uow: UnitOfWork, who: Principal, case_id: str, target: machine.State, note: str,
              amount_fen: int | None) -> Refused | MoveRefused | None:
-    repo = CaseRepository(uow.ledger.connection)
+    repo = uow.cases
     row = repo.get(case_id, lock=True)
     if row is None or not who.sees(row.region):
         return Refused(ReadRefusal.NOT_FOUND, f"没有稽核案件 {case_id}（或不在管辖范围内）")

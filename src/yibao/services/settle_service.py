@@ -7,8 +7,8 @@ accumulators in one transaction. A settlement is identified by (`visit.fixmedins
 `mdtrt_id`): the same request again returns the stored result and writes nothing; a different
 request under the same identity is refused (`conflict`). Concurrent settlements of one person
 queue on the person's accumulator row, so they end as if run one after another in commit order.
-A caller may keep rows of its own in the same transaction (`also`): the national interface keeps
-its answer under the message id, so a settlement never exists without it.
+The national interface's answer is kept under its message id in the same transaction (`answer`),
+so a settlement never exists without it.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError, OperationalError
-
+from yibao.core.canonical import canonical_json
 from yibao.core.checks import invariant
 from yibao.core.codes import check_institution
 from yibao.core.money import ZERO, from_fen
@@ -31,9 +30,10 @@ from yibao.enroll.eligibility import Refusal, covering_enrollment
 from yibao.enroll.model import Enrollment, PersonRecord
 from yibao.fund.accounts import AccountCode, AccountKey, AccountKind, signed_balance
 from yibao.fund.events import settlement_postings
-from yibao.fund.postings import PostingSet, reversal_of
+from yibao.fund.postings import reversal_of
 from yibao.policy.loader import PolicyError, load_policy
 from yibao.policy.model import Policy
+from yibao.services.national import Answer, keep_in
 from yibao.settle.engine import settle
 from yibao.settle.model import YTD_KEYS, Person, SettleRequest, SettleResult, Ytd
 from yibao.settle.request import RequestError, parse_request
@@ -42,7 +42,6 @@ from yibao.store.ledger import shard_of
 from yibao.store.settlements import Prelude, SettlementRecord, StoredSettlement
 from yibao.store.uow import UnitOfWork
 
-MAX_ATTEMPTS: Final = 8
 Step = Callable[[str], None] | None
 
 
@@ -98,12 +97,6 @@ class Reversed:
     commit_seq: int
     returned_fen: int
     ytd_after: Ytd
-
-
-def canonical_json(value: object) -> str:
-    """Sorted keys, no spaces, decimals as their text: the stored and hashed form."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=str)
 
 
 def request_digest(doc: Mapping[str, Any]) -> str:
@@ -199,35 +192,6 @@ def _cover(prelude: Prelude, doc: Mapping[str, Any], request: SettleRequest
     return person, found
 
 
-def _write(uow: UnitOfWork, record: SettlementRecord, result: SettleResult,
-           entry: PostingSet, shard: int) -> int:
-    """Every write of one settlement, with a step between any two; the commit sequence number.
-
-    On PostgreSQL the fund accounts come first and all the rest is one statement (`add_all`):
-    one round trip and one statement for the server instead of six."""
-    if uow.settlements.writes_in_one:
-        if entry.postings:
-            uow.ledger.ensure_accounts(p.account for p in entry.postings)
-            uow.step("accounts")
-        return uow.settlements.add_all(record, result, entry, shard)
-    seq = uow.settlements.add(record, result)
-    uow.step("settlement")
-    uow.settlements.add_details(record.setl_id, result)
-    uow.step("details")
-    if entry.postings:
-        uow.ledger.ensure_accounts(p.account for p in entry.postings)
-        uow.step("accounts")
-        uow.ledger.add_transaction(entry, record.created_at)
-        uow.step("transaction")
-        uow.ledger.add_postings([entry])
-        uow.step("postings")
-        uow.balances.apply([(entry, shard)])
-        uow.step("balances")
-    uow.accumulators.save(record.id_number, result.insutype, record.year, result.ytd_after,
-                          record.accum_version)
-    return seq
-
-
 @dataclass(frozen=True, slots=True)
 class _Resolved:
     """Who pays for a visit and under which rules, as the store has it."""
@@ -292,45 +256,35 @@ def _settle_in(uow: UnitOfWork, doc: Mapping[str, Any], request: SettleRequest,
         policy_id, digest, canonical_json(doc), canonical_json(result_json),
         canonical_json(ytd.to_json()), version + 1, entry.txn_id if entry.postings else None,
         datetime.now(UTC))
-    seq = _write(uow, record, result, entry, shard_of(person.id_number))
+    seq = uow.settlements.record(record, result, entry, shard_of(person.id_number))
     return Settled(setl_id, seq, False, False, result_json)
 
 
-def _retryable(error: Exception) -> bool:
-    """A lost race: a unique key taken meanwhile, a deadlock, a lock timeout (SQLite busy)."""
-    if isinstance(error, IntegrityError):
-        return True
-    code = getattr(getattr(error, "orig", None), "sqlstate", None)
-    return code in ("40001", "40P01") or "database is locked" in str(error)
-
-
 def settle_committed(doc: object, *, store: Store | None = None, on_step: Step = None,
-                     also: Callable[[UnitOfWork, Settled], None] | None = None
+                     answer: Callable[[Settled], Answer] | None = None
                      ) -> Settled | Refused:
     """Settle one request document against the store, exactly once (see the module doc).
 
-    `also(uow, settled)` runs inside the transaction after the settlement's writes (or its
-    replay) and before the commit; what it writes is kept with the settlement or not at all,
-    and an exception it raises rolls everything back and comes out of this call."""
+    `answer(settled)` is the national interface's answer to the settlement (or to its replay):
+    it is kept under its msgid in the same transaction, so a settlement never exists without
+    it; `AnsweredBefore` (nothing written) when another request with the msgid was answered
+    first. An exception `answer` raises rolls everything back and comes out of this call."""
     store = store or default_store()
     request = _probed(doc)
     if isinstance(request, Refused):
         return request
     assert isinstance(doc, Mapping)
     digest = request_digest(doc)
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            with store.unit_of_work(on_step) as uow:
-                done = _settle_in(uow, doc, request, digest)
-                if isinstance(done, Settled) and not (done.replayed and also is None):
-                    if also is not None:
-                        also(uow, done)
-                    uow.commit()
-                return done
-        except (IntegrityError, OperationalError) as err:
-            if attempt == MAX_ATTEMPTS - 1 or not _retryable(err):
-                raise
-    raise AssertionError("unreachable")
+
+    def work(uow: UnitOfWork) -> Settled | Refused:
+        done = _settle_in(uow, doc, request, digest)
+        if isinstance(done, Settled) and not (done.replayed and answer is None):
+            if answer is not None:
+                keep_in(uow, answer(done))
+            uow.commit()
+        return done
+
+    return store.transaction(work, on_step=on_step)
 
 
 def preview_settlement(doc: object, *, store: Store | None = None) -> SettleResult | Refused:
@@ -415,14 +369,28 @@ def reverse_settlement(setl_id: str, *, store: Store | None = None, on_step: Ste
                        ) -> Reversed | Refused:
     """Reverse a settlement (冲销): mirror postings, accumulators restored; once only."""
     store = store or default_store()
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            with store.unit_of_work(on_step) as uow:
-                return _reverse_in(uow, setl_id)
-        except (IntegrityError, OperationalError) as err:
-            if attempt == MAX_ATTEMPTS - 1 or not _retryable(err):
-                raise
-    raise AssertionError("unreachable")
+    return store.transaction(lambda uow: _reverse_in(uow, setl_id), on_step=on_step)
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementRef:
+    """Who and what a stored settlement is about (结算ID, visit, institution, person)."""
+
+    setl_id: str
+    mdtrt_id: str
+    fixmedins_code: str
+    id_number: str
+    region: str
+    year: int
+
+
+def settlement_ref(setl_id: str, *, store: Store | None = None) -> SettlementRef | None:
+    """The stored settlement `setl_id` (reversed or not), or None."""
+    with (store or default_store()).unit_of_work(read_only=True) as uow:
+        stored = uow.settlements.by_setl_id(setl_id)
+    return None if stored is None else SettlementRef(
+        stored.setl_id, stored.mdtrt_id, stored.fixmedins_code, stored.id_number,
+        stored.region, stored.year)
 
 
 def committed_requests(id_number: str | None = None, *, store: Store | None = None
