@@ -102,7 +102,7 @@ def _settle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> K
     answers: list[national.Answer] = []
 
     def answer(settled: Settled) -> national.Answer:
-        answers.append(kept(call, success(call, _output(settled.to_json(), call))))
+        answers.append(kept(call, success(call, _output(settled.result, call))))
         return answers[-1]
 
     done = settle_committed(doc, store=call.store, answer=answer)

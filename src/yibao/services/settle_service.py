@@ -35,7 +35,15 @@ from yibao.policy.loader import PolicyError, load_policy
 from yibao.policy.model import Policy
 from yibao.services.national import Answer, keep_in
 from yibao.settle.engine import settle
-from yibao.settle.model import YTD_KEYS, Person, SettleRequest, SettleResult, Ytd
+from yibao.settle.model import (
+    MONEY_FIELDS,
+    YTD_KEYS,
+    FundDetail,
+    Person,
+    SettleRequest,
+    SettleResult,
+    Ytd,
+)
 from yibao.settle.request import RequestError, parse_request
 from yibao.store import Store, default_store
 from yibao.store.ledger import shard_of
@@ -76,15 +84,22 @@ class Refused:
 
 @dataclass(frozen=True, slots=True)
 class Settled:
-    """A committed settlement: `replayed` when it was already stored and nothing was written."""
+    """A committed settlement: the engine's result (`settlement`), `replayed` when it was
+    already stored and nothing was written."""
 
     setl_id: str
     commit_seq: int
     replayed: bool
     reversed: bool
-    result: Mapping[str, Any]
+    settlement: SettleResult
+
+    @property
+    def result(self) -> dict[str, object]:
+        """The settlement as the output document of SETTLEMENT.md §4."""
+        return self.settlement.to_json()
 
     def to_json(self) -> dict[str, object]:
+        """The output document with the commit's status (what `yibao settle --commit` prints)."""
         status = "replayed" if self.replayed else "settled"
         return {**self.result, "commit": {"status": status, "commit_seq": self.commit_seq,
                                           "reversed": self.reversed}}
@@ -115,42 +130,45 @@ def settlement_id(fixmedins_code: str, mdtrt_id: str) -> str:
     return "S" + digest[:20].upper()
 
 
-def _probe(doc: object) -> SettleRequest:
-    """Validate the visit and fees before the store is touched (person data is filled later)."""
-    if not isinstance(doc, Mapping):
-        raise RequestError("", "请求应为 JSON 对象")
-    person, visit = doc.get("person"), doc.get("visit")
-    if not isinstance(person, Mapping) or not isinstance(visit, Mapping):
-        raise RequestError("person" if not isinstance(person, Mapping) else "visit",
-                           "缺少该对象或类型不是对象")
-    code = visit.get("fixmedins_code")
-    reason = "有状态结算必须提供定点医药机构代码" if code is None else check_institution(code)
-    if reason is not None:
-        raise RequestError("visit.fixmedins_code", reason)
-    probe = {key: value for key, value in doc.items() if key not in ("ytd", "acct_balc")}
-    probe["policy"] = "store"
-    probe["person"] = {"psn_no": person.get("psn_no"), "insutype": "390", "psn_type": "resident"}
-    probe["visit"] = {**visit, "hosp_lv": visit.get("hosp_lv", "1")}
-    request = parse_request(probe)
-    if request.visit.year is None:
-        raise RequestError("visit.enddate", "有状态结算需要就诊日期（enddate 或 begndate）")
-    return request
+@dataclass(frozen=True, slots=True)
+class SettleCommand:
+    """A stateful settlement request, parsed once: the engine's request (the store completes
+    it), the request's canonical text (stored with the settlement) and its digest (what
+    identifies its content)."""
+
+    request: SettleRequest
+    request_json: str
+    digest: str
 
 
-def _probed(doc: object) -> SettleRequest | Refused:
+def parse_command(doc: object) -> SettleCommand | Refused:
+    """Validate a request document for `settle_committed` (the first problem, in document
+    order), before the store is touched."""
     try:
-        return _probe(doc)
+        if not isinstance(doc, Mapping):
+            raise RequestError("", "请求应为 JSON 对象")
+        person, visit = doc.get("person"), doc.get("visit")
+        if not isinstance(person, Mapping) or not isinstance(visit, Mapping):
+            raise RequestError("person" if not isinstance(person, Mapping) else "visit",
+                               "缺少该对象或类型不是对象")
+        code = visit.get("fixmedins_code")
+        reason = "有状态结算必须提供定点医药机构代码" if code is None else check_institution(code)
+        if reason is not None:
+            raise RequestError("visit.fixmedins_code", reason)
+        request = parse_request(doc, stateful=True)
+        if request.visit.year is None:
+            raise RequestError("visit.enddate", "有状态结算需要就诊日期（enddate 或 begndate）")
     except RequestError as err:
         return Refused(SettleRefusal.INVALID_REQUEST, err.field, err.message)
+    return SettleCommand(request, canonical_json(doc), request_digest(doc))
 
 
-def _asked_region(doc: Mapping[str, Any]) -> str | None:
+def _asked_region(request: SettleRequest) -> str | None:
     """The insured region the request names: `insuplc_admdvs`, else that of a policy id."""
-    region = doc.get("insuplc_admdvs")
-    policy = doc.get("policy")
-    if region is None and isinstance(policy, str) and len(policy) == 11 and policy[6] == "-":
+    region, policy = request.insuplc_admdvs, request.policy
+    if region is None and len(policy) == 11 and policy[6] == "-":
         region = policy[:6]
-    return str(region) if region is not None else None
+    return region
 
 
 def _replayed(stored: StoredSettlement, digest: str) -> Settled | Refused:
@@ -159,7 +177,7 @@ def _replayed(stored: StoredSettlement, digest: str) -> Settled | Refused:
                        f"就诊 {stored.fixmedins_code}/{stored.mdtrt_id} 已以不同内容结算"
                        f"（结算ID {stored.setl_id}），请核对后使用新的就诊ID")
     return Settled(stored.setl_id, stored.commit_seq, True, stored.reversal_id is not None,
-                   json.loads(stored.result_json))
+                   result_from_json(json.loads(stored.result_json)))
 
 
 def _engine_person(person: PersonRecord, cover: Enrollment, on: date) -> Person:
@@ -178,7 +196,7 @@ def _account_balance(uow: UnitOfWork, cover: Enrollment) -> Decimal:
     return from_fen(balance)
 
 
-def _cover(prelude: Prelude, doc: Mapping[str, Any], request: SettleRequest
+def _cover(prelude: Prelude, request: SettleRequest
            ) -> tuple[PersonRecord, Enrollment] | Refused:
     """The person and the enrollment that pays for the visit, or why there is none."""
     person, psn_no = prelude.person, request.person.psn_no
@@ -186,7 +204,7 @@ def _cover(prelude: Prelude, doc: Mapping[str, Any], request: SettleRequest
     assert on is not None
     if person is None:
         return Refused(SettleRefusal.NOT_ENROLLED, "person.psn_no", f"参保人 {psn_no} 未登记")
-    found = covering_enrollment(prelude.enrollments, on, _asked_region(doc))
+    found = covering_enrollment(prelude.enrollments, on, _asked_region(request))
     if isinstance(found, Refusal):
         return Refused(SettleRefusal(found.reason.value), "person.psn_no", found.message)
     return person, found
@@ -203,16 +221,14 @@ class _Resolved:
     policy: Policy
 
 
-def _resolve(prelude: Prelude, doc: Mapping[str, Any], request: SettleRequest
-             ) -> _Resolved | Refused:
+def _resolve(prelude: Prelude, request: SettleRequest) -> _Resolved | Refused:
     """The institution's level, the person, the covering enrollment and the policy."""
     code = request.visit.fixmedins_code or ""
-    given = doc["visit"].get("hosp_lv") is not None
-    level = request.visit.hosp_lv if given else prelude.institution_level
+    level = request.visit.hosp_lv if request.hosp_lv_given else prelude.institution_level
     if level is None:
         return Refused(SettleRefusal.UNKNOWN_INSTITUTION, "visit.hosp_lv",
                        f"定点医药机构 {code} 未登记，请求中也没有 hosp_lv")
-    covered = _cover(prelude, doc, request)
+    covered = _cover(prelude, request)
     if isinstance(covered, Refused):
         return covered
     person, cover = covered
@@ -225,8 +241,8 @@ def _resolve(prelude: Prelude, doc: Mapping[str, Any], request: SettleRequest
     return _Resolved(level, person, cover, policy_id, policy)
 
 
-def _settle_in(uow: UnitOfWork, doc: Mapping[str, Any], request: SettleRequest,
-               digest: str) -> Settled | Refused:
+def _settle_in(uow: UnitOfWork, command: SettleCommand) -> Settled | Refused:
+    request, digest = command.request, command.digest
     visit = request.visit
     code = visit.fixmedins_code or ""
     prelude = uow.settlements.prelude(code, visit.mdtrt_id, request.person.psn_no)
@@ -234,7 +250,7 @@ def _settle_in(uow: UnitOfWork, doc: Mapping[str, Any], request: SettleRequest,
         stored = uow.settlements.by_setl_id(prelude.stored_setl_id)
         assert stored is not None
         return _replayed(stored, digest)
-    resolved = _resolve(prelude, doc, request)
+    resolved = _resolve(prelude, request)
     if isinstance(resolved, Refused):
         return resolved
     person, cover, policy_id, policy = (resolved.person, resolved.cover, resolved.policy_id,
@@ -250,14 +266,13 @@ def _settle_in(uow: UnitOfWork, doc: Mapping[str, Any], request: SettleRequest,
                    acct_balc=_account_balance(uow, cover), setl_id=setl_id)
     result = settle(full, policy)
     entry = settlement_postings(setl_id, cover.region, result, code, person.id_number)
-    result_json = result.to_json()
     record = SettlementRecord(
         setl_id, code, visit.mdtrt_id, person.id_number, cover.scheme, cover.region, year,
-        policy_id, digest, canonical_json(doc), canonical_json(result_json),
+        policy_id, digest, command.request_json, canonical_json(result.to_json()),
         canonical_json(ytd.to_json()), version + 1, entry.txn_id if entry.postings else None,
         datetime.now(UTC))
     seq = uow.settlements.record(record, result, entry, shard_of(person.id_number))
-    return Settled(setl_id, seq, False, False, result_json)
+    return Settled(setl_id, seq, False, False, result)
 
 
 def settle_committed(doc: object, *, store: Store | None = None, on_step: Step = None,
@@ -270,14 +285,12 @@ def settle_committed(doc: object, *, store: Store | None = None, on_step: Step =
     it; `AnsweredBefore` (nothing written) when another request with the msgid was answered
     first. An exception `answer` raises rolls everything back and comes out of this call."""
     store = store or default_store()
-    request = _probed(doc)
-    if isinstance(request, Refused):
-        return request
-    assert isinstance(doc, Mapping)
-    digest = request_digest(doc)
+    command = parse_command(doc)
+    if isinstance(command, Refused):
+        return command
 
     def work(uow: UnitOfWork) -> Settled | Refused:
-        done = _settle_in(uow, doc, request, digest)
+        done = _settle_in(uow, command)
         if isinstance(done, Settled) and not (done.replayed and answer is None):
             if answer is not None:
                 keep_in(uow, answer(done))
@@ -292,15 +305,15 @@ def preview_settlement(doc: object, *, store: Store | None = None) -> SettleResu
     the same refusals and the same engine, writing nothing and locking nothing (the
     accumulators and the account balance may move before the real settlement)."""
     store = store or default_store()
-    request = _probed(doc)
-    if isinstance(request, Refused):
-        return request
-    assert isinstance(doc, Mapping)
+    command = parse_command(doc)
+    if isinstance(command, Refused):
+        return command
+    request = command.request
     visit = request.visit
     with store.unit_of_work() as uow:
         prelude = uow.settlements.prelude(visit.fixmedins_code or "", visit.mdtrt_id,
                                           request.person.psn_no)
-        resolved = _resolve(prelude, doc, request)
+        resolved = _resolve(prelude, request)
         if isinstance(resolved, Refused):
             return resolved
         cover = resolved.cover
@@ -319,6 +332,24 @@ def preview_settlement(doc: object, *, store: Store | None = None) -> SettleResu
 def ytd_from_json(doc: Mapping[str, Any]) -> Ytd:
     values: dict[str, Any] = {k: Decimal(str(doc[k])) for k in YTD_KEYS if k != "admissions"}
     return Ytd(admissions=int(doc["admissions"]), **values)
+
+
+def _amount(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def result_from_json(doc: Mapping[str, Any]) -> SettleResult:
+    """A stored settlement's result, from its output document (the inverse of `to_json`:
+    amounts are kept as their exact text, so the document comes back byte for byte)."""
+    money = {name: Decimal(str(doc[name])) for name in (*MONEY_FIELDS, "pool_prop_selfpay")}
+    details = tuple(FundDetail(
+        str(d["fund_pay_type"]), Decimal(str(d["inscp_scp_amt"])),
+        _amount(d["crt_payb_lmt_amt"]), Decimal(str(d["fund_payamt"])),
+        str(d["setl_proc_info"])) for d in doc["setldetail"])
+    return SettleResult(
+        setl_id=str(doc["setl_id"]), mdtrt_id=str(doc["mdtrt_id"]), psn_no=str(doc["psn_no"]),
+        insutype=str(doc["insutype"]), med_type=str(doc["med_type"]), setldetail=details,
+        ytd_after=ytd_from_json(doc["ytd_after"]), **money)
 
 
 def restore(current: Ytd, before: Ytd, after: Ytd) -> Ytd:
