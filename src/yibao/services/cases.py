@@ -23,6 +23,7 @@ from yibao.core.money import fmt, from_fen, parse_amount, to_fen
 from yibao.fund.postings import PostingSet, reversal_of
 from yibao.services.accounts import Principal, scope_prefix
 from yibao.services.bureau import PAGE_SIZE_MAX, PERMISSIONS, Page, Query, ReadRefusal, Refused
+from yibao.services.views import CaseDetail, CaseEvent, CaseItem
 from yibao.store import Store, default_store
 from yibao.store.accounts import WriteEntry
 from yibao.store.cases import CaseRow, EventRow, SettledVisit
@@ -174,14 +175,12 @@ def _refusal(who: Principal, region: str | None = None) -> Refused | None:
     return None
 
 
-def _shape(row: CaseRow) -> dict[str, Any]:
-    return {"case_id": row.case_id, "region": row.region, "year": row.year,
-            "rule_id": row.rule_id, "rule_name": row.rule_name, "mdtrt_id": row.mdtrt_id,
-            "setl_id": row.setl_id, "fixmedins_code": row.fixmedins_code, "psn_no": row.psn_no,
-            "insutype": row.insutype, "amount": fmt(from_fen(row.amount_fen)),
-            "state": row.state, "state_name": STATE_NAMES.get(row.state, row.state),
-            "recovery_txn_id": row.recovery_txn_id, "refund_txn_id": row.refund_txn_id,
-            "created_at": row.created_at, "created_by": row.created_by}
+def _shape(row: CaseRow) -> CaseItem:
+    return CaseItem(row.case_id, row.region, row.year, row.rule_id, row.rule_name, row.mdtrt_id,
+                    row.setl_id, row.fixmedins_code, row.psn_no, row.insutype,
+                    fmt(from_fen(row.amount_fen)), row.state,
+                    STATE_NAMES.get(row.state, row.state), row.recovery_txn_id,
+                    row.refund_txn_id, row.created_at, row.created_by)
 
 
 def list_cases(who: Principal, query: Query, *, store: Store | None = None) -> Page | Refused:
@@ -199,13 +198,13 @@ def list_cases(who: Principal, query: Query, *, store: Store | None = None) -> P
     return Page(total, limit, query.offset, [_shape(r) for r in rows], note)
 
 
-def _event(e: EventRow) -> dict[str, Any]:
-    return {"at": e.at, "by": e.actor, "from_state": e.from_state, "to_state": e.to_state,
-            "note": e.note, "amount": fmt(from_fen(e.amount_fen))}
+def _event(e: EventRow) -> CaseEvent:
+    return CaseEvent(e.at, e.actor, e.from_state, e.to_state, e.note,
+                     fmt(from_fen(e.amount_fen)))
 
 
 def get_case(who: Principal, case_id: str, *, store: Store | None = None
-             ) -> dict[str, Any] | Refused:
+             ) -> CaseDetail | Refused:
     """One case with its evidence, its trail and the moves open to it."""
     refused = _refusal(who)
     if refused is not None:
@@ -217,9 +216,9 @@ def get_case(who: Principal, case_id: str, *, store: Store | None = None
     if row is None or not who.sees(row.region):
         return Refused(ReadRefusal.NOT_FOUND, f"没有稽核案件 {case_id}（或不在管辖范围内）")
     state = machine.State(row.state)
-    return {**_shape(row), "evidence": json.loads(row.evidence_json),
-            "trail": [_event(e) for e in events],
-            "moves": sorted(to.value for frm, to in machine.MOVES if frm is state)}
+    return CaseDetail(**_shape(row), evidence=json.loads(row.evidence_json),
+                      trail=tuple(_event(e) for e in events),
+                      moves=tuple(sorted(to.value for frm, to in machine.MOVES if frm is state)))
 
 
 # ---------- moving ----------
@@ -287,7 +286,7 @@ def _check_move(to: str, note: str) -> MoveRefused | machine.State:
 
 def move_case(who: Principal, case_id: str, to: str, *, note: str = "",
               amount: str | None = None, store: Store | None = None
-              ) -> dict[str, Any] | Refused | MoveRefused:
+              ) -> CaseDetail | Refused | MoveRefused:
     """Move a case (review, confirm, dismiss, appeal) as `who`, now; the case as it stands."""
     refused = _refusal(who)
     if refused is not None:
