@@ -55,17 +55,9 @@ class PersonEnrollment(View):
 
 
 @dataclass(frozen=True, slots=True)
-class PersonDetail(View):
+class PersonDetail(PersonItem):
     """A person with the enrollments the reader may see."""
 
-    id_number: str
-    name: str
-    birth_date: date
-    sex: str
-    region: str
-    household_id: str | None
-    groups: tuple[str, ...]
-    civil_servant: bool
     enrollments: tuple[PersonEnrollment, ...]
 
 
@@ -210,26 +202,9 @@ class CaseEvent(View):
 
 
 @dataclass(frozen=True, slots=True)
-class CaseDetail(View):
+class CaseDetail(CaseItem):
     """A case with its evidence, its trail and the moves open to it."""
 
-    case_id: str
-    region: str
-    year: int
-    rule_id: str
-    rule_name: str
-    mdtrt_id: str
-    setl_id: str
-    fixmedins_code: str
-    psn_no: str
-    insutype: str
-    amount: str
-    state: str
-    state_name: str
-    recovery_txn_id: str | None
-    refund_txn_id: str | None
-    created_at: datetime
-    created_by: str
     evidence: Mapping[str, Any]
     trail: tuple[CaseEvent, ...]
     moves: tuple[str, ...]
