@@ -1,6 +1,6 @@
 """Settlements per second through the national interface over loopback HTTP, on PostgreSQL.
 
-A throwaway PostgreSQL database (yibao.store.testing, 127.0.0.1:5432 or YIBAO_TEST_POSTGRES_URL)
+A throwaway PostgreSQL database (tests.postgres, 127.0.0.1:5432 or YIBAO_TEST_POSTGRES_URL)
 gets generated residents and two institutions with signing secrets; `yibao serve` runs on a free
 loopback port (uvicorn, `--workers` processes). Untimed: each visit is registered (2201 / 2401)
 and its fees uploaded (2204 / 2301; stays discharged with 2402). Timed: only the settlement
@@ -39,13 +39,15 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # tests.postgres: the throwaway PostgreSQL databases
+
+from tests.postgres import postgres_database  # noqa: E402
 
 from yibao.core.idnum import make_resident_id  # noqa: E402
+from yibao.interface import sign  # noqa: E402
 from yibao.services.accounts import Issued, add_institution_secret  # noqa: E402
 from yibao.services.enroll import import_enrollments, import_institutions  # noqa: E402
-from yibao.services.interface import sign  # noqa: E402
 from yibao.store import Store  # noqa: E402
-from yibao.store.testing import postgres_database  # noqa: E402
 
 PATH = "/fsi/api/rsfComIfsService/callService"
 HOSPITALS = ("H51162300001", "H51162300003")

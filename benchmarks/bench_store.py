@@ -28,6 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # tests.postgres: the throwaway PostgreSQL databases
 
 from yibao.core.idnum import make_resident_id  # noqa: E402
 from yibao.services.calculate import settle_document  # noqa: E402
@@ -215,7 +216,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         figures["engine_per_s"] = round(engine_rate, 1)
         figures |= _measure("sqlite", Store(f"sqlite:///{folder / 'bench.db'}"), folder, docs,
                             engine_rate)
-        from yibao.store.testing import admin_url, postgres_store
+        from tests.postgres import admin_url, postgres_store
 
         try:
             with postgres_store(migrated=False) as store:

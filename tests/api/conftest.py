@@ -17,14 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.postgres import postgres_database
 from tests.services.population import CLINIC, HOSPITAL, populate
 from tests.serving import serving
-from yibao.api.app import create_app
+from yibao.interface import sign
+from yibao.server.app import create_app
 from yibao.services import accounts
-from yibao.services.interface import sign
 from yibao.store import Store
 from yibao.store.migrate import upgrade
-from yibao.store.testing import postgres_database
 
 USERS = {"county": ("handler", "511623"), "city": ("handler", "511600"),
          "province": ("director", "510000"), "other": ("auditor", "511602"),

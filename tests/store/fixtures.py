@@ -18,16 +18,16 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from yibao.services.fund import check_fund_ledger
-from yibao.store import Store
-from yibao.store.migrate import upgrade
-from yibao.store.testing import (
+from tests.postgres import (
     admin_url,
     database_name,
     drop_template,
     postgres_database,
     postgres_store,
 )
+from yibao.services.fund import check_fund_ledger
+from yibao.store import Store
+from yibao.store.migrate import upgrade
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 Seed = Callable[[Store, Path], None]

@@ -10,10 +10,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from tests.postgres import postgres_store
 from yibao.store import Store
 from yibao.store.migrate import MIGRATIONS, alembic_config, current_revision, head_revision, upgrade
 from yibao.store.schema import metadata
-from yibao.store.testing import postgres_store
 
 
 def _differences(store: Store) -> list[object]:

@@ -14,7 +14,7 @@ import pytest
 
 from tests.services.population import CITY, RESIDENT, WORKER, populate, visit
 from tests.serving import serving
-from yibao.api.app import create_app
+from yibao.server.app import create_app
 from yibao.services import accounts, cases
 from yibao.services.settle_service import Settled, settle_committed
 from yibao.store import Store

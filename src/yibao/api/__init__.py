@@ -1,5 +1,6 @@
-"""The HTTP face (FastAPI): the national interface for institutions and the bureau's REST API.
+"""The bureau's REST API (FastAPI, `/api/v1`), auth and regional scope.
 
-Thin: a route parses its input, calls one service function and maps the result (docs/api.md,
-docs/interface.md). `create_app(store)` builds the application; `yibao serve` runs it.
+Thin: a route parses its input, calls one service function and maps the result (docs/api.md).
+`yibao.server.app.create_app(store)` mounts it beside the national interface and the console;
+`yibao serve` runs it.
 """

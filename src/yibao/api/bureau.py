@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query
 
-from yibao.api.deps import PrincipalDep, StoreDep, TokenDep, refused
 from yibao.api.schemas import (
     AuditCaseOut,
     DrgResultOut,
@@ -24,6 +24,7 @@ from yibao.api.schemas import (
     SettlementOut,
     WriteLogOut,
 )
+from yibao.server.deps import PrincipalDep, StoreDep, TokenDep, refused
 from yibao.services import accounts, bureau, cases
 from yibao.services.bureau import PAGE_SIZE_MAX, Refused
 
@@ -56,6 +57,8 @@ class AuditCaseItem(AuditCaseOut):
     refund_txn_id: str | None
     created_at: datetime
 
+V = TypeVar("V")
+
 
 def _page(result: bureau.Page | Refused) -> dict[str, Any]:
     if isinstance(result, Refused):
@@ -64,7 +67,8 @@ def _page(result: bureau.Page | Refused) -> dict[str, Any]:
             "items": result.items, "note": result.note}
 
 
-def _one(result: dict[str, Any] | Refused) -> dict[str, Any]:
+def _one(result: V | Refused) -> V:
+    """A service's typed view, or the HTTP error of its refusal."""
     if isinstance(result, Refused):
         raise refused(result)
     return result
@@ -97,7 +101,7 @@ def persons(who: PrincipalDep, store: StoreDep, region: Region = None,
 
 
 @router.get("/persons/{id_number}", response_model=PersonDetailOut, responses=ERRORS)
-def person(id_number: str, who: PrincipalDep, store: StoreDep) -> dict[str, Any]:
+def person(id_number: str, who: PrincipalDep, store: StoreDep) -> Mapping[str, Any]:
     """一名参保人及其管辖范围内的参保记录。"""
     return _one(bureau.get_person(who, id_number, store=store))
 
@@ -130,7 +134,7 @@ def settlements(who: PrincipalDep, store: StoreDep, region: Region = None, year:
 
 
 @router.get("/settlements/{setl_id}", response_model=SettlementDetailOut, responses=ERRORS)
-def settlement(setl_id: str, who: PrincipalDep, store: StoreDep) -> dict[str, Any]:
+def settlement(setl_id: str, who: PrincipalDep, store: StoreDep) -> Mapping[str, Any]:
     """一笔结算及其基金支付明细与计算过程（setl_proc_info）。"""
     return _one(bureau.get_settlement(who, setl_id, store=store))
 
@@ -165,7 +169,7 @@ def drg_results(who: PrincipalDep, store: StoreDep, region: Region = None, year:
 @router.get("/indicators", response_model=IndicatorsOut, responses=ERRORS)
 def indicators(who: PrincipalDep, store: StoreDep,
                year: Annotated[int, Query(ge=1990, le=2100)], region: Region = None
-               ) -> dict[str, Any]:
+               ) -> Mapping[str, Any]:
     """结算指标：按医疗类别的人次与金额、住院政策范围内基金支付比例、DRG 覆盖率。"""
     return _one(bureau.indicators(who, year, region, store=store))
 

@@ -22,12 +22,12 @@ def serve(host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
     """启动服务：先把数据库升级到最新结构，再启动国家接口与医保局 API（JSON 行日志）。"""
     import uvicorn
 
-    from yibao.api.logs import configure
+    from yibao.server.logs import configure
 
     report = database.upgrade_database()
     console.print(f"[green]✓[/] 数据库 {report.location}：版本 {report.after}")
     os.environ["YIBAO_LOG_LEVEL"] = log_level
-    uvicorn.run("yibao.api.main:app_factory", factory=True, host=host, port=port,
+    uvicorn.run("yibao.server.main:app_factory", factory=True, host=host, port=port,
                 workers=workers, log_config=configure(log_level), access_log=False,
                 proxy_headers=False, server_header=False,
                 timeout_worker_healthcheck=WORKER_START_S)

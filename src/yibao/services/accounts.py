@@ -21,12 +21,11 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from sqlalchemy.exc import IntegrityError
-
 from yibao.core.codes import check_institution
-from yibao.store import Store, default_store
+from yibao.services.secrets import forget_secret
+from yibao.store import Conflict, Store, default_store
 from yibao.store.accounts import ROLES, UserRecord, WriteEntry
-from yibao.store.interface import FaceWork
+from yibao.store.uow import UnitOfWork
 
 SESSION_TTL: Final = timedelta(hours=8)
 SCRYPT_N: Final = 2**14
@@ -115,7 +114,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _log(work: FaceWork, actor: str, action: str, target: str, detail: object) -> None:
+def _log(work: UnitOfWork, actor: str, action: str, target: str, detail: object) -> None:
     work.accounts.log(WriteEntry(datetime.now(UTC), actor, action, target,
                                  json.dumps(detail, ensure_ascii=False, sort_keys=True)))
 
@@ -132,16 +131,21 @@ def add_user(username: str, role: str, region: str, *, actor: str,
         return AccountError(AccountRefusal.INVALID, "管辖区划应为 6 位行政区划代码")
     password = secrets.token_urlsafe(PASSWORD_BYTES)
     record = UserRecord(username, role, region, hash_password(password), False)
-    try:
-        with FaceWork(store or default_store()) as work:
-            if work.accounts.user(username) is not None:
-                return AccountError(AccountRefusal.EXISTS, f"用户 {username} 已存在")
-            work.accounts.add_user(record, datetime.now(UTC), actor)
-            _log(work, actor, "user.add", username, {"role": role, "region": region})
-            work.commit()
-    except IntegrityError:
-        return AccountError(AccountRefusal.EXISTS, f"用户 {username} 已存在")
-    return Issued(username, password)
+    exists = AccountError(AccountRefusal.EXISTS, f"用户 {username} 已存在")
+
+    def add(work: UnitOfWork) -> AccountError | None:
+        if work.accounts.user(username) is not None:
+            return exists
+        work.accounts.add_user(record, datetime.now(UTC), actor)
+        _log(work, actor, "user.add", username, {"role": role, "region": region})
+        work.commit()
+        return None
+
+    try:  # a user of that name added meanwhile is a conflict: no point trying again
+        refused = (store or default_store()).transaction(add, attempts=1)
+    except Conflict:
+        return exists
+    return refused or Issued(username, password)
 
 
 def add_institution_secret(fixmedins_code: str, *, actor: str, rotate: bool = False,
@@ -151,15 +155,13 @@ def add_institution_secret(fixmedins_code: str, *, actor: str, rotate: bool = Fa
     if problem is not None:
         return AccountError(AccountRefusal.INVALID, f"定点医药机构代码有误：{problem}")
     secret = secrets.token_hex(SECRET_BYTES)
-    with FaceWork(store or default_store()) as work:
+    with (store or default_store()).unit_of_work() as work:
         if work.accounts.secret_of(fixmedins_code) is not None and not rotate:
             return AccountError(AccountRefusal.EXISTS,
                                 f"机构 {fixmedins_code} 已有密钥；更换请加 --rotate")
         work.accounts.save_secret(fixmedins_code, secret, datetime.now(UTC), actor)
         _log(work, actor, "institution.secret", fixmedins_code, {"rotate": rotate})
         work.commit()
-    from yibao.services.interface.envelope import forget_secret
-
     forget_secret(store or default_store(), fixmedins_code)  # this process stops at once
     return Issued(fixmedins_code, secret)
 
@@ -167,7 +169,7 @@ def add_institution_secret(fixmedins_code: str, *, actor: str, rotate: bool = Fa
 def open_session(username: str, password: str, *, store: Store | None = None
                  ) -> SessionToken | AccountError:
     """Log in: a new session token, or a refusal that does not say which part was wrong."""
-    with FaceWork(store or default_store()) as work:
+    with (store or default_store()).unit_of_work() as work:
         user = work.accounts.user(username)
     ok = user is not None and not user.disabled and verify_password(password,
                                                                      user.password_hash)
@@ -175,7 +177,7 @@ def open_session(username: str, password: str, *, store: Store | None = None
         return AccountError(AccountRefusal.BAD_CREDENTIALS, "用户名或密码错误")
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
-    with FaceWork(store or default_store()) as work:
+    with (store or default_store()).unit_of_work() as work:
         work.accounts.drop_expired(now)
         work.accounts.add_session(token_hash(token), username, now, now + SESSION_TTL)
         _log(work, username, "session.open", username, {})
@@ -186,7 +188,7 @@ def open_session(username: str, password: str, *, store: Store | None = None
 
 def principal_of(token: str, *, store: Store | None = None) -> Principal | AccountError:
     """The user behind a bearer token, unless it is unknown or expired."""
-    with FaceWork(store or default_store()) as work:
+    with (store or default_store()).unit_of_work() as work:
         found = work.accounts.session_user(token_hash(token))
     if found is None:
         return AccountError(AccountRefusal.BAD_CREDENTIALS, "未登录或会话无效")
@@ -199,7 +201,7 @@ def principal_of(token: str, *, store: Store | None = None) -> Principal | Accou
 
 
 def close_session(token: str, principal: Principal, *, store: Store | None = None) -> None:
-    with FaceWork(store or default_store()) as work:
+    with (store or default_store()).unit_of_work() as work:
         work.accounts.end_session(token_hash(token))
         _log(work, principal.username, "session.close", principal.username, {})
         work.commit()
@@ -208,5 +210,5 @@ def close_session(token: str, principal: Principal, *, store: Store | None = Non
 def write_log(limit: int = 50, offset: int = 0, *, store: Store | None = None
               ) -> tuple[int, list[WriteEntry]]:
     """The newest entries of the write log, and how many there are."""
-    with FaceWork(store or default_store()) as work:
+    with (store or default_store()).unit_of_work() as work:
         return work.accounts.log_count(), work.accounts.log_entries(limit, offset)

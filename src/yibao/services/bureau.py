@@ -9,7 +9,7 @@ reported as not found, so its existence is not revealed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -18,8 +18,21 @@ from typing import Any, Final
 from yibao.core.money import fmt, from_fen
 from yibao.services.accounts import Principal, scope_prefix, write_log
 from yibao.services.fund import fund_balances
+from yibao.services.views import (
+    DrgItem,
+    EnrollmentItem,
+    FundBalanceItem,
+    Indicators,
+    MedTypeTotals,
+    PersonDetail,
+    PersonEnrollment,
+    PersonItem,
+    SettlementDetail,
+    SettlementItem,
+    WriteLogItem,
+)
 from yibao.store import Store, default_store
-from yibao.store.interface import FaceWork
+from yibao.store.uow import UnitOfWork
 
 PAGE_SIZE_MAX: Final = 500
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
@@ -53,7 +66,7 @@ class Page:
     total: int
     limit: int
     offset: int
-    items: list[dict[str, Any]]
+    items: Sequence[Mapping[str, Any]]
     note: str = ""
 
 
@@ -80,23 +93,22 @@ def _money(row: Any, *names: str) -> dict[str, str]:
 
 
 def _listed(who: Principal, what: str, query: Query, store: Store | None,
-            read: Callable[[FaceWork, str, Mapping[str, Any], int, int], tuple[int, list[Any]]],
-            shape: Callable[[Any], dict[str, Any]]) -> Page | Refused:
+            read: Callable[[UnitOfWork, str, Mapping[str, Any], int, int], tuple[int, list[Any]]],
+            shape: Callable[[Any], Mapping[str, Any]]) -> Page | Refused:
     filters = {k: v for k, v in query.filters.items() if v is not None}
     refused = _allowed(who, what, filters.get("region"))
     if refused is not None:
         return refused
     limit = max(1, min(query.limit, PAGE_SIZE_MAX))
-    with FaceWork(store or default_store()) as work:
+    with (store or default_store()).unit_of_work(read_only=True) as work:
         total, rows = read(work, scope_prefix(who.region), filters, limit, query.offset)
     return Page(total, limit, query.offset, [shape(r) for r in rows])
 
 
-def _person(row: Any) -> dict[str, Any]:
-    return {"id_number": row.id_number, "name": row.name, "birth_date": row.birth_date,
-            "sex": row.sex, "region": row.region, "household_id": row.household_id,
-            "groups": [g for g in row.groups.split(",") if g],
-            "civil_servant": bool(row.civil_servant)}
+def _person(row: Any) -> PersonItem:
+    return PersonItem(row.id_number, row.name, row.birth_date, row.sex, row.region,
+                      row.household_id, tuple(g for g in row.groups.split(",") if g),
+                      bool(row.civil_servant))
 
 
 def list_persons(who: Principal, query: Query, *, store: Store | None = None) -> Page | Refused:
@@ -104,17 +116,15 @@ def list_persons(who: Principal, query: Query, *, store: Store | None = None) ->
         p if f.get("region") is None else f["region"], f.get("name"), lim, off), _person)
 
 
-def _enrollment(row: Any) -> dict[str, Any]:
+def _enrollment(row: Any) -> EnrollmentItem:
     wage = None if row.wage_base_fen is None else fmt(from_fen(row.wage_base_fen))
-    return {"id_number": row.id_number, "scheme": row.scheme, "region": row.region,
-            "year": row.year, "status": row.status, "psn_type": row.psn_type,
-            "start_date": row.start_date, "benefit_start": row.benefit_start,
-            "waiting_months": row.waiting_months, "employer_code": row.employer_code,
-            "wage_base": wage}
+    return EnrollmentItem(row.id_number, row.scheme, row.region, row.year, row.status,
+                          row.psn_type, row.start_date, row.benefit_start, row.waiting_months,
+                          row.employer_code, wage)
 
 
 def get_person(who: Principal, id_number: str, *, store: Store | None = None
-               ) -> dict[str, Any] | Refused:
+               ) -> PersonDetail | Refused:
     refused = _allowed(who, "persons", None)
     if refused is not None:
         return refused
@@ -123,14 +133,12 @@ def get_person(who: Principal, id_number: str, *, store: Store | None = None
     if person is None or not (who.sees(person.region) or any(who.sees(e.region)
                                                             for e in enrollments)):
         return Refused(ReadRefusal.NOT_FOUND, f"没有参保人 {id_number}（或不在管辖范围内）")
-    return {"id_number": person.id_number, "name": person.name,
-            "birth_date": person.birth_date, "sex": person.sex, "region": person.region,
-            "household_id": person.household_id, "groups": sorted(person.groups),
-            "civil_servant": person.civil_servant,
-            "enrollments": [{"scheme": e.scheme, "region": e.region, "year": e.year,
-                             "status": e.status.value, "psn_type": e.psn_type,
-                             "start_date": e.start_date, "benefit_start": e.benefit_start}
-                            for e in enrollments if who.sees(e.region)]}
+    return PersonDetail(
+        person.id_number, person.name, person.birth_date, person.sex, person.region,
+        person.household_id, tuple(sorted(person.groups)), person.civil_servant,
+        tuple(PersonEnrollment(e.scheme, e.region, e.year, e.status.value, e.psn_type,
+                               e.start_date, e.benefit_start)
+              for e in enrollments if who.sees(e.region)))
 
 
 def list_enrollments(who: Principal, query: Query, *, store: Store | None = None
@@ -139,13 +147,12 @@ def list_enrollments(who: Principal, query: Query, *, store: Store | None = None
                    lambda w, p, f, lim, off: w.reads.enrollments(p, f, lim, off), _enrollment)
 
 
-def _settlement(row: Any) -> dict[str, Any]:
-    return {"setl_id": row.setl_id, "mdtrt_id": row.mdtrt_id,
-            "fixmedins_code": row.fixmedins_code, "psn_no": row.id_number,
-            "insutype": row.scheme, "region": row.region, "year": row.year,
-            "med_type": row.med_type, "commit_seq": row.commit_seq,
-            **_money(row, "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "psn_cash_pay"),
-            "created_at": row.created_at, "reversal_id": row.reversal_id}
+def _settlement(row: Any) -> SettlementItem:
+    return SettlementItem(
+        row.setl_id, row.mdtrt_id, row.fixmedins_code, row.id_number, row.scheme, row.region,
+        row.year, row.med_type, row.commit_seq,
+        **_money(row, "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "psn_cash_pay"),
+        created_at=row.created_at, reversal_id=row.reversal_id)
 
 
 def list_settlements(who: Principal, query: Query, *, store: Store | None = None
@@ -155,7 +162,7 @@ def list_settlements(who: Principal, query: Query, *, store: Store | None = None
 
 
 def get_settlement(who: Principal, setl_id: str, *, store: Store | None = None
-                   ) -> dict[str, Any] | Refused:
+                   ) -> SettlementDetail | Refused:
     """One settlement: the engine's document with its `setldetail` trace, and the request."""
     refused = _allowed(who, "settlements", None)
     if refused is not None:
@@ -164,11 +171,11 @@ def get_settlement(who: Principal, setl_id: str, *, store: Store | None = None
         stored = uow.settlements.by_setl_id(setl_id)
     if stored is None or not who.sees(stored.region):
         return Refused(ReadRefusal.NOT_FOUND, f"没有结算 {setl_id}（或不在管辖范围内）")
-    return {"setl_id": stored.setl_id, "fixmedins_code": stored.fixmedins_code,
-            "mdtrt_id": stored.mdtrt_id, "region": stored.region, "year": stored.year,
-            "commit_seq": stored.commit_seq, "reversal_id": stored.reversal_id,
-            "result": json.loads(stored.result_json, parse_float=Decimal),
-            "ytd_before": json.loads(stored.ytd_before_json, parse_float=Decimal)}
+    return SettlementDetail(
+        stored.setl_id, stored.fixmedins_code, stored.mdtrt_id, stored.region, stored.year,
+        stored.commit_seq, stored.reversal_id,
+        json.loads(stored.result_json, parse_float=Decimal),
+        json.loads(stored.ytd_before_json, parse_float=Decimal))
 
 
 def list_fund_balances(who: Principal, region: str | None, *, store: Store | None = None
@@ -177,17 +184,16 @@ def list_fund_balances(who: Principal, region: str | None, *, store: Store | Non
     if refused is not None:
         return refused
     lines = [b for b in fund_balances(region, store=store) if who.sees(b.region)]
-    items = [{"region": b.region, "code": b.code.value, "holder": b.holder,
-              "debit": fmt(from_fen(b.debit_fen)), "credit": fmt(from_fen(b.credit_fen)),
-              "balance": fmt(from_fen(b.balance_fen))} for b in lines]
+    items = [FundBalanceItem(b.region, b.code.value, b.holder, fmt(from_fen(b.debit_fen)),
+                             fmt(from_fen(b.credit_fen)), fmt(from_fen(b.balance_fen)))
+             for b in lines]
     return Page(len(items), len(items), 0, items)
 
 
-def _drg(row: Any) -> dict[str, Any]:
-    return {"setl_id": row.setl_id, "mdtrt_id": row.mdtrt_id,
-            "fixmedins_code": row.fixmedins_code, "region": row.region, "year": row.year,
-            "mdc": row.mdc, "adrg": row.adrg, "drg": row.drg, "status": row.status,
-            "trace": json.loads(row.trace_json), "created_at": row.created_at}
+def _drg(row: Any) -> DrgItem:
+    return DrgItem(row.setl_id, row.mdtrt_id, row.fixmedins_code, row.region, row.year,
+                   row.mdc, row.adrg, row.drg, row.status, tuple(json.loads(row.trace_json)),
+                   row.created_at)
 
 
 def list_drg_results(who: Principal, query: Query, *, store: Store | None = None
@@ -201,7 +207,7 @@ def _ratio(part: int, whole: int) -> str | None:
 
 
 def indicators(who: Principal, year: int, region: str | None = None, *,
-               store: Store | None = None) -> dict[str, Any] | Refused:
+               store: Store | None = None) -> Indicators | Refused:
     """Settlement indicators of a year in the scope (or one region of it), reversals left out:
     counts and amounts by `med_type`, the in-policy inpatient reimbursement ratio (基金支付 /
     政策范围内费用) and the share of inpatient settlements with a DRG group (DRG 覆盖)."""
@@ -209,23 +215,18 @@ def indicators(who: Principal, year: int, region: str | None = None, *,
     if refused is not None:
         return refused
     prefix = region if region is not None else scope_prefix(who.region)
-    with FaceWork(store or default_store()) as work:
+    with (store or default_store()).unit_of_work(read_only=True) as work:
         rows = work.reads.settlement_totals(prefix, year)
         grouped = work.reads.grouped_lists(prefix, year)
     by_type = {r[0]: r for r in rows}
     inpatient = by_type.get("21")
     inpatient_count = int(inpatient[1]) if inpatient else 0
-    return {
-        "year": year, "scope": prefix or "全部", "by_med_type": [
-            {"med_type": r[0], "settlements": int(r[1]),
-             "medfee_sumamt": fmt(from_fen(int(r[2] or 0))),
-             "inscp_scp_amt": fmt(from_fen(int(r[3] or 0))),
-             "hifp_pay": fmt(from_fen(int(r[4] or 0))),
-             "fund_pay_sumamt": fmt(from_fen(int(r[5] or 0)))} for r in rows],
-        "inpatient_policy_ratio": _ratio(int(inpatient[5] or 0), int(inpatient[3] or 0))
-        if inpatient else None,
-        "drg_grouped_share": _ratio(min(grouped, inpatient_count), inpatient_count),
-    }
+    return Indicators(
+        year, prefix or "全部",
+        tuple(MedTypeTotals(r[0], int(r[1]), *(fmt(from_fen(int(v or 0))) for v in r[2:6]))
+              for r in rows),
+        _ratio(int(inpatient[5] or 0), int(inpatient[3] or 0)) if inpatient else None,
+        _ratio(min(grouped, inpatient_count), inpatient_count))
 
 
 def write_log_page(who: Principal, query: Query, *, store: Store | None = None
@@ -237,5 +238,4 @@ def write_log_page(who: Principal, query: Query, *, store: Store | None = None
     limit = max(1, min(query.limit, PAGE_SIZE_MAX))
     total, entries = write_log(limit, query.offset, store=store)
     return Page(total, limit, query.offset, [
-        {"at": e.at, "actor": e.actor, "action": e.action, "target": e.target,
-         "detail": json.loads(e.detail)} for e in entries])
+        WriteLogItem(e.at, e.actor, e.action, e.target, json.loads(e.detail)) for e in entries])

@@ -23,9 +23,10 @@ from yibao.core.money import fmt, from_fen, parse_amount, to_fen
 from yibao.fund.postings import PostingSet, reversal_of
 from yibao.services.accounts import Principal, scope_prefix
 from yibao.services.bureau import PAGE_SIZE_MAX, PERMISSIONS, Page, Query, ReadRefusal, Refused
+from yibao.services.views import CaseDetail, CaseEvent, CaseItem
 from yibao.store import Store, default_store
-from yibao.store.accounts import AccountRepository, WriteEntry
-from yibao.store.cases import CaseRepository, CaseRow, EventRow, SettledVisit
+from yibao.store.accounts import WriteEntry
+from yibao.store.cases import CaseRow, EventRow, SettledVisit
 from yibao.store.ledger import shard_of
 from yibao.store.uow import UnitOfWork
 from yibao.supervise import cases as machine
@@ -150,7 +151,7 @@ def open_cases(region: str, year: int, *, actor: str, hits: Sequence[Hit] | None
     or those the batch rules find (`hits=None`). Cases already open are left as they are."""
     base = base or load_rules()
     with (store or default_store()).unit_of_work() as uow:
-        repo = CaseRepository(uow.ledger.connection)
+        repo = uow.cases
         visits = repo.settled_visits(region, year, VISITS_MAX)
         found = batch_hits_of(visits, base) if hits is None else list(hits)
         rows = _new_cases(region, year, found, visits, base, actor, datetime.now(UTC))
@@ -174,14 +175,12 @@ def _refusal(who: Principal, region: str | None = None) -> Refused | None:
     return None
 
 
-def _shape(row: CaseRow) -> dict[str, Any]:
-    return {"case_id": row.case_id, "region": row.region, "year": row.year,
-            "rule_id": row.rule_id, "rule_name": row.rule_name, "mdtrt_id": row.mdtrt_id,
-            "setl_id": row.setl_id, "fixmedins_code": row.fixmedins_code, "psn_no": row.psn_no,
-            "insutype": row.insutype, "amount": fmt(from_fen(row.amount_fen)),
-            "state": row.state, "state_name": STATE_NAMES.get(row.state, row.state),
-            "recovery_txn_id": row.recovery_txn_id, "refund_txn_id": row.refund_txn_id,
-            "created_at": row.created_at, "created_by": row.created_by}
+def _shape(row: CaseRow) -> CaseItem:
+    return CaseItem(row.case_id, row.region, row.year, row.rule_id, row.rule_name, row.mdtrt_id,
+                    row.setl_id, row.fixmedins_code, row.psn_no, row.insutype,
+                    fmt(from_fen(row.amount_fen)), row.state,
+                    STATE_NAMES.get(row.state, row.state), row.recovery_txn_id,
+                    row.refund_txn_id, row.created_at, row.created_by)
 
 
 def list_cases(who: Principal, query: Query, *, store: Store | None = None) -> Page | Refused:
@@ -193,39 +192,39 @@ def list_cases(who: Principal, query: Query, *, store: Store | None = None) -> P
     limit = max(1, min(query.limit, PAGE_SIZE_MAX))
     prefix = region if region is not None else scope_prefix(who.region)
     with (store or default_store()).unit_of_work() as uow:
-        total, rows = CaseRepository(uow.ledger.connection).page(
+        total, rows = uow.cases.page(
             prefix, query.filters.get("state"), limit, query.offset)
     note = "" if total else "没有稽核案件（由 yibao audit 批量分析的规则命中生成）"
     return Page(total, limit, query.offset, [_shape(r) for r in rows], note)
 
 
-def _event(e: EventRow) -> dict[str, Any]:
-    return {"at": e.at, "by": e.actor, "from_state": e.from_state, "to_state": e.to_state,
-            "note": e.note, "amount": fmt(from_fen(e.amount_fen))}
+def _event(e: EventRow) -> CaseEvent:
+    return CaseEvent(e.at, e.actor, e.from_state, e.to_state, e.note,
+                     fmt(from_fen(e.amount_fen)))
 
 
 def get_case(who: Principal, case_id: str, *, store: Store | None = None
-             ) -> dict[str, Any] | Refused:
+             ) -> CaseDetail | Refused:
     """One case with its evidence, its trail and the moves open to it."""
     refused = _refusal(who)
     if refused is not None:
         return refused
     with (store or default_store()).unit_of_work() as uow:
-        repo = CaseRepository(uow.ledger.connection)
+        repo = uow.cases
         row = repo.get(case_id)
         events = repo.events(case_id) if row is not None else []
     if row is None or not who.sees(row.region):
         return Refused(ReadRefusal.NOT_FOUND, f"没有稽核案件 {case_id}（或不在管辖范围内）")
     state = machine.State(row.state)
-    return {**_shape(row), "evidence": json.loads(row.evidence_json),
-            "trail": [_event(e) for e in events],
-            "moves": sorted(to.value for frm, to in machine.MOVES if frm is state)}
+    return CaseDetail(**_shape(row), evidence=json.loads(row.evidence_json),
+                      trail=tuple(_event(e) for e in events),
+                      moves=tuple(sorted(to.value for frm, to in machine.MOVES if frm is state)))
 
 
 # ---------- moving ----------
 
 def _log(uow: UnitOfWork, actor: str, action: str, target: str, detail: object) -> None:
-    AccountRepository(uow.ledger.connection).log(WriteEntry(
+    uow.accounts.log(WriteEntry(
         datetime.now(UTC), actor, action, target,
         json.dumps(detail, ensure_ascii=False, sort_keys=True)))
 
@@ -287,7 +286,7 @@ def _check_move(to: str, note: str) -> MoveRefused | machine.State:
 
 def move_case(who: Principal, case_id: str, to: str, *, note: str = "",
               amount: str | None = None, store: Store | None = None
-              ) -> dict[str, Any] | Refused | MoveRefused:
+              ) -> CaseDetail | Refused | MoveRefused:
     """Move a case (review, confirm, dismiss, appeal) as `who`, now; the case as it stands."""
     refused = _refusal(who)
     if refused is not None:
@@ -305,7 +304,7 @@ def move_case(who: Principal, case_id: str, to: str, *, note: str = "",
 
 def _move_in(uow: UnitOfWork, who: Principal, case_id: str, target: machine.State, note: str,
              amount_fen: int | None) -> Refused | MoveRefused | None:
-    repo = CaseRepository(uow.ledger.connection)
+    repo = uow.cases
     row = repo.get(case_id, lock=True)
     if row is None or not who.sees(row.region):
         return Refused(ReadRefusal.NOT_FOUND, f"没有稽核案件 {case_id}（或不在管辖范围内）")

@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
 
-from sqlalchemy.exc import IntegrityError
-
 from yibao.core.money import ZERO
 from yibao.enroll.contributions import Contribution, contribution_for
 from yibao.enroll.model import Enrollment
@@ -25,6 +23,7 @@ from yibao.policy.loader import PolicyError, load_policy
 from yibao.store import Store, default_store
 from yibao.store.db import describe
 from yibao.store.ledger import shard_of
+from yibao.store.uow import UnitOfWork
 
 BATCH_SIZE: Final = 2_000
 MAX_ATTEMPTS: Final = 3
@@ -68,24 +67,22 @@ def plan_contributions(
     return planned, missing
 
 
-def _post_batch(store: Store, batch: Sequence[Contribution],
-                on_step: Callable[[str], None] | None) -> list[Contribution]:
+def _post_batch(uow: UnitOfWork, batch: Sequence[Contribution]) -> list[Contribution]:
     """Post the contributions of a batch not posted yet; those posted now."""
     now = datetime.now(UTC)
-    with store.unit_of_work(on_step) as uow:
-        done = uow.contributions.existing([c.client_id for c in batch])
-        fresh = [c for c in batch if c.client_id not in done]
-        entries = [contribution_postings(c.client_id, c) for c in fresh]
-        uow.ledger.ensure_accounts(p.account for e in entries for p in e.postings)
-        uow.step("accounts")
-        uow.ledger.add_transactions(entries, now)
-        uow.step("transactions")
-        uow.contributions.add(fresh, now)
-        uow.step("contributions")
-        uow.ledger.add_postings(entries)
-        uow.step("postings")
-        uow.balances.apply((e, shard_of(c.id_number)) for e, c in zip(entries, fresh, strict=True))
-        uow.commit()
+    done = uow.contributions.existing([c.client_id for c in batch])
+    fresh = [c for c in batch if c.client_id not in done]
+    entries = [contribution_postings(c.client_id, c) for c in fresh]
+    uow.ledger.ensure_accounts(p.account for e in entries for p in e.postings)
+    uow.step("accounts")
+    uow.ledger.add_transactions(entries, now)
+    uow.step("transactions")
+    uow.contributions.add(fresh, now)
+    uow.step("contributions")
+    uow.ledger.add_postings(entries)
+    uow.step("postings")
+    uow.balances.apply((e, shard_of(c.id_number)) for e, c in zip(entries, fresh, strict=True))
+    uow.commit()
     return fresh
 
 
@@ -101,13 +98,9 @@ def post_contributions(
     posted: list[Contribution] = []
     for start in range(0, len(planned), batch_size):
         batch = planned[start:start + batch_size]
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                posted += _post_batch(store, batch, on_step)
-                break
-            except IntegrityError:  # another run posted some of them meanwhile: filter again
-                if attempt == MAX_ATTEMPTS - 1:
-                    raise
+        # Another run may post some of them meanwhile: the batch is then filtered again.
+        posted += store.transaction(lambda uow, batch=batch: _post_batch(uow, batch),
+                                    on_step=on_step, attempts=MAX_ATTEMPTS)
     totals: dict[str, Decimal] = {}
     by_scheme: dict[str, int] = {}
     for c in posted:

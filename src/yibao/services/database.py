@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NewType
 
 from yibao.store import Store, default_store
 from yibao.store.db import describe
 from yibao.store.migrate import current_revision, head_revision, upgrade
+
+#: The database a face's requests run on, as the faces hold it: they get it from
+#: `open_database` and pass it to service functions (`store=`), and call nothing on it.
+Database = NewType("Database", Store)
+
+
+def open_database(url: str | None = None) -> Database:
+    """The database at `url`, else the one named by `YIBAO_DATABASE_URL` (one per process)."""
+    return Database(Store(url) if url is not None else default_store())
 
 
 @dataclass(frozen=True, slots=True)

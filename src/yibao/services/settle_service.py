@@ -7,8 +7,8 @@ accumulators in one transaction. A settlement is identified by (`visit.fixmedins
 `mdtrt_id`): the same request again returns the stored result and writes nothing; a different
 request under the same identity is refused (`conflict`). Concurrent settlements of one person
 queue on the person's accumulator row, so they end as if run one after another in commit order.
-A caller may keep rows of its own in the same transaction (`also`): the national interface keeps
-its answer under the message id, so a settlement never exists without it.
+The national interface's answer is kept under its message id in the same transaction (`answer`),
+so a settlement never exists without it.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError, OperationalError
-
+from yibao.core.canonical import canonical_json
 from yibao.core.checks import invariant
 from yibao.core.codes import check_institution
 from yibao.core.money import ZERO, from_fen
@@ -31,18 +30,26 @@ from yibao.enroll.eligibility import Refusal, covering_enrollment
 from yibao.enroll.model import Enrollment, PersonRecord
 from yibao.fund.accounts import AccountCode, AccountKey, AccountKind, signed_balance
 from yibao.fund.events import settlement_postings
-from yibao.fund.postings import PostingSet, reversal_of
+from yibao.fund.postings import reversal_of
 from yibao.policy.loader import PolicyError, load_policy
 from yibao.policy.model import Policy
+from yibao.services.national import Answer, keep_in
 from yibao.settle.engine import settle
-from yibao.settle.model import YTD_KEYS, Person, SettleRequest, SettleResult, Ytd
+from yibao.settle.model import (
+    MONEY_FIELDS,
+    YTD_KEYS,
+    FundDetail,
+    Person,
+    SettleRequest,
+    SettleResult,
+    Ytd,
+)
 from yibao.settle.request import RequestError, parse_request
 from yibao.store import Store, default_store
 from yibao.store.ledger import shard_of
 from yibao.store.settlements import Prelude, SettlementRecord, StoredSettlement
 from yibao.store.uow import UnitOfWork
 
-MAX_ATTEMPTS: Final = 8
 Step = Callable[[str], None] | None
 
 
@@ -77,15 +84,22 @@ class Refused:
 
 @dataclass(frozen=True, slots=True)
 class Settled:
-    """A committed settlement: `replayed` when it was already stored and nothing was written."""
+    """A committed settlement: the engine's result (`settlement`), `replayed` when it was
+    already stored and nothing was written."""
 
     setl_id: str
     commit_seq: int
     replayed: bool
     reversed: bool
-    result: Mapping[str, Any]
+    settlement: SettleResult
+
+    @property
+    def result(self) -> dict[str, object]:
+        """The settlement as the output document of SETTLEMENT.md §4."""
+        return self.settlement.to_json()
 
     def to_json(self) -> dict[str, object]:
+        """The output document with the commit's status (what `yibao settle --commit` prints)."""
         status = "replayed" if self.replayed else "settled"
         return {**self.result, "commit": {"status": status, "commit_seq": self.commit_seq,
                                           "reversed": self.reversed}}
@@ -98,12 +112,6 @@ class Reversed:
     commit_seq: int
     returned_fen: int
     ytd_after: Ytd
-
-
-def canonical_json(value: object) -> str:
-    """Sorted keys, no spaces, decimals as their text: the stored and hashed form."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=str)
 
 
 def request_digest(doc: Mapping[str, Any]) -> str:
@@ -122,42 +130,45 @@ def settlement_id(fixmedins_code: str, mdtrt_id: str) -> str:
     return "S" + digest[:20].upper()
 
 
-def _probe(doc: object) -> SettleRequest:
-    """Validate the visit and fees before the store is touched (person data is filled later)."""
-    if not isinstance(doc, Mapping):
-        raise RequestError("", "请求应为 JSON 对象")
-    person, visit = doc.get("person"), doc.get("visit")
-    if not isinstance(person, Mapping) or not isinstance(visit, Mapping):
-        raise RequestError("person" if not isinstance(person, Mapping) else "visit",
-                           "缺少该对象或类型不是对象")
-    code = visit.get("fixmedins_code")
-    reason = "有状态结算必须提供定点医药机构代码" if code is None else check_institution(code)
-    if reason is not None:
-        raise RequestError("visit.fixmedins_code", reason)
-    probe = {key: value for key, value in doc.items() if key not in ("ytd", "acct_balc")}
-    probe["policy"] = "store"
-    probe["person"] = {"psn_no": person.get("psn_no"), "insutype": "390", "psn_type": "resident"}
-    probe["visit"] = {**visit, "hosp_lv": visit.get("hosp_lv", "1")}
-    request = parse_request(probe)
-    if request.visit.year is None:
-        raise RequestError("visit.enddate", "有状态结算需要就诊日期（enddate 或 begndate）")
-    return request
+@dataclass(frozen=True, slots=True)
+class SettleCommand:
+    """A stateful settlement request, parsed once: the engine's request (the store completes
+    it), the request's canonical text (stored with the settlement) and its digest (what
+    identifies its content)."""
+
+    request: SettleRequest
+    request_json: str
+    digest: str
 
 
-def _probed(doc: object) -> SettleRequest | Refused:
+def parse_command(doc: object) -> SettleCommand | Refused:
+    """Validate a request document for `settle_committed` (the first problem, in document
+    order), before the store is touched."""
     try:
-        return _probe(doc)
+        if not isinstance(doc, Mapping):
+            raise RequestError("", "请求应为 JSON 对象")
+        person, visit = doc.get("person"), doc.get("visit")
+        if not isinstance(person, Mapping) or not isinstance(visit, Mapping):
+            raise RequestError("person" if not isinstance(person, Mapping) else "visit",
+                               "缺少该对象或类型不是对象")
+        code = visit.get("fixmedins_code")
+        reason = "有状态结算必须提供定点医药机构代码" if code is None else check_institution(code)
+        if reason is not None:
+            raise RequestError("visit.fixmedins_code", reason)
+        request = parse_request(doc, stateful=True)
+        if request.visit.year is None:
+            raise RequestError("visit.enddate", "有状态结算需要就诊日期（enddate 或 begndate）")
     except RequestError as err:
         return Refused(SettleRefusal.INVALID_REQUEST, err.field, err.message)
+    return SettleCommand(request, canonical_json(doc), request_digest(doc))
 
 
-def _asked_region(doc: Mapping[str, Any]) -> str | None:
+def _asked_region(request: SettleRequest) -> str | None:
     """The insured region the request names: `insuplc_admdvs`, else that of a policy id."""
-    region = doc.get("insuplc_admdvs")
-    policy = doc.get("policy")
-    if region is None and isinstance(policy, str) and len(policy) == 11 and policy[6] == "-":
+    region, policy = request.insuplc_admdvs, request.policy
+    if region is None and len(policy) == 11 and policy[6] == "-":
         region = policy[:6]
-    return str(region) if region is not None else None
+    return region
 
 
 def _replayed(stored: StoredSettlement, digest: str) -> Settled | Refused:
@@ -166,7 +177,7 @@ def _replayed(stored: StoredSettlement, digest: str) -> Settled | Refused:
                        f"就诊 {stored.fixmedins_code}/{stored.mdtrt_id} 已以不同内容结算"
                        f"（结算ID {stored.setl_id}），请核对后使用新的就诊ID")
     return Settled(stored.setl_id, stored.commit_seq, True, stored.reversal_id is not None,
-                   json.loads(stored.result_json))
+                   result_from_json(json.loads(stored.result_json)))
 
 
 def _engine_person(person: PersonRecord, cover: Enrollment, on: date) -> Person:
@@ -185,7 +196,7 @@ def _account_balance(uow: UnitOfWork, cover: Enrollment) -> Decimal:
     return from_fen(balance)
 
 
-def _cover(prelude: Prelude, doc: Mapping[str, Any], request: SettleRequest
+def _cover(prelude: Prelude, request: SettleRequest
            ) -> tuple[PersonRecord, Enrollment] | Refused:
     """The person and the enrollment that pays for the visit, or why there is none."""
     person, psn_no = prelude.person, request.person.psn_no
@@ -193,39 +204,10 @@ def _cover(prelude: Prelude, doc: Mapping[str, Any], request: SettleRequest
     assert on is not None
     if person is None:
         return Refused(SettleRefusal.NOT_ENROLLED, "person.psn_no", f"参保人 {psn_no} 未登记")
-    found = covering_enrollment(prelude.enrollments, on, _asked_region(doc))
+    found = covering_enrollment(prelude.enrollments, on, _asked_region(request))
     if isinstance(found, Refusal):
         return Refused(SettleRefusal(found.reason.value), "person.psn_no", found.message)
     return person, found
-
-
-def _write(uow: UnitOfWork, record: SettlementRecord, result: SettleResult,
-           entry: PostingSet, shard: int) -> int:
-    """Every write of one settlement, with a step between any two; the commit sequence number.
-
-    On PostgreSQL the fund accounts come first and all the rest is one statement (`add_all`):
-    one round trip and one statement for the server instead of six."""
-    if uow.settlements.writes_in_one:
-        if entry.postings:
-            uow.ledger.ensure_accounts(p.account for p in entry.postings)
-            uow.step("accounts")
-        return uow.settlements.add_all(record, result, entry, shard)
-    seq = uow.settlements.add(record, result)
-    uow.step("settlement")
-    uow.settlements.add_details(record.setl_id, result)
-    uow.step("details")
-    if entry.postings:
-        uow.ledger.ensure_accounts(p.account for p in entry.postings)
-        uow.step("accounts")
-        uow.ledger.add_transaction(entry, record.created_at)
-        uow.step("transaction")
-        uow.ledger.add_postings([entry])
-        uow.step("postings")
-        uow.balances.apply([(entry, shard)])
-        uow.step("balances")
-    uow.accumulators.save(record.id_number, result.insutype, record.year, result.ytd_after,
-                          record.accum_version)
-    return seq
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,16 +221,14 @@ class _Resolved:
     policy: Policy
 
 
-def _resolve(prelude: Prelude, doc: Mapping[str, Any], request: SettleRequest
-             ) -> _Resolved | Refused:
+def _resolve(prelude: Prelude, request: SettleRequest) -> _Resolved | Refused:
     """The institution's level, the person, the covering enrollment and the policy."""
     code = request.visit.fixmedins_code or ""
-    given = doc["visit"].get("hosp_lv") is not None
-    level = request.visit.hosp_lv if given else prelude.institution_level
+    level = request.visit.hosp_lv if request.hosp_lv_given else prelude.institution_level
     if level is None:
         return Refused(SettleRefusal.UNKNOWN_INSTITUTION, "visit.hosp_lv",
                        f"定点医药机构 {code} 未登记，请求中也没有 hosp_lv")
-    covered = _cover(prelude, doc, request)
+    covered = _cover(prelude, request)
     if isinstance(covered, Refused):
         return covered
     person, cover = covered
@@ -261,8 +241,8 @@ def _resolve(prelude: Prelude, doc: Mapping[str, Any], request: SettleRequest
     return _Resolved(level, person, cover, policy_id, policy)
 
 
-def _settle_in(uow: UnitOfWork, doc: Mapping[str, Any], request: SettleRequest,
-               digest: str) -> Settled | Refused:
+def _settle_in(uow: UnitOfWork, command: SettleCommand) -> Settled | Refused:
+    request, digest = command.request, command.digest
     visit = request.visit
     code = visit.fixmedins_code or ""
     prelude = uow.settlements.prelude(code, visit.mdtrt_id, request.person.psn_no)
@@ -270,7 +250,7 @@ def _settle_in(uow: UnitOfWork, doc: Mapping[str, Any], request: SettleRequest,
         stored = uow.settlements.by_setl_id(prelude.stored_setl_id)
         assert stored is not None
         return _replayed(stored, digest)
-    resolved = _resolve(prelude, doc, request)
+    resolved = _resolve(prelude, request)
     if isinstance(resolved, Refused):
         return resolved
     person, cover, policy_id, policy = (resolved.person, resolved.cover, resolved.policy_id,
@@ -286,51 +266,38 @@ def _settle_in(uow: UnitOfWork, doc: Mapping[str, Any], request: SettleRequest,
                    acct_balc=_account_balance(uow, cover), setl_id=setl_id)
     result = settle(full, policy)
     entry = settlement_postings(setl_id, cover.region, result, code, person.id_number)
-    result_json = result.to_json()
     record = SettlementRecord(
         setl_id, code, visit.mdtrt_id, person.id_number, cover.scheme, cover.region, year,
-        policy_id, digest, canonical_json(doc), canonical_json(result_json),
+        policy_id, digest, command.request_json, canonical_json(result.to_json()),
         canonical_json(ytd.to_json()), version + 1, entry.txn_id if entry.postings else None,
         datetime.now(UTC))
-    seq = _write(uow, record, result, entry, shard_of(person.id_number))
-    return Settled(setl_id, seq, False, False, result_json)
-
-
-def _retryable(error: Exception) -> bool:
-    """A lost race: a unique key taken meanwhile, a deadlock, a lock timeout (SQLite busy)."""
-    if isinstance(error, IntegrityError):
-        return True
-    code = getattr(getattr(error, "orig", None), "sqlstate", None)
-    return code in ("40001", "40P01") or "database is locked" in str(error)
+    seq = uow.settlements.record(record, result, entry, shard_of(person.id_number))
+    return Settled(setl_id, seq, False, False, result)
 
 
 def settle_committed(doc: object, *, store: Store | None = None, on_step: Step = None,
-                     also: Callable[[UnitOfWork, Settled], None] | None = None
+                     answer: Callable[[Settled], Answer] | None = None
                      ) -> Settled | Refused:
     """Settle one request document against the store, exactly once (see the module doc).
 
-    `also(uow, settled)` runs inside the transaction after the settlement's writes (or its
-    replay) and before the commit; what it writes is kept with the settlement or not at all,
-    and an exception it raises rolls everything back and comes out of this call."""
+    `answer(settled)` is the national interface's answer to the settlement (or to its replay):
+    it is kept under its msgid in the same transaction, so a settlement never exists without
+    it; `AnsweredBefore` (nothing written) when another request with the msgid was answered
+    first. An exception `answer` raises rolls everything back and comes out of this call."""
     store = store or default_store()
-    request = _probed(doc)
-    if isinstance(request, Refused):
-        return request
-    assert isinstance(doc, Mapping)
-    digest = request_digest(doc)
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            with store.unit_of_work(on_step) as uow:
-                done = _settle_in(uow, doc, request, digest)
-                if isinstance(done, Settled) and not (done.replayed and also is None):
-                    if also is not None:
-                        also(uow, done)
-                    uow.commit()
-                return done
-        except (IntegrityError, OperationalError) as err:
-            if attempt == MAX_ATTEMPTS - 1 or not _retryable(err):
-                raise
-    raise AssertionError("unreachable")
+    command = parse_command(doc)
+    if isinstance(command, Refused):
+        return command
+
+    def work(uow: UnitOfWork) -> Settled | Refused:
+        done = _settle_in(uow, command)
+        if isinstance(done, Settled) and not (done.replayed and answer is None):
+            if answer is not None:
+                keep_in(uow, answer(done))
+            uow.commit()
+        return done
+
+    return store.transaction(work, on_step=on_step)
 
 
 def preview_settlement(doc: object, *, store: Store | None = None) -> SettleResult | Refused:
@@ -338,15 +305,15 @@ def preview_settlement(doc: object, *, store: Store | None = None) -> SettleResu
     the same refusals and the same engine, writing nothing and locking nothing (the
     accumulators and the account balance may move before the real settlement)."""
     store = store or default_store()
-    request = _probed(doc)
-    if isinstance(request, Refused):
-        return request
-    assert isinstance(doc, Mapping)
+    command = parse_command(doc)
+    if isinstance(command, Refused):
+        return command
+    request = command.request
     visit = request.visit
     with store.unit_of_work() as uow:
         prelude = uow.settlements.prelude(visit.fixmedins_code or "", visit.mdtrt_id,
                                           request.person.psn_no)
-        resolved = _resolve(prelude, doc, request)
+        resolved = _resolve(prelude, request)
         if isinstance(resolved, Refused):
             return resolved
         cover = resolved.cover
@@ -365,6 +332,24 @@ def preview_settlement(doc: object, *, store: Store | None = None) -> SettleResu
 def ytd_from_json(doc: Mapping[str, Any]) -> Ytd:
     values: dict[str, Any] = {k: Decimal(str(doc[k])) for k in YTD_KEYS if k != "admissions"}
     return Ytd(admissions=int(doc["admissions"]), **values)
+
+
+def _amount(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def result_from_json(doc: Mapping[str, Any]) -> SettleResult:
+    """A stored settlement's result, from its output document (the inverse of `to_json`:
+    amounts are kept as their exact text, so the document comes back byte for byte)."""
+    money = {name: Decimal(str(doc[name])) for name in (*MONEY_FIELDS, "pool_prop_selfpay")}
+    details = tuple(FundDetail(
+        str(d["fund_pay_type"]), Decimal(str(d["inscp_scp_amt"])),
+        _amount(d["crt_payb_lmt_amt"]), Decimal(str(d["fund_payamt"])),
+        str(d["setl_proc_info"])) for d in doc["setldetail"])
+    return SettleResult(
+        setl_id=str(doc["setl_id"]), mdtrt_id=str(doc["mdtrt_id"]), psn_no=str(doc["psn_no"]),
+        insutype=str(doc["insutype"]), med_type=str(doc["med_type"]), setldetail=details,
+        ytd_after=ytd_from_json(doc["ytd_after"]), **money)
 
 
 def restore(current: Ytd, before: Ytd, after: Ytd) -> Ytd:
@@ -415,14 +400,28 @@ def reverse_settlement(setl_id: str, *, store: Store | None = None, on_step: Ste
                        ) -> Reversed | Refused:
     """Reverse a settlement (冲销): mirror postings, accumulators restored; once only."""
     store = store or default_store()
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            with store.unit_of_work(on_step) as uow:
-                return _reverse_in(uow, setl_id)
-        except (IntegrityError, OperationalError) as err:
-            if attempt == MAX_ATTEMPTS - 1 or not _retryable(err):
-                raise
-    raise AssertionError("unreachable")
+    return store.transaction(lambda uow: _reverse_in(uow, setl_id), on_step=on_step)
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementRef:
+    """Who and what a stored settlement is about (结算ID, visit, institution, person)."""
+
+    setl_id: str
+    mdtrt_id: str
+    fixmedins_code: str
+    id_number: str
+    region: str
+    year: int
+
+
+def settlement_ref(setl_id: str, *, store: Store | None = None) -> SettlementRef | None:
+    """The stored settlement `setl_id` (reversed or not), or None."""
+    with (store or default_store()).unit_of_work(read_only=True) as uow:
+        stored = uow.settlements.by_setl_id(setl_id)
+    return None if stored is None else SettlementRef(
+        stored.setl_id, stored.mdtrt_id, stored.fixmedins_code, stored.id_number,
+        stored.region, stored.year)
 
 
 def committed_requests(id_number: str | None = None, *, store: Store | None = None

@@ -91,6 +91,11 @@ YTD_KEYS: Final = tuple(f.name for f in fields(Ytd))
 
 @dataclass(frozen=True, slots=True)
 class SettleRequest:
+    """A settlement request. A stateful one (settled against the store) names only the person's
+    `psn_no`: the store completes the person, the policy, the accumulators and, unless given
+    (`hosp_lv_given`), the institution's level; `insuplc_admdvs` is the insured region the
+    request asks for, if any."""
+
     policy: str
     person: Person
     visit: Visit
@@ -100,6 +105,8 @@ class SettleRequest:
     use_acct: bool = False
     setl_id: str | None = None
     ytd_given: bool = False
+    insuplc_admdvs: str | None = None
+    hosp_lv_given: bool = True
 
 
 @dataclass(frozen=True, slots=True)

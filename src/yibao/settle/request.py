@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
-from yibao.core.money import DecimalError, cents, parse_amount, parse_decimal, parse_ratio
+from yibao.core.money import ZERO, DecimalError, cents, parse_amount, parse_decimal, parse_ratio
 from yibao.policy.model import GROUPS, LEVELS, OFFSITE_KINDS
 from yibao.settle.model import (
     INSUTYPES,
@@ -103,9 +103,12 @@ def _date(obj: Mapping[str, Any], key: str, path: str) -> date | None:
         raise RequestError(path, "应为 ISO 日期 YYYY-MM-DD") from None
 
 
-def _person(doc: Mapping[str, Any]) -> Person:
+def _person(doc: Mapping[str, Any], stateful: bool) -> Person:
     obj = _table(doc, "person", "person")
     psn_no = _text(obj, "psn_no", "person.psn_no")
+    if stateful:  # the store knows the rest of the person
+        assert psn_no is not None
+        return Person(psn_no, "390", "resident", None, frozenset(), False)
     insutype = _choice(obj, "insutype", "person.insutype", tuple(INSUTYPES))
     psn_type = _choice(obj, "psn_type", "person.psn_type", INSUTYPES[insutype])
     age = obj.get("age")
@@ -125,11 +128,13 @@ def _person(doc: Mapping[str, Any]) -> Person:
     return Person(psn_no, insutype, psn_type, age, frozenset(groups), civil)
 
 
-def _visit(doc: Mapping[str, Any]) -> Visit:
+def _visit(doc: Mapping[str, Any], stateful: bool) -> Visit:
     obj = _table(doc, "visit", "visit")
     mdtrt_id = _text(obj, "mdtrt_id", "visit.mdtrt_id")
     fixmedins = _text(obj, "fixmedins_code", "visit.fixmedins_code", required=False)
     med_type = _choice(obj, "med_type", "visit.med_type", MED_TYPES)
+    if stateful and "hosp_lv" not in obj:  # the store knows the institution's level
+        obj = {**obj, "hosp_lv": LEVELS[0]}
     hosp_lv = _choice(obj, "hosp_lv", "visit.hosp_lv", LEVELS)
     offsite = _choice({"offsite": obj.get("offsite") or "local"}, "offsite", "visit.offsite",
                       OFFSITE_KINDS)
@@ -217,24 +222,36 @@ def _ytd(doc: Mapping[str, Any]) -> Ytd:
 
 
 def parse_request(
-    doc: object, resolve_policy: Callable[[str], object] | None = None
+    doc: object, resolve_policy: Callable[[str], object] | None = None, *,
+    stateful: bool = False,
 ) -> SettleRequest:
-    """Validate a request document; `resolve_policy` checks the `policy` reference first."""
+    """Validate a request document; `resolve_policy` checks the `policy` reference first.
+
+    A `stateful` request is settled against the store (see `SettleRequest`): its person is
+    read for `psn_no` only, its `hosp_lv` may be missing, and its policy, `ytd` and
+    `acct_balc` are not read (the store's are used)."""
     if not isinstance(doc, Mapping):
         raise RequestError("", "请求应为 JSON 对象")
     policy = doc.get("policy")
-    if not isinstance(policy, str) or not policy:
+    if stateful:
+        policy = policy if isinstance(policy, str) else ""
+    elif not isinstance(policy, str) or not policy:
         raise RequestError("policy", "缺少政策编号或政策文件路径")
-    if resolve_policy is not None:
+    if resolve_policy is not None and not stateful:
         try:
             resolve_policy(policy)
         except ValueError as err:
             raise RequestError("policy", getattr(err, "message", str(err))) from None
-    person, visit, fees = _person(doc), _visit(doc), _fees(doc)
-    ytd = _ytd(doc)
-    balance = _number(doc.get("acct_balc", "0"), "acct_balc", parse_amount)
+    person, visit, fees = _person(doc, stateful), _visit(doc, stateful), _fees(doc)
+    ytd = Ytd() if stateful else _ytd(doc)
+    balance = ZERO if stateful else _number(doc.get("acct_balc", "0"), "acct_balc",
+                                            parse_amount)
     use_acct = _flag(doc, "use_acct", "use_acct")
     setl_id = _text(doc, "setl_id", "setl_id", required=False)
+    region = doc.get("insuplc_admdvs")
+    visit_doc = doc["visit"]
     return SettleRequest(policy, person, visit, fees, ytd, balance, use_acct, setl_id,
-                         ytd_given=doc.get("ytd") is not None)
+                         ytd_given=not stateful and doc.get("ytd") is not None,
+                         insuplc_admdvs=None if region is None else str(region),
+                         hosp_lv_given=visit_doc.get("hosp_lv") is not None)
 

@@ -5,6 +5,6 @@ directory) by default, or PostgreSQL (`postgresql://user@host:port/db`). Nothing
 time: an engine is built the first time a unit of work needs it.
 """
 
-from yibao.store.db import Store, database_url, default_store
+from yibao.store.db import Conflict, Store, database_url, default_store
 
-__all__ = ["Store", "database_url", "default_store"]
+__all__ = ["Conflict", "Store", "database_url", "default_store"]

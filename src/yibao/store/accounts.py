@@ -12,68 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    Column,
-    Connection,
-    DateTime,
-    ForeignKey,
-    Index,
-    String,
-    Table,
-    Text,
-    bindparam,
-    delete,
-    func,
-    select,
-)
+from sqlalchemy import Connection, bindparam, delete, func, select
 
-from yibao.store.db import Runner
-from yibao.store.schema import Serial, metadata
+from yibao.store.runner import Runner
+from yibao.store.schema import institution_keys, sessions, users, write_log
 
 ROLES = ("handler", "auditor", "finance", "director", "admin")
 
-institution_keys = Table(
-    "institution_keys", metadata,
-    Column("fixmedins_code", String(12), primary_key=True),
-    Column("secret", String(128), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("created_by", String(64), nullable=False),
-)
-
-users = Table(
-    "users", metadata,
-    Column("username", String(64), primary_key=True),
-    Column("role", String(16), nullable=False),
-    Column("region", String(6), nullable=False),
-    Column("password_hash", String(255), nullable=False),
-    Column("disabled", Boolean, nullable=False, default=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("created_by", String(64), nullable=False),
-    CheckConstraint("role in ('handler', 'auditor', 'finance', 'director', 'admin')",
-                    name="role"),
-)
-
-sessions = Table(
-    "sessions", metadata,
-    Column("token_hash", String(64), primary_key=True),
-    Column("username", ForeignKey("users.username"), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-)
-Index(None, sessions.c.username)
-
-write_log = Table(
-    "write_log", metadata,
-    Column("id", Serial, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor", String(80), nullable=False),
-    Column("action", String(32), nullable=False),
-    Column("target", String(96), nullable=False),
-    Column("detail", Text, nullable=False),
-)
-Index(None, write_log.c.at)
 
 
 @dataclass(frozen=True, slots=True)

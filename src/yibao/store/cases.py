@@ -12,67 +12,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    and_,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import Connection, and_, func, select, update
 
 from yibao.store.schema import (
-    Fen,
-    Serial,
+    audit_case_events,
+    audit_cases,
     institutions,
-    metadata,
     persons,
     reversals,
     settlements,
 )
-
-audit_cases = Table(
-    "audit_cases", metadata,
-    Column("case_id", String(40), primary_key=True),
-    Column("region", String(6), nullable=False),
-    Column("year", Integer, nullable=False),
-    Column("rule_id", String(32), nullable=False),
-    Column("rule_name", String(128), nullable=False),
-    Column("mdtrt_id", String(64), nullable=False),
-    Column("setl_id", String(32), nullable=False),
-    Column("fixmedins_code", String(12), nullable=False),
-    Column("psn_no", String(18), nullable=False),
-    Column("staff_code", String(32), nullable=False),
-    Column("insutype", String(3), nullable=False),
-    Column("amount_fen", Fen, nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("evidence_json", Text, nullable=False),
-    Column("recovery_txn_id", String(48)),
-    Column("refund_txn_id", String(48)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("created_by", String(64), nullable=False),
-)
-Index(None, audit_cases.c.region, audit_cases.c.state)
-
-audit_case_events = Table(
-    "audit_case_events", metadata,
-    Column("id", Serial, primary_key=True, autoincrement=True),
-    Column("case_id", ForeignKey("audit_cases.case_id"), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor", String(64), nullable=False),
-    Column("from_state", String(16), nullable=False),
-    Column("to_state", String(16), nullable=False),
-    Column("note", Text, nullable=False),
-    Column("amount_fen", Fen, nullable=False),
-)
-Index(None, audit_case_events.c.case_id)
 
 
 @dataclass(frozen=True, slots=True)

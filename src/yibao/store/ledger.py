@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, case, func, select
 from yibao.core.checks import invariant
 from yibao.fund.accounts import AccountKey
 from yibao.fund.postings import Posting, PostingSet, Side, TxnKind, deltas, totals
-from yibao.store.db import Runner
+from yibao.store.runner import Runner
 from yibao.store.schema import fund_accounts, fund_balances, fund_postings, fund_transactions
 from yibao.store.upsert import insert_for
 

@@ -223,8 +223,141 @@ fund_balances = Table(
     Column("credit_fen", Fen, nullable=False),
 )
 
-# The faces' tables (migration 0002) live in their own modules on this metadata; importing them
-# here registers them wherever the schema is used (migrations, their comparison test).
-from yibao.store import accounts as _accounts  # noqa: E402, F401
-from yibao.store import cases as _cases  # noqa: E402, F401
-from yibao.store import interface as _interface  # noqa: E402, F401
+# Accounts and credentials (账户与凭据): institutions' signing secrets, bureau users,
+# sessions and the write log (操作日志), which is only ever inserted into.
+
+institution_keys = Table(
+    "institution_keys", metadata,
+    Column("fixmedins_code", String(12), primary_key=True),
+    Column("secret", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    CheckConstraint("role in ('handler', 'auditor', 'finance', 'director', 'admin')",
+                    name="role"),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", ForeignKey("users.username"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index(None, sessions.c.username)
+
+write_log = Table(
+    "write_log", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", String(96), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+Index(None, write_log.c.at)
+
+# Audit cases (稽核案件): a case row per rule hit on a visit, and its append-only trail.
+
+audit_cases = Table(
+    "audit_cases", metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("region", String(6), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("rule_id", String(32), nullable=False),
+    Column("rule_name", String(128), nullable=False),
+    Column("mdtrt_id", String(64), nullable=False),
+    Column("setl_id", String(32), nullable=False),
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("psn_no", String(18), nullable=False),
+    Column("staff_code", String(32), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("amount_fen", Fen, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("evidence_json", Text, nullable=False),
+    Column("recovery_txn_id", String(48)),
+    Column("refund_txn_id", String(48)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+)
+Index(None, audit_cases.c.region, audit_cases.c.state)
+
+audit_case_events = Table(
+    "audit_case_events", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("audit_cases.case_id"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("from_state", String(16), nullable=False),
+    Column("to_state", String(16), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("amount_fen", Fen, nullable=False),
+)
+Index(None, audit_case_events.c.case_id)
+
+# The national interface's records (接口数据): messages answered (for `msgid` replay), visits
+# registered, fee lines uploaded and settlement lists with their DRG group.
+
+interface_messages = Table(
+    "interface_messages", metadata,
+    Column("fixmedins_code", String(12), primary_key=True),
+    Column("msgid", String(64), primary_key=True),
+    Column("infno", String(8), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("response_json", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+interface_visits = Table(
+    "interface_visits", metadata,
+    Column("mdtrt_id", String(32), primary_key=True),
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("ipt_otp_no", String(64), nullable=False),
+    Column("psn_no", String(18), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("med_type", String(2), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date),
+    Column("dscg_way", String(2)),
+    Column("diseinfo_json", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index(None, interface_visits.c.psn_no)
+Index(None, interface_visits.c.fixmedins_code, interface_visits.c.ipt_otp_no)
+
+interface_fees = Table(
+    "interface_fees", metadata,
+    Column("mdtrt_id", String(32), primary_key=True),
+    Column("feedetl_sn", String(32), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("line_json", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+settlement_lists = Table(
+    "settlement_lists", metadata,
+    Column("setl_id", String(32), primary_key=True),
+    Column("mdtrt_id", String(32), nullable=False),
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("list_json", Text, nullable=False),
+    Column("mdc", String(8), nullable=False),
+    Column("adrg", String(8), nullable=False),
+    Column("drg", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("trace_json", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index(None, settlement_lists.c.region, settlement_lists.c.year)

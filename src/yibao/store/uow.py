@@ -1,27 +1,36 @@
-"""The unit of work: one connection, one transaction, the repositories on it.
+"""The unit of work: one connection, one transaction, the repositories on it; and what a lost
+race looks like (`lost_race`, `Conflict`), for `Store.transaction`, which retries it.
 
 Use it as a context manager; nothing is kept unless `commit()` is called. `step(name)` marks the
 point between two writes: a test passes `on_step` to inject a failure there and proves that the
-transaction leaves no trace.
+transaction leaves no trace. A read-only unit (`read_only=True`) is for a few reads on the
+request path: on PostgreSQL each statement then runs on its own (autocommit), which saves the
+BEGIN and ROLLBACK round trips and changes nothing at READ COMMITTED, where every statement sees
+its own snapshot anyway; it cannot commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import Final
 
-from sqlalchemy import Connection, RootTransaction
+from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy.exc import IntegrityError
 
+from yibao.store.accounts import AccountRepository
+from yibao.store.cases import CaseRepository
 from yibao.store.contributions import ContributionRepository
-from yibao.store.db import Runner
 from yibao.store.interface import InterfaceRepository
 from yibao.store.ledger import BalanceRepository, LedgerRepository
+from yibao.store.reads import BureauReads
 from yibao.store.registry import RegistryRepository
+from yibao.store.runner import Runner
 from yibao.store.settlements import AccumulatorRepository, SettlementRepository
 
-if TYPE_CHECKING:
-    from yibao.store.db import Store
+#: How many times `Store.transaction` runs a unit of work that lost a race before giving up.
+MAX_ATTEMPTS: Final = 8
+Step = Callable[[str], None] | None
 
 
 class UnitOfWork:
@@ -31,29 +40,41 @@ class UnitOfWork:
     ledger: LedgerRepository
     balances: BalanceRepository
     contributions: ContributionRepository
-    #: The national interface's records, for a caller that keeps its own rows in the same
-    #: transaction (the interface keeps its answer and write-log row with the settlement).
+    #: The national interface's records (answers kept under their msgid, visits, fee lines,
+    #: settlement lists), kept in the same transaction as a settlement when it settles one.
     interface: InterfaceRepository
+    accounts: AccountRepository
+    cases: CaseRepository
+    reads: BureauReads
+    connection: Connection
 
-    def __init__(self, store: Store, on_step: Callable[[str], None] | None = None) -> None:
-        self.store, self.on_step = store, on_step
+    def __init__(self, engine: Engine, dialect: str, known_accounts: set[str],
+                 on_step: Step = None, *, read_only: bool = False) -> None:
+        self.engine, self.dialect, self.known_accounts = engine, dialect, known_accounts
+        self.on_step, self.read_only = on_step, read_only
         self._connection: Connection | None = None
         self._transaction: RootTransaction | None = None
         self.committed = False
 
     def __enter__(self) -> UnitOfWork:
-        connection = self.store.engine.connect()
+        self.connection = connection = self.engine.connect()
         self._connection = connection
+        dialect = self.dialect
+        if self.read_only and dialect == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
         self._transaction = connection.begin()
-        dialect = self.store.dialect
         self.runner = runner = Runner(connection)
         self.registry = RegistryRepository(connection, dialect)
-        self.settlements = SettlementRepository(connection, runner)
         self.accumulators = AccumulatorRepository(connection, dialect, runner)
-        self.ledger = LedgerRepository(connection, dialect, self.store.known_accounts, runner)
+        self.ledger = LedgerRepository(connection, dialect, self.known_accounts, runner)
         self.balances = BalanceRepository(connection, dialect, runner)
+        self.settlements = SettlementRepository(connection, runner, self.ledger, self.balances,
+                                                self.accumulators, self.step)
         self.contributions = ContributionRepository(connection)
-        self.interface = InterfaceRepository(connection, dialect, runner)
+        self.accounts = AccountRepository(connection, runner)
+        self.interface = InterfaceRepository(connection, dialect, runner, self.accounts)
+        self.cases = CaseRepository(connection)
+        self.reads = BureauReads(connection)
         return self
 
     def step(self, name: str) -> None:
@@ -63,10 +84,11 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self._transaction is not None, "commit outside the unit of work"
+        assert not self.read_only, "a read-only unit of work does not commit"
         self.step("commit")
         self._transaction.commit()
         self.committed = True
-        self.store.known_accounts.update(self.ledger.created)
+        self.known_accounts.update(self.ledger.created)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None,
@@ -79,3 +101,17 @@ class UnitOfWork:
             if self._connection is not None:
                 self._connection.close()
             self._connection = self._transaction = None
+
+
+class Conflict(Exception):
+    """A write kept losing a race with a concurrent one (a unique key taken meanwhile, a
+    deadlock, a serialization failure, SQLite busy) after every attempt of `Store.transaction`."""
+
+
+def lost_race(error: Exception) -> bool:
+    """Whether a driver error means a concurrent writer won: a unique key taken meanwhile, a
+    deadlock or serialization failure (PostgreSQL), a lock timeout (SQLite busy)."""
+    if isinstance(error, IntegrityError):
+        return True
+    code = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return code in ("40001", "40P01") or "database is locked" in str(error)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from yibao.api.deps import StoreDep
+from yibao.server.deps import StoreDep
 from yibao.services import accounts, bureau, cases
 from yibao.services.bureau import Refused
 from yibao.services.settle_service import accumulators_of

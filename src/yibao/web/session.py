@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from yibao.api.deps import StoreDep
+from yibao.server.deps import StoreDep
 from yibao.services import accounts
 from yibao.services.accounts import ROLE_NAMES, Principal
 

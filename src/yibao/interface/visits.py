@@ -15,8 +15,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from yibao.core.money import cents, fmt
-from yibao.policy.loader import PolicyError, load_policy
-from yibao.services.interface.common import (
+from yibao.interface.common import (
     MAX_FEE_LINES_PER_VISIT,
     Call,
     Refusal,
@@ -26,11 +25,13 @@ from yibao.services.interface.common import (
     section,
     text,
 )
-from yibao.services.interface.people import insured_region, person_document, settled_id
+from yibao.interface.people import insured_region, person_document, settled_id
+from yibao.policy.loader import PolicyError, load_policy
+from yibao.services import national
+from yibao.services.national import Visit
 from yibao.settle.engine import split_lines
 from yibao.settle.model import FeeLine
 from yibao.settle.request import RequestError, parse_request
-from yibao.store.interface import FaceWork, VisitRecord
 
 OUTPATIENT: Final = ("11", "14")
 INPATIENT: Final = ("21",)
@@ -44,13 +45,13 @@ def visit_id(fixmedins_code: str, kind: str, ipt_otp_no: str) -> str:
     return "M" + digest[:20].upper()
 
 
-def own_visit(work: FaceWork, call: Call, mdtrt_id: str, kinds: tuple[str, ...]) -> VisitRecord:
+def own_visit(call: Call, mdtrt_id: str, kinds: tuple[str, ...]) -> Visit:
     """The caller's visit `mdtrt_id` of one of `kinds`, or the refusal."""
-    return check_own_visit(work.interface.visit(mdtrt_id), call, mdtrt_id, kinds)
+    return check_own_visit(national.visit_of(mdtrt_id, store=call.store), call, mdtrt_id, kinds)
 
 
-def check_own_visit(visit: VisitRecord | None, call: Call, mdtrt_id: str,
-                    kinds: tuple[str, ...]) -> VisitRecord:
+def check_own_visit(visit: Visit | None, call: Call, mdtrt_id: str,
+                    kinds: tuple[str, ...]) -> Visit:
     """`visit` (as read for `mdtrt_id`) when it is the caller's and of one of `kinds`."""
     if visit is None:
         raise Refusal("unknown_visit", f"就诊ID {mdtrt_id} 不存在")
@@ -84,16 +85,11 @@ def _register(call: Call, payload: Mapping[str, Any], info: Mapping[str, Any], p
     region = insured_region(call, psn_no, insutype, begin)
     mdtrt_id = visit_id(call.fixmedins_code, kind, number)
     diseinfo = canonical(list(list_of(payload, "diseinfo", required=False)))
-    with FaceWork(call.store) as work:
-        found = work.interface.visit(mdtrt_id)
-        if found is not None:
-            if found.psn_no != psn_no:
-                raise Refusal("conflict", f"{number_key} {number} 已登记给其他参保人")
-        else:
-            work.interface.add_visit(VisitRecord(
-                mdtrt_id, call.fixmedins_code, number, psn_no, insutype, region, med_type,
-                begin, None, None, diseinfo, call.now))
-            work.commit()
+    found = national.register_visit(Visit(
+        mdtrt_id, call.fixmedins_code, number, psn_no, insutype, region, med_type, begin, None,
+        None, diseinfo, call.now), store=call.store)
+    if found.psn_no != psn_no:
+        raise Refusal("conflict", f"{number_key} {number} 已登记给其他参保人")
     return {"mdtrt_id": mdtrt_id, "psn_no": psn_no, "ipt_otp_no": number}
 
 
@@ -112,10 +108,12 @@ def upload_visit(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
     if med_type not in OUTPATIENT:
         raise Refusal("invalid_request", "input.mdtrtinfo.med_type：门诊应为 11 或 14")
     diseinfo = canonical(list(list_of(payload, "diseinfo", required=False)))
-    with FaceWork(call.store) as work:
-        own_visit(work, call, mdtrt_id, OUTPATIENT)
-        work.interface.update_visit(mdtrt_id, med_type=med_type, diseinfo_json=diseinfo)
-        work.commit()
+
+    def change(found: Visit | None) -> dict[str, Any]:
+        check_own_visit(found, call, mdtrt_id, OUTPATIENT)
+        return {"med_type": med_type, "diseinfo_json": diseinfo}
+
+    national.change_visit(mdtrt_id, change, store=call.store)
     return {}
 
 
@@ -136,15 +134,17 @@ def discharge(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
     way = text(info, "dscg_way", "input.dscginfo", required=False, limit=2)
     assert mdtrt_id and end
     diseinfo = list_of(payload, "diseinfo", required=False)
-    with FaceWork(call.store) as work:
-        visit = own_visit(work, call, mdtrt_id, INPATIENT)
+
+    def change(found: Visit | None) -> dict[str, Any]:
+        visit = check_own_visit(found, call, mdtrt_id, INPATIENT)
         if end < visit.begndate:
             raise Refusal("invalid_request", "input.dscginfo.endtime：早于入院时间")
         values: dict[str, Any] = {"enddate": end, "dscg_way": way}
         if diseinfo:
             values["diseinfo_json"] = canonical(list(diseinfo))
-        work.interface.update_visit(mdtrt_id, **values)
-        work.commit()
+        return values
+
+    national.change_visit(mdtrt_id, change, store=call.store)
     return {}
 
 
@@ -187,6 +187,22 @@ def class_b_of(region: str, on: date) -> Decimal:
         return DEFAULT_CLASS_B
 
 
+def _new_lines(lines: list[dict[str, Any]], stored: dict[str, str]) -> list[tuple[str, str]]:
+    """(feedetl_sn, line JSON) of the uploaded lines not stored yet; refused when a stored
+    line comes again with other content, or the visit would have too many lines."""
+    new: list[tuple[str, str]] = []
+    for i, line in enumerate(lines):
+        sn, body = line["feedetl_sn"], canonical(line)
+        if sn in stored and stored[sn] != body:
+            raise Refusal("conflict", f"input.feedetail[{i}].feedetl_sn：流水号 {sn} "
+                          "已以不同内容上传")
+        if sn not in stored and all(sn != n for n, _ in new):
+            new.append((sn, body))
+    if len(stored) + len(new) > MAX_FEE_LINES_PER_VISIT:
+        raise Refusal("too_many_lines", f"每次就诊最多 {MAX_FEE_LINES_PER_VISIT} 条费用明细")
+    return new
+
+
 def _upload(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> dict[str, Any]:
     rows = list_of(payload, "feedetail")
     if not rows:
@@ -196,24 +212,11 @@ def _upload(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> d
         raise Refusal("invalid_request", "input.feedetail[].mdtrt_id：一次只能上传同一就诊的费用")
     mdtrt_id = ids.pop()
     lines = [_fee_line(raw, i) for i, raw in enumerate(rows)]
-    with FaceWork(call.store) as work:
-        visit = own_visit(work, call, mdtrt_id, kinds)
+    visit = own_visit(call, mdtrt_id, kinds)
     if settled_id(call, visit) is not None:
         raise Refusal("already_settled", f"就诊 {mdtrt_id} 已结算，不能再上传费用")
-    with FaceWork(call.store) as work:
-        stored = dict(work.interface.fees(mdtrt_id))
-        new: list[tuple[str, str]] = []
-        for i, line in enumerate(lines):
-            sn, body = line["feedetl_sn"], canonical(line)
-            if sn in stored and stored[sn] != body:
-                raise Refusal("conflict", f"input.feedetail[{i}].feedetl_sn：流水号 {sn} "
-                              "已以不同内容上传")
-            if sn not in stored and all(sn != n for n, _ in new):
-                new.append((sn, body))
-        if len(stored) + len(new) > MAX_FEE_LINES_PER_VISIT:
-            raise Refusal("too_many_lines", f"每次就诊最多 {MAX_FEE_LINES_PER_VISIT} 条费用明细")
-        work.interface.add_fees(mdtrt_id, new, len(stored), call.now)
-        work.commit()
+    national.add_fee_lines(mdtrt_id, lambda stored: _new_lines(lines, stored), call.now,
+                           store=call.store)
     class_b = class_b_of(visit.insuplc_admdvs, visit.begndate)
     return {"result": [_priced(line, class_b) for line in lines]}
 

@@ -1,10 +1,11 @@
-"""The national interface (定点医药机构接口): one signed envelope, many transactions.
+"""The national interface (定点医药机构接口), a face: one signed envelope, many transactions.
 
 `call_service(body, signed)` checks the institution's signature, parses the envelope, answers
 a repeated `msgid` from the store (or refuses it when the body differs), runs the transaction
 named by `infno` and keeps the answer under the `msgid` (docs/interface.md). Transactions live
 beside this module, one module per family: person and visits (`visits`), settlement
-(`settle`), rule checks (`audit`), settlement lists (`lists`).
+(`settle`), rule checks (`audit`), settlement lists (`lists`); the HTTP route is `route`. It
+calls services (`yibao.services.national` keeps its records), never the store.
 """
 
 from __future__ import annotations
@@ -13,30 +14,29 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from yibao.services.interface.common import (
+from yibao.interface.common import (
     Answer,
     Call,
     Handler,
     Kept,
     Refusal,
-    Replayed,
     Signed,
     canonical,
     failure,
-    keep_answer,
+    kept,
     replay,
     success,
 )
-from yibao.services.interface.envelope import parse_envelope, verify_signature
-from yibao.store import Store, default_store
-from yibao.store.interface import FaceWork
+from yibao.interface.envelope import parse_envelope, verify_signature
+from yibao.services import national
+from yibao.services.database import Database, open_database
 
 __all__ = ["TRANSACTIONS", "Answer", "Signed", "call_service", "sign"]
 
-from yibao.services.interface.audit import check_3101, check_3102
-from yibao.services.interface.envelope import sign
-from yibao.services.interface.lists import upload_list
-from yibao.services.interface.settle import (
+from yibao.interface.audit import check_3101, check_3102
+from yibao.interface.envelope import sign
+from yibao.interface.lists import upload_list
+from yibao.interface.settle import (
     inpatient_presettle,
     inpatient_reverse,
     inpatient_settle,
@@ -44,7 +44,7 @@ from yibao.services.interface.settle import (
     outpatient_reverse,
     outpatient_settle,
 )
-from yibao.services.interface.visits import (
+from yibao.interface.visits import (
     admit,
     discharge,
     inpatient_fees,
@@ -96,16 +96,15 @@ def _run(call: Call, payload: dict[str, Any]) -> str:
             if isinstance(output, Kept):
                 return output.text
             answer = success(call, output)
-    with FaceWork(call.store) as work:
-        text = keep_answer(work.interface, call, answer)
-        work.commit()
-    return text
+    keeping = kept(call, answer)
+    national.keep_answer(keeping, store=call.store)
+    return keeping.text
 
 
-def call_service(body: bytes, signed: Signed, *, store: Store | None = None,
+def call_service(body: bytes, signed: Signed, *, store: Database | None = None,
                  now: datetime | None = None) -> Answer:
     """Answer one signed request of the national interface (see the module doc)."""
-    store = store or default_store()
+    store = store or open_database()
     now = now or datetime.now(UTC)
     refused = verify_signature(body, signed, store, now)
     if refused is not None:
@@ -119,10 +118,9 @@ def call_service(body: bytes, signed: Signed, *, store: Store | None = None,
                 TRANSACTIONS.get(infno, (None, False))[1], _body_hash(doc))
     try:
         if infno not in READS_OWN_MESSAGE:
-            with FaceWork(store, read_only=True) as work:
-                stored = work.interface.message(call.fixmedins_code, call.msgid)
+            stored = national.kept_answer(call.fixmedins_code, call.msgid, store=store)
             if stored is not None:
-                raise Replayed(stored)
+                raise national.AnsweredBefore(stored)
         return Answer(200, _run(call, payload))
-    except Replayed as replayed:
-        return replay(call, replayed.stored)
+    except national.AnsweredBefore as before:
+        return replay(call, before.kept)

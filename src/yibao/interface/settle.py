@@ -14,26 +14,25 @@ from decimal import Decimal
 from typing import Any
 
 from yibao.core.money import cents, fmt, from_fen
-from yibao.services.interface.common import (
+from yibao.interface.common import (
     Call,
     Kept,
     Refusal,
-    Replayed,
-    keep_answer,
+    kept,
     section,
     success,
     text,
 )
-from yibao.services.interface.visits import INPATIENT, OUTPATIENT, check_own_visit, own_visit
+from yibao.interface.visits import INPATIENT, OUTPATIENT, check_own_visit, own_visit
+from yibao.services import national
 from yibao.services.settle_service import (
     Refused,
     Settled,
     preview_settlement,
     reverse_settlement,
     settle_committed,
+    settlement_ref,
 )
-from yibao.store.interface import FaceWork
-from yibao.store.uow import UnitOfWork
 
 
 def _refusal(refused: Refused) -> Refusal:
@@ -48,18 +47,18 @@ def _medfee_sum(lines: list[dict[str, Any]]) -> Decimal:
 def _document(call: Call, data: Mapping[str, Any], kinds: tuple[str, ...], *,
               settling: bool) -> dict[str, Any]:
     """The SETTLEMENT.md request of the caller's visit named in `data`. Settling, the message
-    kept under the msgid is read with the visit and its fees (`Replayed` when there is one)."""
+    kept under the msgid is read with the visit and its fees (`AnsweredBefore` when there is
+    one)."""
     mdtrt_id = text(data, "mdtrt_id", "input.data")
     psn_no = text(data, "psn_no", "input.data")
     assert mdtrt_id and psn_no
-    with FaceWork(call.store, read_only=True) as work:
-        if settling:
-            stored, found, fees = work.interface.settling(call.fixmedins_code, call.msgid,
-                                                          mdtrt_id)
-            if stored is not None:
-                raise Replayed(stored)
-        else:
-            found, fees = work.interface.visit(mdtrt_id), work.interface.fees(mdtrt_id)
+    if settling:
+        stored, found, fees = national.settling_reads(call.fixmedins_code, call.msgid, mdtrt_id,
+                                                      store=call.store)
+        if stored is not None:
+            raise national.AnsweredBefore(stored)
+    else:
+        found, fees = national.visit_and_fees(mdtrt_id, store=call.store)
     visit = check_own_visit(found, call, mdtrt_id, kinds)
     if visit.psn_no != psn_no:
         raise Refusal("other_person", f"input.data.psn_no：就诊 {mdtrt_id} 不是该参保人的就诊")
@@ -100,16 +99,16 @@ def _presettle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]
 def _settle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> Kept:
     """Settle the visit; its answer is kept under the msgid in the settlement's transaction."""
     doc = _document(call, section(payload, "data"), kinds, settling=True)
-    kept: list[str] = []
+    answers: list[national.Answer] = []
 
-    def keep(uow: UnitOfWork, settled: Settled) -> None:
-        kept.append(keep_answer(uow.interface, call, success(call, _output(settled.to_json(),
-                                                                           call))))
+    def answer(settled: Settled) -> national.Answer:
+        answers.append(kept(call, success(call, _output(settled.result, call))))
+        return answers[-1]
 
-    done = settle_committed(doc, store=call.store, also=keep)
+    done = settle_committed(doc, store=call.store, answer=answer)
     if isinstance(done, Refused):
         raise _refusal(done)
-    return Kept(kept[-1])
+    return Kept(answers[-1].text)
 
 
 def _reverse(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> dict[str, Any]:
@@ -118,10 +117,8 @@ def _reverse(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> 
     mdtrt_id = text(data, "mdtrt_id", "input.data")
     psn_no = text(data, "psn_no", "input.data")
     assert setl_id and mdtrt_id
-    with FaceWork(call.store) as work:
-        own_visit(work, call, mdtrt_id, kinds)
-    with call.store.unit_of_work() as uow:
-        stored = uow.settlements.by_setl_id(setl_id)
+    own_visit(call, mdtrt_id, kinds)
+    stored = settlement_ref(setl_id, store=call.store)
     if stored is None or stored.mdtrt_id != mdtrt_id:
         raise Refusal("not_found", f"就诊 {mdtrt_id} 没有结算ID为 {setl_id} 的结算")
     if stored.fixmedins_code != call.fixmedins_code or stored.id_number != psn_no:

@@ -14,9 +14,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final
 
-from yibao.services.interface.common import Call, section, text
-from yibao.services.interface.visits import OUTPATIENT, own_visit
-from yibao.store.interface import FaceWork, VisitRecord
+from yibao.interface.common import Call, section, text
+from yibao.interface.visits import OUTPATIENT, check_own_visit
+from yibao.services import national
 from yibao.supervise.check import ERROR_SN, Compiled, check_visit, compile_checks
 from yibao.supervise.load import load_rules
 from yibao.supervise.model import Context, Line, Visit
@@ -39,7 +39,7 @@ def _line(position: int, body: str) -> Line:
                 int(cnt * 10_000), int(pric * 1_000_000), fee_fen)
 
 
-def _diagnoses(visit: VisitRecord) -> tuple[str, tuple[str, ...]]:
+def _diagnoses(visit: national.Visit) -> tuple[str, tuple[str, ...]]:
     rows = json.loads(visit.diseinfo_json)
     codes = [(str(r.get("maindiag_flag", "0")) == "1", str(r.get("diag_code", "")))
              for r in rows if r.get("diag_code")]
@@ -47,10 +47,9 @@ def _diagnoses(visit: VisitRecord) -> tuple[str, tuple[str, ...]]:
     return (main[0] if main else ""), tuple(c for c in (c for _, c in codes) if c not in main)
 
 
-def _context(call: Call, visit: VisitRecord, lines: tuple[Line, ...]) -> Context:
-    with call.store.unit_of_work() as uow:
-        person = uow.registry.person(visit.psn_no)
-        institution = uow.registry.institution(visit.fixmedins_code)
+def _context(call: Call, visit: national.Visit, lines: tuple[Line, ...]) -> Context:
+    person, institution = national.person_and_institution(visit.psn_no, visit.fixmedins_code,
+                                                          store=call.store)
     end = visit.enddate or call.now.date()
     age = -1
     if person is not None:
@@ -69,9 +68,8 @@ def _check(call: Call, payload: Mapping[str, Any], scene: str) -> dict[str, Any]
     data = section(payload, "data")
     mdtrt_id = text(data, "mdtrt_id", "input.data")
     assert mdtrt_id
-    with FaceWork(call.store) as work:
-        visit = own_visit(work, call, mdtrt_id, (*OUTPATIENT, "21"))
-        fees = work.interface.fees(mdtrt_id)
+    found, fees = national.visit_and_fees(mdtrt_id, store=call.store)
+    visit = check_own_visit(found, call, mdtrt_id, (*OUTPATIENT, "21"))
     lines = tuple(_line(i + 1, body) for i, (_, body) in enumerate(fees))
     compiled, rules = _compiled(scene)
     hits = check_visit(compiled, _context(call, visit, lines))

@@ -12,12 +12,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from yibao.interface.common import Call, Refusal, canonical, list_of, section, text
 from yibao.payment.drg.grouper import group_case
 from yibao.payment.drg.loader import RulePack
 from yibao.payment.drg.model import Case
+from yibao.services import national
 from yibao.services.drg import DrgServiceError, load_rules
-from yibao.services.interface.common import Call, Refusal, canonical, list_of, section, text
-from yibao.store.interface import FaceWork, ListRecord
+from yibao.services.national import SettlementList
+from yibao.services.settle_service import settlement_ref
 
 _PACK: dict[str, RulePack] = {}
 
@@ -58,7 +60,7 @@ def _case(setl_id: str, payload: Mapping[str, Any]) -> Case:
                 _number(info, "nwb_age"), _number(info, "nwb_adm_wt"), diagnoses, procedures)
 
 
-def _answer(record: ListRecord) -> dict[str, Any]:
+def _answer(record: SettlementList) -> dict[str, Any]:
     return {"setl_list_id": record.setl_id, "mdtrt_id": record.mdtrt_id, "mdc": record.mdc,
             "adrg": record.adrg, "drg": record.drg, "status": record.status,
             "trace": json.loads(record.trace_json)}
@@ -71,24 +73,20 @@ def upload_list(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
     mdtrt_id = text(info, "mdtrt_id", "input.setlinfo")
     assert setl_id and mdtrt_id
     case = _case(setl_id, payload)
-    with call.store.unit_of_work() as uow:
-        stored = uow.settlements.by_setl_id(setl_id)
+    stored = settlement_ref(setl_id, store=call.store)
     if stored is None or stored.mdtrt_id != mdtrt_id:
         raise Refusal("not_found", f"就诊 {mdtrt_id} 没有结算ID为 {setl_id} 的结算")
     if stored.fixmedins_code != call.fixmedins_code:
         raise Refusal("other_institution", f"结算 {setl_id} 不是本机构的结算")
     body = canonical(dict(payload))
-    with FaceWork(call.store) as work:
-        kept = work.interface.settlement_list(setl_id)
+    kept = national.settlement_list(setl_id, store=call.store)
     if kept is not None:
         if kept.list_json != body:
             raise Refusal("conflict", f"结算 {setl_id} 的结算清单已以不同内容上传")
         return _answer(kept)
     grouped = group_case(_pack().pack, case)
-    record = ListRecord(setl_id, mdtrt_id, call.fixmedins_code, stored.region, stored.year,
+    record = SettlementList(setl_id, mdtrt_id, call.fixmedins_code, stored.region, stored.year,
                         body, grouped.mdc, grouped.adrg, grouped.drg, grouped.status.value,
                         canonical(list(grouped.trace)), call.now)
-    with FaceWork(call.store) as work:
-        work.interface.add_settlement_list(record)
-        work.commit()
+    national.add_settlement_list(record, store=call.store)
     return _answer(record)

@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from yibao.api.schemas import NationalRequest, NationalResponse
-from yibao.services import interface
-from yibao.services.accounts import Store
+from yibao import interface
+from yibao.interface.schemas import NationalRequest, NationalResponse
+from yibao.services.database import Database
 
 PATH = "/fsi/api/rsfComIfsService/callService"
 TAG = "国家接口 national interface"
@@ -31,7 +31,7 @@ async def call_service(request: Request) -> Response:
     signed = interface.Signed(request.headers.get("x-yibao-institution"),
                               request.headers.get("x-yibao-timestamp"),
                               request.headers.get("x-yibao-signature"))
-    store: Store = request.app.state.store
+    store: Database = request.app.state.store
     answer = await run_in_threadpool(interface.call_service, body, signed, store=store)
     return Response(answer.text, status_code=answer.status, media_type="application/json")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -10,9 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 
-from yibao.store import Store
-from yibao.store.accounts import WriteEntry
-from yibao.store.interface import InterfaceRepository, StoredMessage
+from yibao.core.canonical import canonical_json as canonical
+from yibao.services import national
+from yibao.services.database import Database
 
 #: Allowed clock difference between the institution and the platform.
 SIGNATURE_WINDOW_S: Final = 300
@@ -50,7 +49,7 @@ class Call:
     """One authenticated request: who sent it, under which msgid, and when; its transaction
     code, whether that writes, and the hash of its body (kept with the answer)."""
 
-    store: Store
+    store: Database
     fixmedins_code: str
     msgid: str
     opter: str
@@ -70,37 +69,21 @@ class Kept:
     text: str
 
 
-class Replayed(Exception):
-    """The msgid was answered before (perhaps a moment ago, by a concurrent request): the
-    message kept under it decides the answer (`replay`)."""
-
-    def __init__(self, stored: StoredMessage) -> None:
-        super().__init__("msgid answered before")
-        self.stored = stored
-
-
-def keep_answer(interface: InterfaceRepository, call: Call, answer: dict[str, Any]) -> str:
-    """Keep `answer` under the call's msgid, with a write-log row when the transaction writes,
-    on the caller's connection (nothing is committed here); its canonical text. `Replayed`
-    when another request with the msgid was kept first."""
-    entry = WriteEntry(call.now, f"{call.fixmedins_code}/{call.opter}"[:80], f"if.{call.infno}",
-                       call.msgid, canonical({"infcode": answer["infcode"],
-                                              "err_msg": answer["err_msg"]}))
-    text = canonical(answer)
-    if not interface.keep(call.fixmedins_code, call.msgid, call.infno, call.digest, text,
-                          call.now, entry if call.writes else None):
-        stored = interface.message(call.fixmedins_code, call.msgid)
-        assert stored is not None
-        raise Replayed(stored)
-    return text
+def kept(call: Call, answer: dict[str, Any]) -> national.Answer:
+    """`answer` as it is kept under the call's msgid, with a write-log row when the transaction
+    writes."""
+    log = (f"{call.fixmedins_code}/{call.opter}"[:80], f"if.{call.infno}",
+           canonical({"infcode": answer["infcode"], "err_msg": answer["err_msg"]}))
+    return national.Answer(call.fixmedins_code, call.msgid, call.infno, call.digest,
+                           canonical(answer), call.now, log if call.writes else None)
 
 
-def replay(call: Call, stored: StoredMessage) -> Answer:
+def replay(call: Call, stored: national.KeptAnswer) -> Answer:
     """The stored answer of a repeated msgid, or the refusal when its body differs."""
     if stored.body_hash != call.digest:
         return Answer.of(409, failure(call, Refusal(
             "msgid_conflict", f"报文ID {call.msgid} 已用于内容不同的请求，请使用新的 msgid")))
-    return Answer(200, stored.response_json)
+    return Answer(200, stored.text)
 
 
 class Refusal(Exception):
@@ -112,11 +95,6 @@ class Refusal(Exception):
 
 
 Handler = Callable[[Call, Mapping[str, Any]], "dict[str, Any] | Kept"]
-
-
-def canonical(value: object) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=str)
 
 
 def _stamp(call: Call) -> str:

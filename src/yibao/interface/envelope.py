@@ -11,15 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
-import time
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
 from yibao.core.codes import check_institution
-from yibao.services.interface.common import (
+from yibao.interface.common import (
     MAX_BODY_BYTES,
     MSGID,
     REGION,
@@ -29,52 +27,10 @@ from yibao.services.interface.common import (
     Signed,
     failure,
 )
-from yibao.store import Store
-from yibao.store.interface import FaceWork
+from yibao.services.database import Database
+from yibao.services.secrets import read_secret, remembered_secret
 
-ENVELOPE_TEXT = ("infno", "msgid", "fixmedins_code")
-#: How long a process trusts a signing secret it has read before reading it again.
-SECRET_TTL_S: Final = 60.0
-
-
-class SecretCache:
-    """Institutions' signing secrets as last read from each store, for `SECRET_TTL_S` seconds.
-
-    A request whose signature does not match the remembered secret reads the store again, so a
-    new or rotated secret is accepted at once; a secret replaced or removed in another process
-    stops being accepted here within `SECRET_TTL_S`."""
-
-    def __init__(self) -> None:
-        self._found: dict[tuple[str, str], tuple[float, str]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, store: Store, institution: str) -> str | None:
-        found = self._found.get((store.url, institution))
-        if found is None or time.monotonic() - found[0] > SECRET_TTL_S:
-            return None
-        return found[1]
-
-    def load(self, store: Store, institution: str) -> str | None:
-        with FaceWork(store, read_only=True) as work:
-            secret = work.accounts.secret_of(institution)
-        with self._lock:
-            if secret is None:
-                self._found.pop((store.url, institution), None)
-            else:
-                self._found[(store.url, institution)] = (time.monotonic(), secret)
-        return secret
-
-    def forget(self, store: Store, institution: str) -> None:
-        with self._lock:
-            self._found.pop((store.url, institution), None)
-
-
-_SECRETS = SecretCache()
-
-
-def forget_secret(store: Store, institution: str) -> None:
-    """Stop trusting the remembered secret of `institution` (after it was replaced)."""
-    _SECRETS.forget(store, institution)
+ENVELOPE_TEXT: Final = ("infno", "msgid", "fixmedins_code")
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -87,7 +43,7 @@ def _refused(status: int, code: str, message: str) -> Answer:
     return Answer.of(status, failure(None, Refusal(code, message)))
 
 
-def verify_signature(body: bytes, signed: Signed, store: Store, now: datetime) -> Answer | None:
+def verify_signature(body: bytes, signed: Signed, store: Database, now: datetime) -> Answer | None:
     """None when the request is signed by a registered institution within the window."""
     if not signed.institution or not signed.timestamp or not signed.signature:
         return _refused(401, "unsigned", "缺少签名请求头 X-Yibao-Institution、X-Yibao-Timestamp、"
@@ -98,10 +54,10 @@ def verify_signature(body: bytes, signed: Signed, store: Store, now: datetime) -
             SIGNATURE_WINDOW_S:
         return _refused(401, "stale_timestamp", "时间戳无效或与平台时间相差超过 5 分钟")
     signature = signed.signature.lower()
-    secret = _SECRETS.get(store, signed.institution)
+    secret = remembered_secret(signed.institution, store=store)
     if secret is None or not hmac.compare_digest(sign(secret, signed.timestamp, body),
                                                  signature):
-        secret = _SECRETS.load(store, signed.institution)  # new, rotated, or removed
+        secret = read_secret(signed.institution, store=store)  # new, rotated, or removed
         if secret is None:
             return _refused(401, "unknown_institution",
                             f"机构 {signed.institution} 未在平台登记接口密钥")

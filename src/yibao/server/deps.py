@@ -1,4 +1,5 @@
-"""Dependencies: the store of the application and the signed-in bureau user."""
+"""The dependencies the web faces share (the API and the console): the application's database
+and the signed-in bureau user."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from yibao.services import accounts
-from yibao.services.accounts import AccountError, Principal, Store
+from yibao.services.accounts import AccountError, Principal
 from yibao.services.bureau import ReadRefusal, Refused
+from yibao.services.database import Database
 
 STATUS_OF_REFUSAL = {ReadRefusal.FORBIDDEN: 403, ReadRefusal.OUT_OF_SCOPE: 403,
                      ReadRefusal.NOT_FOUND: 404}
@@ -19,12 +21,12 @@ STATUS_OF_REFUSAL = {ReadRefusal.FORBIDDEN: 403, ReadRefusal.OUT_OF_SCOPE: 403,
 # thread pool, a hand-off that costs more than the work.
 
 
-async def get_store(request: Request) -> Store:
-    store: Store = request.app.state.store
+async def get_store(request: Request) -> Database:
+    store: Database = request.app.state.store
     return store
 
 
-StoreDep = Annotated[Store, Depends(get_store)]
+StoreDep = Annotated[Database, Depends(get_store)]
 
 
 async def bearer_token(request: Request) -> str:

@@ -8,10 +8,10 @@ from typing import Any
 
 from yibao.core.money import fmt, from_fen
 from yibao.enroll.model import Enrollment, PersonRecord
-from yibao.fund.accounts import AccountCode, AccountKey, AccountKind, signed_balance
-from yibao.services.interface.common import Call, Refusal
-from yibao.services.settle_service import settlement_id
-from yibao.store.interface import VisitRecord
+from yibao.interface.common import Call, Refusal
+from yibao.services import national
+from yibao.services.national import Visit
+from yibao.services.settle_service import settlement_id, settlement_ref
 
 #: psn_insu_stas: 1 参保缴费 (active), 2 暂停 (lapsed), 4 终止 (transferred away).
 INSU_STATUS = {"active": "1", "lapsed": "2", "transferred": "4"}
@@ -39,14 +39,8 @@ def _baseinfo(person: PersonRecord, today: date) -> dict[str, Any]:
 
 def person_document(call: Call, psn_no: str) -> dict[str, Any]:
     """1101 output: `baseinfo`, `insuinfo` (one row per enrollment) and `idetinfo` (groups)."""
-    with call.store.unit_of_work() as uow:
-        person, enrollments = uow.registry.person_and_enrollments(psn_no)
-        balances: dict[str, str] = {}
-        for e in enrollments:
-            if e.scheme == "310" and e.region not in balances:
-                key = AccountKey(e.region, AccountCode.PERSONAL_ACCOUNT, e.id_number)
-                fen = signed_balance(AccountKind.LIABILITY, *uow.ledger.stored_balance(key))
-                balances[e.region] = fmt(from_fen(fen))
+    person, enrollments, balances_fen = national.insured_with_accounts(psn_no, store=call.store)
+    balances = {region: fmt(from_fen(fen)) for region, fen in balances_fen.items()}
     if person is None:
         raise Refusal("not_enrolled", f"参保人 {psn_no} 未登记")
     insuinfo = [_insuinfo(e, balances.get(e.region, "0.00") if e.scheme == "310" else "0.00")
@@ -58,8 +52,7 @@ def person_document(call: Call, psn_no: str) -> dict[str, Any]:
 def insured_region(call: Call, psn_no: str, insutype: str, on: date) -> str:
     """The region that insures the visit: the envelope's `insuplc_admdvs`, else the region of
     the person's enrollment in `insutype` that year (settlement checks it in full)."""
-    with call.store.unit_of_work() as uow:
-        person, enrollments = uow.registry.person_and_enrollments(psn_no)
+    person, enrollments = national.insured(psn_no, store=call.store)
     if person is None:
         raise Refusal("not_enrolled", f"参保人 {psn_no} 未登记")
     if call.insuplc_admdvs:
@@ -71,9 +64,7 @@ def insured_region(call: Call, psn_no: str, insutype: str, on: date) -> str:
     return (active or same)[-1].region
 
 
-def settled_id(call: Call, visit: VisitRecord) -> str | None:
+def settled_id(call: Call, visit: Visit) -> str | None:
     """The settlement id of a visit when it has been settled."""
-    setl_id = settlement_id(visit.fixmedins_code, visit.mdtrt_id)
-    with call.store.unit_of_work() as uow:
-        stored = uow.settlements.by_setl_id(setl_id)
+    stored = settlement_ref(settlement_id(visit.fixmedins_code, visit.mdtrt_id), store=call.store)
     return None if stored is None else stored.setl_id

@@ -1,4 +1,4 @@
-"""The entry point uvicorn imports (`yibao.api.main:app_factory`, a factory): the application on
+"""The entry point uvicorn imports (`yibao.server.main:app_factory`, a factory): the application on
 the store named by `YIBAO_DATABASE_URL`, with JSON logs."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import os
 
 from fastapi import FastAPI
 
-from yibao.api.app import create_app
-from yibao.api.logs import configure
+from yibao.server.app import create_app
+from yibao.server.logs import configure
 
 ENV_LOG_LEVEL = "YIBAO_LOG_LEVEL"
 

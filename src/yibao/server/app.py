@@ -1,4 +1,6 @@
-"""The application: routers, the request-id and request-log middleware, health and readiness."""
+"""The application (应用): the three web faces mounted side by side — the national interface
+(`yibao.interface`), the bureau REST API (`yibao.api`) and the console (`yibao.web`), which do not
+import one another — with the request-id and request-log middleware, health and readiness."""
 
 from __future__ import annotations
 
@@ -13,11 +15,11 @@ from fastapi import FastAPI, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yibao.api import bureau, national
-from yibao.api.deps import StoreDep
+from yibao.api import bureau
 from yibao.api.schemas import Health, Ready
-from yibao.services.accounts import Store, default_store
-from yibao.services.database import database_status
+from yibao.interface import route as national
+from yibao.server.deps import StoreDep
+from yibao.services.database import Database, database_status, open_database
 from yibao.web import console
 
 log = logging.getLogger("yibao.api")
@@ -86,13 +88,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-def create_app(store: Store | None = None) -> FastAPI:
+def create_app(store: Database | None = None) -> FastAPI:
     """The application on `store` (default: the one named by `YIBAO_DATABASE_URL`)."""
     app = FastAPI(title="yibao 医保平台", version="1",
                   description="国家接口（定点医药机构）与医保局业务 API。见 docs/api.md、"
                               "docs/interface.md。",
                   openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
-    app.state.store = store or default_store()
+    app.state.store = store or open_database()
     app.add_middleware(RequestContext)
     app.router.routes.append(national.ROUTE)
     app.include_router(bureau.router)
