@@ -8,11 +8,13 @@ from typing import Annotated
 
 import typer
 
+from yibao.cli.errors import Commands
 from yibao.cli.progress import console
 from yibao.enroll.rows import RowError
 from yibao.services import enroll
 
-app = typer.Typer(help="参保登记：导入人员与参保、参保单位、定点医药机构", no_args_is_help=True)
+app = typer.Typer(cls=Commands, help="参保登记：导入人员与参保、参保单位、定点医药机构",
+                  no_args_is_help=True)
 FILE = Annotated[Path, typer.Argument(help="CSV（UTF-8，首行为列名）或 Parquet 文件",
                                       exists=True, dir_okay=False)]
 MAX_SHOWN = 50
