@@ -89,6 +89,19 @@ def test_serve_refuses_a_database_it_cannot_use(
     assert no_server == []
 
 
+@pytest.mark.parametrize(("url", "words"), [
+    ("mysql://user@127.0.0.1/yibao", ("不支持的数据库 URL", "mysql")),
+    ("not a url", ("数据库 URL 无效",)),
+])
+def test_any_database_command_refuses_an_unsupported_url(
+        url: str, words: tuple[str, ...], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YIBAO_DATABASE_URL", url)
+    (tmp_path / "i.csv").write_text(INSTITUTIONS, encoding="utf-8")
+    _fails_cleanly(runner.invoke(app, ["enroll", "institutions", str(tmp_path / "i.csv")]), *words)
+    _fails_cleanly(runner.invoke(app, ["fund", "check"]), *words)
+
+
 def test_serve_creates_the_folder_of_its_sqlite_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         no_server: list[dict[str, object]]) -> None:

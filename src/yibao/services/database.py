@@ -41,12 +41,20 @@ def check_url(url: str) -> None:
 
 
 def unavailable(error: BaseException, url: str | None = None) -> DatabaseUnavailable | None:
-    """`error` as a `DatabaseUnavailable` when it says the database cannot be reached or used."""
+    """`error` as a `DatabaseUnavailable` when it says the database cannot be reached or used:
+    a failed connection, or a driver that cannot be loaded or a URL that cannot be parsed while
+    the URL in use is one yibao does not support."""
     if isinstance(error, DatabaseUnavailable):
         return error
-    if not isinstance(error, OperationalError | InterfaceError):
-        return None
-    return _driver_failure(error, url or database_url())
+    url = url or database_url()
+    if isinstance(error, OperationalError | InterfaceError):
+        return _driver_failure(error, url)
+    if isinstance(error, ArgumentError | ImportError):
+        try:
+            check_url(url)
+        except DatabaseUnavailable as refused:
+            return refused
+    return None
 
 
 def _driver_failure(error: OperationalError | InterfaceError, url: str) -> DatabaseUnavailable:
