@@ -28,11 +28,12 @@ from yibao.payment.drg.grouper import group_case  # noqa: E402
 from yibao.payment.drg.layout import cases_from_frame  # noqa: E402
 from yibao.payment.drg.loader import RulePack, default_cache_dir, load_rule_pack  # noqa: E402
 from yibao.payment.drg.model import Pack, Predicate  # noqa: E402
+from yibao.payment.shipped import rules_dir  # noqa: E402
 
 SEED = 20210501
 STAYS = 1_000_000
 SAMPLE = 20_000
-RULES = Path(os.environ.get("YIBAO_DRG_RULES", ROOT.parent / "shared/data/drg/chs-drg-1.1"))
+RULES = rules_dir(None, os.environ)
 
 
 def _pools(pack: Pack) -> dict[str, np.ndarray]:

@@ -1,4 +1,4 @@
-"""Proves that cities' published payment tables load from ../shared/data/drg/payment with their
+"""Proves that cities' published payment tables shipped with yibao load with their
 own headers: 常州 (level coefficients, base rates), 吉林 (outlier multiples 0.35/2.0), 苏州 (per-DRG
 level coefficients), 盐城 (review groups), 北京 (text cells as flags); and that a table without
 weights or with a bad number is refused with the file and line named."""
@@ -6,7 +6,6 @@ weights or with a bad number is refused with the file and line named."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -19,9 +18,9 @@ from yibao.payment.cities import (
     parse_city_table,
 )
 from yibao.payment.points import case_points
+from yibao.payment.shipped import SHIPPED_CITIES
 
-PAYMENT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "drg" / "payment"
-pytestmark = pytest.mark.skipif(not PAYMENT.is_dir(), reason="shared payment tables absent")
+PAYMENT = SHIPPED_CITIES
 
 
 def test_changzhou_levels_and_rates():

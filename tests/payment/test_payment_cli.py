@@ -11,8 +11,9 @@ import polars as pl
 from typer.testing import CliRunner
 
 from yibao.cli import app
+from yibao.payment.shipped import SHIPPED_CITIES
 
-PAYMENT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "drg" / "payment"
+PAYMENT = SHIPPED_CITIES
 
 
 def test_payment_commands(tmp_path: Path):
@@ -47,7 +48,7 @@ def test_bad_input_is_reported(tmp_path: Path):
     runner = CliRunner()
     result = runner.invoke(app, ["drg", "pay", "-i", str(tmp_path / "none.parquet"),
                                  "--budget", "1", "-o", str(tmp_path)])
-    assert result.exit_code == 1 and "病例文件不存在" in result.output
+    assert result.exit_code == 2 and "病例文件不存在" in result.output
     result = runner.invoke(app, ["drg", "pay", "-i", str(tmp_path / "none.parquet"),
                                  "--budget", "1.001", "-o", str(tmp_path)])
     assert result.exit_code != 0

@@ -1,7 +1,7 @@
 """Hypothesis strategies that generate valid settlement policies and request documents.
 
-`policy_texts()` draws a valid policy file (SETTLEMENT.md §5) as TOML text, with or without each
-optional section: benefits per scheme, offsite deltas, serious-illness tiers and tilt, large
+`policy_texts()` draws a valid policy file (docs/settlement.md §5) as TOML text, with or without
+each optional section: benefits per scheme, offsite deltas, serious-illness tiers and tilt, large
 expense, civil servant, account and assistance groups. `policies()` parses it into a `Policy`.
 `request_docs(policy)` draws a valid request document (§1) with decimal strings: either scheme,
 every med type, level, offsite kind (or none), groups, civil servants, accounts, 1–8 fee lines of
@@ -26,7 +26,7 @@ from yibao.policy.model import Policy
 LEVELS = ("1", "2", "3")
 MED_TYPES = ("11", "14", "21")
 OFFSITE_KINDS = ("local", "filed", "referral", "temporary", "unfiled")
-#: The assistance order of SETTLEMENT.md §3 step 7 (also every group name of §1).
+#: The assistance order of docs/settlement.md §3 step 7 (also every group name of §1).
 GROUPS = ("tekun", "dibao", "fanpin", "jianche", "dibao_edge", "yinbing", "tuopin")
 YTD_MONEY = ("hifp_paid", "op_hifp_paid", "op_dedc_used", "si_base", "hifmi_paid",
              "hifob_paid", "cvlserv_paid", "maf_dedc_used", "maf_paid")
@@ -313,7 +313,7 @@ def _request(draw: st.DrawFn, policy: Policy | None, insutype: str | None = None
 
 @st.composite
 def request_docs(draw: st.DrawFn, policy: Policy | None = None) -> dict[str, Any]:
-    """A valid request document (SETTLEMENT.md §1), money as decimal strings."""
+    """A valid request document (docs/settlement.md §1), money as decimal strings."""
     return _request(draw, policy)
 
 

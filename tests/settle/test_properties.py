@@ -1,4 +1,4 @@
-"""Every invariant of SETTLEMENT.md §3 holds for thousands of generated policies and requests.
+"""Every invariant of docs/settlement.md §3 holds for thousands of generated policies and requests.
 
 For random valid policies and requests (see `tests.settle.strategies`, with year-to-date
 accumulators drawn around the caps): every amount is ≥ 0; the conservation equations hold; no fund

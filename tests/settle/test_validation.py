@@ -1,4 +1,5 @@
-"""Request validation refuses exactly what SETTLEMENT.md §1 refuses, naming the first bad field.
+"""Request validation refuses exactly what docs/settlement.md §1 refuses, naming the first bad
+field.
 
 One row per rule of the §1 validation table, with boundary values at the limit (accepted) and
 just past it (refused); then rows showing what must be accepted (unknown keys, JSON numbers,

@@ -1,4 +1,5 @@
-"""Worked examples, each computed by hand from SETTLEMENT.md, agree with the engine to the cent.
+"""Worked examples, each computed by hand from docs/settlement.md, agree with the engine to the
+cent.
 
 Every expected number below was worked out on paper from the contract (§2 rounding, §3 steps,
 §4 output), not copied from the engine. The arithmetic sits in the comments next to each case;
@@ -713,7 +714,7 @@ CASES_E = [
 ]
 
 # --------------------------------------------------------------------------------------------
-# The contract's own example (SETTLEMENT.md §1) against the shipped 511623-2024: 低保 resident,
+# The contract's own example (docs/settlement.md §1) against the shipped 511623-2024: 低保 resident,
 # level 2: d 250, r 0.77, tilted serious-illness threshold 12500 × 0.5, 低保 aid 70 %, cap 50000.
 # --------------------------------------------------------------------------------------------
 

@@ -106,7 +106,7 @@ class SettlementOut(BaseModel):
 
 
 class SettlementDetailOut(BaseModel):
-    """A settlement: the engine's document (SETTLEMENT.md §4) with `setldetail`, each row's
+    """A settlement: the engine's document (docs/settlement.md §4) with `setldetail`, each row's
     `setl_proc_info` the trace of the rule that paid it, and the accumulators before it."""
 
     setl_id: str

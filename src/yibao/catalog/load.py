@@ -43,7 +43,7 @@ CODE_CHARS_MAX: Final = 50
 NAME_CHARS_MAX: Final = 200
 AGE_MAX: Final = 150
 ERRORS_SHOWN_MAX: Final = 50
-#: The settlement contract's bounds on `pric_uplmt_amt` (SETTLEMENT.md §1).
+#: The settlement contract's bounds on `pric_uplmt_amt` (docs/settlement.md §1).
 PRICE_PLACES: Final = 6
 PRICE_MAX: Final = Decimal(10_000_000)
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import typer
 
+from yibao.cli.errors import Commands
+
 app = typer.Typer(
+    cls=Commands,
     name="yibao",
     help="yibao 医保平台：参保、一站式结算、DRG/DIP 支付、基金监管。",
     no_args_is_help=True,

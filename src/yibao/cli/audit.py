@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
+from yibao.cli.errors import Commands
 from yibao.services.audit import credit_year, draw_year, evaluate, simulate_reference
 from yibao.supervise.load import RuleFileError, load_rules
 
-app = typer.Typer(help="基金监管：规则、检测与评估", no_args_is_help=True)
+app = typer.Typer(cls=Commands, help="基金监管：规则、检测与评估", no_args_is_help=True)
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="规则文件（默认内置规则库）")]
 
 

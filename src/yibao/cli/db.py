@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from yibao.cli.errors import Commands
 from yibao.cli.progress import console
 from yibao.services import database
 
-app = typer.Typer(help="数据库：建库与迁移（YIBAO_DATABASE_URL，默认 var/yibao.db）",
+app = typer.Typer(cls=Commands, help="数据库：建库与迁移（YIBAO_DATABASE_URL，默认 var/yibao.db）",
                   no_args_is_help=True)
 
 

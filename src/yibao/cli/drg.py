@@ -15,11 +15,12 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from yibao.cli.errors import Commands, fail
 from yibao.cli.progress import console
 
-app = typer.Typer(help="DRG 分组与支付", no_args_is_help=True)
+app = typer.Typer(cls=Commands, help="DRG 分组与支付", no_args_is_help=True)
 
-RULES_HELP = "规则包目录（默认：环境变量 YIBAO_DRG_RULES，否则 ../shared/data/drg/chs-drg-1.1）"
+RULES_HELP = "规则包目录（默认：环境变量 YIBAO_DRG_RULES，否则随 yibao 附带的 CHS-DRG 1.1 规则包）"
 INPUT_HELP = "病案文件：OpenDRG 样例 CSV 或结算清单 Parquet（格式见 docs/drg.md）"
 OUT_HELP = "结果文件，按扩展名写 CSV 或 Parquet：Index, mdc, adrg, drg, status, trace"
 SCHEME_HELP = "方案文件（默认按规则包目录名取 src/yibao/payment/drg/schemes/<名>.toml）"
@@ -71,7 +72,6 @@ def group(
     """按 CHS-DRG 规则包分组：MDC → ADRG → DRG（MCC/CC 细分），逐例写出结果。"""
     # Imported here so that `yibao --help` does not load polars, numpy and pyarrow.
     from yibao.payment.drg.layout import DrgInputError
-    from yibao.payment.drg.scheme import DrgPackError
     from yibao.services import drg as drg_service
 
     bar = _Bar(drg_service.CHUNK_ROWS)
@@ -79,9 +79,8 @@ def group(
         report = drg_service.group_file(
             input, out, rules_dir=rules, scheme_file=scheme, trace=trace, progress=bar
         )
-    except (DrgPackError, DrgInputError, drg_service.DrgServiceError) as error:
-        console.print(f"[red]错误：[/red]{error}")
-        raise typer.Exit(1) from None
+    except (DrgInputError, drg_service.DrgServiceError) as error:
+        fail(str(error))
     finally:
         bar.close()
     cache = "（已编译缓存）" if report.from_cache else "（已编译并写入缓存）"

@@ -8,12 +8,14 @@ from typing import Annotated
 
 import typer
 
+from yibao.cli.errors import Commands, fail
 from yibao.cli.progress import console
 from yibao.enroll.rows import RowError
 from yibao.services import enroll
 
-app = typer.Typer(help="参保登记：导入人员与参保、参保单位、定点医药机构", no_args_is_help=True)
-FILE = Annotated[Path, typer.Argument(help="CSV（UTF-8，首行为列名）或 Parquet 文件",
+app = typer.Typer(cls=Commands, help="参保登记：导入人员与参保、参保单位、定点医药机构",
+                  no_args_is_help=True)
+FILE = Annotated[Path, typer.Argument(help="CSV（UTF-8 或 GBK，首行为列名）或 Parquet 文件",
                                       exists=True, dir_okay=False)]
 MAX_SHOWN = 50
 
@@ -30,8 +32,11 @@ def _errors(errors: tuple[RowError, ...]) -> None:
 
 
 def _file_error(err: enroll.ImportFileError) -> None:
-    console.print(f"[red]✗ {err.message}[/]")
-    raise typer.Exit(2)
+    fail(err.message)
+
+
+def _encoding(encoding: str) -> str:
+    return "" if encoding == "UTF-8" else f"（按 {encoding} 编码读取）"
 
 
 @app.command("import")
@@ -43,7 +48,8 @@ def import_people(path: FILE) -> None:
         _file_error(err)
         return
     console.print(
-        f"[green]✓[/] {path}：读入 {report.rows} 行；新增人员 {report.persons_added}，"
+        f"[green]✓[/] {path}{_encoding(report.encoding)}：读入 {report.rows} 行；"
+        f"新增人员 {report.persons_added}，"
         f"更新人员 {report.persons_updated}；新增参保 {report.enrollments_added}"
         f"（其中转移接续 {report.transfers}），已存在未变 {report.unchanged}。"
         f"写入 {report.location}")
@@ -56,8 +62,8 @@ def _simple(path: Path, what: str, run: Callable[[Path], enroll.RegistryReport])
     except enroll.ImportFileError as err:
         _file_error(err)
         return
-    console.print(f"[green]✓[/] {path}：读入 {report.rows} 行，保存{what} {report.saved} 个。"
-                  f"写入 {report.location}")
+    console.print(f"[green]✓[/] {path}{_encoding(report.encoding)}：读入 {report.rows} 行，"
+                  f"保存{what} {report.saved} 个。写入 {report.location}")
     _errors(report.errors)
 
 

@@ -7,12 +7,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from yibao.cli.errors import Commands
 from yibao.cli.progress import console
 from yibao.core.money import fmt, from_fen
 from yibao.services.database import database_location
 from yibao.services.fund import check_fund_ledger, fund_balances
 
-app = typer.Typer(help="基金账务：余额与对账", no_args_is_help=True)
+app = typer.Typer(cls=Commands, help="基金账务：余额与对账", no_args_is_help=True)
 
 
 @app.command("balance")

@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
+from yibao.cli.errors import Commands
 from yibao.cli.progress import console
 from yibao.services import accounts, database
 
-app = typer.Typer(help="定点医药机构接口密钥", no_args_is_help=True)
+app = typer.Typer(cls=Commands, help="定点医药机构接口密钥", no_args_is_help=True)
 
 
 @app.command("add")

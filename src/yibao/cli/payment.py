@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
+from yibao.cli.errors import fail
 from yibao.cli.progress import console
 
 CASES_HELP = "病例文件（已分组、已计费，Parquet 或 CSV，格式见 docs/payment.md）"
-PAYMENT_HELP = "城市参数表目录（默认：环境变量 YIBAO_DRG_PAYMENT，否则 ../shared/data/drg/payment）"
+PAYMENT_HELP = "城市参数表目录（默认：环境变量 YIBAO_DRG_PAYMENT，否则随 yibao 附带的参数表）"
 CITY_HELP = "按某城市公布的 RW、等级系数、高低倍率与单议病组计算，如 常州2022、吉林2022、苏州2023"
 TIERS_HELP = "高低倍率：jilin（固定 0.35/2 倍）或 zhejiang（按基准点数分档）"
 PREVIOUS_HELP = "上一年病例，用于比较权重稳定性"
@@ -50,8 +51,7 @@ def demo_cases(
     try:
         frame = service.demo_cases(out, cases, seed, hospitals, city, payment_dir)
     except _errors() as error:
-        console.print(f"[red]错误：[/red]{error}")
-        raise typer.Exit(1) from None
+        fail(str(error))
     fund = int(frame["fund_pay_fen"].sum())
     console.print(f"已生成 {frame.height:,} 例，写入 {out}；统筹基金支付合计 {fund / 100:,.2f} 元")
 
@@ -67,8 +67,7 @@ def weights(
     try:
         groups = service.weights_file(cases, out, trim)
     except _errors() as error:
-        console.print(f"[red]错误：[/red]{error}")
-        raise typer.Exit(1) from None
+        fail(str(error))
     console.print(f"已计算 {groups} 个病组的相对权重，写入 {out}")
 
 
@@ -92,8 +91,7 @@ def pay(
                                   payment_dir=payment_dir, tiers=tiers,
                                   prepay_share=Decimal(prepay))
     except _errors() as error:
-        console.print(f"[red]错误：[/red]{error}")
-        raise typer.Exit(1) from None
+        fail(str(error))
     console.print(f"{report.method.upper()} 付费：{report.cases:,} 例，{report.hospitals} 家医院，"
                   f"预算 {report.budget_fen / 100:,.2f} 元，用时 {report.seconds:.2f} 秒")
     console.print(f"点值 {report.point_value_yuan} 元/点")
@@ -113,8 +111,7 @@ def evaluate(
     try:
         report = service.evaluate_file(cases, out, previous)
     except _errors() as error:
-        console.print(f"[red]错误：[/red]{error}")
-        raise typer.Exit(1) from None
+        fail(str(error))
     riv, rates = report["riv"], report["rates"]
     console.print(f"RIV 未剔除 {riv['untrimmed']:.4f}，剔除后 {riv['trimmed']:.4f}；"
                   f"入组率 {rates['grouping_rate']:.2%}；QY 率 {rates['qy_rate']:.2%}")

@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from yibao.cli.errors import Commands
 from yibao.cli.progress import console
 from yibao.core.money import fmt, fmt_ratio
 from yibao.policy.loader import PolicyError, load_policy, load_policy_file, shipped_ids
 from yibao.policy.model import LEVELS, Benefit, Policy
 
-app = typer.Typer(help="待遇政策文件：校验与查看", no_args_is_help=True)
+app = typer.Typer(cls=Commands, help="待遇政策文件：校验与查看", no_args_is_help=True)
 
 
 @app.command("check")

@@ -58,7 +58,7 @@ def settle_command(
     out: Annotated[Path | None, typer.Option("--out", help="批量结果输出文件")] = None,
     commit: Annotated[bool, typer.Option("--commit", help=COMMIT_HELP)] = False,
 ) -> None:
-    """按 SETTLEMENT.md 结算：基本医保 → 大病保险 → 医疗救助 → 个人账户，逐笔说明。"""
+    """按 docs/settlement.md 结算：基本医保 → 大病保险 → 医疗救助 → 个人账户，逐笔说明。"""
     if batch is not None:
         _batch(batch, out, policy_file, catalog)
         return

@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
+from yibao.cli.errors import Commands
 from yibao.cli.progress import console
 from yibao.services import accounts, database
 
-app = typer.Typer(help="医保局用户：角色与管辖区划", no_args_is_help=True)
+app = typer.Typer(cls=Commands, help="医保局用户：角色与管辖区划", no_args_is_help=True)
 ROLE_HELP = "角色：handler 经办、auditor 稽核、finance 基金财务、director 局领导、admin 管理员"
 
 

@@ -9,6 +9,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from yibao.cli.errors import fail
 from yibao.cli.progress import console
 from yibao.indicators.render import show
 from yibao.services.year import YearOutcome, run_year
@@ -69,8 +70,7 @@ def year_command(
         try:
             outcome = run_year(data, report, step, db=db, replay=replay)
         except (FileNotFoundError, YearStoreError) as err:
-            console.print(f"[red]✗ {err}[/]")
-            raise typer.Exit(2) from None
+            fail(str(err))
     console.print(_table(outcome))
     check = _calibration(outcome)
     if check is not None:

@@ -74,7 +74,7 @@ CHART: Final[Mapping[AccountCode, AccountSpec]] = MappingProxyType({
     AccountCode.CONTRIBUTION_RECEIVABLE: AccountSpec(AccountKind.ASSET, "应收参保缴费", "缴费方"),
 })
 
-#: The account that pays each `setldetail` fund pay type (SETTLEMENT.md §4).
+#: The account that pays each `setldetail` fund pay type (docs/settlement.md §4).
 ACCOUNT_OF_FUND: Final[Mapping[str, AccountCode]] = MappingProxyType({
     FUND_RESIDENT_POOL: AccountCode.RESIDENT_POOL,
     FUND_EMPLOYEE_POOL: AccountCode.EMPLOYEE_POOL,

@@ -1,7 +1,7 @@
 """Cities' published DRG payment tables (各地 DRG 付费参数), read from `<dir>/<city>.csv`.
 
-The tables (OpenDRG/DRG_Datas `Payment/`, 27 cities, UTF-8; ../shared/data/drg/payment) name
-their columns differently; each header is classified by its text:
+The tables (OpenDRG/DRG_Datas `Payment/`, 27 cities, UTF-8; shipped in `data/cities`, chosen by
+`yibao.payment.shipped`) name their columns differently; each header is classified by its text:
 
 * first and second column: DRG code and name;
 * `RW`, `权重`, `初始权重`: relative weight (empty, 0 or 无: the city gives the group no weight);
@@ -202,8 +202,13 @@ def load_city(directory: Path, city: str) -> CityTable:
     if not path.is_file():
         known = "、".join(list_cities(directory)) or "无"
         raise CityTableError(f"找不到城市参数表 {path}（可用：{known}）")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return parse_city_table(city, handle)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return parse_city_table(city, handle)
+    except UnicodeDecodeError:
+        raise CityTableError(f"城市参数表 {path} 不是 UTF-8 编码：请另存为 UTF-8") from None
+    except OSError as err:
+        raise CityTableError(f"无法读取城市参数表 {path}：{err.strerror}") from None
 
 
 def city_point_rules(table: CityTable, rules: PointRules | None = None) -> PointRules:

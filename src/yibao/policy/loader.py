@@ -1,4 +1,4 @@
-"""Read a policy TOML file (SETTLEMENT.md §5) into a frozen `Policy`, validating every key.
+"""Read a policy TOML file (docs/settlement.md §5) into a frozen `Policy`, validating every key.
 
 Errors name the file, the key and the line: an unknown section or key, a missing required key, a
 ratio outside [0, 1], a negative amount, more decimals than allowed, tiers out of order.

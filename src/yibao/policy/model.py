@@ -1,8 +1,8 @@
 """The benefit policy (待遇政策) of one coordinating region and year, as frozen values.
 
-A policy is data: it is read from a TOML file (SETTLEMENT.md §5) by `yibao.policy.loader` and never
-changed afterwards. Absent benefit sections leave a benefit uncovered; absent fund sections switch
-that fund off.
+A policy is data: it is read from a TOML file (docs/settlement.md §5) by `yibao.policy.loader`
+and never changed afterwards. Absent benefit sections leave a benefit uncovered; absent fund
+sections switch that fund off.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 LEVELS: Final = ("1", "2", "3")
 OFFSITE_KINDS: Final = ("local", "filed", "referral", "temporary", "unfiled")
-#: Assistance groups in the order in which the first matching one is chosen (SETTLEMENT.md §3.7).
+#: Assistance groups in the order in which the first matching one is chosen
+#: (docs/settlement.md §3 step 7).
 ASSISTANCE_ORDER: Final = ("tekun", "dibao", "fanpin", "jianche", "dibao_edge", "yinbing", "tuopin")
 GROUPS: Final = frozenset(ASSISTANCE_ORDER)
 

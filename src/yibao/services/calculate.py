@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from yibao.policy.loader import load_policy
+from yibao.policy.loader import PolicyError, load_policy
 from yibao.policy.model import Policy
 from yibao.settle.engine import settle
 from yibao.settle.request import RequestError, parse_request
@@ -15,10 +15,21 @@ from yibao.settle.request import RequestError, parse_request
 Completer = Callable[[Mapping[str, Any]], Mapping[str, Any]]
 
 
+def policy_problem(error: PolicyError) -> str:
+    """One zh-CN sentence for a policy file that cannot be used: where, why, which key."""
+    where = f"{error.file}:{error.line}" if error.line else error.file
+    key = f"（键 {error.key}）" if error.key not in ("", "policy") else ""
+    return f"政策文件 {where} 不可用：{error.message}{key}"
+
+
 def policy_resolver(policy_file: Path | None) -> Callable[[str], Policy]:
-    """Resolve a request's `policy` reference, or always the given file when one is named."""
+    """Resolve a request's `policy` reference, or always the given file when one is named
+    (a file that cannot be used is a `RequestError` on `--policy-file`)."""
     if policy_file is not None:
-        fixed = load_policy(str(policy_file))
+        try:
+            fixed = load_policy(str(policy_file))
+        except PolicyError as error:
+            raise RequestError("--policy-file", policy_problem(error)) from None
         return lambda _ref: fixed
     known: dict[str, Policy] = {}
 

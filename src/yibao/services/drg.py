@@ -4,8 +4,10 @@ Reads the OpenDRG sample CSV or a settlement-list Parquet (docs/drg.md), groups 
 the column grouper, and writes `Index, mdc, adrg, drg, status, trace` as CSV or Parquet by the
 output's extension. The output is written to a temporary name and renamed at the end.
 
-The rule pack comes from the option, else `$YIBAO_DRG_RULES`, else `../shared/data/drg/chs-drg-1.1`
-beside the repository; its compiled form is cached under `$XDG_CACHE_HOME/yibao/drg`.
+The rule pack comes from the option, else `$YIBAO_DRG_RULES`, else the CHS-DRG 1.1 pack shipped
+with yibao (`yibao.payment.shipped.rules_dir`); its compiled form is cached under
+`$XDG_CACHE_HOME/yibao/drg`. A pack that cannot be used raises `DrgPackError` (zh-CN, naming the
+folder or the file and line).
 """
 
 from __future__ import annotations
@@ -19,14 +21,12 @@ from typing import Final
 
 import polars as pl
 
+from yibao.payment import shipped
 from yibao.payment.drg.batch import group_batch
 from yibao.payment.drg.layout import to_settlement
 from yibao.payment.drg.loader import RulePack, default_cache_dir, load_rule_pack
 from yibao.payment.drg.model import REASON_TEXT, Reason, Status
 
-ENV_RULES: Final = "YIBAO_DRG_RULES"
-REPO_ROOT: Final = Path(__file__).resolve().parents[3]
-DEFAULT_RULES: Final = REPO_ROOT.parent / "shared" / "data" / "drg" / "chs-drg-1.1"
 CHUNK_ROWS: Final = 100_000
 OUTPUT_COLUMNS: Final = ("Index", "mdc", "adrg", "drg", "status", "trace")
 SUFFIXES: Final = (".csv", ".parquet")
@@ -51,25 +51,14 @@ class GroupReport:
     seconds: float
 
 
-def resolve_rules_dir(option: Path | None, environ: Mapping[str, str]) -> Path:
-    """The rule-pack directory: the option, else the environment, else the shared default."""
-    if option is not None:
-        return option
-    if environ.get(ENV_RULES):
-        return Path(environ[ENV_RULES])
-    if DEFAULT_RULES.is_dir():
-        return DEFAULT_RULES
-    raise DrgServiceError(f"未指定规则包：请用 --rules 或环境变量 {ENV_RULES} 指定规则包目录")
-
-
 def load_rules(
     option: Path | None = None,
     environ: Mapping[str, str] | None = None,
     scheme_file: Path | None = None,
 ) -> RulePack:
-    """Load (or take from the cache) the rule pack chosen by `resolve_rules_dir`."""
+    """Load (or take from the cache) the rule pack chosen by `shipped.rules_dir`."""
     environ = os.environ if environ is None else environ
-    rules_dir = resolve_rules_dir(option, environ)
+    rules_dir = shipped.rules_dir(option, environ)
     return load_rule_pack(rules_dir, scheme_file=scheme_file, cache_dir=default_cache_dir(environ))
 
 

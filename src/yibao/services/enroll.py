@@ -1,8 +1,9 @@
 """Enrollment use cases: import persons and enrollments, employers and institutions.
 
-A file is CSV (UTF-8, header row) or Parquet; every cell is read as text and validated by
-`yibao.enroll.rows`. Rows with a problem are refused, each with its own error; the good rows are
-written together in one transaction. Importing the same file again changes nothing.
+A file is CSV (header row; UTF-8, or GBK as Excel saves it on a Chinese Windows) or Parquet;
+every cell is read as text and validated by `yibao.enroll.rows`. Rows with a problem are refused,
+each with its own error; the good rows are written together in one transaction. Importing the
+same file again changes nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Final, Protocol, TypeVar
 
 import polars as pl
 
+from yibao.core.text import decode_text
 from yibao.enroll.plan import plan_import
 from yibao.enroll.rows import (
     COLUMNS,
@@ -57,25 +59,41 @@ class Table:
     rows: list[dict[str, str | None]]
     first_row: int
     columns: tuple[str, ...]
+    encoding: str = "UTF-8"
+
+
+def _csv_frame(path: Path) -> tuple[pl.DataFrame, str]:
+    """A CSV file's cells as text, read as UTF-8, else as GBK; and the encoding used."""
+    data = path.read_bytes()
+    decoded = decode_text(data)
+    if decoded is None:
+        raise ImportFileError(f"文件 {path} 既不是 UTF-8 也不是 GBK 编码：请在 Excel 中“另存为”"
+                              "CSV UTF-8（逗号分隔）格式后重新导入")
+    text, encoding = decoded
+    source = data if encoding == "UTF-8" else text.encode("utf-8")
+    return pl.read_csv(source, infer_schema=False), encoding
 
 
 def read_table(path: Path) -> Table:
     """Read a CSV or Parquet file with every value as text (never through a float)."""
+    encoding = "UTF-8"
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             frame = pl.read_parquet(path)
             frame = frame.with_columns(pl.all().cast(pl.Utf8))
             first = 1
         else:
-            frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
+            frame, encoding = _csv_frame(path)
             first = 2  # line 1 is the header
-    except (OSError, pl.exceptions.PolarsError) as err:
+    except OSError as err:
+        raise ImportFileError(f"无法读取文件 {path}：{err.strerror or err}") from None
+    except pl.exceptions.PolarsError as err:
         raise ImportFileError(f"无法读取文件 {path}：{err}") from None
     if frame.height > MAX_IMPORT_ROWS:
         raise ImportFileError(f"文件超过 {MAX_IMPORT_ROWS} 行，请拆分后导入")
     columns = tuple(c.strip() for c in frame.columns)
     frame.columns = list(columns)
-    return Table(frame.to_dicts(), first, columns)
+    return Table(frame.to_dicts(), first, columns, encoding)
 
 
 def _check_columns(table: Table, allowed: Sequence[str], required: Sequence[str]) -> None:
@@ -99,6 +117,7 @@ class ImportReport:
     transfers: int
     unchanged: int
     errors: tuple[RowError, ...]
+    encoding: str = "UTF-8"
 
 
 def import_enrollments(path: Path, *, store: Store | None = None,
@@ -121,7 +140,8 @@ def import_enrollments(path: Path, *, store: Store | None = None,
         uow.registry.add_enrollments(plan.enrollments)
         uow.commit()
     return ImportReport(describe(store.url), len(table.rows), added, updated,
-                        len(plan.enrollments), len(plan.transfers), plan.unchanged, plan.errors)
+                        len(plan.enrollments), len(plan.transfers), plan.unchanged, plan.errors,
+                        table.encoding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +150,7 @@ class RegistryReport:
     rows: int
     saved: int
     errors: tuple[RowError, ...]
+    encoding: str = "UTF-8"
 
 
 def _import_simple(
@@ -146,7 +167,7 @@ def _import_simple(
     with store.unit_of_work() as uow:
         save(uow, good)
         uow.commit()
-    return RegistryReport(describe(store.url), len(table.rows), len(good), errors)
+    return RegistryReport(describe(store.url), len(table.rows), len(good), errors, table.encoding)
 
 
 def _last_by_code(items: list[C]) -> list[C]:

@@ -2,8 +2,8 @@
 
 `yibao drg demo-cases | weights | pay | evaluate`. Cases are a Parquet (or CSV) file in the
 layout of `yibao.payment.cases` (docs/payment.md). City tables come from `--payment-dir`, else
-`$YIBAO_DRG_PAYMENT`, else `../shared/data/drg/payment` beside the repository. Outputs are
-written to a temporary name and renamed.
+`$YIBAO_DRG_PAYMENT`, else the tables shipped with yibao (`yibao.payment.shipped.payment_dir`).
+Outputs are written to a temporary name and renamed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 
+from yibao.payment import shipped
 from yibao.payment.cases import PaymentInputError, conform_cases
 from yibao.payment.cities import CityTable, city_point_rules, load_city
 from yibao.payment.dip import build_catalogue, dip_points
@@ -34,26 +35,13 @@ from yibao.payment.settlement import (
 from yibao.payment.synthetic import generate_cases
 from yibao.payment.weights import NO_TRIM, Trim, relative_weights, with_published_rw
 
-ENV_PAYMENT: Final = "YIBAO_DRG_PAYMENT"
-REPO_ROOT: Final = Path(__file__).resolve().parents[3]
-DEFAULT_PAYMENT: Final = REPO_ROOT.parent / "shared" / "data" / "drg" / "payment"
 TIERS: Final = {"jilin": JILIN_TIERS, "zhejiang": ZHEJIANG_TIERS}
-
-
-def resolve_payment_dir(option: Path | None, environ: Mapping[str, str] | None = None) -> Path:
-    environ = os.environ if environ is None else environ
-    if option is not None:
-        return option
-    if environ.get(ENV_PAYMENT):
-        return Path(environ[ENV_PAYMENT])
-    if DEFAULT_PAYMENT.is_dir():
-        return DEFAULT_PAYMENT
-    raise PaymentInputError(f"未指定城市参数表目录：请用 --payment-dir 或环境变量 {ENV_PAYMENT}")
 
 
 def load_city_table(city: str, option: Path | None = None,
                     environ: Mapping[str, str] | None = None) -> CityTable:
-    return load_city(resolve_payment_dir(option, environ), city)
+    environ = os.environ if environ is None else environ
+    return load_city(shipped.payment_dir(option, environ), city)
 
 
 def read_cases(path: Path) -> pl.DataFrame:

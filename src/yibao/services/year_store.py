@@ -24,6 +24,7 @@ from typing import Any, Final
 
 import numpy as np
 import polars as pl
+from sqlalchemy import select
 
 from yibao.core.money import to_fen
 from yibao.fund.checks import LedgerReport
@@ -221,14 +222,20 @@ def _write_settlements(store: Store, frame: pl.DataFrame, now: datetime) -> tupl
     return details.height, count
 
 
-def _fresh(store: Store, region: str, year: int) -> None:
+def _fresh(store: Store, region: str, year: int, codes: list[str]) -> None:
     upgrade(store)
     with store.engine.connect() as connection:
         held = (year_rows(connection, settlements, year, region)
                 + year_rows(connection, contributions, year, region))
+        clash = connection.execute(select(institutions.c.code).where(
+            institutions.c.code.in_(codes)).order_by(institutions.c.code).limit(1)).scalar()
     if held:
         raise YearStoreError(
             f"{describe(store.url)} 已有 {region} {year} 年度的缴费或结算记录，"
+            "年度作业只写入新库：请换一个数据库（--db）或删除该库后重试")
+    if clash is not None:
+        raise YearStoreError(
+            f"{describe(store.url)} 已登记定点医药机构 {clash}，与本年度模拟数据的机构编码重复，"
             "年度作业只写入新库：请换一个数据库（--db）或删除该库后重试")
 
 
@@ -243,7 +250,7 @@ def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url:
     store = Store(url)
     region, year = _region_year(tables)
     try:
-        _fresh(store, region, year)
+        _fresh(store, region, year, tables.institutions["fixmedins_code"].to_list())
         if owned:
             tune_for_bulk_load(store.engine)
         now = datetime.now(UTC)

@@ -1,4 +1,4 @@
-"""The vectorised batch settlement engine: SETTLEMENT.md §3 over columns of int64.
+"""The vectorised batch settlement engine: docs/settlement.md §3 over columns of int64.
 
 Step 1 runs once over all fee lines. Steps 2–10 depend on the accumulators of the person's earlier
 requests, so requests are grouped by key (person, scheme, year) and ranked by input order within

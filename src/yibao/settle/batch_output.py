@@ -1,4 +1,4 @@
-"""Batch results as the output documents of SETTLEMENT.md §4, the same as the scalar engine's."""
+"""Batch results as the answers of docs/settlement.md §4, the same as the scalar engine's."""
 
 from __future__ import annotations
 

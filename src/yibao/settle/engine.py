@@ -1,4 +1,4 @@
-"""The scalar one-stop settlement engine (一站式结算): SETTLEMENT.md §3, step by step.
+"""The scalar one-stop settlement engine (一站式结算): docs/settlement.md §3, step by step.
 
 `settle(request, policy)` is pure and is the definition: the batch engine, the stateful service and
 the HTTP transactions all reach the same answer through it or are proven equal to it. Every money
@@ -124,7 +124,8 @@ def serious_illness_claim(
 
 
 def settle(request: SettleRequest, policy: Policy) -> SettleResult:
-    """Settle one visit: what each fund pays, what the person pays, and why (SETTLEMENT.md §3)."""
+    """Settle one visit: what each fund pays, what the person pays, and why
+    (docs/settlement.md §3)."""
     with localcontext(MONEY_CONTEXT):
         return _settle(request, policy)
 
@@ -259,7 +260,7 @@ def _accumulate(
 
 
 def check_invariants(r: SettleResult) -> None:
-    """The conservation equations of SETTLEMENT.md §3, asserted on every result."""
+    """The conservation equations of docs/settlement.md §3, asserted on every result."""
     amounts = [getattr(r, name) for name in (
         "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
         "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "hifob_pay", "hifmi_pay", "cvlserv_pay",

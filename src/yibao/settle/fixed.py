@@ -44,7 +44,7 @@ def mul_ratio(amount_fen: I64, ratio_e4: I64) -> I64:
 
 
 def line_amount(cnt_e4: I64, price_e6: I64) -> I64:
-    """round_half_up(cnt × price) in fen: the `a` and over-cap `o` of SETTLEMENT.md step 1."""
+    """round_half_up(cnt × price) in fen: `a` and the over-cap `o` (docs/settlement.md §3, 1)."""
     if _fits(cnt_e4, price_e6):
         amount: I64 = (cnt_e4 * price_e6 + _LINE_DENOM // 2) // _LINE_DENOM
         return amount

@@ -1,6 +1,6 @@
 """Settlement values (结算): the request, the year-to-date accumulators and the result.
 
-Field names follow the national interface (SETTLEMENT.md), so a vendor recognises them.
+Field names follow the national interface (docs/settlement.md), so a vendor recognises them.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ class SettleResult:
     ytd_after: Ytd
 
     def to_json(self) -> dict[str, object]:
-        """The output document of SETTLEMENT.md §4: money as strings with two places."""
+        """The output document of docs/settlement.md §4: money as strings with two places."""
         out: dict[str, object] = {
             "setl_id": self.setl_id, "mdtrt_id": self.mdtrt_id, "psn_no": self.psn_no,
             "insutype": self.insutype, "med_type": self.med_type,

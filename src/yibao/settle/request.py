@@ -1,4 +1,4 @@
-"""Validate a settlement request document (SETTLEMENT.md §1) into a `SettleRequest`.
+"""Validate a settlement request document (docs/settlement.md §1) into a `SettleRequest`.
 
 The first problem found, in document order, is raised as `RequestError` naming the field path
 (`fees[3].pric`) and a zh-CN message. Numbers are read from their text, never through a float:

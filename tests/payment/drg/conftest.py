@@ -1,5 +1,6 @@
-"""Shared fixtures: the CHS-DRG 1.1 rule pack (loaded once per session, through the cache) and
-the OpenDRG sample cases, both found beside the checkout from this file's location."""
+"""Shared fixtures: the CHS-DRG 1.1 rule pack shipped with yibao (loaded once per session, through
+the cache) and the 30 OpenDRG sample cases kept in `data/` beside this file (OpenDRG/DRG_Python @
+5d523a26, `input.txt`, Apache-2.0 like the shipped pack, see src/yibao/payment/data/SOURCES.md)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,14 @@ import pytest
 
 from tests.payment.drg.strategies import Pools, pools
 from yibao.payment.drg import RulePack, default_cache_dir, load_rule_pack
+from yibao.payment.shipped import SHIPPED_RULES
 
-REPO = Path(__file__).resolve().parents[3]
-SHARED_DRG = REPO.parent / "shared" / "data" / "drg"
-RULES_DIR = SHARED_DRG / "chs-drg-1.1"
-SAMPLE_CSV = SHARED_DRG / "cases" / "opendrg-chs-drg-1.1-sample.csv"
+RULES_DIR = SHIPPED_RULES
+SAMPLE_CSV = Path(__file__).parent / "data" / "opendrg-chs-drg-1.1-sample.csv"
 
 
 @pytest.fixture(scope="session")
 def rules() -> RulePack:
-    if not RULES_DIR.is_dir():
-        raise FileNotFoundError(f"the CHS-DRG 1.1 rule pack is expected at {RULES_DIR}")
     return load_rule_pack(RULES_DIR, cache_dir=default_cache_dir(os.environ))
 
 

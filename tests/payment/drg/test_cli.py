@@ -66,10 +66,10 @@ def test_settlement_parquet_to_parquet_without_trace(tmp_path: Path) -> None:
 def test_errors_are_reported_in_chinese(tmp_path: Path) -> None:
     missing = ["group", "--rules", str(RULES_DIR), "--input", str(tmp_path / "none.csv")]
     result = RUNNER.invoke(app, [*missing, "--out", str(tmp_path / "o.csv")])
-    assert result.exit_code == 1 and "输入文件不存在" in result.output
+    assert result.exit_code == 2 and "输入文件不存在" in result.output
     wrong = ["group", "--rules", str(RULES_DIR), "--input", str(SAMPLE_CSV)]
     result = RUNNER.invoke(app, [*wrong, "--out", str(tmp_path / "o.xlsx")])
-    assert result.exit_code == 1 and "不支持的文件类型" in result.output
+    assert result.exit_code == 2 and "不支持的文件类型" in result.output
     result = RUNNER.invoke(
         app,
         [
@@ -82,7 +82,7 @@ def test_errors_are_reported_in_chinese(tmp_path: Path) -> None:
             str(tmp_path / "o.csv"),
         ],
     )
-    assert result.exit_code == 1 and "规则包" in result.output
+    assert result.exit_code == 2 and "规则包" in result.output
     assert not (tmp_path / "o.csv").exists()
 
 

@@ -1,6 +1,6 @@
 """Group one case: the definition. The column grouper (`batch.py`) must equal it on every case.
 
-Steps (SCHEME.md): the checks before grouping; the MDCs in the scheme's order, each kept by its
+Steps (docs/drg.md): the checks before grouping; the MDCs in the scheme's order, each kept by its
 entry rule; inside an MDC the first ADRG whose rule holds; a case no MDC keeps is `0000`; then the
 DRG digit by MCC/CC after the exclusion tables. Every step is written to the trace (zh-CN).
 """

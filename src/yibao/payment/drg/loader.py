@@ -64,7 +64,10 @@ def pack_digest(rules_dir: Path, scheme_file: Path) -> str:
     sources = [Path(str(m.__file__)) for m in _SOURCES]
     for path in [*pack_files(rules_dir), scheme_file, *sources]:
         digest.update(path.name.encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        try:
+            digest.update(path.read_bytes() + b"\0")
+        except OSError as err:
+            raise DrgPackError(str(path), None, f"无法读取：{err.strerror}") from None
     return digest.hexdigest()
 
 

@@ -48,7 +48,7 @@ LIST_TESTS: Final = DIAGNOSIS_LIST_TESTS | PROCEDURE_LIST_TESTS
 
 
 class SplitTest(StrEnum):
-    """When a DRG digit applies (SCHEME.md, split): with MCC, with CC or MCC, always."""
+    """When a DRG digit applies (docs/drg.md, split): with MCC, with CC or MCC, always."""
 
     MCC = "mcc"
     MCC_OR_CC = "mcc_or_cc"

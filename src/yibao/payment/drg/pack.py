@@ -1,4 +1,4 @@
-"""Read a rule pack (OpenDRG DRG_Rules layout, see the pack's SCHEME.md) into a `Pack`.
+"""Read a rule pack (OpenDRG DRG_Rules layout, see docs/drg.md) into a `Pack`.
 
 Files: `1_MDC.txt`, `2_ADRG.txt` (trial order), `MDC/<MDC>_<name>.dat` (principal-diagnosis
 lists), `ADRG/<ADRG>_<name>.dat` (one rule each), `tables/{MCC,CC,CCE,SS_VALID,DRG}.dat`. The
@@ -80,7 +80,12 @@ class _Section:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise DrgPackError(str(path), None, "不是 UTF-8 编码的文本文件") from None
+    except OSError as err:
+        raise DrgPackError(str(path), None, f"无法读取：{err.strerror}") from None
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if line and not line.startswith("#"):
