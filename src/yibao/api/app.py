@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yibao.api import bureau, national
 from yibao.api.deps import StoreDep
+from yibao.api.docs import mount_docs
 from yibao.api.schemas import Health, Ready
 from yibao.services.accounts import Store, default_store
 from yibao.services.database import database_status
@@ -91,12 +92,13 @@ def create_app(store: Store | None = None) -> FastAPI:
     app = FastAPI(title="yibao 医保平台", version="1",
                   description="国家接口（定点医药机构）与医保局业务 API。见 docs/api.md、"
                               "docs/interface.md。",
-                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
+                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.store = store or default_store()
     app.add_middleware(RequestContext)
     app.router.routes.append(national.ROUTE)
     app.include_router(bureau.router)
     console.mount(app)
+    mount_docs(app)
 
     @app.get("/health", response_model=Health, tags=["运行"])
     async def health() -> dict[str, str]:
