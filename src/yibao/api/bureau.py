@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
@@ -10,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from yibao.api.deps import PrincipalDep, StoreDep, TokenDep, refused
 from yibao.api.schemas import (
     AuditCaseOut,
+    BeijingTime,
     DrgResultOut,
     EnrollmentOut,
     FundBalanceOut,
@@ -54,7 +54,7 @@ class AuditCaseItem(AuditCaseOut):
     state_name: str
     recovery_txn_id: str | None
     refund_txn_id: str | None
-    created_at: datetime
+    created_at: BeijingTime
 
 
 def _page(result: bureau.Page | Refused) -> dict[str, Any]:

@@ -15,11 +15,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
+from sqlalchemy import select
+
+from yibao.core.beijing import beijing_text
 from yibao.core.money import fmt, from_fen
 from yibao.services.accounts import Principal, scope_prefix, write_log
 from yibao.services.fund import fund_balances
 from yibao.store import Store, default_store
 from yibao.store.interface import FaceWork
+from yibao.store.schema import settlements
 
 PAGE_SIZE_MAX: Final = 500
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
@@ -145,7 +149,8 @@ def _settlement(row: Any) -> dict[str, Any]:
             "insutype": row.scheme, "region": row.region, "year": row.year,
             "med_type": row.med_type, "commit_seq": row.commit_seq,
             **_money(row, "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "psn_cash_pay"),
-            "created_at": row.created_at, "reversal_id": row.reversal_id}
+            "created_at": row.created_at, "setl_time": beijing_text(row.created_at),
+            "reversal_id": row.reversal_id}
 
 
 def list_settlements(who: Principal, query: Query, *, store: Store | None = None
@@ -162,11 +167,14 @@ def get_settlement(who: Principal, setl_id: str, *, store: Store | None = None
         return refused
     with (store or default_store()).unit_of_work() as uow:
         stored = uow.settlements.by_setl_id(setl_id)
+        created_at = uow.ledger.connection.execute(
+            select(settlements.c.created_at).where(settlements.c.setl_id == setl_id)).scalar()
     if stored is None or not who.sees(stored.region):
         return Refused(ReadRefusal.NOT_FOUND, f"没有结算 {setl_id}（或不在管辖范围内）")
     return {"setl_id": stored.setl_id, "fixmedins_code": stored.fixmedins_code,
             "mdtrt_id": stored.mdtrt_id, "region": stored.region, "year": stored.year,
             "commit_seq": stored.commit_seq, "reversal_id": stored.reversal_id,
+            "setl_time": beijing_text(created_at),
             "result": json.loads(stored.result_json, parse_float=Decimal),
             "ytd_before": json.loads(stored.ytd_before_json, parse_float=Decimal)}
 
