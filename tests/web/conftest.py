@@ -7,15 +7,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.services.population import CITY, RESIDENT, WORKER, populate, visit
+from tests.services.population import CITY, PEOPLE_HEADER, RESIDENT, WORKER, populate, visit
 from tests.serving import serving
 from yibao.api.app import create_app
-from yibao.services import accounts, cases
+from yibao.core.idnum import make_resident_id
+from yibao.services import accounts, cases, enroll
 from yibao.services.settle_service import Settled, settle_committed
 from yibao.store import Store
 from yibao.store.migrate import upgrade
@@ -62,10 +64,30 @@ class Console:
         return client
 
 
+CROWD = 60  # more residents of the county than one page of the person search holds
+
+
+def crowd_rows() -> list[str]:
+    """CROWD generated people of 511623 for paging and filters: every third 低保, every fifth
+    特困 (unless 低保), every seventh a retired worker."""
+    rows = []
+    for i in range(CROWD):
+        sex = "M" if i % 2 else "F"
+        born = date(1950 + i % 40, 1 + i % 12, 1 + i % 28)
+        number = make_resident_id("511623", born, 100 + 2 * i + (1 if sex == "M" else 0), sex)
+        group = "dibao" if i % 3 == 0 else "tekun" if i % 5 == 0 else ""
+        scheme, kind = ("310", "retired") if i % 7 == 0 else ("390", "resident")
+        rows.append(f"{number},测试{i:02d},HC{i},{scheme},{kind},511623,2024,{group},false,,,")
+    return rows
+
+
 def _seed(folder: Path) -> tuple[Store, dict[str, str], str]:
     store = Store(f"sqlite:///{folder / 'console.db'}")
     upgrade(store)
     populate(store, folder)
+    crowd = folder / "crowd.csv"
+    crowd.write_text("\n".join([PEOPLE_HEADER, *crowd_rows()]) + "\n", encoding="utf-8")
+    assert not enroll.import_enrollments(crowd, store=store).errors
     first = settle_committed(visit(RESIDENT, "WEB-1"), store=store)
     assert isinstance(first, Settled), first
     settled = settle_committed(visit(WORKER, "WEB-2", day="2024-04-02"), store=store)

@@ -9,6 +9,7 @@ never hides a value it cannot name). Stored data keeps the codes; only faces cal
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
@@ -69,3 +70,11 @@ def names(kind: str, codes: str | Iterable[str] | None) -> str:
 def with_code(label: str | None, code: str) -> str:
     """A thing by name with its code in brackets (名称（编码）); the code alone without a name."""
     return f"{label}（{code}）" if label else code
+
+
+def simulation_note(profile: object, scale: object) -> str:
+    """What a report or dashboard of simulated data says about it: the profile and the scale
+    (the share of the real population simulated)."""
+    share = (Decimal(str(scale)) * 100).normalize()
+    return (f"模拟数据：由模拟器按测算方案 {profile} 生成，规模 {scale}（人数约为实际的 "
+            f"{share:f}%）；不是真实经办数据，金额与人次仅供演示和测算。")

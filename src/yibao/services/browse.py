@@ -6,8 +6,9 @@ in `yibao.services.bureau`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Final
 
 from sqlalchemy import and_, exists, func, literal, select
@@ -154,6 +155,16 @@ def institution_names(codes: Sequence[str], *, store: Store | None = None) -> di
     found: dict[str, str] = {}
     with (store or default_store()).engine.connect() as connection:
         for start in range(0, len(wanted), CHUNK_ROWS):
-            found.update(connection.execute(select(c.code, c.name).where(
-                c.code.in_(wanted[start:start + CHUNK_ROWS]))).tuples().all())
+            found.update((r.code, r.name) for r in connection.execute(select(c.code, c.name).where(
+                c.code.in_(wanted[start:start + CHUNK_ROWS]))))
     return found
+
+
+def with_institution_names(rows: Iterable[dict[str, Any]], *, store: Store | None = None
+                           ) -> Iterator[dict[str, Any]]:
+    """The rows, each with `fixmedins_name` beside its `fixmedins_code` (None when the code is
+    not registered), looked up a chunk of rows at a time."""
+    source = iter(rows)
+    while chunk := list(islice(source, CHUNK_ROWS)):
+        found = institution_names([r["fixmedins_code"] for r in chunk], store=store)
+        yield from ({**r, "fixmedins_name": found.get(r["fixmedins_code"])} for r in chunk)

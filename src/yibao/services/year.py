@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from yibao.core.checks import invariant
+from yibao.core.labels import simulation_note
 from yibao.indicators.render import dumps_exact, report_html
 from yibao.indicators.table import (
     Indicator,
@@ -217,5 +218,6 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     sections = drg_sections(payment)
     if audit:
         sections += audit_sections(audit, institution_names(data))
-    _write(html_path, report_html(title, rows, extra, sections))
+    _write(html_path, report_html(title, rows, extra, sections,
+                                  notice=simulation_note(name, scale)))
     return YearOutcome(name, scale, values, rows, extra, json_path, html_path, store=store)
