@@ -5,6 +5,7 @@ rules), a small year report under `YIBAO_REPORT_DIR`, and users of two counties.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.services.population import CITY, PEOPLE_HEADER, RESIDENT, WORKER, populate, visit
 from tests.serving import serving
@@ -115,3 +117,33 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         yield Console(url, store, passwords, setl_id)
     patch.undo()
     store.dispose()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+LAPTOP = {"width": 1366, "height": 800}
+TABLET = {"width": 768, "height": 1024}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium through Playwright (tests skip without /usr/bin/chromium)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as play:
+        chromium = play.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield chromium
+        chromium.close()
+
+
+def login_page(browser: Browser, console: Console, who: str, viewport: dict[str, int]) -> Page:
+    """A browser page signed in to the console as `who`, on the dashboard."""
+    page = browser.new_page(viewport=viewport, locale="zh-CN", accept_downloads=True)
+    page.goto(f"{console.url}/console/")
+    expect(page).to_have_url(re.compile(r"/console/login$"))
+    page.fill("input[name=username]", who)
+    page.fill("input[name=password]", console.passwords[who])
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("运行概览")
+    return page
