@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import typer
 
+from yibao.cli import zh
+
+zh.install()
 app = typer.Typer(
     name="yibao",
     help="yibao 医保平台：参保、一站式结算、DRG/DIP 支付、基金监管。",
