@@ -21,7 +21,7 @@ PSN_TYPE: Final[Mapping[str, str]] = MappingProxyType(
     {"in_service": "在职职工", "retired": "退休人员", "resident": "城乡居民"})
 #: 参保状态 of an enrollment.
 ENROLL_STATUS: Final[Mapping[str, str]] = MappingProxyType(
-    {"active": "参保缴费", "lapsed": "中断", "transferred": "已转出"})
+    {"active": "参保中", "lapsed": "停保", "transferred": "已转出"})
 #: 救助类别 (medical-assistance groups), in the order SETTLEMENT.md §3.7 picks the first match.
 ASSISTANCE_GROUP: Final[Mapping[str, str]] = MappingProxyType({
     "tekun": "特困人员", "dibao": "低保对象", "fanpin": "返贫致贫人口", "jianche": "监测对象",

@@ -14,8 +14,7 @@ from yibao.web.html import esc, kv, link, path, section, table
 
 MOVE_NAMES: Final = {"under_review": "开始审核", "confirmed": "确认违规", "dismissed": "排除",
                      "appealed": "登记申诉", "new": "退回待审"}
-STATES: Final = (("", "全部"), ("new", "待审"), ("under_review", "审核中"),
-                 ("confirmed", "已确认违规"), ("dismissed", "已排除"), ("appealed", "申诉中"))
+STATES: Final = (("", "全部"), *labels.CASE_STATE.items())
 
 
 def cases_body(items: Sequence[dict[str, Any]], total: int, state: str, note: str,
