@@ -4,7 +4,9 @@ times are shown in Beijing time as the national interface writes them."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from importlib.resources import files
 
 import pytest
 
@@ -17,6 +19,7 @@ from yibao.policy.model import ASSISTANCE_ORDER
 from yibao.settle import model as settle_model
 from yibao.supervise.cases import State
 
+RULES = (files("yibao.supervise") / "rules" / "base-2020.toml").read_text("utf-8")
 FUNDS = {v for k, v in vars(settle_model).items() if k.startswith("FUND_") and isinstance(v, str)}
 
 
@@ -31,6 +34,7 @@ FUNDS = {v for k, v in vars(settle_model).items() if k.startswith("FUND_") and i
     ("drg_status", {s.value for s in Status}),
     ("holder", set(FISCAL_LEVELS) | set(PAYERS)),
     ("sex", {"M", "F"}),
+    ("severity", set(re.findall(r'severity\s*=\s*"([^"]+)"', RULES))),
 ])
 def test_every_code_has_a_name(kind: str, codes: set[str]) -> None:
     assert set(labels.KINDS[kind]) == codes

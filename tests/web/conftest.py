@@ -29,7 +29,7 @@ USERS = {"county": ("handler", "511623"), "auditor": ("auditor", "511623"),
          "other": ("auditor", "511602"), "director": ("director", "510000")}
 MONTHS = 12
 REPORT = {
-    "year": 2024, "profile": "linshui-2024-test", "scale": 0.01, "insured": 800,
+    "year": 2024, "profile": "linshui-2024-test", "region": "511623", "scale": 0.01, "insured": 800,
     "insured_employee": 100, "insured_resident": 700, "fund_income": 900000.00,
     "fund_expenditure": 780000.50, "inpatient_inscp_ratio_employee": 0.86,
     "inpatient_inscp_ratio_resident": 0.69, "assistance_ratio_key_groups": 0.72,

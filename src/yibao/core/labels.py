@@ -43,6 +43,8 @@ CASE_STATE: Final[Mapping[str, str]] = MappingProxyType({
 #: DRG 分组状态 of a settlement list.
 DRG_STATUS: Final[Mapping[str, str]] = MappingProxyType(
     {"ok": "已入组", "ungroupable": "无法入组", "invalid": "数据不全（未入组）"})
+#: 严重程度 of an audit rule.
+SEVERITY: Final[Mapping[str, str]] = MappingProxyType({"high": "高", "medium": "中", "low": "低"})
 #: Who holds a ledger account's balance (持有人): payers and fiscal levels.
 HOLDER: Final[Mapping[str, str]] = MappingProxyType({
     "individual": "个人", "employer": "单位", "employee": "职工个人", "central": "中央财政",
@@ -54,7 +56,7 @@ KINDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType({
     "sex": SEX, "insutype": INSUTYPE, "psn_type": PSN_TYPE, "enroll_status": ENROLL_STATUS,
     "assistance_group": ASSISTANCE_GROUP, "med_type": MED_TYPE, "fund_pay_type": FUND_PAY_TYPE,
     "level": LEVEL, "case_state": CASE_STATE, "drg_status": DRG_STATUS, "holder": HOLDER,
-    "yes_no": YES_NO})
+    "severity": SEVERITY, "yes_no": YES_NO})
 
 
 def name(kind: str, code: object) -> str:

@@ -212,7 +212,8 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     say("写入报告")
     report.mkdir(parents=True, exist_ok=True)
     json_path, html_path = report / "indicators.json", report / "index.html"
-    document = {**values, "profile": name, "scale": scale, **extra, "store": store}
+    document = {**values, "profile": name, "region": profile.region, "scale": scale, **extra,
+                "store": store}
     _write(json_path, dumps_exact(document))
     title = f"{profile.name} 年度医保运行报告"
     sections = drg_sections(payment)

@@ -85,7 +85,8 @@ def dashboard_page(who: ViewerDep, store: StoreDep) -> HTMLResponse:
     funds = bureau.list_fund_balances(who.principal, None, store=store)
     balances = None if isinstance(funds, Refused) else funds.items
     folder = report.report_dir()
-    body = dashboard.dashboard_body(report.latest_report(folder), folder, balances)
+    found = report.latest_report(folder, who.principal.sees)
+    body = dashboard.dashboard_body(found, folder, balances, who.region)
     return html("运行概览", body, who)
 
 
@@ -96,7 +97,8 @@ def drg_page(who: ViewerDep, store: StoreDep) -> HTMLResponse:
         return refused(results, who)
     folder = report.report_dir()
     items = list(browse.with_institution_names(results.items, store=store))
-    body = dashboard.drg_body(report.latest_report(folder), folder, who.principal.sees, items)
+    found = report.latest_report(folder, who.principal.sees)
+    body = dashboard.drg_body(found, folder, who.principal.sees, items, who.region)
     return html("DRG 分析", body, who)
 
 
@@ -256,7 +258,7 @@ def export_drg(who: ViewerDep, store: StoreDep) -> Any:
         who.principal, lambda w, query: bureau.list_drg_results(w, query, store=store), {})
     if isinstance(found, Refused) or export.too_large(found.total):
         return _export(found, who, store, "DRG 分组结果", columns.DRG_RESULTS)
-    report_found = report.latest_report(report.report_dir())
+    report_found = report.latest_report(report.report_dir(), who.principal.sees)
     hospitals = dashboard.hospitals_in_scope(report_found, who.principal.sees)
     return export.xlsx_response("DRG 分析.xlsx", [
         export.Sheet("各医院 CMI", columns.HOSPITALS, hospitals),

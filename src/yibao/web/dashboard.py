@@ -23,9 +23,10 @@ def account_name(code: str) -> str:
     return known.get(code, code)
 
 
-def no_report(folder: Path) -> str:
-    return section("年度报告", f"<p class='note'>在 {esc(folder)} 下没有找到 indicators.json："
-                   "先运行 yibao year，或设置 YIBAO_REPORT_DIR。</p>")
+def no_report(folder: Path, scope: str) -> str:
+    return section("年度报告", f"<p class='note'>您的管辖范围（{esc(scope)}）内没有年度报告数据："
+                   f"在 {esc(folder)} 下没有找到该范围内统筹区的 indicators.json。先对本统筹区运行 "
+                   "yibao year，或设置 YIBAO_REPORT_DIR。</p>")
 
 
 def _monthly(month: dict[str, list[Decimal]]) -> str:
@@ -49,13 +50,14 @@ def balances_block(items: Sequence[dict[str, Any]] | None) -> str:
 
 
 def dashboard_body(found: tuple[Path, dict[str, Any]] | None, folder: Path,
-                   balances: Sequence[dict[str, Any]] | None) -> str:
+                   balances: Sequence[dict[str, Any]] | None, scope: str) -> str:
     ledger = section("基金账本（当前余额）", balances_block(balances))
     if found is None:
-        return no_report(folder) + ledger
+        return no_report(folder, scope) + ledger
     where, doc = found
-    intro = kv([("报告", f"{where.parent.name}/{where.name}"), ("年度", doc.get("year")),
-                ("测算方案", doc.get("profile")), ("规模", doc.get("scale"))])
+    intro = kv([("报告", f"{where.parent.name}/{where.name}"), ("统筹区", doc.get("region")),
+                ("年度", doc.get("year")), ("测算方案", doc.get("profile")),
+                ("规模", doc.get("scale"))])
     notice = (f"<p class='notice'>{esc(simulation_note(doc['profile'], doc.get('scale')))}</p>"
               if doc.get("profile") else "")
     return (section("年度报告", notice + intro)
@@ -73,13 +75,13 @@ def hospitals_in_scope(found: tuple[Path, dict[str, Any]] | None, sees: Any
 
 
 def drg_body(found: tuple[Path, dict[str, Any]] | None, folder: Path, sees: Any,
-             results: Sequence[dict[str, Any]]) -> str:
+             results: Sequence[dict[str, Any]], scope: str) -> str:
     export = f"<p>{link('/console/export/drg.xlsx', '导出 Excel（两张表）')}</p>"
     stored = columns.html_table(columns.DRG_RESULTS, results) if results else (
         "<p class='note'>管辖范围内还没有结算清单的分组结果（4101A）。</p>")
     tail = section("结算清单分组结果（管辖范围内，最近 50 条）", stored + export)
     if found is None or "drg" not in found[1]:
-        return no_report(folder) + tail
+        return no_report(folder, scope) + tail
     drg = found[1]["drg"]
     grouping = drg.get("grouping", {})
     head = kv([("点值（元/点）", drg.get("point_value")), ("总点数", drg.get("total_points")),

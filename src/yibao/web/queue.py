@@ -34,7 +34,8 @@ def _evidence(case: dict[str, Any]) -> str:
     ev = case["evidence"]
     rule = ev.get("rule", {})
     facts = kv([("规则", f"{rule.get('id')} {rule.get('name')}"), ("类别", rule.get("category")),
-                ("结论类型", rule.get("result")), ("严重程度", rule.get("severity")),
+                ("结论类型", rule.get("result")),
+                ("严重程度", labels.name("severity", rule.get("severity"))),
                 ("依据", rule.get("source"))])
     lines = table(["明细序号", "项目编码", "金额"], [
         (esc(x["feedetl_sn"]), esc(x["hilist_code"]), esc(x["fee"])) for x in ev["lines"]],
