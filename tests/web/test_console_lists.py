@@ -110,3 +110,13 @@ def test_an_export_too_large_is_refused_with_a_message(console: Console,
     answer = console.login("county").get("/console/export/persons.xlsx")
     assert answer.status_code == 400
     assert "超过单次导出上限 5 行" in answer.text and "筛选" in answer.text
+
+
+def test_dashboard_export_has_the_months_and_the_ledger(console: Console) -> None:
+    finance = _rows(console.login("finance").get("/console/export/dashboard.xlsx").content, 0)
+    assert finance[0] == ("月份", "收入（元）", "支出（元）", "累计结余（元）")
+    assert len(finance) == 13 and finance[1][0] == "1月" and finance[1][1] == 300000
+    ledger = _rows(console.login("finance").get("/console/export/dashboard.xlsx").content, 1)
+    assert ledger[0][1] == "科目" and "居民医保统筹基金" in {r[1] for r in ledger[1:]}
+    other = console.login("other").get("/console/export/dashboard.xlsx")
+    assert len(_rows(other.content, 0)) == 1  # another county: no report rows

@@ -119,3 +119,18 @@ HOSPITALS: Final = (
     Column("点数", lambda r: Decimal(str(r["points"])), "decimal"),
     Column("金额（元）", lambda r: Decimal(str(r["amount"])).quantize(Decimal("0.01")), "money"),
 )
+
+MONTHLY: Final = (
+    Column("月份", lambda r: r["month"]),
+    Column("收入（元）", lambda r: r["income"], "money"),
+    Column("支出（元）", lambda r: r["expenditure"], "money"),
+    Column("累计结余（元）", lambda r: r["balance"], "money"),
+)
+
+BALANCES: Final = (
+    Column("统筹区", lambda r: r["region"]),
+    Column("科目", lambda r: r["name"]),
+    Column("借方（元）", lambda r: Decimal(r["debit"]), "money"),
+    Column("贷方（元）", lambda r: Decimal(r["credit"]), "money"),
+    Column("余额（元）", lambda r: Decimal(r["balance"]), "money"),
+)

@@ -252,6 +252,17 @@ def export_cases(who: ViewerDep, store: StoreDep, state: Code = "") -> Any:
     return _export(found, who, store, "稽核案件", columns.CASES)
 
 
+@router.get("/export/dashboard.xlsx")
+def export_dashboard(who: ViewerDep, store: StoreDep) -> Any:
+    funds = bureau.list_fund_balances(who.principal, None, store=store)
+    found = report.latest_report(report.report_dir(), who.principal.sees)
+    sheets = [export.Sheet("基金收支（按月）", columns.MONTHLY, dashboard.monthly_rows(found))]
+    if not isinstance(funds, Refused):
+        sheets.append(export.Sheet("基金账本", columns.BALANCES,
+                                   dashboard.ledger_rows(funds.items)))
+    return export.xlsx_response("运行概览.xlsx", sheets)
+
+
 @router.get("/export/drg.xlsx")
 def export_drg(who: ViewerDep, store: StoreDep) -> Any:
     found = browse.export_pages(

@@ -16,6 +16,8 @@ from yibao.indicators.table import indicator_table
 from yibao.web import columns
 from yibao.web.html import esc, kv, link, section, table
 
+EXPORT = f"<p>{link('/console/export/dashboard.xlsx', '导出 Excel（按月收支与基金账本）')}</p>"
+
 
 def account_name(code: str) -> str:
     """The ledger account's zh-CN name from the fund's chart of accounts."""
@@ -27,6 +29,20 @@ def no_report(folder: Path, scope: str) -> str:
     return section("年度报告", f"<p class='note'>您的管辖范围（{esc(scope)}）内没有年度报告数据："
                    f"在 {esc(folder)} 下没有找到该范围内统筹区的 indicators.json。先对本统筹区运行 "
                    "yibao year，或设置 YIBAO_REPORT_DIR。</p>")
+
+
+def monthly_rows(found: tuple[Path, dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The report's fund flow by month, in yuan to the cent."""
+    if found is None or "monthly" not in found[1]:
+        return []
+    month, cent = found[1]["monthly"], Decimal("0.01")
+    return [{"month": MONTHS[i], **{k: Decimal(str(month[k][i])).quantize(cent)
+                                    for k in ("income", "expenditure", "balance")}}
+            for i in range(len(month["income"]))]
+
+
+def ledger_rows(items: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [{**b, "name": account_name(b["code"])} for b in items or ()]
 
 
 def _monthly(month: dict[str, list[Decimal]]) -> str:
@@ -62,7 +78,7 @@ def dashboard_body(found: tuple[Path, dict[str, Any]] | None, folder: Path,
               if doc.get("profile") else "")
     return (section("年度报告", notice + intro)
             + section("主要指标与“十四五”目标", indicator_rows(indicator_table(doc)))
-            + section("基金收支与结余（按月）", _monthly(doc["monthly"])) + ledger)
+            + section("基金收支与结余（按月）", _monthly(doc["monthly"]) + EXPORT) + ledger)
 
 
 def hospitals_in_scope(found: tuple[Path, dict[str, Any]] | None, sees: Any
