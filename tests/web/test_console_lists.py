@@ -95,6 +95,11 @@ def test_settlement_and_case_exports_keep_money_exact(console: Console) -> None:
     page = client.get(f"/console/settlements/{console.setl_id}").text
     assert f"{Decimal(str(first[6])):.2f}" in page  # the total the page shows
     assert first[2] == "邻水县人民医院（H51162300001）" and SETL_TIME.fullmatch(first[5])
+    inpatient = _rows(client.get("/console/export/settlements.xlsx",
+                                 params={"med_type": "21", "year": "2024"}).content)
+    assert len(inpatient) > 1 and {r[4] for r in inpatient[1:]} == {"住院"}
+    outpatient = client.get("/console/export/settlements.xlsx", params={"med_type": "11"})
+    assert len(_rows(outpatient.content)) == 1
     cases = _rows(client.get("/console/export/cases.xlsx").content)
     assert cases[0][:2] == ("案件", "规则") and len(cases) > 1
     assert all(isinstance(r[4], (int, float)) for r in cases[1:])

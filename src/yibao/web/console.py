@@ -236,10 +236,14 @@ def export_persons(who: ViewerDep, store: StoreDep, q: Text = "", insutype: Code
 
 @router.get("/export/settlements.xlsx")
 def export_settlements(who: ViewerDep, store: StoreDep,
-                       psn_no: Annotated[str, Query(max_length=18)] = "") -> Any:
-    found = browse.export_pages(
-        who.principal, lambda w, query: bureau.list_settlements(w, query, store=store),
-        {"id_number": psn_no or None})
+                       psn_no: Annotated[str, Query(max_length=18)] = "", year: Code = "",
+                       med_type: Code = "", fixmedins_code: Code = "") -> Any:
+    """A person's settlements (`psn_no`), or those of the scope narrowed by year, 医疗类别 and
+    institution."""
+    filters = {"id_number": psn_no or None, "fixmedins_code": fixmedins_code or None,
+               "med_type": med_type if med_type in labels.MED_TYPE else None,
+               "year": int(year) if year.isdigit() and len(year) == YEAR_DIGITS else None}
+    found = browse.export_settlements(who.principal, filters, store=store)
     return _export(found, who, store, "结算", columns.SETTLEMENTS)
 
 

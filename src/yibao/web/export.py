@@ -36,7 +36,7 @@ def too_large(total: int) -> str | None:
     if total <= EXPORT_ROWS_MAX:
         return None
     return (f"共 {total:,} 行，超过单次导出上限 {EXPORT_ROWS_MAX:,} 行："
-            "请加筛选条件（如险种、人员类别、参保状态）缩小范围后再导出。")
+            "请加筛选条件（如险种、人员类别、参保状态，结算可按年度、医疗类别、机构）缩小范围后再导出。")
 
 
 def _value(column: Column, row: Row) -> Any:
