@@ -16,9 +16,9 @@ import uvicorn
 from typer.testing import CliRunner, Result
 
 from tests.store.fixtures import backend, make_store, store, templates
-from yibao.server import logs
 from yibao.cli import app
 from yibao.cli.progress import console
+from yibao.server import logs
 from yibao.services.sim import run_sim
 from yibao.store import Store
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -32,6 +33,9 @@ def test_report_charts_render(tmp_path: Path) -> None:
         assert page.locator("svg.chart rect.bar").count() > 24
         assert page.locator("svg.chart polyline.line").count() >= 1
         assert "主要指标" in page.inner_text("body")
+        notice = page.inner_text(".notice")  # says the data is simulated, and at which scale
+        assert "模拟数据" in notice and "linshui-2020" in notice and "0.005" in notice
         page.screenshot(path=str(SCREENSHOTS / "report.png"), full_page=True)
         browser.close()
     assert all(url.startswith("file://") for url in requests)  # nothing from the network
+    assert json.loads(outcome.json_path.read_text("utf-8"))["region"] == "511623"

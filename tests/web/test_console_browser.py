@@ -5,42 +5,17 @@ with who and when) on a tablet-sized screen. Screenshots go to var/screenshots/.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.web.conftest import Console
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-LAPTOP = {"width": 1366, "height": 800}
-TABLET = {"width": 768, "height": 1024}
+from tests.web.conftest import CHROMIUM, LAPTOP, SHOTS, TABLET, Console, login_page
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as play:
-        chromium = play.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield chromium
-        chromium.close()
-
-
 def _login(browser: Browser, console: Console, who: str, viewport: dict[str, int]) -> Page:
-    page = browser.new_page(viewport=viewport, locale="zh-CN")
-    page.goto(f"{console.url}/console/")
-    expect(page).to_have_url(re.compile(r"/console/login$"))
-    page.fill("input[name=username]", who)
-    page.fill("input[name=password]", console.passwords[who])
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("运行概览")
-    return page
+    return login_page(browser, console, who, viewport)
 
 
 def test_handler_reads_a_settlement_and_confirms_a_case(browser: Browser,

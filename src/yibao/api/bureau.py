@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query
 
 from yibao.api.schemas import (
     AuditCaseOut,
+    BeijingTime,
     DrgResultOut,
     EnrollmentOut,
     FundBalanceOut,
@@ -55,7 +55,7 @@ class AuditCaseItem(AuditCaseOut):
     state_name: str
     recovery_txn_id: str | None
     refund_txn_id: str | None
-    created_at: datetime
+    created_at: BeijingTime
 
 V = TypeVar("V")
 

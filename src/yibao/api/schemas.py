@@ -1,14 +1,19 @@
 """Input and output schemas of the HTTP face (separate per direction; OpenAPI is built from
-them). Money travels as decimal strings with two places."""
+them). Money travels as decimal strings with two places; times in Beijing time (`+08:00`), a
+settlement's `setl_time` as `YYYY-MM-DD HH:MM:SS` like the national interface."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+from yibao.core.beijing import in_beijing
 
 T = TypeVar("T")
+#: An instant shown in Beijing time (the store keeps UTC).
+BeijingTime = Annotated[dt.datetime, AfterValidator(in_beijing)]
 
 
 class Health(BaseModel):
@@ -29,7 +34,7 @@ class LoginIn(BaseModel):
 
 class SessionOut(BaseModel):
     token: str
-    expires_at: dt.datetime
+    expires_at: BeijingTime
     username: str
     role: str
     region: str
@@ -101,7 +106,8 @@ class SettlementOut(BaseModel):
     fund_pay_sumamt: str
     acct_pay: str
     psn_cash_pay: str
-    created_at: dt.datetime
+    created_at: BeijingTime
+    setl_time: str = Field(examples=["2024-03-09 12:00:00"])
     reversal_id: str | None
 
 
@@ -116,6 +122,7 @@ class SettlementDetailOut(BaseModel):
     year: int
     commit_seq: int
     reversal_id: str | None
+    setl_time: str = Field(examples=["2024-03-09 12:00:00"])
     result: dict[str, Any]
     ytd_before: dict[str, Any]
 
@@ -145,7 +152,7 @@ class DrgResultOut(BaseModel):
     drg: str
     status: str
     trace: list[str]
-    created_at: dt.datetime
+    created_at: BeijingTime
 
 
 class MedTypeTotals(BaseModel):
@@ -166,7 +173,7 @@ class IndicatorsOut(BaseModel):
 
 
 class WriteLogOut(BaseModel):
-    at: dt.datetime
+    at: BeijingTime
     actor: str
     action: str
     target: str

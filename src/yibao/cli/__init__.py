@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import typer
 
+from yibao.cli import zh
 from yibao.cli.errors import Commands
 
+zh.install()
 app = typer.Typer(
     cls=Commands,
     name="yibao",

@@ -11,6 +11,7 @@ import typer
 
 from yibao.cli.errors import Commands
 from yibao.services.audit import credit_year, draw_year, evaluate, simulate_reference
+from yibao.sim.abuse import PATTERN_NAMES
 from yibao.supervise.load import RuleFileError, load_rules
 
 app = typer.Typer(cls=Commands, help="基金监管：规则、检测与评估", no_args_is_help=True)
@@ -36,7 +37,7 @@ def _print(report: dict) -> None:
     for pattern, s in report["rules"].items():
         rec = "—" if s["recall"] is None else f"{s['recall']:.3f}"
         pre = "—" if s["precision"] is None else f"{s['precision']:.3f}"
-        typer.echo(f"  {pattern:24s} 召回 {rec}  精确 {pre}  "
+        typer.echo(f"  {PATTERN_NAMES.get(pattern, pattern):12s} 召回 {rec}  精确 {pre}  "
                    f"（{s['cases_found']}/{s['cases']} 例，命中 {s['hits']}）")
     d = report["detectors"]
     u = d["unsupervised"]

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from yibao.cli.progress import console
+from yibao.core import labels
 from yibao.core.money import fmt
 from yibao.services.contribute import post_contributions
 
@@ -27,12 +28,14 @@ def contribute(
     """按政策 contributions 节计算并记账：居民缴费与财政补助、资助参保、职工缴费与个人账户。"""
     report = post_contributions(year, region=region)
     scope = f"统筹区 {region}" if region else "全部统筹区"
-    schemes = "，".join(f"{k} 险种 {v} 人" for k, v in sorted(report.by_scheme.items())) or "无"
+    schemes = "，".join(f"{labels.name('insutype', k)} {v} 人"
+                       for k, v in sorted(report.by_scheme.items())) or "无"
     console.print(
         f"[green]✓[/] {year} 年度缴费（{scope}）：有效参保 {report.enrollments}，本次记账 "
         f"{report.posted}（{schemes}），此前已记账 {report.already_posted}。写入 {report.location}")
     if report.totals:
-        table = Table("项目", "金额（元）", title=f"{year} 年度本次记账金额")
+        table = Table("项目", title=f"{year} 年度本次记账金额")
+        table.add_column("金额（元）", justify="right")
         for name, amount in report.totals.items():
             if amount:
                 table.add_row(LABELS.get(name, name), fmt(amount))

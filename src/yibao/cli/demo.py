@@ -9,13 +9,8 @@ from rich.panel import Panel
 from rich.table import Table
 
 from yibao.cli.progress import console
+from yibao.core import labels
 from yibao.services.examples import settle_examples
-
-FUND_NAMES = {
-    "310100": "职工基本医保统筹基金", "390100": "居民基本医保统筹基金",
-    "330100": "职工大额医疗费用补助", "320100": "公务员医疗补助",
-    "390200": "城乡居民大病保险", "610100": "医疗救助基金",
-}
 
 
 def _explain(result: dict[str, Any]) -> Table:
@@ -25,7 +20,7 @@ def _explain(result: dict[str, Any]) -> Table:
     table.add_column("支付", justify="right", style="green")
     table.add_column("依据", overflow="fold")
     for row in result["setldetail"]:
-        table.add_row(FUND_NAMES.get(row["fund_pay_type"], row["fund_pay_type"]),
+        table.add_row(labels.name("fund_pay_type", row["fund_pay_type"]),
                       row["inscp_scp_amt"], row["fund_payamt"], row["setl_proc_info"])
     return table
 

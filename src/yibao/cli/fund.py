@@ -9,6 +9,7 @@ from rich.table import Table
 
 from yibao.cli.errors import Commands
 from yibao.cli.progress import console
+from yibao.core import labels
 from yibao.core.money import fmt, from_fen
 from yibao.services.database import database_location
 from yibao.services.fund import check_fund_ledger, fund_balances
@@ -24,13 +25,15 @@ def balance(
 ) -> None:
     """各基金账户余额（基金与负债类按贷方余额，资产类按借方余额）。"""
     lines = fund_balances(region, detail=detail)
-    table = Table("统筹区", "科目", "名称", "持有人", "借方合计", "贷方合计", "余额",
-                  title=f"基金账户余额（元）— {database_location()}")
+    table = Table("统筹区", "科目", "持有人", title=f"基金账户余额（元）— {database_location()}")
+    for heading in ("借方合计", "贷方合计", "余额"):
+        table.add_column(heading, justify="right")
+    table.add_column("科目代码", style="dim")
     for line in lines:
-        holder = f"{line.holders} 个" if line.holder == "*" else line.holder
-        table.add_row(line.region, line.code.value, line.name, holder,
+        holder = f"{line.holders} 个" if line.holder == "*" else labels.name("holder", line.holder)
+        table.add_row(line.region, line.name, holder,
                       fmt(from_fen(line.debit_fen)), fmt(from_fen(line.credit_fen)),
-                      fmt(from_fen(line.balance_fen)))
+                      fmt(from_fen(line.balance_fen)), line.code.value)
     console.print(table if lines else "账上还没有任何记账。")
 
 

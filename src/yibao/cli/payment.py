@@ -10,6 +10,7 @@ import typer
 
 from yibao.cli.errors import fail
 from yibao.cli.progress import console
+from yibao.core.money import from_fen
 
 CASES_HELP = "病例文件（已分组、已计费，Parquet 或 CSV，格式见 docs/payment.md）"
 PAYMENT_HELP = "城市参数表目录（默认：环境变量 YIBAO_DRG_PAYMENT，否则随 yibao 附带的参数表）"
@@ -53,7 +54,8 @@ def demo_cases(
     except _errors() as error:
         fail(str(error))
     fund = int(frame["fund_pay_fen"].sum())
-    console.print(f"已生成 {frame.height:,} 例，写入 {out}；统筹基金支付合计 {fund / 100:,.2f} 元")
+    console.print(f"已生成 {frame.height:,} 例，写入 {out}；"
+                  f"统筹基金支付合计 {from_fen(fund):,.2f} 元")
 
 
 def weights(

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from yibao.cli.errors import Commands
 from yibao.cli.progress import console
+from yibao.core import labels
 from yibao.core.money import fmt, fmt_ratio
 from yibao.policy.loader import PolicyError, load_policy, load_policy_file, shipped_ids
 from yibao.policy.model import LEVELS, Benefit, Policy
@@ -69,7 +70,8 @@ def show(
         cap = fmt(si.annual_cap)
         console.print(f"大病保险：起付线 {fmt(si.threshold)}，{tiers}，年度限额 {cap}")
     for group, aid in policy.assistance:
-        console.print(f"医疗救助 {group}：起付 {fmt(aid.threshold)}，比例 {fmt_ratio(aid.ratio)}，"
+        console.print(f"医疗救助（{labels.name('assistance_group', group)}）：起付 "
+                      f"{fmt(aid.threshold)}，比例 {fmt_ratio(aid.ratio)}，"
                       f"年度限额 {fmt(aid.annual_cap)}")
     console.print(f"来源：{policy.source}")
 

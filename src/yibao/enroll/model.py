@@ -14,9 +14,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final
 
+from yibao.core.labels import INSUTYPE
+
 SCHEMES: Final = ("310", "390")
 PSN_TYPES: Final = {"310": ("in_service", "retired"), "390": ("resident",)}
-SCHEME_NAMES: Final = {"310": "职工医保", "390": "城乡居民医保"}
+SCHEME_NAMES: Final = INSUTYPE  # 险种 names, shared with the faces (yibao.core.labels)
 
 
 class EnrollStatus(StrEnum):

@@ -30,6 +30,7 @@ th,td{padding:6px 8px;border-bottom:1px solid #eee;text-align:left;font-size:14p
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .met{color:#1b7f3b}.unmet{color:#b3261e}.chart{width:100%;height:auto;max-width:760px}
 .note{color:#666;font-size:13px}
+.notice{background:#fff4e5;color:#7a4100;padding:10px 14px;border-radius:6px}
 @media (max-width:700px){td,th{font-size:12px;padding:4px}}
 """
 
@@ -84,8 +85,9 @@ def _group_table(groups: Sequence[dict[str, Any]]) -> str:
 
 
 def report_html(title: str, rows: Sequence[Indicator], extra: dict[str, Any],
-                sections: Sequence[tuple[str, str]] = ()) -> str:
-    """The whole page: indicator table, monthly fund flow, cost by level, groups, sections."""
+                sections: Sequence[tuple[str, str]] = (), notice: str = "") -> str:
+    """The whole page: indicator table, monthly fund flow, cost by level, groups, sections;
+    `notice` (such as the simulation note) stands under the title."""
     month = extra["monthly"]
     levels = extra["cost_by_level"]
     groups = extra["reimbursement_by_group"]
@@ -108,6 +110,7 @@ def report_html(title: str, rows: Sequence[Indicator], extra: dict[str, Any],
     return (f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width,initial-scale=1'>"
             f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
-            f"<header><h1>{escape(title)}</h1></header><main>{''.join(blocks)}"
+            f"<header><h1>{escape(title)}</h1></header><main>"
+            + (f"<p class='notice'>{escape(notice)}</p>" if notice else "") + ''.join(blocks) +
             "<p class='note'>由 yibao 生成；金额为元（图中以万元计），比例为政策范围内口径。</p>"
             "</main></body></html>")

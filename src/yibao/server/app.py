@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yibao.api import bureau
+from yibao.api.docs import mount_docs
 from yibao.api.schemas import Health, Ready
 from yibao.interface import route as national
 from yibao.server.deps import StoreDep
@@ -93,12 +94,13 @@ def create_app(store: Database | None = None) -> FastAPI:
     app = FastAPI(title="yibao 医保平台", version="1",
                   description="国家接口（定点医药机构）与医保局业务 API。见 docs/api.md、"
                               "docs/interface.md。",
-                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
+                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.store = store or open_database()
     app.add_middleware(RequestContext)
     app.router.routes.append(national.ROUTE)
     app.include_router(bureau.router)
     console.mount(app)
+    mount_docs(app)
 
     @app.get("/health", response_model=Health, tags=["运行"])
     async def health() -> dict[str, str]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
+from yibao.core.beijing import beijing_text
 from yibao.core.money import fmt, from_fen
 from yibao.services.accounts import Principal, scope_prefix, write_log
 from yibao.services.fund import fund_balances
@@ -152,7 +153,8 @@ def _settlement(row: Any) -> SettlementItem:
         row.setl_id, row.mdtrt_id, row.fixmedins_code, row.id_number, row.scheme, row.region,
         row.year, row.med_type, row.commit_seq,
         **_money(row, "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "psn_cash_pay"),
-        created_at=row.created_at, reversal_id=row.reversal_id)
+        created_at=row.created_at, reversal_id=row.reversal_id,
+        setl_time=beijing_text(row.created_at))
 
 
 def list_settlements(who: Principal, query: Query, *, store: Store | None = None
@@ -173,7 +175,7 @@ def get_settlement(who: Principal, setl_id: str, *, store: Store | None = None
         return Refused(ReadRefusal.NOT_FOUND, f"没有结算 {setl_id}（或不在管辖范围内）")
     return SettlementDetail(
         stored.setl_id, stored.fixmedins_code, stored.mdtrt_id, stored.region, stored.year,
-        stored.commit_seq, stored.reversal_id,
+        stored.commit_seq, stored.reversal_id, beijing_text(stored.created_at),
         json.loads(stored.result_json, parse_float=Decimal),
         json.loads(stored.ytd_before_json, parse_float=Decimal))
 

@@ -19,6 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
+from yibao.core.labels import CASE_STATE
 from yibao.core.money import fmt, from_fen, parse_amount, to_fen
 from yibao.fund.postings import PostingSet, reversal_of
 from yibao.services.accounts import Principal, scope_prefix
@@ -38,8 +39,7 @@ VISITS_MAX: Final = 200_000
 CASES_MAX: Final = 50_000
 NOTE_MAX: Final = 500
 KIND_OF_MED_TYPE: Final = {"11": "outpatient", "14": "chronic", "21": "inpatient"}
-STATE_NAMES: Final = {"new": "待审", "under_review": "审核中", "confirmed": "已确认违规",
-                      "dismissed": "已排除", "appealed": "申诉中"}
+STATE_NAMES: Final = CASE_STATE
 
 
 class MoveRefusal(StrEnum):

@@ -93,6 +93,7 @@ class SettlementItem(View):
     psn_cash_pay: str
     created_at: datetime
     reversal_id: str | None
+    setl_time: str  # Beijing time, YYYY-MM-DD HH:MM:SS
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ class SettlementDetail(View):
     year: int
     commit_seq: int
     reversal_id: str | None
+    setl_time: str  # Beijing time, YYYY-MM-DD HH:MM:SS
     result: Mapping[str, Any]
     ytd_before: Mapping[str, Any]
 

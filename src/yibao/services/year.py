@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from yibao.core.checks import invariant
+from yibao.core.labels import simulation_note
 from yibao.indicators.render import dumps_exact, report_html
 from yibao.indicators.table import (
     Indicator,
@@ -211,11 +212,13 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     say("写入报告")
     report.mkdir(parents=True, exist_ok=True)
     json_path, html_path = report / "indicators.json", report / "index.html"
-    document = {**values, "profile": name, "scale": scale, **extra, "store": store}
+    document = {**values, "profile": name, "region": profile.region, "scale": scale, **extra,
+                "store": store}
     _write(json_path, dumps_exact(document))
     title = f"{profile.name} 年度医保运行报告"
     sections = drg_sections(payment)
     if audit:
         sections += audit_sections(audit, institution_names(data))
-    _write(html_path, report_html(title, rows, extra, sections))
+    _write(html_path, report_html(title, rows, extra, sections,
+                                  notice=simulation_note(name, scale)))
     return YearOutcome(name, scale, values, rows, extra, json_path, html_path, store=store)

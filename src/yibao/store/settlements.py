@@ -73,6 +73,7 @@ class StoredSettlement:
     ytd_before_json: str
     txn_id: str | None
     reversal_id: str | None
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,7 @@ _STORED = (settlements.c.commit_seq, settlements.c.setl_id, settlements.c.fixmed
            settlements.c.mdtrt_id, settlements.c.id_number, settlements.c.scheme,
            settlements.c.region, settlements.c.year, settlements.c.request_hash,
            settlements.c.result_json, settlements.c.ytd_before_json, settlements.c.txn_id,
-           reversals.c.reversal_id)
+           reversals.c.reversal_id, settlements.c.created_at)
 _ASKED = select(cast(bindparam("code"), String(12)).label("code"),
                 cast(bindparam("id_number"), String(18)).label("id_number")).subquery("asked")
 #: One round trip before the lock: the id of a settlement already stored under this identity,

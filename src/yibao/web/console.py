@@ -4,17 +4,20 @@ page, a missing session the login page."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Final
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from yibao.core import labels
 from yibao.server.deps import StoreDep
-from yibao.services import accounts, bureau, cases
+from yibao.services import accounts, browse, bureau, cases
 from yibao.services.bureau import Refused
 from yibao.services.settle_service import accumulators_of
-from yibao.web import dashboard, people, queue, report
-from yibao.web.html import esc, page, path, section
+from yibao.web import columns, dashboard, export, people, queue, report
+from yibao.web.html import esc, link, page, pager, path, section
 from yibao.web.session import (
     COOKIE,
     BadForm,
@@ -28,6 +31,8 @@ from yibao.web.session import (
 router = APIRouter(prefix="/console", include_in_schema=False)
 ID_NUMBER_LENGTH: Final = 18
 LIST_SIZE: Final = 100
+PAGE_ROWS: Final = 50
+YEAR_DIGITS: Final = 4
 
 
 def html(title: str, body: str, who: Viewer | None = None, status: int = 200) -> HTMLResponse:
@@ -80,7 +85,8 @@ def dashboard_page(who: ViewerDep, store: StoreDep) -> HTMLResponse:
     funds = bureau.list_fund_balances(who.principal, None, store=store)
     balances = None if isinstance(funds, Refused) else funds.items
     folder = report.report_dir()
-    body = dashboard.dashboard_body(report.latest_report(folder), folder, balances)
+    found = report.latest_report(folder, who.principal.sees)
+    body = dashboard.dashboard_body(found, folder, balances, who.region)
     return html("运行概览", body, who)
 
 
@@ -90,25 +96,53 @@ def drg_page(who: ViewerDep, store: StoreDep) -> HTMLResponse:
     if isinstance(results, Refused):
         return refused(results, who)
     folder = report.report_dir()
-    body = dashboard.drg_body(report.latest_report(folder), folder, who.principal.sees,
-                              results.items)
+    items = list(browse.with_institution_names(results.items, store=store))
+    found = report.latest_report(folder, who.principal.sees)
+    body = dashboard.drg_body(found, folder, who.principal.sees, items, who.region)
     return html("DRG 分析", body, who)
 
 
+Text = Annotated[str, Query(max_length=64)]
+Code = Annotated[str, Query(max_length=16)]
+
+
+def _filter(q: str, insutype: str, psn_type: str, status: str, group: str, year: str
+            ) -> browse.PersonFilter:
+    """The search as typed; a choice that is not in its table, or a year that is not a
+    year, is dropped (the form offers only valid ones)."""
+    def known(value: str, table: Any) -> str | None:
+        return value if value in table else None
+
+    return browse.PersonFilter(
+        q.strip(), known(insutype, labels.INSUTYPE), known(psn_type, labels.PSN_TYPE),
+        known(status, labels.ENROLL_STATUS), known(group, labels.ASSISTANCE_GROUP),
+        int(year) if year.isdigit() and len(year) == YEAR_DIGITS else None)
+
+
+def _params(wanted: browse.PersonFilter) -> dict[str, str]:
+    pairs = {"q": wanted.q, "insutype": wanted.insutype, "psn_type": wanted.psn_type,
+             "status": wanted.status, "group": wanted.group, "year": wanted.year}
+    return {k: str(v) for k, v in pairs.items() if v}
+
+
 @router.get("/persons")
-def persons_page(who: ViewerDep, store: StoreDep,
-                 q: Annotated[str, Query(max_length=64)] = "") -> Any:
-    q = q.strip()
-    if len(q) == ID_NUMBER_LENGTH and q[:17].isdigit():
-        return RedirectResponse(path("/console/persons", q.upper()), status_code=303)
-    body = people.search_form(q)
-    if q:
-        found = bureau.list_persons(who.principal, bureau.Query(LIST_SIZE, 0, {"name": q}),
-                                    store=store)
-        if isinstance(found, Refused):
-            return refused(found, who)
-        body += section(f"查询结果（{found.total}）", people.person_rows(found.items))
-    return html("参保人查询", body, who)
+def persons_page(who: ViewerDep, store: StoreDep, q: Text = "", insutype: Code = "",
+                 psn_type: Code = "", status: Code = "", group: Code = "", year: Code = "",
+                 page: Annotated[int, Query(ge=1, le=10**6)] = 1) -> Any:
+    wanted = _filter(q, insutype, psn_type, status, group, year)
+    params = _params(wanted)
+    if list(params) == ["q"] and len(wanted.q) == ID_NUMBER_LENGTH and wanted.q[:17].isdigit():
+        return RedirectResponse(path("/console/persons", wanted.q.upper()), status_code=303)
+    query = bureau.Query(PAGE_ROWS, (page - 1) * PAGE_ROWS)
+    found = browse.find_persons(who.principal, wanted, query, store=store)
+    if isinstance(found, Refused):
+        return refused(found, who)
+    pages = max(1, -(-found.total // PAGE_ROWS))
+    export = link("/console/export/persons.xlsx?" + urlencode(params), "导出 Excel（按当前筛选）")
+    listing = (pager("/console/persons", params, min(page, pages), pages, found.total)
+               + people.person_rows(found.items) + f"<p>{export}</p>")
+    return html("参保人查询", people.search_form(wanted)
+                + section(f"查询结果（{found.total:,} 人）", listing), who)
 
 
 @router.get("/persons/{id_number}")
@@ -120,7 +154,8 @@ def person_page(id_number: str, who: ViewerDep, store: StoreDep) -> HTMLResponse
             for e in person["enrollments"]]
     setl = bureau.list_settlements(
         who.principal, bureau.Query(LIST_SIZE, 0, {"id_number": id_number}), store=store)
-    items = [] if isinstance(setl, Refused) else setl.items
+    items = [] if isinstance(setl, Refused) else list(
+        browse.with_institution_names(setl.items, store=store))
     return html(f"参保人 {person['name']}", people.person_body(person, accs, items), who)
 
 
@@ -129,18 +164,24 @@ def settlement_page(setl_id: str, who: ViewerDep, store: StoreDep) -> HTMLRespon
     doc = bureau.get_settlement(who.principal, setl_id, store=store)
     if isinstance(doc, Refused):
         return refused(doc, who)
-    return html(f"结算 {setl_id}", people.settlement_body(doc), who)
+    name = browse.institution_names([doc["fixmedins_code"]], store=store)
+    return html(f"结算 {setl_id}", people.settlement_body(doc, name.get(doc["fixmedins_code"])),
+                who)
 
 
 @router.get("/cases")
-def cases_page(who: ViewerDep, store: StoreDep,
-               state: Annotated[str, Query(max_length=16)] = "") -> HTMLResponse:
+def cases_page(who: ViewerDep, store: StoreDep, state: Code = "",
+               page: Annotated[int, Query(ge=1, le=10**6)] = 1) -> HTMLResponse:
     picked = state if state in queue.MOVE_NAMES else ""
-    query = bureau.Query(LIST_SIZE, 0, {"state": picked or None})
+    query = bureau.Query(PAGE_ROWS, (page - 1) * PAGE_ROWS, {"state": picked or None})
     found = cases.list_cases(who.principal, query, store=store)
     if isinstance(found, Refused):
         return refused(found, who)
-    return html("稽核工作队列", queue.cases_body(found.items, found.total, picked, found.note),
+    items = list(browse.with_institution_names(found.items, store=store))
+    pages = max(1, -(-found.total // PAGE_ROWS))
+    params = {"state": picked} if picked else {}
+    paging = pager("/console/cases", params, min(page, pages), pages, found.total)
+    return html("稽核工作队列", queue.cases_body(items, found.total, picked, found.note, paging),
                 who)
 
 
@@ -151,7 +192,8 @@ def case_page(case_id: str, who: ViewerDep, store: StoreDep,
     if isinstance(case, Refused):
         return refused(case, who)
     message = f"已{queue.MOVE_NAMES[done]}" if done in queue.MOVE_NAMES else ""
-    return html(f"稽核案件 {case_id}", queue.case_body(case, who.csrf, message), who)
+    named = next(browse.with_institution_names([case], store=store))
+    return html(f"稽核案件 {case_id}", queue.case_body(named, who.csrf, message), who)
 
 
 @router.post("/cases/{case_id}/move")
@@ -165,9 +207,78 @@ def move_page(case_id: str, who: ViewerDep, fields: FormDep, store: StoreDep) ->
     if isinstance(outcome, cases.MoveRefused):
         case = cases.get_case(who.principal, case_id, store=store)
         assert not isinstance(case, Refused), "a case just moved is readable"
-        return html(f"稽核案件 {case_id}", queue.case_body(case, who.csrf, error=outcome.message),
+        named = next(browse.with_institution_names([case], store=store))
+        return html(f"稽核案件 {case_id}", queue.case_body(named, who.csrf, error=outcome.message),
                     who, 409)
     return RedirectResponse(path("/console/cases", case_id) + f"?done={to}", status_code=303)
+
+
+def _export(found: browse.Export | Refused, who: Viewer, store: Any, title: str,
+            cols: Sequence[columns.Column], named: bool = True) -> Any:
+    """The list as an `.xlsx` download, or a page saying why not (scope, or too many rows)."""
+    if isinstance(found, Refused):
+        return refused(found, who)
+    message = export.too_large(found.total)
+    if message is not None:
+        return html("无法导出", section("导出", f"<p class='error'>{esc(message)}</p>"), who, 400)
+    rows = browse.with_institution_names(found.rows, store=store) if named else found.rows
+    return export.xlsx_response(f"{title}.xlsx", [export.Sheet(title, cols, rows)])
+
+
+@router.get("/export/persons.xlsx")
+def export_persons(who: ViewerDep, store: StoreDep, q: Text = "", insutype: Code = "",
+                   psn_type: Code = "", status: Code = "", group: Code = "",
+                   year: Code = "") -> Any:
+    wanted = _filter(q, insutype, psn_type, status, group, year)
+    found = browse.export_persons(who.principal, wanted, store=store)
+    return _export(found, who, store, "参保人", columns.PERSONS, named=False)
+
+
+@router.get("/export/settlements.xlsx")
+def export_settlements(who: ViewerDep, store: StoreDep,
+                       psn_no: Annotated[str, Query(max_length=18)] = "", year: Code = "",
+                       med_type: Code = "", fixmedins_code: Code = "") -> Any:
+    """A person's settlements (`psn_no`), or those of the scope narrowed by year, 医疗类别 and
+    institution."""
+    filters = {"id_number": psn_no or None, "fixmedins_code": fixmedins_code or None,
+               "med_type": med_type if med_type in labels.MED_TYPE else None,
+               "year": int(year) if year.isdigit() and len(year) == YEAR_DIGITS else None}
+    found = browse.export_settlements(who.principal, filters, store=store)
+    return _export(found, who, store, "结算", columns.SETTLEMENTS)
+
+
+@router.get("/export/cases.xlsx")
+def export_cases(who: ViewerDep, store: StoreDep, state: Code = "") -> Any:
+    picked = state if state in queue.MOVE_NAMES else None
+    found = browse.export_pages(
+        who.principal, lambda w, query: cases.list_cases(w, query, store=store),
+        {"state": picked})
+    return _export(found, who, store, "稽核案件", columns.CASES)
+
+
+@router.get("/export/dashboard.xlsx")
+def export_dashboard(who: ViewerDep, store: StoreDep) -> Any:
+    funds = bureau.list_fund_balances(who.principal, None, store=store)
+    found = report.latest_report(report.report_dir(), who.principal.sees)
+    sheets = [export.Sheet("基金收支（按月）", columns.MONTHLY, dashboard.monthly_rows(found))]
+    if not isinstance(funds, Refused):
+        sheets.append(export.Sheet("基金账本", columns.BALANCES,
+                                   dashboard.ledger_rows(funds.items)))
+    return export.xlsx_response("运行概览.xlsx", sheets)
+
+
+@router.get("/export/drg.xlsx")
+def export_drg(who: ViewerDep, store: StoreDep) -> Any:
+    found = browse.export_pages(
+        who.principal, lambda w, query: bureau.list_drg_results(w, query, store=store), {})
+    if isinstance(found, Refused) or export.too_large(found.total):
+        return _export(found, who, store, "DRG 分组结果", columns.DRG_RESULTS)
+    report_found = report.latest_report(report.report_dir(), who.principal.sees)
+    hospitals = dashboard.hospitals_in_scope(report_found, who.principal.sees)
+    return export.xlsx_response("DRG 分析.xlsx", [
+        export.Sheet("各医院 CMI", columns.HOSPITALS, hospitals),
+        export.Sheet("结算清单分组结果", columns.DRG_RESULTS,
+                     browse.with_institution_names(found.rows, store=store))])
 
 
 def mount(app: FastAPI) -> None:

@@ -8,21 +8,41 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from yibao.core.labels import simulation_note
+from yibao.fund.accounts import CHART, AccountCode
 from yibao.indicators.charts import bar_chart, hbar_chart, line_chart
 from yibao.indicators.render import MONTHS, indicator_rows, show
 from yibao.indicators.table import indicator_table
-from yibao.web.html import esc, kv, section, table
+from yibao.web import columns
+from yibao.web.html import esc, kv, link, section, table
 
-FUND_CODES = {"resident_pool": "居民基本医保统筹基金", "employee_pool": "职工基本医保统筹基金",
-              "personal_account": "个人账户", "serious_illness": "大病保险",
-              "large_expense": "职工大额医疗费用补助", "civil_servant": "公务员医疗补助",
-              "assistance": "医疗救助基金", "payable_institution": "应付定点医药机构款",
-              "fiscal_receivable": "应收财政补助", "contribution_receivable": "应收缴费"}
+EXPORT = f"<p>{link('/console/export/dashboard.xlsx', '导出 Excel（按月收支与基金账本）')}</p>"
 
 
-def no_report(folder: Path) -> str:
-    return section("年度报告", f"<p class='note'>在 {esc(folder)} 下没有找到 indicators.json："
-                   "先运行 yibao year，或设置 YIBAO_REPORT_DIR。</p>")
+def account_name(code: str) -> str:
+    """The ledger account's zh-CN name from the fund's chart of accounts."""
+    known = {c.value: CHART[c].name for c in AccountCode}
+    return known.get(code, code)
+
+
+def no_report(folder: Path, scope: str) -> str:
+    return section("年度报告", f"<p class='note'>您的管辖范围（{esc(scope)}）内没有年度报告数据："
+                   f"在 {esc(folder)} 下没有找到该范围内统筹区的 indicators.json。先对本统筹区运行 "
+                   "yibao year，或设置 YIBAO_REPORT_DIR。</p>")
+
+
+def monthly_rows(found: tuple[Path, dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The report's fund flow by month, in yuan to the cent."""
+    if found is None or "monthly" not in found[1]:
+        return []
+    month, cent = found[1]["monthly"], Decimal("0.01")
+    return [{"month": MONTHS[i], **{k: Decimal(str(month[k][i])).quantize(cent)
+                                    for k in ("income", "expenditure", "balance")}}
+            for i in range(len(month["income"]))]
+
+
+def ledger_rows(items: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [{**b, "name": account_name(b["code"])} for b in items or ()]
 
 
 def _monthly(month: dict[str, list[Decimal]]) -> str:
@@ -40,37 +60,44 @@ def balances_block(items: Sequence[dict[str, Any]] | None) -> str:
         return "<p class='note'>您的角色不查看基金账户余额（基金财务、局领导可见）。</p>"
     if not items:
         return "<p class='note'>账本中还没有记账。</p>"
-    rows = [(esc(b["region"]), esc(FUND_CODES.get(b["code"], b["code"])),
+    rows = [(esc(b["region"]), esc(account_name(b["code"])),
              esc(b["debit"]), esc(b["credit"]), esc(b["balance"])) for b in items]
     return table(["统筹区", "科目", "借方", "贷方", "余额"], rows, (2, 3, 4))
 
 
 def dashboard_body(found: tuple[Path, dict[str, Any]] | None, folder: Path,
-                   balances: Sequence[dict[str, Any]] | None) -> str:
+                   balances: Sequence[dict[str, Any]] | None, scope: str) -> str:
     ledger = section("基金账本（当前余额）", balances_block(balances))
     if found is None:
-        return no_report(folder) + ledger
+        return no_report(folder, scope) + ledger
     where, doc = found
-    intro = kv([("报告", f"{where.parent.name}/{where.name}"), ("年度", doc.get("year")),
-                ("测算方案", doc.get("profile")), ("规模", doc.get("scale"))])
-    return (section("年度报告", intro)
+    intro = kv([("报告", f"{where.parent.name}/{where.name}"), ("统筹区", doc.get("region")),
+                ("年度", doc.get("year")), ("测算方案", doc.get("profile")),
+                ("规模", doc.get("scale"))])
+    notice = (f"<p class='notice'>{esc(simulation_note(doc['profile'], doc.get('scale')))}</p>"
+              if doc.get("profile") else "")
+    return (section("年度报告", notice + intro)
             + section("主要指标与“十四五”目标", indicator_rows(indicator_table(doc)))
-            + section("基金收支与结余（按月）", _monthly(doc["monthly"])) + ledger)
+            + section("基金收支与结余（按月）", _monthly(doc["monthly"]) + EXPORT) + ledger)
 
 
-def _hospitals(drg: dict[str, Any], sees: Any) -> list[dict[str, Any]]:
-    return [h for h in drg.get("hospitals", []) if sees(str(h["hospital"])[1:7])]
+def hospitals_in_scope(found: tuple[Path, dict[str, Any]] | None, sees: Any
+                       ) -> list[dict[str, Any]]:
+    """The report's hospitals whose code names a region in the viewer's scope, by CMI."""
+    if found is None or "drg" not in found[1]:
+        return []
+    return sorted((h for h in found[1]["drg"].get("hospitals", [])
+                   if sees(str(h["hospital"])[1:7])), key=lambda h: -h["cmi"])
 
 
 def drg_body(found: tuple[Path, dict[str, Any]] | None, folder: Path, sees: Any,
-             results: Sequence[dict[str, Any]]) -> str:
-    stored = table(["结算ID", "机构", "MDC", "ADRG", "DRG", "状态"], [
-        (esc(r["setl_id"]), esc(r["fixmedins_code"]), esc(r["mdc"]), esc(r["adrg"]),
-         esc(r["drg"]), esc(r["status"])) for r in results]) if results else (
+             results: Sequence[dict[str, Any]], scope: str) -> str:
+    export = f"<p>{link('/console/export/drg.xlsx', '导出 Excel（两张表）')}</p>"
+    stored = columns.html_table(columns.DRG_RESULTS, results) if results else (
         "<p class='note'>管辖范围内还没有结算清单的分组结果（4101A）。</p>")
-    tail = section("结算清单分组结果（管辖范围内，最近 50 条）", stored)
+    tail = section("结算清单分组结果（管辖范围内，最近 50 条）", stored + export)
     if found is None or "drg" not in found[1]:
-        return no_report(folder) + tail
+        return no_report(folder, scope) + tail
     drg = found[1]["drg"]
     grouping = drg.get("grouping", {})
     head = kv([("点值（元/点）", drg.get("point_value")), ("总点数", drg.get("total_points")),
@@ -78,12 +105,10 @@ def drg_body(found: tuple[Path, dict[str, Any]] | None, folder: Path, sees: Any,
                ("入组", grouping.get("ok")), ("未入组", grouping.get("invalid")),
                ("CV≥1 的组数", drg.get("groups_cv_at_least_1")),
                ("细分组数", drg.get("splits"))])
-    hospitals = sorted(_hospitals(drg, sees), key=lambda h: -h["cmi"])
-    rows = [(esc(h["hospital"]), esc(h["name"]), f"{h['cases']:,}", esc(h["cmi"]),
-             esc(h["points"]), show(h["amount"], "yuan")) for h in hospitals]
+    hospitals = hospitals_in_scope(found, sees)
     chart = hbar_chart("各医院 CMI", [h["name"] for h in hospitals],
                        [h["cmi"] for h in hospitals]) if hospitals else ""
     return (section("DRG 结合点数法：本年", head)
-            + section("各医院病例组合指数（CMI，管辖范围内）", chart + table(
-                ["机构", "名称", "病例", "CMI", "点数", "金额"], rows, (2, 3, 4, 5)))
+            + section("各医院病例组合指数（CMI，管辖范围内）",
+                      chart + columns.html_table(columns.HOSPITALS, hospitals))
             + tail)

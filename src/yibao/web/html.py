@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 STYLE: Final = """
 *{box-sizing:border-box}
@@ -24,12 +24,13 @@ table{border-collapse:collapse;width:100%}
 th,td{padding:6px 8px;border-bottom:1px solid #e6e8eb;text-align:left;vertical-align:top}
 th{background:#f7f8fa;font-weight:600;white-space:nowrap}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.notice{background:#fff4e5;color:#7a4100;padding:10px 14px;border-radius:6px;margin:0 0 10px}
 .met{color:#1b7f3b}.unmet{color:#b3261e}.note{color:#666;font-size:13px}
 .chart{width:100%;height:auto;max-width:760px}
 .kv{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:6px 18px}
 .kv div span{color:#666;margin-right:6px}
-.bar{display:flex;height:22px;border-radius:4px;overflow:hidden;margin:8px 0}
-.bar i{display:block;height:100%}
+.buckets{display:flex;height:22px;border-radius:4px;overflow:hidden;margin:8px 0}
+.buckets i{display:block;height:100%}
 .legend span{display:inline-block;margin-right:14px;font-size:13px}
 .legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
 .state{padding:2px 8px;border-radius:10px;background:#eef2f7;font-size:13px;white-space:nowrap}
@@ -43,6 +44,11 @@ button{background:#1f4e79;color:#fff;border-color:#1f4e79;cursor:pointer}
 button.plain{background:transparent;border-color:#fff;color:#fff}
 .actions{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:12px}
 .actions form{border:1px solid #e6e8eb;border-radius:6px;padding:10px;display:grid;gap:6px}
+.pager{display:flex;flex-wrap:wrap;gap:4px 6px;align-items:center;margin:10px 0}
+.pager a,.pager b{padding:3px 9px;border:1px solid #c4c9d0;border-radius:4px;
+text-decoration:none}.pager b{background:#1f4e79;color:#fff;border-color:#1f4e79}
+.pager span{color:#666;font-size:13px;margin-left:8px}
+form.filters{display:flex;flex-wrap:wrap;gap:6px;align-items:center}
 .login{max-width:360px;margin:60px auto}.login form{display:grid;gap:10px}
 @media (max-width:760px){body{font-size:14px}th,td{padding:4px 5px}main{padding:8px}
 header{padding:8px 10px}}
@@ -74,6 +80,23 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
     body = "".join("<tr>" + "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(row))
                    + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def pager(base: str, params: dict[str, str], page: int, pages: int, total: int) -> str:
+    """Page links (首页, 上一页, nearby numbers, 下一页, 末页) keeping the other parameters,
+    with the total and where this page is."""
+    def href(n: int) -> str:
+        return f"{base}?{urlencode({**params, 'page': str(n)})}"
+
+    def to(n: int, text: str) -> str:
+        return f"<b>{esc(text)}</b>" if n == page else link(href(n), text)
+
+    near = range(max(1, page - 3), min(pages, page + 3) + 1)
+    links = ([to(1, "首页"), to(page - 1, "上一页")] if page > 1 else []) + [
+        to(n, str(n)) for n in near] + (
+        [to(page + 1, "下一页"), to(pages, "末页")] if page < pages else [])
+    return (f"<nav class='pager' aria-label='分页'>{''.join(links)}"
+            f"<span>共 {total:,} 条，第 {page:,} / {pages:,} 页</span></nav>")
 
 
 def kv(pairs: Iterable[tuple[str, object]]) -> str:

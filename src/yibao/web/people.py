@@ -7,14 +7,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Final
 
+from yibao.core import labels
+from yibao.services.browse import PersonFilter
+from yibao.web import columns
 from yibao.web.html import esc, kv, link, path, section, table
 
-FUND_NAMES: Final = {
-    "310100": "职工基本医保统筹基金", "390100": "居民基本医保统筹基金",
-    "330100": "职工大额医疗费用补助", "320100": "公务员医疗补助",
-    "390200": "城乡居民大病保险", "610100": "医疗救助基金"}
-SCHEMES: Final = {"310": "职工医保", "390": "居民医保"}
-MED_TYPES: Final = {"11": "普通门诊", "14": "门诊慢特病", "21": "住院"}
 BUCKETS: Final = (("fulamt_ownpay_amt", "全自费", "#b3261e"),
                   ("overlmt_selfpay", "超限价", "#e8833a"),
                   ("preselfpay_amt", "乙类先行自付", "#f2c14e"),
@@ -29,24 +26,40 @@ YTD_NAMES: Final = {"admissions": "住院次数", "hifp_paid": "统筹基金已�
                     "maf_dedc_used": "救助起付线已用", "maf_paid": "医疗救助已付"}
 
 
-def search_form(q: str) -> str:
-    return ("<section><form method='get' action='/console/persons'>"
-            f"<input name='q' value='{esc(q)}' placeholder='身份证号或姓名' maxlength='64' "
-            "aria-label='身份证号或姓名'> <button type='submit'>查询</button></form></section>")
+FILTERS: Final = (("insutype", "险种", labels.INSUTYPE),
+                  ("psn_type", "人员类别", labels.PSN_TYPE),
+                  ("status", "参保状态", labels.ENROLL_STATUS),
+                  ("group", "救助类别", labels.ASSISTANCE_GROUP))
+
+
+def _select(name: str, label: str, choices: dict[str, str] | Any, picked: str | None) -> str:
+    options = "".join(f"<option value='{esc(v)}'{' selected' if v == picked else ''}>{esc(n)}"
+                      "</option>" for v, n in [("", f"全部{label}"), *choices.items()])
+    return f"<select name='{name}' aria-label='{esc(label)}'>{options}</select>"
+
+
+def search_form(wanted: PersonFilter) -> str:
+    picks = " ".join(_select(n, label, choices, getattr(wanted, n))
+                     for n, label, choices in FILTERS)
+    year = "" if wanted.year is None else str(wanted.year)
+    return ("<section><form method='get' action='/console/persons' class='filters'>"
+            f"<input name='q' value='{esc(wanted.q)}' placeholder='姓名或身份证号（可输前几位）' "
+            "maxlength='64' aria-label='姓名或身份证号'> " + picks +
+            f" <input name='year' value='{esc(year)}' placeholder='参保年度' size='6' "
+            "inputmode='numeric' aria-label='参保年度'> <button type='submit'>查询</button>"
+            "</form></section>")
 
 
 def person_rows(items: Sequence[dict[str, Any]]) -> str:
     if not items:
         return "<p class='note'>管辖范围内没有匹配的参保人。</p>"
-    return table(["身份证号", "姓名", "性别", "户籍区划", "人群"], [
-        (link(path("/console/persons", p["id_number"]), p["id_number"]), esc(p["name"]),
-         esc(p["sex"]), esc(p["region"]), esc("、".join(p["groups"]) or "—")) for p in items])
+    return columns.html_table(columns.PERSONS, items)
 
 
 def _accumulators(accs: Sequence[tuple[dict[str, Any], Any]]) -> str:
     rows = []
     for enrollment, found in accs:
-        label = f"{SCHEMES.get(enrollment['scheme'], enrollment['scheme'])} {enrollment['year']}"
+        label = f"{labels.name('insutype', enrollment['scheme'])} {enrollment['year']}"
         if found is None:
             rows.append((esc(label), "<span class='note'>本年尚无结算</span>"))
             continue
@@ -59,19 +72,19 @@ def _accumulators(accs: Sequence[tuple[dict[str, Any], Any]]) -> str:
 def person_body(person: dict[str, Any], accs: Sequence[tuple[dict[str, Any], Any]],
                 settlements: Sequence[dict[str, Any]]) -> str:
     facts = kv([("身份证号", person["id_number"]), ("姓名", person["name"]),
-                ("性别", person["sex"]), ("出生日期", person["birth_date"]),
+                ("性别", labels.name("sex", person["sex"])), ("出生日期", person["birth_date"]),
                 ("户籍区划", person["region"]), ("家庭", person["household_id"]),
-                ("人群", "、".join(person["groups"]) or "—"),
+                ("救助类别", labels.names("assistance_group", person["groups"])),
                 ("公务员", "是" if person["civil_servant"] else "否")])
-    enrollments = table(["险种", "统筹区", "年度", "状态", "人员类别", "参保日期", "待遇起始"], [
-        (esc(SCHEMES.get(e["scheme"], e["scheme"])), esc(e["region"]), esc(e["year"]),
-         esc(e["status"]), esc(e["psn_type"]), esc(e["start_date"]), esc(e["benefit_start"]))
-        for e in person["enrollments"]])
-    setl = table(["结算ID", "就诊ID", "机构", "类别", "总费用", "基金支付", "个人现金", "冲销"], [
-        (link(path("/console/settlements", s["setl_id"]), s["setl_id"]), esc(s["mdtrt_id"]),
-         esc(s["fixmedins_code"]), esc(MED_TYPES.get(s["med_type"], s["med_type"])),
-         esc(s["medfee_sumamt"]), esc(s["fund_pay_sumamt"]), esc(s["psn_cash_pay"]),
-         esc(s["reversal_id"] or "—")) for s in settlements], (4, 5, 6)) if settlements else (
+    heads = ["险种", "统筹区", "年度", "参保状态", "人员类别", "参保日期", "待遇起始"]
+    enrollments = table(heads, [
+        (esc(labels.name("insutype", e["scheme"])), esc(e["region"]), esc(e["year"]),
+         esc(labels.name("enroll_status", e["status"])),
+         esc(labels.name("psn_type", e["psn_type"])), esc(e["start_date"]),
+         esc(e["benefit_start"])) for e in person["enrollments"]])
+    export = path("/console/export/settlements.xlsx") + f"?psn_no={person['id_number']}"
+    setl = (columns.html_table(columns.SETTLEMENTS, settlements)
+            + f"<p>{link(export, '导出 Excel')}</p>") if settlements else (
         "<p class='note'>管辖范围内没有结算。</p>")
     return (section("基本信息", facts) + section("参保登记", enrollments)
             + section("年度累计（累计器）", _accumulators(accs)) + section("结算", setl))
@@ -84,7 +97,7 @@ def _bar(result: dict[str, Any]) -> str:
         f"title='{n} {esc(result[k])}'></i>" for k, n, c in BUCKETS)
     legend = "".join(f"<span><i style='background:{c}'></i>{n} {esc(result[k])}</span>"
                      for k, n, c in BUCKETS)
-    return f"<div class='bar'>{parts}</div><div class='legend'>{legend}</div>"
+    return f"<div class='buckets'>{parts}</div><div class='legend'>{legend}</div>"
 
 
 def _buckets(result: dict[str, Any]) -> str:
@@ -95,7 +108,7 @@ def _buckets(result: dict[str, Any]) -> str:
 
 
 def _details(result: dict[str, Any]) -> str:
-    rows = [(esc(FUND_NAMES.get(d["fund_pay_type"], d["fund_pay_type"])),
+    rows = [(esc(labels.name("fund_pay_type", d["fund_pay_type"])),
              esc(d["inscp_scp_amt"]), esc(d.get("crt_payb_lmt_amt") or "—"),
              esc(d["fund_payamt"]), esc(d["setl_proc_info"])) for d in result["setldetail"]]
     return table(["基金", "计算基数", "限额剩余", "支付", "计算过程（setl_proc_info）"], rows,
@@ -111,12 +124,14 @@ def _payers(result: dict[str, Any]) -> str:
     return table(["谁付", "金额（元）"], rows, (1,)) + check
 
 
-def settlement_body(doc: dict[str, Any]) -> str:
+def settlement_body(doc: dict[str, Any], institution: str | None = None) -> str:
     result = doc["result"]
     facts = kv([("结算ID", doc["setl_id"]), ("就诊ID", doc["mdtrt_id"]),
-                ("机构", doc["fixmedins_code"]), ("参保地", doc["region"]),
-                ("年度", doc["year"]), ("险种", SCHEMES.get(result["insutype"], "")),
-                ("医疗类别", MED_TYPES.get(result["med_type"], result["med_type"])),
+                ("定点医药机构", labels.with_code(institution, doc["fixmedins_code"])),
+                ("参保地", doc["region"]), ("年度", doc["year"]),
+                ("结算时间", doc.get("setl_time") or "—"),
+                ("险种", labels.name("insutype", result["insutype"])),
+                ("医疗类别", labels.name("med_type", result["med_type"])),
                 ("提交序号", doc["commit_seq"]), ("冲销号", doc["reversal_id"] or "未冲销")])
     who = link(path("/console/persons", result["psn_no"]), f"参保人 {result['psn_no']}")
     return (section("结算", facts + f"<p>{who}</p>")

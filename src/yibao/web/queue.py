@@ -5,37 +5,37 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Final
+from urllib.parse import urlencode
 
+from yibao.core import labels
+from yibao.core.beijing import beijing_text
+from yibao.web import columns
 from yibao.web.html import esc, kv, link, path, section, table
 
 MOVE_NAMES: Final = {"under_review": "开始审核", "confirmed": "确认违规", "dismissed": "排除",
                      "appealed": "登记申诉", "new": "退回待审"}
-STATES: Final = (("", "全部"), ("new", "待审"), ("under_review", "审核中"),
-                 ("confirmed", "已确认违规"), ("dismissed", "已排除"), ("appealed", "申诉中"))
+STATES: Final = (("", "全部"), *labels.CASE_STATE.items())
 
 
-def _state(item: dict[str, Any]) -> str:
-    return f"<span class='state {esc(item['state'])}'>{esc(item['state_name'])}</span>"
-
-
-def cases_body(items: Sequence[dict[str, Any]], total: int, state: str, note: str) -> str:
+def cases_body(items: Sequence[dict[str, Any]], total: int, state: str, note: str,
+               paging: str = "") -> str:
     choices = "".join(f"<option value='{v}'{' selected' if v == state else ''}>{n}</option>"
                       for v, n in STATES)
     pick = ("<form method='get' action='/console/cases'><select name='state' "
             f"aria-label='状态'>{choices}</select> <button type='submit'>筛选</button></form>")
-    rows = [(link(path("/console/cases", c["case_id"]), c["case_id"]), esc(c["rule_name"]),
-             esc(c["fixmedins_code"]), esc(c["mdtrt_id"]), esc(c["amount"]), _state(c))
-            for c in items]
-    listing = table(["案件", "规则", "机构", "就诊", "涉及金额", "状态"], rows, (4,)) if rows \
-        else f"<p class='note'>{esc(note or '没有案件')}</p>"
-    return section(f"案件（共 {total} 件）", pick + listing)
+    export = link("/console/export/cases.xlsx?" + urlencode({"state": state} if state else {}),
+                  "导出 Excel（按当前筛选）")
+    listing = (paging + columns.html_table(columns.CASES, items) + f"<p>{export}</p>") \
+        if items else f"<p class='note'>{esc(note or '没有案件')}</p>"
+    return section(f"案件（共 {total:,} 件）", pick + listing)
 
 
 def _evidence(case: dict[str, Any]) -> str:
     ev = case["evidence"]
     rule = ev.get("rule", {})
     facts = kv([("规则", f"{rule.get('id')} {rule.get('name')}"), ("类别", rule.get("category")),
-                ("结论类型", rule.get("result")), ("严重程度", rule.get("severity")),
+                ("结论类型", rule.get("result")),
+                ("严重程度", labels.name("severity", rule.get("severity"))),
                 ("依据", rule.get("source"))])
     lines = table(["明细序号", "项目编码", "金额"], [
         (esc(x["feedetl_sn"]), esc(x["hilist_code"]), esc(x["fee"])) for x in ev["lines"]],
@@ -68,14 +68,17 @@ def case_body(case: dict[str, Any], csrf: str, message: str = "", error: str = "
         f"<p class='error'>{esc(error)}</p>" if error else "")
     facts = kv([("案件", case["case_id"]), ("状态", case["state_name"]),
                 ("统筹区", case["region"]), ("年度", case["year"]),
-                ("机构", case["fixmedins_code"]), ("参保人", case["psn_no"]),
+                ("定点医药机构", labels.with_code(case.get("fixmedins_name"),
+                                                  case["fixmedins_code"])),
+                ("参保人", case["psn_no"]),
                 ("涉及金额（元）", case["amount"]),
                 ("追回记账", case["recovery_txn_id"] or "—"),
                 ("退回记账", case["refund_txn_id"] or "—"),
-                ("生成", f"{case['created_by']} {case['created_at']:%Y-%m-%d %H:%M}")])
+                ("生成", f"{case['created_by']} {beijing_text(case['created_at'])}")])
     trail = table(["时间", "操作人", "从", "到", "金额", "说明"], [
-        (esc(f"{e['at']:%Y-%m-%d %H:%M:%S}"), esc(e["by"]), esc(e["from_state"]),
-         esc(e["to_state"]), esc(e["amount"]), esc(e["note"])) for e in case["trail"]],
+        (esc(beijing_text(e["at"])), esc(e["by"]), esc(labels.name("case_state", e["from_state"])),
+         esc(labels.name("case_state", e["to_state"])), esc(e["amount"]), esc(e["note"]))
+        for e in case["trail"]],
         (4,)) if case["trail"] else "<p class='note'>尚无处理记录。</p>"
     return (flash + section("案件", facts) + section("证据", _evidence(case))
             + section("处理", _actions(case, csrf)) + section("处理记录（谁、何时）", trail))

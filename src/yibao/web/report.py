@@ -1,10 +1,13 @@
-"""The latest year report the console can find: `indicators.json` under `YIBAO_REPORT_DIR`
-(default `./report`), written by the year job (`yibao year`); the newest by time wins."""
+"""The latest year report the console can find for a viewer: `indicators.json` under
+`YIBAO_REPORT_DIR` (default `./report`), written by the year job (`yibao year`), whose
+`region` lies in the viewer's scope; the newest by time wins. A report that names no region
+(written before the year job recorded it) is shown to no one: run the year job again."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -18,9 +21,11 @@ def report_dir() -> Path:
     return Path(os.environ.get(ENV_REPORT_DIR, "report"))
 
 
-def latest_report(folder: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
+def latest_report(folder: Path | None = None, sees: Callable[[str], bool] | None = None
+                  ) -> tuple[Path, dict[str, Any]] | None:
     """The newest readable `indicators.json` at most SEARCH_DEPTH folders down, with exact
-    decimals; None when there is none."""
+    decimals, whose region `sees` accepts (any report when `sees` is None); None when there
+    is none."""
     root = folder or report_dir()
     if not root.is_dir():
         return None
@@ -29,7 +34,9 @@ def latest_report(folder: Path | None = None) -> tuple[Path, dict[str, Any]] | N
         found += list(root.glob("/".join(["*"] * depth + ["indicators.json"])))[:FILES_MAX]
     for candidate in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True):
         try:
-            return candidate, json.loads(candidate.read_text("utf-8"), parse_float=Decimal)
+            doc = json.loads(candidate.read_text("utf-8"), parse_float=Decimal)
         except (OSError, ValueError):
             continue
+        if sees is None or (isinstance(doc.get("region"), str) and sees(doc["region"])):
+            return candidate, doc
     return None
