@@ -7,11 +7,9 @@ in `yibao.services.bureau`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import islice
 from typing import Any, Final
-
-from sqlalchemy import and_, exists, func, literal, select
 
 from yibao.services.accounts import Principal, scope_prefix
 from yibao.services.bureau import (
@@ -24,12 +22,10 @@ from yibao.services.bureau import (
     _settlement,
 )
 from yibao.store import Store, default_store
-from yibao.store.schema import enrollments, institutions, persons, reversals, settlements
 
 #: An export larger than this is refused with a message asking for narrower filters.
 EXPORT_ROWS_MAX: Final = 200_000
 CHUNK_ROWS: Final = 5_000
-ID_PREFIX_CHARS: Final = frozenset("0123456789Xx")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,40 +42,13 @@ class PersonFilter:
     year: int | None = None
 
 
-def _person_query(prefix: str, wanted: PersonFilter) -> Any:
-    p, e = persons.c, enrollments.c
-    query = select(persons).where(p.region.like(f"{prefix}%"))
-    q = wanted.q.strip()
-    if q and set(q) <= ID_PREFIX_CHARS:
-        query = query.where(p.id_number.like(f"{q.upper()}%"))
-    elif q:
-        query = query.where(p.name.contains(q, autoescape=True))
-    if wanted.group:
-        query = query.where((literal(",") + p.groups + literal(",")).contains(
-            f",{wanted.group},", autoescape=True))
-    terms = [e[key] == value for key, value in (
-        ("scheme", wanted.insutype), ("psn_type", wanted.psn_type),
-        ("status", wanted.status), ("year", wanted.year)) if value is not None]
-    if terms:
-        query = query.where(exists().where(and_(
-            e.id_number == p.id_number, e.region.like(f"{prefix}%"), *terms)))
-    return query
-
-
-def _latest_enrollments(connection: Any, prefix: str, ids: Sequence[str]
-                        ) -> dict[str, dict[str, Any]]:
-    """Each person's newest enrollment in scope (by year): 险种, 人员类别, 参保状态, 年度."""
-    e = enrollments.c
-    rows = connection.execute(
-        select(e.id_number, e.scheme, e.psn_type, e.status, e.year)
-        .where(e.id_number.in_(ids), e.region.like(f"{prefix}%")).order_by(e.year, e.id))
-    return {r.id_number: {"insutype": r.scheme, "psn_type": r.psn_type, "status": r.status,
-                          "year": r.year} for r in rows}
-
-
-def _with_enrollment(row: Any, latest: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+def _with_enrollments(reads: Any, prefix: str, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Each person with their newest enrollment in scope (险种, 人员类别, 参保状态, 年度)."""
+    latest = {r.id_number: {"insutype": r.scheme, "psn_type": r.psn_type, "status": r.status,
+                            "year": r.year}
+              for r in reads.latest_enrollments(prefix, [r.id_number for r in rows])}
     empty = {"insutype": None, "psn_type": None, "status": None, "year": None}
-    return {**_person(row), **latest.get(row.id_number, empty)}
+    return [{**_person(r), **latest.get(r.id_number, empty)} for r in rows]
 
 
 def find_persons(who: Principal, wanted: PersonFilter, query: Query, *,
@@ -90,13 +59,10 @@ def find_persons(who: Principal, wanted: PersonFilter, query: Query, *,
     if refused is not None:
         return refused
     prefix, limit = scope_prefix(who.region), max(1, min(query.limit, PAGE_SIZE_MAX))
-    found = _person_query(prefix, wanted).order_by(persons.c.id_number)
-    with (store or default_store()).engine.connect() as connection:
-        total = connection.execute(
-            select(func.count()).select_from(found.order_by(None).subquery())).scalar_one()
-        rows = list(connection.execute(found.limit(limit).offset(query.offset)))
-        latest = _latest_enrollments(connection, prefix, [r.id_number for r in rows])
-    return Page(int(total), limit, query.offset, [_with_enrollment(r, latest) for r in rows])
+    with (store or default_store()).unit_of_work(read_only=True) as work:
+        total, rows = work.reads.person_search(prefix, asdict(wanted), limit, query.offset)
+        found = _with_enrollments(work.reads, prefix, rows)
+    return Page(total, limit, query.offset, found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,20 +84,15 @@ def export_persons(who: Principal, wanted: PersonFilter, *, store: Store | None 
 
 def _persons_in_chunks(who: Principal, wanted: PersonFilter, store: Store
                        ) -> Iterator[dict[str, Any]]:
-    prefix, after = scope_prefix(who.region), ""
-    base = _person_query(prefix, wanted).order_by(persons.c.id_number)
+    prefix, search, after = scope_prefix(who.region), asdict(wanted), ""
     for _ in range(EXPORT_ROWS_MAX // CHUNK_ROWS + 1):
-        with store.engine.connect() as connection:
-            rows = list(connection.execute(
-                base.where(persons.c.id_number > after).limit(CHUNK_ROWS)))
-            latest = _latest_enrollments(connection, prefix, [r.id_number for r in rows])
-        yield from (_with_enrollment(r, latest) for r in rows)
+        with store.unit_of_work(read_only=True) as work:
+            rows = work.reads.persons_after(prefix, search, after, CHUNK_ROWS)
+            found = _with_enrollments(work.reads, prefix, rows)
+        yield from found
         if len(rows) < CHUNK_ROWS:
             return
         after = rows[-1].id_number
-
-
-SETTLEMENT_FILTERS: Final = ("year", "fixmedins_code", "id_number", "med_type")
 
 
 def export_settlements(who: Principal, filters: Mapping[str, Any], *,
@@ -141,28 +102,19 @@ def export_settlements(who: Principal, filters: Mapping[str, Any], *,
     refused = _allowed(who, "settlements", None)
     if refused is not None:
         return refused
-    s = settlements.c
-    base = (select(s.commit_seq, s.setl_id, s.mdtrt_id, s.fixmedins_code, s.id_number,
-                   s.scheme, s.region, s.year, s.med_type, s.medfee_sumamt_fen,
-                   s.fund_pay_sumamt_fen, s.acct_pay_fen, s.psn_cash_pay_fen, s.created_at,
-                   reversals.c.reversal_id)
-            .outerjoin(reversals, reversals.c.setl_id == s.setl_id)
-            .where(s.region.like(f"{scope_prefix(who.region)}%")))
-    for key in SETTLEMENT_FILTERS:
-        if filters.get(key) is not None:
-            base = base.where(s[key] == filters[key])
+    prefix = scope_prefix(who.region)
     source = store or default_store()
-    with source.engine.connect() as connection:
-        total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    return Export(int(total), _settlements_in_chunks(base.order_by(s.commit_seq), source))
+    with source.unit_of_work(read_only=True) as work:
+        total = work.reads.settlement_count(prefix, filters)
+    return Export(total, _settlements_in_chunks(prefix, filters, source))
 
 
-def _settlements_in_chunks(base: Any, store: Store) -> Iterator[dict[str, Any]]:
+def _settlements_in_chunks(prefix: str, filters: Mapping[str, Any], store: Store
+                           ) -> Iterator[dict[str, Any]]:
     after = 0
     for _ in range(EXPORT_ROWS_MAX // CHUNK_ROWS + 1):
-        with store.engine.connect() as connection:
-            rows = list(connection.execute(
-                base.where(settlements.c.commit_seq > after).limit(CHUNK_ROWS)))
+        with store.unit_of_work(read_only=True) as work:
+            rows = work.reads.settlements_after(prefix, filters, after, CHUNK_ROWS)
         yield from (_settlement(r) for r in rows)
         if len(rows) < CHUNK_ROWS:
             return
@@ -197,12 +149,11 @@ def institution_names(codes: Sequence[str], *, store: Store | None = None) -> di
     wanted = sorted(set(codes))
     if not wanted:
         return {}
-    c = institutions.c
     found: dict[str, str] = {}
-    with (store or default_store()).engine.connect() as connection:
+    with (store or default_store()).unit_of_work(read_only=True) as work:
         for start in range(0, len(wanted), CHUNK_ROWS):
-            found.update((r.code, r.name) for r in connection.execute(select(c.code, c.name).where(
-                c.code.in_(wanted[start:start + CHUNK_ROWS]))))
+            found.update((r.code, r.name)
+                         for r in work.reads.institution_names(wanted[start:start + CHUNK_ROWS]))
     return found
 
 

@@ -2,12 +2,61 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, exists, func, literal, select
 
-from yibao.store.schema import enrollments, persons, reversals, settlement_lists, settlements
+from yibao.store.schema import (
+    enrollments,
+    institutions,
+    persons,
+    reversals,
+    settlement_lists,
+    settlements,
+)
+
+#: Characters of an ID-number prefix; any other search text is a part of a name.
+ID_PREFIX_CHARS = frozenset("0123456789Xx")
+#: The enrollment columns a person search may match, by the filter's name.
+PERSON_ENROLLMENT_FILTERS = {"insutype": "scheme", "psn_type": "psn_type", "status": "status",
+                             "year": "year"}
+SETTLEMENT_FILTERS = ("year", "region", "fixmedins_code", "id_number", "med_type")
+
+
+def _settlement_rows(prefix: str, filters: Mapping[str, Any]) -> Any:
+    s = settlements.c
+    query = (select(s.commit_seq, s.setl_id, s.mdtrt_id, s.fixmedins_code, s.id_number,
+                    s.scheme, s.region, s.year, s.med_type, s.medfee_sumamt_fen,
+                    s.fund_pay_sumamt_fen, s.acct_pay_fen, s.psn_cash_pay_fen,
+                    s.created_at, reversals.c.reversal_id)
+             .outerjoin(reversals, reversals.c.setl_id == s.setl_id)
+             .where(s.region.like(f"{prefix}%")))
+    for key in SETTLEMENT_FILTERS:
+        if filters.get(key) is not None:
+            query = query.where(s[key] == filters[key])
+    return query
+
+
+def _person_rows(prefix: str, search: Mapping[str, Any]) -> Any:
+    """Persons in scope: `q` a name part or an ID-number prefix, `group` a 救助类别, and the
+    enrollment filters matched against an enrollment in scope."""
+    p, e = persons.c, enrollments.c
+    query = select(persons).where(p.region.like(f"{prefix}%"))
+    q = str(search.get("q") or "").strip()
+    if q and set(q) <= ID_PREFIX_CHARS:
+        query = query.where(p.id_number.like(f"{q.upper()}%"))
+    elif q:
+        query = query.where(p.name.contains(q, autoescape=True))
+    if search.get("group"):
+        query = query.where((literal(",") + p.groups + literal(",")).contains(
+            f",{search['group']},", autoescape=True))
+    terms = [e[column] == search[key] for key, column in PERSON_ENROLLMENT_FILTERS.items()
+             if search.get(key) is not None]
+    if terms:
+        query = query.where(exists().where(and_(
+            e.id_number == p.id_number, e.region.like(f"{prefix}%"), *terms)))
+    return query.order_by(p.id_number)
 
 
 class BureauReads:
@@ -41,17 +90,42 @@ class BureauReads:
 
     def settlements(self, prefix: str, filters: Mapping[str, Any], limit: int, offset: int
                     ) -> tuple[int, list[Any]]:
+        return self._page(_settlement_rows(prefix, filters).order_by(settlements.c.commit_seq),
+                          limit, offset)
+
+    def settlement_count(self, prefix: str, filters: Mapping[str, Any]) -> int:
+        return int(self.connection.execute(select(func.count()).select_from(
+            _settlement_rows(prefix, filters).subquery())).scalar_one())
+
+    def settlements_after(self, prefix: str, filters: Mapping[str, Any], after: int,
+                          limit: int) -> list[Any]:
+        """The next `limit` settlements in commit order after `after` (read by key: an
+        offset would re-read every earlier row)."""
         s = settlements.c
-        query = (select(s.commit_seq, s.setl_id, s.mdtrt_id, s.fixmedins_code, s.id_number,
-                        s.scheme, s.region, s.year, s.med_type, s.medfee_sumamt_fen,
-                        s.fund_pay_sumamt_fen, s.acct_pay_fen, s.psn_cash_pay_fen,
-                        s.created_at, reversals.c.reversal_id)
-                 .outerjoin(reversals, reversals.c.setl_id == s.setl_id)
-                 .where(s.region.like(f"{prefix}%")).order_by(s.commit_seq))
-        for key in ("year", "region", "fixmedins_code", "id_number", "med_type"):
-            if filters.get(key) is not None:
-                query = query.where(s[key] == filters[key])
-        return self._page(query, limit, offset)
+        return list(self.connection.execute(_settlement_rows(prefix, filters)
+                                            .where(s.commit_seq > after)
+                                            .order_by(s.commit_seq).limit(limit)))
+
+    def person_search(self, prefix: str, search: Mapping[str, Any], limit: int, offset: int
+                      ) -> tuple[int, list[Any]]:
+        return self._page(_person_rows(prefix, search), limit, offset)
+
+    def persons_after(self, prefix: str, search: Mapping[str, Any], after: str, limit: int
+                      ) -> list[Any]:
+        return list(self.connection.execute(_person_rows(prefix, search)
+                                            .where(persons.c.id_number > after).limit(limit)))
+
+    def latest_enrollments(self, prefix: str, ids: Sequence[str]) -> list[Any]:
+        """Each person's enrollments in scope, oldest year first (the last one per person is
+        the newest)."""
+        e = enrollments.c
+        return list(self.connection.execute(
+            select(e.id_number, e.scheme, e.psn_type, e.status, e.year)
+            .where(e.id_number.in_(ids), e.region.like(f"{prefix}%")).order_by(e.year, e.id)))
+
+    def institution_names(self, codes: Sequence[str]) -> list[Any]:
+        c = institutions.c
+        return list(self.connection.execute(select(c.code, c.name).where(c.code.in_(codes))))
 
     def settlement_region(self, setl_id: str) -> str | None:
         return self.connection.execute(select(settlements.c.region)
