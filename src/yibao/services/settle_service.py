@@ -187,11 +187,16 @@ def _engine_person(person: PersonRecord, cover: Enrollment, on: date) -> Person:
                   person.civil_servant)
 
 
-def _account_balance(uow: UnitOfWork, cover: Enrollment) -> Decimal:
+def _account_balance(uow: UnitOfWork, cover: Enrollment, *, lock: bool) -> Decimal:
+    """The person's personal-account balance (个人账户余额); `lock` holds the account until the
+    transaction ends, so that settlements of the person in other years (which do not queue
+    on this year's accumulators) cannot spend the same balance."""
     if cover.scheme != "310":
         return ZERO
     key = AccountKey(cover.region, AccountCode.PERSONAL_ACCOUNT, cover.id_number)
-    balance = signed_balance(AccountKind.LIABILITY, *uow.ledger.stored_balance(key))
+    ledger = uow.ledger
+    stored = ledger.locked_balance(key) if lock else ledger.stored_balance(key)
+    balance = signed_balance(AccountKind.LIABILITY, *stored)
     invariant(balance >= 0, "a personal account is never overdrawn", key)
     return from_fen(balance)
 
@@ -263,7 +268,7 @@ def _settle_in(uow: UnitOfWork, command: SettleCommand) -> Settled | Refused:
     assert on is not None
     full = replace(request, policy=policy_id, person=_engine_person(person, cover, on),
                    visit=replace(visit, hosp_lv=level), ytd=ytd, ytd_given=True,
-                   acct_balc=_account_balance(uow, cover), setl_id=setl_id)
+                   acct_balc=_account_balance(uow, cover, lock=True), setl_id=setl_id)
     result = settle(full, policy)
     entry = settlement_postings(setl_id, cover.region, result, code, person.id_number)
     record = SettlementRecord(
@@ -319,7 +324,7 @@ def preview_settlement(doc: object, *, store: Store | None = None) -> SettleResu
         cover = resolved.cover
         assert visit.year is not None
         stored = uow.accumulators.get(cover.id_number, cover.scheme, visit.year)
-        balance = _account_balance(uow, cover)
+        balance = _account_balance(uow, cover, lock=False)
     on = visit.enddate or visit.begndate
     assert on is not None
     full = replace(request, policy=resolved.policy_id,

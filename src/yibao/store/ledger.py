@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, bindparam, case, func, select
+from sqlalchemy import Connection, bindparam, case, func, select, update
 
 from yibao.core.checks import invariant
-from yibao.fund.accounts import AccountKey
+from yibao.fund.accounts import SEPARATOR, AccountCode, AccountKey
 from yibao.fund.postings import Posting, PostingSet, Side, TxnKind, deltas, totals
 from yibao.store.runner import Runner
 from yibao.store.schema import fund_accounts, fund_balances, fund_postings, fund_transactions
@@ -28,6 +28,11 @@ BALANCE_SHARDS: Final = 16
 _BALANCE_OF = (select(func.coalesce(func.sum(fund_balances.c.debit_fen), 0),
                       func.coalesce(func.sum(fund_balances.c.credit_fen), 0))
                .where(fund_balances.c.account_key == bindparam("account_key")))
+#: The shard rows of one account, locked until the transaction ends (PostgreSQL; SQLite's
+#: transactions already hold the write lock).
+_LOCK_BALANCE = (select(fund_balances.c.debit_fen, fund_balances.c.credit_fen)
+                 .where(fund_balances.c.account_key == bindparam("account_key"))
+                 .with_for_update())
 _ADD: dict[str, Any] = {}
 _ACCOUNTS: dict[str, Any] = {}
 _TRANSACTION = fund_transactions.insert()
@@ -43,6 +48,28 @@ def _add_statement(dialect: str) -> Any:
             set_={"debit_fen": fund_balances.c.debit_fen + stmt.excluded.debit_fen,
                   "credit_fen": fund_balances.c.credit_fen + stmt.excluded.credit_fen})
     return _ADD[dialect]
+
+
+#: A running-totals row whose delta spends from a personal account (more debit than credit):
+#: added with a plain UPDATE of the existing row, because the CHECK that the account is never
+#: overdrawn (schema.PERSONAL_ACCOUNT_NOT_OVERDRAWN) is evaluated on the row an upsert proposes
+#: to insert, before it finds the conflict. No row to update means nothing to spend.
+_SPEND = (update(fund_balances)
+          .where(fund_balances.c.account_key == bindparam("k_key"),
+                 fund_balances.c.shard == bindparam("k_shard"))
+          .values(debit_fen=fund_balances.c.debit_fen + bindparam("d_fen"),
+                  credit_fen=fund_balances.c.credit_fen + bindparam("c_fen")))
+
+
+class Overdrawn(Exception):
+    """A payment from an account that has no balance row to pay it from (a programmer error:
+    the service reads the balance under a lock before it pays)."""
+
+
+def spends(row: Mapping[str, Any]) -> bool:
+    """Whether a running-totals delta spends from a personal account (see `_SPEND`)."""
+    return (f"{SEPARATOR}{AccountCode.PERSONAL_ACCOUNT.value}{SEPARATOR}" in row["account_key"]
+            and row["debit_fen"] > row["credit_fen"])
 
 
 def check_balanced(entry: PostingSet) -> None:
@@ -113,6 +140,12 @@ class LedgerRepository:
         (row,) = self.runner.run(_BALANCE_OF, {"account_key": key.text})
         return int(row[0]), int(row[1])
 
+    def locked_balance(self, key: AccountKey) -> tuple[int, int]:
+        """(debit, credit) fen of one account, its rows locked until the transaction ends: what
+        a payment from the account reads, so that two payments never spend the same money."""
+        rows = self.runner.run(_LOCK_BALANCE, {"account_key": key.text})
+        return sum(int(r[0]) for r in rows), sum(int(r[1]) for r in rows)
+
     def stored_balances(self, region: str | None = None) -> dict[str, tuple[int, int]]:
         query = (select(fund_balances.c.account_key, func.sum(fund_balances.c.debit_fen),
                         func.sum(fund_balances.c.credit_fen))
@@ -155,9 +188,25 @@ class BalanceRepository:
 
     def apply(self, entries: Iterable[tuple[PostingSet, int]]) -> None:
         """Add each set's postings to the totals of its shard, rows taken in key order."""
-        rows = balance_rows(entries)
-        if rows:
-            self.runner.run(_add_statement(self.dialect), rows)
+        add_to_balances(self.connection, balance_rows(entries), self.runner)
+
+
+def add_to_balances(connection: Connection, rows: list[dict[str, Any]],
+                    runner: Runner | None = None) -> None:
+    """Add running-totals deltas (`balance_rows`): upserted, except those spending from a
+    personal account, which update the existing row (`Overdrawn` when there is none; the
+    database refuses one that would overdraw the account)."""
+    added = [r for r in rows if not spends(r)]
+    if added:
+        statement = _add_statement(connection.dialect.name)
+        if runner is not None:
+            runner.run(statement, added)
+        else:
+            connection.execute(statement, added)
+    spent = [{"k_key": r["account_key"], "k_shard": r["shard"], "d_fen": r["debit_fen"],
+              "c_fen": r["credit_fen"]} for r in rows if spends(r)]
+    if spent and connection.execute(_SPEND, spent).rowcount != len(spent):
+        raise Overdrawn("a personal account has no balance to pay from")
 
 
 def posting_rows(entries: Iterable[PostingSet]) -> list[dict[str, Any]]:

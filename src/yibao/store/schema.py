@@ -213,6 +213,10 @@ fund_postings = Table(
 Index(None, fund_postings.c.txn_id)
 Index(None, fund_postings.c.account_key)
 
+#: The rule of `fund_balances` rows: a personal account's credits cover its debits.
+PERSONAL_ACCOUNT_NOT_OVERDRAWN: Final = (
+    "account_key NOT LIKE '%:personal_account:%' OR credit_fen >= debit_fen")
+
 #: Running debit and credit totals per account, split over a few shards so that settlements of
 #: different persons do not queue on one row; the balance is the sum over the shards.
 fund_balances = Table(
@@ -221,6 +225,8 @@ fund_balances = Table(
     Column("shard", SmallInteger, primary_key=True),
     Column("debit_fen", Fen, nullable=False),
     Column("credit_fen", Fen, nullable=False),
+    # A personal account (个人账户) is kept in the one shard of its holder: never overdrawn.
+    CheckConstraint(PERSONAL_ACCOUNT_NOT_OVERDRAWN, name="personal_account_not_overdrawn"),
 )
 
 # Accounts and credentials (账户与凭据): institutions' signing secrets, bureau users,
