@@ -18,6 +18,7 @@ from yibao.interface.common import (
     Call,
     Kept,
     Refusal,
+    failure,
     kept,
     section,
     success,
@@ -96,13 +97,23 @@ def _presettle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]
     return _output(previewed.to_json(), call)
 
 
+def _reversed(settled: Settled) -> Refusal:
+    """A settlement asked for again after its reversal: the visit is not settled any more, and
+    it cannot be settled again under the same `mdtrt_id` (docs/interface.md)."""
+    return Refusal("already_reversed", f"input.data.mdtrt_id：就诊 {settled.settlement.mdtrt_id} "
+                   f"的结算 {settled.setl_id} 已冲销，不能再以原结算作答；重新结算请登记新的就诊"
+                   "（2201/2401，新的 ipt_otp_no）并上传费用后结算")
+
+
 def _settle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> Kept:
     """Settle the visit; its answer is kept under the msgid in the settlement's transaction."""
     doc = _document(call, section(payload, "data"), kinds, settling=True)
     answers: list[national.Answer] = []
 
     def answer(settled: Settled) -> national.Answer:
-        answers.append(kept(call, success(call, _output(settled.result, call))))
+        body = (failure(call, _reversed(settled)) if settled.reversed
+                else success(call, _output(settled.result, call)))
+        answers.append(kept(call, body))
         return answers[-1]
 
     done = settle_committed(doc, store=call.store, answer=answer)
