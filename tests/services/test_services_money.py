@@ -18,7 +18,14 @@ from tests.store.fixtures import StoreFactory
 from yibao.fund.accounts import AccountCode, AccountKey
 from yibao.services import contribute, enroll
 from yibao.services.fund import check_fund_ledger, fund_balances
-from yibao.services.settle_service import Settled, settle_committed
+from yibao.services.settle_service import (
+    Refused,
+    Reversed,
+    ReverseRefusal,
+    Settled,
+    reverse_settlement,
+    settle_committed,
+)
 from yibao.store import Store
 from yibao.store.schema import fund_balances as balances_table
 
@@ -86,3 +93,27 @@ def test_the_database_refuses_an_overdrawn_personal_account(make_store: StoreFac
     with pytest.raises(IntegrityError), store.engine.begin() as connection:
         connection.execute(overdraw)
     assert check_fund_ledger(store).ok
+
+
+def test_concurrent_reversals_reverse_once(make_store: StoreFactory) -> None:
+    store = make_store(populate, "population")
+    settled = settle_committed(visit(WORKER, "R1", use_acct=True), store=store)
+    assert isinstance(settled, Settled)
+    paused, outcomes = threading.Event(), {}
+
+    def pause(step: str) -> None:
+        if not paused.is_set():  # the first reversal's first write: the second one starts
+            paused.set()
+            threading.Event().wait(PAUSE_S)
+
+    def first() -> None:
+        outcomes["first"] = reverse_settlement(settled.setl_id, store=store, on_step=pause)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert paused.wait(30)
+    outcomes["second"] = reverse_settlement(settled.setl_id, store=store)
+    thread.join(60)
+    assert isinstance(outcomes["first"], Reversed)
+    second = outcomes["second"]
+    assert isinstance(second, Refused) and second.reason is ReverseRefusal.ALREADY_REVERSED

@@ -370,6 +370,12 @@ def _reverse_in(uow: UnitOfWork, setl_id: str) -> Reversed | Refused:
     if stored is None:
         return Refused(ReverseRefusal.NOT_FOUND, "setl_id", f"没有结算ID为 {setl_id} 的结算")
     reversal_id = "R" + setl_id[1:]
+    if stored.reversal_id is None:
+        current, version = uow.accumulators.lock(stored.id_number, stored.scheme, stored.year,
+                                                 stored.region)
+        # A concurrent reversal may have committed while this one waited for the lock.
+        stored = uow.settlements.by_setl_id(setl_id)
+        assert stored is not None
     if stored.reversal_id is not None:
         when = uow.settlements.reversal_time(setl_id)
         if when is not None and when.tzinfo is not None:
@@ -378,8 +384,6 @@ def _reverse_in(uow: UnitOfWork, setl_id: str) -> Reversed | Refused:
         return Refused(ReverseRefusal.ALREADY_REVERSED, "setl_id",
                        f"结算 {setl_id} 已于 {shown} 冲销（冲销号 {stored.reversal_id}），"
                        "不能重复冲销")
-    current, version = uow.accumulators.lock(stored.id_number, stored.scheme, stored.year,
-                                             stored.region)
     result = json.loads(stored.result_json)
     after = restore(current, ytd_from_json(json.loads(stored.ytd_before_json)),
                     ytd_from_json(result["ytd_after"]))

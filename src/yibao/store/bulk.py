@@ -35,7 +35,7 @@ from yibao.settle.model import (
     MONEY_FIELDS,
     YTD_KEYS,
 )
-from yibao.store.ledger import add_to_balances
+from yibao.store.balances import add_to_balances
 from yibao.store.schema import (
     contributions,
     fund_accounts,

@@ -1,23 +1,22 @@
 """Ledger repository (基金账务): accounts, transactions and postings — append only.
 
-`LedgerRepository` inserts and reads; it has no update and no delete. `BalanceRepository` keeps
-the running debit and credit totals of each account, split over `BALANCE_SHARDS` rows picked by
-the person, so that settlements of different persons do not queue on one hot row; `yibao fund
-check` proves the totals equal the postings.
+`LedgerRepository` inserts and reads; it has no update and no delete. The running totals of each
+account are kept by `yibao.store.balances` (`BalanceRepository`), in `BALANCE_SHARDS` rows per
+account picked by `shard_of` the person.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, bindparam, case, func, select, update
+from sqlalchemy import Connection, bindparam, case, func, select
 
 from yibao.core.checks import invariant
-from yibao.fund.accounts import SEPARATOR, AccountCode, AccountKey
-from yibao.fund.postings import Posting, PostingSet, Side, TxnKind, deltas, totals
+from yibao.fund.accounts import AccountKey
+from yibao.fund.postings import Posting, PostingSet, Side, TxnKind, totals
 from yibao.store.runner import Runner
 from yibao.store.schema import fund_accounts, fund_balances, fund_postings, fund_transactions
 from yibao.store.upsert import insert_for
@@ -33,43 +32,9 @@ _BALANCE_OF = (select(func.coalesce(func.sum(fund_balances.c.debit_fen), 0),
 _LOCK_BALANCE = (select(fund_balances.c.debit_fen, fund_balances.c.credit_fen)
                  .where(fund_balances.c.account_key == bindparam("account_key"))
                  .with_for_update())
-_ADD: dict[str, Any] = {}
 _ACCOUNTS: dict[str, Any] = {}
 _TRANSACTION = fund_transactions.insert()
 _POSTING = fund_postings.insert()
-
-
-def _add_statement(dialect: str) -> Any:
-    """Add to a shard's running totals, creating the row on first use (built once)."""
-    if dialect not in _ADD:
-        stmt = insert_for(dialect, fund_balances)
-        _ADD[dialect] = stmt.on_conflict_do_update(
-            index_elements=["account_key", "shard"],
-            set_={"debit_fen": fund_balances.c.debit_fen + stmt.excluded.debit_fen,
-                  "credit_fen": fund_balances.c.credit_fen + stmt.excluded.credit_fen})
-    return _ADD[dialect]
-
-
-#: A running-totals row whose delta spends from a personal account (more debit than credit):
-#: added with a plain UPDATE of the existing row, because the CHECK that the account is never
-#: overdrawn (schema.PERSONAL_ACCOUNT_NOT_OVERDRAWN) is evaluated on the row an upsert proposes
-#: to insert, before it finds the conflict. No row to update means nothing to spend.
-_SPEND = (update(fund_balances)
-          .where(fund_balances.c.account_key == bindparam("k_key"),
-                 fund_balances.c.shard == bindparam("k_shard"))
-          .values(debit_fen=fund_balances.c.debit_fen + bindparam("d_fen"),
-                  credit_fen=fund_balances.c.credit_fen + bindparam("c_fen")))
-
-
-class Overdrawn(Exception):
-    """A payment from an account that has no balance row to pay it from (a programmer error:
-    the service reads the balance under a lock before it pays)."""
-
-
-def spends(row: Mapping[str, Any]) -> bool:
-    """Whether a running-totals delta spends from a personal account (see `_SPEND`)."""
-    return (f"{SEPARATOR}{AccountCode.PERSONAL_ACCOUNT.value}{SEPARATOR}" in row["account_key"]
-            and row["debit_fen"] > row["credit_fen"])
 
 
 def check_balanced(entry: PostingSet) -> None:
@@ -178,53 +143,6 @@ class LedgerRepository:
                    .scalar_one())
 
 
-class BalanceRepository:
-    """Running totals per account and shard: the one place where the fund ledger updates rows."""
-
-    def __init__(self, connection: Connection, dialect: str, runner: Runner | None = None
-                 ) -> None:
-        self.connection, self.dialect = connection, dialect
-        self.runner = runner or Runner(connection)
-
-    def apply(self, entries: Iterable[tuple[PostingSet, int]]) -> None:
-        """Add each set's postings to the totals of its shard, rows taken in key order."""
-        add_to_balances(self.connection, balance_rows(entries), self.runner)
-
-
-def add_to_balances(connection: Connection, rows: list[dict[str, Any]],
-                    runner: Runner | None = None) -> None:
-    """Add running-totals deltas (`balance_rows`): upserted, except those spending from a
-    personal account, which update the existing row (`Overdrawn` when there is none; the
-    database refuses one that would overdraw the account)."""
-    added = [r for r in rows if not spends(r)]
-    if added:
-        statement = _add_statement(connection.dialect.name)
-        if runner is not None:
-            runner.run(statement, added)
-        else:
-            connection.execute(statement, added)
-    spent = [{"k_key": r["account_key"], "k_shard": r["shard"], "d_fen": r["debit_fen"],
-              "c_fen": r["credit_fen"]} for r in rows if spends(r)]
-    if spent and connection.execute(_SPEND, spent).rowcount != len(spent):
-        raise Overdrawn("a personal account has no balance to pay from")
-
-
 def posting_rows(entries: Iterable[PostingSet]) -> list[dict[str, Any]]:
     return [{"txn_id": e.txn_id, "account_key": p.account.text, "side": p.side.value,
              "amount_fen": p.amount_fen} for e in entries for p in e.postings]
-
-
-def balance_rows(entries: Iterable[tuple[PostingSet, int]]) -> list[dict[str, Any]]:
-    """What the sets add to the running totals, one row per (account, shard), in key order
-    (the order the rows are locked in)."""
-    summed: dict[tuple[str, int], tuple[int, int]] = {}
-    for entry, shard in entries:
-        for account, (debit, credit) in deltas(entry.postings).items():
-            before = summed.get((account.text, shard), (0, 0))
-            summed[(account.text, shard)] = (before[0] + debit, before[1] + credit)
-    return _rows_of(summed)
-
-
-def _rows_of(summed: Mapping[tuple[str, int], tuple[int, int]]) -> list[dict[str, Any]]:
-    return [{"account_key": key, "shard": shard, "debit_fen": d, "credit_fen": c}
-            for (key, shard), (d, c) in sorted(summed.items())]

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from yibao.settle.model import MONEY_FIELDS, YTD_KEYS
@@ -338,6 +339,10 @@ interface_visits = Table(
     Column("dscg_way", String(2)),
     Column("diseinfo_json", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Every change (2203, fees, 2402) raises the version; a settlement closes the visit (its
+    # setl_id) only at the version it read, so nothing changes a visit under its settlement.
+    Column("version", Integer, nullable=False, server_default=text("0")),
+    Column("setl_id", String(32)),
 )
 Index(None, interface_visits.c.psn_no)
 Index(None, interface_visits.c.fixmedins_code, interface_visits.c.ipt_otp_no)

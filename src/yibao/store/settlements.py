@@ -23,15 +23,8 @@ from yibao.core.money import from_fen, to_fen
 from yibao.enroll.model import Enrollment, PersonRecord
 from yibao.fund.postings import PostingSet
 from yibao.settle.model import MONEY_FIELDS, YTD_KEYS, SettleResult, Ytd
-from yibao.store.ledger import (
-    BalanceRepository,
-    LedgerRepository,
-    Overdrawn,
-    balance_rows,
-    check_balanced,
-    posting_rows,
-    spends,
-)
+from yibao.store.balances import BalanceRepository, Overdrawn, balance_rows, spends
+from yibao.store.ledger import LedgerRepository, check_balanced, posting_rows
 from yibao.store.registry import ENROLLMENT_COLUMNS, EnrollmentView, enrollment_of, person_of
 from yibao.store.runner import Runner
 from yibao.store.schema import (
