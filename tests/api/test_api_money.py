@@ -81,6 +81,8 @@ def test_a_registration_resent_with_other_content_conflicts(live: Live) -> None:
     moved = _refused(live.call("2201", {"data": {**data, "begntime": "2024-03-10"}}),
                      "conflict")
     assert moved["err_msg"].startswith("input.data.begntime：")
+    scheme = _refused(live.call("2201", {"data": {**data, "insutype": "310"}}), "conflict")
+    assert scheme["err_msg"].startswith("input.data.insutype：")
 
 
 def test_concurrent_settlement_lists_keep_one(live: Live) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
@@ -82,20 +83,34 @@ def _register(call: Call, payload: Mapping[str, Any], info: Mapping[str, Any], p
     assert psn_no and insutype and number and begin
     if insutype not in ("310", "390"):
         raise Refusal("invalid_request", f"{path}.insutype：应为 310 或 390")
-    region = insured_region(call, psn_no, insutype, begin)
     mdtrt_id = visit_id(call.fixmedins_code, kind, number)
-    diseinfo = canonical(list(list_of(payload, "diseinfo", required=False)))
-    found = national.register_visit(Visit(
-        mdtrt_id, call.fixmedins_code, number, psn_no, insutype, region, med_type, begin, None,
-        None, diseinfo, call.now), store=call.store)
-    if found.psn_no != psn_no:
+    asked = Visit(mdtrt_id, call.fixmedins_code, number, psn_no, insutype, "", med_type, begin,
+                  None, None, canonical(list(list_of(payload, "diseinfo", required=False))),
+                  call.now)
+    try:
+        region = insured_region(call, psn_no, insutype, begin)
+    except Refusal:  # e.g. another insutype: a number registered before answers conflict
+        before = national.visit_of(mdtrt_id, store=call.store)
+        if before is not None:
+            _same_registration(before, asked, path, number_key)
+        raise
+    found = national.register_visit(replace(asked, insuplc_admdvs=region), store=call.store)
+    _same_registration(found, asked, path, number_key)
+    return {"mdtrt_id": mdtrt_id, "psn_no": psn_no, "ipt_otp_no": number}
+
+
+def _same_registration(found: Visit, asked: Visit, path: str, number_key: str) -> None:
+    """Refuse (`conflict`) a registration whose number is registered with other content."""
+    number = asked.ipt_otp_no
+    if found.psn_no != asked.psn_no:
         raise Refusal("conflict", f"{number_key} {number} 已登记给其他参保人")
-    differs = [key for key, was, now in (("insutype", found.insutype, insutype),
-                                         ("begntime", found.begndate, begin)) if was != now]
+    differs = [key for key, was, now in (("insutype", found.insutype, asked.insutype),
+                                         ("begntime", found.begndate, asked.begndate))
+               if was != now]
     if differs:
         raise Refusal("conflict", f"{path}.{differs[0]}：{number_key} {number} 已以不同的 "
-                      f"{'、'.join(differs)} 登记（就诊ID {mdtrt_id}），同一编号不能改登记内容")
-    return {"mdtrt_id": mdtrt_id, "psn_no": psn_no, "ipt_otp_no": number}
+                      f"{'、'.join(differs)} 登记（就诊ID {found.mdtrt_id}），"
+                      "同一编号不能改登记内容")
 
 
 def check_open(visit: Visit, what: str) -> Visit:
