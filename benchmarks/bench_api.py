@@ -12,7 +12,10 @@ settlement costs the server, PostgreSQL and the load client (from /proc: what th
 on a machine doing nothing else can be read from it).
 
     uv run --frozen --no-sync python benchmarks/bench_api.py [--visits N] [--clients N]
-                                                              [--workers N]
+                                                              [--workers N] [--employees]
+
+`--employees` settles employees paying from their personal accounts (acct_used_flag 1), whose
+balance each settlement reads under a row lock.
 """
 
 from __future__ import annotations
@@ -46,25 +49,43 @@ from tests.postgres import postgres_database  # noqa: E402
 from yibao.core.idnum import make_resident_id  # noqa: E402
 from yibao.interface import sign  # noqa: E402
 from yibao.services.accounts import Issued, add_institution_secret  # noqa: E402
-from yibao.services.enroll import import_enrollments, import_institutions  # noqa: E402
+from yibao.services.contribute import post_contributions  # noqa: E402
+from yibao.services.enroll import (  # noqa: E402
+    import_employers,
+    import_enrollments,
+    import_institutions,
+)
 from yibao.store import Store  # noqa: E402
 
 PATH = "/fsi/api/rsfComIfsService/callService"
 HOSPITALS = ("H51162300001", "H51162300003")
 
 
-def _population(store: Store, folder: Path, persons: int) -> list[str]:
+EMPLOYER = "91511623MA0000001X"
+
+
+def _population(store: Store, folder: Path, persons: int, employees: bool) -> list[str]:
+    """Residents (390), or employees in service (310) with the year's contributions posted, so
+    that each has a personal account to pay from."""
     ids = [make_resident_id("511623", date(1950 + i % 50, 1 + i % 12, 1 + i % 28),
                             (i // 50 % 499) * 2 + 1, "M") for i in range(persons)]
     ids = list(dict.fromkeys(ids))
     (folder / "inst.csv").write_text("code,name,level,region\n" + "".join(
         f"{code},机构{n},{n + 1},511623\n" for n, code in enumerate(HOSPITALS)), "utf-8")
-    rows = "".join(f"{i},人员,,390,resident,511623,2024\n" for i in ids)
+    kind = f"310,in_service,511623,2024,{EMPLOYER},6000" if employees else \
+        "390,resident,511623,2024,,"
+    rows = "".join(f"{i},人员,,{kind}\n" for i in ids)
     (folder / "people.csv").write_text(
-        "id_number,name,household_id,scheme,psn_type,region,year\n" + rows, "utf-8")
+        "id_number,name,household_id,scheme,psn_type,region,year,employer_code,wage_base\n"
+        + rows, "utf-8")
+    (folder / "employers.csv").write_text(f"code,name,region\n{EMPLOYER},单位,511623\n",
+                                          "utf-8")
     import_institutions(folder / "inst.csv", store=store)
+    import_employers(folder / "employers.csv", store=store)
     report = import_enrollments(folder / "people.csv", store=store)
     assert not report.errors, report.errors[:3]
+    if employees:
+        post_contributions(2024, store=store)
     return ids
 
 
@@ -99,17 +120,20 @@ class Client:
         return json.loads(answer), time.perf_counter() - started
 
 
-def _prepare(client: Client, n: int, psn_no: str) -> tuple[str, str, dict[str, Any], str]:
-    """Register a visit and upload its fees (untimed); the settlement call to time."""
+def _prepare(client: Client, n: int, psn_no: str, employees: bool
+             ) -> tuple[str, str, dict[str, Any], str]:
+    """Register a visit and upload its fees (untimed); the settlement call to time (an
+    employee's pays from the personal account: `acct_used_flag` 1)."""
     code, inpatient = HOSPITALS[n % 2], n % 3 == 0
+    insutype = "310" if employees else "390"
     number = f"B{n:08d}"
     if inpatient:
         out, _ = client.call(code, "2401", {"mdtrtinfo": {
-            "psn_no": psn_no, "insutype": "390", "med_type": "21", "ipt_no": number,
+            "psn_no": psn_no, "insutype": insutype, "med_type": "21", "ipt_no": number,
             "begntime": "2024-05-01"}})
         mdtrt_id = out["output"]["result"]["mdtrt_id"]
     else:
-        out, _ = client.call(code, "2201", {"data": {"psn_no": psn_no, "insutype": "390",
+        out, _ = client.call(code, "2201", {"data": {"psn_no": psn_no, "insutype": insutype,
                                                      "ipt_otp_no": number,
                                                      "begntime": "2024-05-01"}})
         mdtrt_id = out["output"]["data"]["mdtrt_id"]
@@ -121,9 +145,8 @@ def _prepare(client: Client, n: int, psn_no: str) -> tuple[str, str, dict[str, A
     if inpatient:
         client.call(code, "2402", {"dscginfo": {"mdtrt_id": mdtrt_id, "psn_no": psn_no,
                                                 "endtime": "2024-05-06"}})
-    return code, "2304" if inpatient else "2207", {"data": {"psn_no": psn_no,
-                                                            "mdtrt_id": mdtrt_id}}, \
-        uuid.uuid4().hex
+    data = {"psn_no": psn_no, "mdtrt_id": mdtrt_id, "acct_used_flag": "1" if employees else "0"}
+    return code, "2304" if inpatient else "2207", {"data": data}, uuid.uuid4().hex
 
 
 def _serve(url_db: str, port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -152,7 +175,7 @@ def _free_port() -> int:
 def _run(url_db: str, args: argparse.Namespace) -> None:
     store = Store(url_db)
     with tempfile.TemporaryDirectory() as folder:
-        ids = _population(store, Path(folder), args.visits)
+        ids = _population(store, Path(folder), args.visits, args.employees)
     secrets = {}
     for code in HOSPITALS:
         issued = add_institution_secret(code, actor="bench", store=store)
@@ -163,8 +186,9 @@ def _run(url_db: str, args: argparse.Namespace) -> None:
     try:
         client = Client(f"http://127.0.0.1:{port}", secrets)
         with ThreadPoolExecutor(args.clients) as pool:
-            calls = list(pool.map(lambda n: _prepare(client, n, ids[n % len(ids)]),
-                                  range(args.visits)))
+            calls = list(pool.map(
+                lambda n: _prepare(client, n, ids[n % len(ids)], args.employees),
+                range(args.visits)))
             before, cpu_before = _cpu_seconds(server.pid), time.process_time()
             started = time.perf_counter()
             timed = list(pool.map(lambda c: client.call(c[0], c[1], c[2], c[3]), calls))
@@ -214,7 +238,8 @@ def _report(store: Store, timed: list[tuple[dict[str, Any], float]],
         rows = connection.exec_driver_sql("SELECT count(*), count(DISTINCT (fixmedins_code, "
                                           "mdtrt_id)) FROM settlements").one()
     print(f"settlement calls (2207/2304) over loopback HTTP on PostgreSQL: {len(timed)} "
-          f"visits, {args.clients} client threads, {args.workers} server workers")
+          f"visits{' of employees paying from their accounts' if args.employees else ''}, "
+          f"{args.clients} client threads, {args.workers} server workers")
     print(f"  {len(timed) / elapsed:.0f} settlements/s, p50 {statistics.median(latencies):.1f} "
           f"ms, p99 {p99:.1f} ms, errors {len(errors)}"
           + (f" (first: {errors[0]['err_msg']})" if errors else ""))
@@ -229,6 +254,8 @@ def main() -> None:
     # the other waits on PostgreSQL (each process runs its requests' Python under one lock).
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
+    # Employees paying from their personal accounts (the account row is locked per settlement).
+    parser.add_argument("--employees", action="store_true")
     args = parser.parse_args()
     with postgres_database() as url_db:
         _run(url_db, args)

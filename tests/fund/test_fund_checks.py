@@ -30,3 +30,14 @@ def test_summarise_adds_holders() -> None:
     assert summary == {(AccountCode.RESIDENT_POOL, "", 1): 60,
                        (AccountCode.PERSONAL_ACCOUNT, "*", 2): 120,
                        (AccountCode.FISCAL_RECEIVABLE, "central", 1): 80}
+
+
+def test_an_overdrawn_personal_account_breaks_its_sign_rule() -> None:
+    worker = "511623:personal_account:51162319620301015X"
+    totals = {worker: (768000, 384000), "511623:assistance": (64000, 0),
+              "511623:payable_institution:H51162300001": (5000, 0),
+              "511623:contribution_receivable:employee": (0, 100)}
+    report = check_ledger([], totals, totals, postings=0)
+    assert not report.ok
+    assert [(b.account, b.balance_fen) for b in report.sign_breaks] == [
+        ("511623:contribution_receivable:employee", -100), (worker, -384000)]

@@ -39,7 +39,7 @@ def balance(
 
 @app.command("check")
 def check() -> None:
-    """对账：每笔交易借贷相等，每个账户的余额等于其全部分录之和。"""
+    """对账：每笔交易借贷相等，每个账户的余额等于其全部分录之和，个人账户等余额不为负。"""
     report = check_fund_ledger()
     console.print(f"{database_location()}：交易 {report.transactions} 笔，"
                   f"分录 {report.postings} 条，账户 {report.accounts} 个")
@@ -49,9 +49,12 @@ def check() -> None:
     for m in report.mismatches:
         console.print(f"[red]✗ 账户 {m.account} 余额与分录不符：余额表 借/贷 {m.stored}，"
                       f"分录合计 借/贷 {m.posted}（分）[/]")
+    for b in report.sign_breaks:
+        console.print(f"[red]✗ 账户 {b.account} 余额为负：{fmt(from_fen(b.balance_fen))} 元"
+                      "（该科目余额不得小于零，如个人账户透支）[/]")
     if not report.ok:
         raise typer.Exit(1)
-    console.print("[green]✓ 借贷平衡，账户余额与分录一致[/]")
+    console.print("[green]✓ 借贷平衡，账户余额与分录一致，无透支[/]")
 
 
 def register(root: typer.Typer) -> None:

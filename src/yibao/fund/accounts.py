@@ -58,20 +58,28 @@ class AccountSpec:
     kind: AccountKind
     name: str
     holder: str = ""
+    #: The sign rule: the balance (on the growing side) may never be below zero. Personal
+    #: accounts are the insured's money; receivables are never collected beyond what is owed.
+    #: Funds may run a deficit (穿底, and the income of some is not modelled yet), and an
+    #: institution may owe a recovery larger than what it is owed.
+    never_negative: bool = False
 
 
 CHART: Final[Mapping[AccountCode, AccountSpec]] = MappingProxyType({
     AccountCode.RESIDENT_POOL: AccountSpec(AccountKind.FUND, "居民医保统筹基金"),
     AccountCode.EMPLOYEE_POOL: AccountSpec(AccountKind.FUND, "职工医保统筹基金"),
-    AccountCode.PERSONAL_ACCOUNT: AccountSpec(AccountKind.LIABILITY, "职工医保个人账户", "参保人"),
+    AccountCode.PERSONAL_ACCOUNT: AccountSpec(
+        AccountKind.LIABILITY, "职工医保个人账户", "参保人", never_negative=True),
     AccountCode.SERIOUS_ILLNESS: AccountSpec(AccountKind.FUND, "城乡居民大病保险资金"),
     AccountCode.LARGE_EXPENSE: AccountSpec(AccountKind.FUND, "大额医疗费用补助资金"),
     AccountCode.CIVIL_SERVANT: AccountSpec(AccountKind.FUND, "公务员医疗补助资金"),
     AccountCode.ASSISTANCE: AccountSpec(AccountKind.FUND, "医疗救助基金"),
     AccountCode.PAYABLE_INSTITUTION: AccountSpec(
         AccountKind.LIABILITY, "应付定点医药机构款", "定点医药机构"),
-    AccountCode.FISCAL_RECEIVABLE: AccountSpec(AccountKind.ASSET, "应收财政补助", "财政层级"),
-    AccountCode.CONTRIBUTION_RECEIVABLE: AccountSpec(AccountKind.ASSET, "应收参保缴费", "缴费方"),
+    AccountCode.FISCAL_RECEIVABLE: AccountSpec(
+        AccountKind.ASSET, "应收财政补助", "财政层级", never_negative=True),
+    AccountCode.CONTRIBUTION_RECEIVABLE: AccountSpec(
+        AccountKind.ASSET, "应收参保缴费", "缴费方", never_negative=True),
 })
 
 #: The account that pays each `setldetail` fund pay type (docs/settlement.md §4).

@@ -1,4 +1,5 @@
-"""Ledger checks (对账): each transaction balances; each stored balance is the sum of its postings.
+"""Ledger checks (对账): each transaction balances; each stored balance is the sum of its postings;
+no account breaks its sign rule (a personal account is never overdrawn).
 
 The store computes the sums (one pass each, by SQL aggregation); these pure functions compare
 them and return every problem found, so one run reports them all.
@@ -34,16 +35,49 @@ class Mismatch:
 
 
 @dataclass(frozen=True, slots=True)
+class SignBreak:
+    """An account whose balance breaks its sign rule (`AccountSpec.never_negative`): e.g. an
+    overdrawn personal account. `balance_fen` is on the growing side, from the postings (or
+    the running totals when they say less)."""
+
+    account: str
+    balance_fen: int
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerReport:
     transactions: int
     postings: int
     accounts: int
     unbalanced: tuple[Unbalanced, ...]
     mismatches: tuple[Mismatch, ...]
+    sign_breaks: tuple[SignBreak, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.unbalanced and not self.mismatches
+        return not self.unbalanced and not self.mismatches and not self.sign_breaks
+
+
+def _sign_rule(account: str) -> AccountKind | None:
+    """The kind of an account whose balance may never be negative, else None."""
+    try:
+        key = AccountKey.parse(account)
+    except ValueError:
+        return None
+    return key.kind if CHART[key.code].never_negative else None
+
+
+def sign_breaks(*totals: Mapping[str, tuple[int, int]]) -> tuple[SignBreak, ...]:
+    """Every account below zero that may never be (the lowest of the balances given)."""
+    found: list[SignBreak] = []
+    for account in sorted(set().union(*totals)):
+        kind = _sign_rule(account)
+        if kind is None:
+            continue
+        lowest = min(signed_balance(kind, *t[account]) for t in totals if account in t)
+        if lowest < 0:
+            found.append(SignBreak(account, lowest))
+    return tuple(found[:MAX_REPORTED])
 
 
 def check_ledger(
@@ -64,7 +98,7 @@ def check_ledger(
         if stored.get(key, (0, 0)) != posted.get(key, (0, 0))
     ][:MAX_REPORTED]
     return LedgerReport(count, postings, len(set(stored) | set(posted)),
-                        tuple(unbalanced), tuple(mismatches))
+                        tuple(unbalanced), tuple(mismatches), sign_breaks(posted, stored))
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,5 +88,7 @@ def upload_list(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
     record = SettlementList(setl_id, mdtrt_id, call.fixmedins_code, stored.region, stored.year,
                         body, grouped.mdc, grouped.adrg, grouped.drg, grouped.status.value,
                         canonical(list(grouped.trace)), call.now)
-    national.add_settlement_list(record, store=call.store)
-    return _answer(record)
+    kept = national.keep_settlement_list(record, store=call.store)
+    if kept.list_json != body:  # a concurrent upload of another list won
+        raise Refusal("conflict", f"结算 {setl_id} 的结算清单已以不同内容上传")
+    return _answer(kept)

@@ -1,5 +1,5 @@
-"""Reads of the registry for the interface: a person's document (1101), the region a visit is
-insured in, whether a visit is settled."""
+"""Reads of the registry for the interface: a person's document (1101) and the region a visit
+is insured in."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from yibao.core.money import fmt, from_fen
 from yibao.enroll.model import Enrollment, PersonRecord
 from yibao.interface.common import Call, Refusal
 from yibao.services import national
-from yibao.services.national import Visit
-from yibao.services.settle_service import settlement_id, settlement_ref
 
 #: psn_insu_stas: 1 参保缴费 (active), 2 暂停 (lapsed), 4 终止 (transferred away).
 INSU_STATUS = {"active": "1", "lapsed": "2", "transferred": "4"}
@@ -63,8 +61,3 @@ def insured_region(call: Call, psn_no: str, insutype: str, on: date) -> str:
     active = [e for e in same if e.status.value == "active"]
     return (active or same)[-1].region
 
-
-def settled_id(call: Call, visit: Visit) -> str | None:
-    """The settlement id of a visit when it has been settled."""
-    stored = settlement_ref(settlement_id(visit.fixmedins_code, visit.mdtrt_id), store=call.store)
-    return None if stored is None else stored.setl_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from yibao.interface.common import (
     Call,
     Kept,
     Refusal,
+    failure,
     kept,
     section,
     success,
@@ -45,7 +47,7 @@ def _medfee_sum(lines: list[dict[str, Any]]) -> Decimal:
 
 
 def _document(call: Call, data: Mapping[str, Any], kinds: tuple[str, ...], *,
-              settling: bool) -> dict[str, Any]:
+              settling: bool) -> tuple[dict[str, Any], national.Visit]:
     """The SETTLEMENT.md request of the caller's visit named in `data`. Settling, the message
     kept under the msgid is read with the visit and its fees (`AnsweredBefore` when there is
     one)."""
@@ -77,7 +79,7 @@ def _document(call: Call, data: Mapping[str, Any], kinds: tuple[str, ...], *,
                       "med_type": visit.med_type, "begndate": visit.begndate.isoformat(),
                       "enddate": end.isoformat()},
             "fees": lines, "use_acct": str(data.get("acct_used_flag", "0")) == "1",
-            "insuplc_admdvs": visit.insuplc_admdvs}
+            "insuplc_admdvs": visit.insuplc_admdvs}, visit
 
 
 def _output(result: Mapping[str, Any], call: Call) -> dict[str, Any]:
@@ -89,23 +91,41 @@ def _output(result: Mapping[str, Any], call: Call) -> dict[str, Any]:
 
 def _presettle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]
                ) -> dict[str, Any]:
-    doc = _document(call, section(payload, "data"), kinds, settling=False)
+    doc, _ = _document(call, section(payload, "data"), kinds, settling=False)
     previewed = preview_settlement(doc, store=call.store)
     if isinstance(previewed, Refused):
         raise _refusal(previewed)
     return _output(previewed.to_json(), call)
 
 
+def _reversed(settled: Settled) -> Refusal:
+    """A settlement asked for again after its reversal: the visit is not settled any more, and
+    it cannot be settled again under the same `mdtrt_id` (docs/interface.md)."""
+    return Refusal("already_reversed", f"input.data.mdtrt_id：就诊 {settled.settlement.mdtrt_id} "
+                   f"的结算 {settled.setl_id} 已冲销，不能再以原结算作答；重新结算请登记新的就诊"
+                   "（2201/2401，新的 ipt_otp_no）并上传费用后结算")
+
+
 def _settle(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> Kept:
     """Settle the visit; its answer is kept under the msgid in the settlement's transaction."""
-    doc = _document(call, section(payload, "data"), kinds, settling=True)
+    doc, visit = _document(call, section(payload, "data"), kinds, settling=True)
     answers: list[national.Answer] = []
 
     def answer(settled: Settled) -> national.Answer:
-        answers.append(kept(call, success(call, _output(settled.result, call))))
+        if settled.reversed:
+            answers.append(kept(call, failure(call, _reversed(settled))))
+        else:  # a new settlement closes the visit, at the version its fees were read at
+            closes = None if settled.replayed else (visit.mdtrt_id, visit.version,
+                                                    settled.setl_id)
+            answers.append(replace(kept(call, success(call, _output(settled.result, call))),
+                                   closes=closes))
         return answers[-1]
 
-    done = settle_committed(doc, store=call.store, answer=answer)
+    try:
+        done = settle_committed(doc, store=call.store, answer=answer)
+    except national.VisitChanged:
+        raise Refusal("visit_changed", f"就诊 {visit.mdtrt_id} 的费用明细或出院信息在结算时发生"
+                      "变化，本次未结算；请以新的 msgid 重新发送结算") from None
     if isinstance(done, Refused):
         raise _refusal(done)
     return Kept(answers[-1].text)

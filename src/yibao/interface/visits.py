@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
@@ -25,7 +26,7 @@ from yibao.interface.common import (
     section,
     text,
 )
-from yibao.interface.people import insured_region, person_document, settled_id
+from yibao.interface.people import insured_region, person_document
 from yibao.policy.loader import PolicyError, load_policy
 from yibao.services import national
 from yibao.services.national import Visit
@@ -82,15 +83,42 @@ def _register(call: Call, payload: Mapping[str, Any], info: Mapping[str, Any], p
     assert psn_no and insutype and number and begin
     if insutype not in ("310", "390"):
         raise Refusal("invalid_request", f"{path}.insutype：应为 310 或 390")
-    region = insured_region(call, psn_no, insutype, begin)
     mdtrt_id = visit_id(call.fixmedins_code, kind, number)
-    diseinfo = canonical(list(list_of(payload, "diseinfo", required=False)))
-    found = national.register_visit(Visit(
-        mdtrt_id, call.fixmedins_code, number, psn_no, insutype, region, med_type, begin, None,
-        None, diseinfo, call.now), store=call.store)
-    if found.psn_no != psn_no:
-        raise Refusal("conflict", f"{number_key} {number} 已登记给其他参保人")
+    asked = Visit(mdtrt_id, call.fixmedins_code, number, psn_no, insutype, "", med_type, begin,
+                  None, None, canonical(list(list_of(payload, "diseinfo", required=False))),
+                  call.now)
+    try:
+        region = insured_region(call, psn_no, insutype, begin)
+    except Refusal:  # e.g. another insutype: a number registered before answers conflict
+        before = national.visit_of(mdtrt_id, store=call.store)
+        if before is not None:
+            _same_registration(before, asked, path, number_key)
+        raise
+    found = national.register_visit(replace(asked, insuplc_admdvs=region), store=call.store)
+    _same_registration(found, asked, path, number_key)
     return {"mdtrt_id": mdtrt_id, "psn_no": psn_no, "ipt_otp_no": number}
+
+
+def _same_registration(found: Visit, asked: Visit, path: str, number_key: str) -> None:
+    """Refuse (`conflict`) a registration whose number is registered with other content."""
+    number = asked.ipt_otp_no
+    if found.psn_no != asked.psn_no:
+        raise Refusal("conflict", f"{number_key} {number} 已登记给其他参保人")
+    differs = [key for key, was, now in (("insutype", found.insutype, asked.insutype),
+                                         ("begntime", found.begndate, asked.begndate))
+               if was != now]
+    if differs:
+        raise Refusal("conflict", f"{path}.{differs[0]}：{number_key} {number} 已以不同的 "
+                      f"{'、'.join(differs)} 登记（就诊ID {found.mdtrt_id}），"
+                      "同一编号不能改登记内容")
+
+
+def check_open(visit: Visit, what: str) -> Visit:
+    """`visit` when no settlement has closed it to changes, else the refusal."""
+    if visit.setl_id is not None:
+        raise Refusal("already_settled", f"就诊 {visit.mdtrt_id} 已结算（结算ID {visit.setl_id}），"
+                      f"不能再{what}；如需更正请先撤销结算，并登记新的就诊重新结算")
+    return visit
 
 
 def register_outpatient(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,7 +138,7 @@ def upload_visit(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
     diseinfo = canonical(list(list_of(payload, "diseinfo", required=False)))
 
     def change(found: Visit | None) -> dict[str, Any]:
-        check_own_visit(found, call, mdtrt_id, OUTPATIENT)
+        check_open(check_own_visit(found, call, mdtrt_id, OUTPATIENT), "上传就诊信息")
         return {"med_type": med_type, "diseinfo_json": diseinfo}
 
     national.change_visit(mdtrt_id, change, store=call.store)
@@ -136,7 +164,7 @@ def discharge(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
     diseinfo = list_of(payload, "diseinfo", required=False)
 
     def change(found: Visit | None) -> dict[str, Any]:
-        visit = check_own_visit(found, call, mdtrt_id, INPATIENT)
+        visit = check_open(check_own_visit(found, call, mdtrt_id, INPATIENT), "办理出院")
         if end < visit.begndate:
             raise Refusal("invalid_request", "input.dscginfo.endtime：早于入院时间")
         values: dict[str, Any] = {"enddate": end, "dscg_way": way}
@@ -212,11 +240,14 @@ def _upload(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> d
         raise Refusal("invalid_request", "input.feedetail[].mdtrt_id：一次只能上传同一就诊的费用")
     mdtrt_id = ids.pop()
     lines = [_fee_line(raw, i) for i, raw in enumerate(rows)]
-    visit = own_visit(call, mdtrt_id, kinds)
-    if settled_id(call, visit) is not None:
-        raise Refusal("already_settled", f"就诊 {mdtrt_id} 已结算，不能再上传费用")
-    national.add_fee_lines(mdtrt_id, lambda stored: _new_lines(lines, stored), call.now,
-                           store=call.store)
+    read: list[Visit] = []
+
+    def new_lines(found: Visit | None, stored: dict[str, str]) -> list[tuple[str, str]]:
+        read.append(check_open(check_own_visit(found, call, mdtrt_id, kinds), "上传费用"))
+        return _new_lines(lines, stored)
+
+    national.add_fee_lines(mdtrt_id, new_lines, call.now, store=call.store)
+    visit = read[-1]
     class_b = class_b_of(visit.insuplc_admdvs, visit.begndate)
     return {"result": [_priced(line, class_b) for line in lines]}
 

@@ -18,6 +18,7 @@ from yibao.enroll.model import Enrollment, Institution, PersonRecord
 from yibao.fund.accounts import AccountCode, AccountKey, AccountKind, signed_balance
 from yibao.store import Store, default_store
 from yibao.store.accounts import WriteEntry
+from yibao.store.interface import VisitClose
 from yibao.store.uow import UnitOfWork
 
 
@@ -41,6 +42,17 @@ class Answer:
     text: str
     at: datetime
     log: tuple[str, str, str] | None
+    #: A settlement's answer closes its visit: (mdtrt_id, the visit's version when read,
+    #: setl_id). The visit must still be at that version (`VisitChanged` otherwise).
+    closes: tuple[str, int, str] | None = None
+
+
+class VisitChanged(Exception):
+    """A visit changed (fees, discharge) after a settlement read it: nothing was written."""
+
+    def __init__(self, mdtrt_id: str) -> None:
+        super().__init__(f"visit {mdtrt_id} changed while it was settled")
+        self.mdtrt_id = mdtrt_id
 
 
 class AnsweredBefore(Exception):
@@ -67,6 +79,10 @@ class Visit:
     dscg_way: str | None
     diseinfo_json: str
     created_at: datetime
+    #: Raised by every change; a settlement closes the visit at the version it read.
+    version: int = 0
+    #: The settlement that closed the visit to changes (reversed or not), if any.
+    setl_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +123,16 @@ def keep_in(uow: UnitOfWork, answer: Answer) -> None:
     committed; `AnsweredBefore` when another request with the msgid was kept first."""
     entry = None if answer.log is None else WriteEntry(answer.at, *answer.log[:2],
                                                          answer.msgid, answer.log[2])
-    if not uow.interface.keep(answer.fixmedins_code, answer.msgid, answer.infno,
-                              answer.body_hash, answer.text, answer.at, entry):
+    close = None if answer.closes is None else VisitClose(*answer.closes)
+    added, closed = uow.interface.keep(answer.fixmedins_code, answer.msgid, answer.infno,
+                                       answer.body_hash, answer.text, answer.at, entry, close)
+    if not added:
         kept = _kept(uow.interface.message(answer.fixmedins_code, answer.msgid))
         assert kept is not None
         raise AnsweredBefore(kept)
+    if not closed:
+        assert close is not None
+        raise VisitChanged(close.mdtrt_id)
 
 
 def keep_answer(answer: Answer, *, store: Store | None = None) -> None:
@@ -151,36 +172,44 @@ def settling_reads(fixmedins_code: str, msgid: str, mdtrt_id: str, *,
 
 
 def register_visit(visit: Visit, *, store: Store | None = None) -> Visit:
-    """The visit stored under `visit.mdtrt_id`: the one registered before, or `visit` now."""
-    with (store or default_store()).unit_of_work() as uow:
+    """The visit stored under `visit.mdtrt_id`: the one registered before (also by a
+    concurrent registration that won the race), or `visit` now."""
+
+    def work(uow: UnitOfWork) -> Visit:
         found = _visit(uow.interface.visit(visit.mdtrt_id))
         if found is not None:
             return found
         uow.interface.add_visit(_values(visit))
         uow.commit()
-    return visit
+        return visit
+
+    return (store or default_store()).transaction(work)
 
 
 def change_visit(mdtrt_id: str, change: Callable[[Visit | None], dict[str, Any]], *,
                  store: Store | None = None) -> Visit:
-    """Read the visit, let `change` decide the new values (it may raise to refuse), write them;
-    the visit as it was read."""
+    """Lock and read the visit, let `change` decide the new values (it may raise to refuse,
+    e.g. when a settlement closed the visit), write them; the visit as it was read."""
     with (store or default_store()).unit_of_work() as uow:
-        found = _visit(uow.interface.visit(mdtrt_id))
+        found = _visit(uow.interface.locked_visit(mdtrt_id))
         values = change(found)
         assert found is not None, "change refuses a missing visit"
-        uow.interface.update_visit(mdtrt_id, **values)
+        uow.interface.update_visit(mdtrt_id, **values, version=found.version + 1)
         uow.commit()
     return found
 
 
-def add_fee_lines(mdtrt_id: str, new_lines: Callable[[dict[str, str]], FeeLines],
+def add_fee_lines(mdtrt_id: str, new_lines: Callable[[Visit | None, dict[str, str]], FeeLines],
                   at: datetime, *, store: Store | None = None) -> None:
-    """Read the visit's fee lines, let `new_lines` pick the lines to add (it may raise to
-    refuse), add them after the stored ones."""
+    """Lock and read the visit and its fee lines, let `new_lines` pick the lines to add (it may
+    raise to refuse, e.g. when a settlement closed the visit), add them after the stored ones."""
     with (store or default_store()).unit_of_work() as uow:
+        found = _visit(uow.interface.locked_visit(mdtrt_id))
         stored = dict(uow.interface.fees(mdtrt_id))
-        uow.interface.add_fees(mdtrt_id, new_lines(stored), len(stored), at)
+        lines = new_lines(found, stored)
+        assert found is not None, "new_lines refuses a missing visit"
+        uow.interface.add_fees(mdtrt_id, lines, len(stored), at)
+        uow.interface.update_visit(mdtrt_id, version=found.version + 1)
         uow.commit()
 
 
@@ -190,10 +219,20 @@ def settlement_list(setl_id: str, *, store: Store | None = None) -> SettlementLi
     return None if found is None else SettlementList(*found)
 
 
-def add_settlement_list(record: SettlementList, *, store: Store | None = None) -> None:
-    with (store or default_store()).unit_of_work() as uow:
+def keep_settlement_list(record: SettlementList, *, store: Store | None = None
+                         ) -> SettlementList:
+    """The list kept for `record.setl_id`: the one kept before (also by a concurrent upload
+    that won the race), or `record` now."""
+
+    def work(uow: UnitOfWork) -> SettlementList:
+        found = uow.interface.settlement_list(record.setl_id)
+        if found is not None:
+            return SettlementList(*found)
         uow.interface.add_settlement_list(_values(record))
         uow.commit()
+        return record
+
+    return (store or default_store()).transaction(work)
 
 
 

@@ -187,11 +187,16 @@ def _engine_person(person: PersonRecord, cover: Enrollment, on: date) -> Person:
                   person.civil_servant)
 
 
-def _account_balance(uow: UnitOfWork, cover: Enrollment) -> Decimal:
+def _account_balance(uow: UnitOfWork, cover: Enrollment, *, lock: bool) -> Decimal:
+    """The person's personal-account balance (个人账户余额); `lock` holds the account until the
+    transaction ends, so that settlements of the person in other years (which do not queue
+    on this year's accumulators) cannot spend the same balance."""
     if cover.scheme != "310":
         return ZERO
     key = AccountKey(cover.region, AccountCode.PERSONAL_ACCOUNT, cover.id_number)
-    balance = signed_balance(AccountKind.LIABILITY, *uow.ledger.stored_balance(key))
+    ledger = uow.ledger
+    stored = ledger.locked_balance(key) if lock else ledger.stored_balance(key)
+    balance = signed_balance(AccountKind.LIABILITY, *stored)
     invariant(balance >= 0, "a personal account is never overdrawn", key)
     return from_fen(balance)
 
@@ -263,7 +268,7 @@ def _settle_in(uow: UnitOfWork, command: SettleCommand) -> Settled | Refused:
     assert on is not None
     full = replace(request, policy=policy_id, person=_engine_person(person, cover, on),
                    visit=replace(visit, hosp_lv=level), ytd=ytd, ytd_given=True,
-                   acct_balc=_account_balance(uow, cover), setl_id=setl_id)
+                   acct_balc=_account_balance(uow, cover, lock=True), setl_id=setl_id)
     result = settle(full, policy)
     entry = settlement_postings(setl_id, cover.region, result, code, person.id_number)
     record = SettlementRecord(
@@ -319,7 +324,7 @@ def preview_settlement(doc: object, *, store: Store | None = None) -> SettleResu
         cover = resolved.cover
         assert visit.year is not None
         stored = uow.accumulators.get(cover.id_number, cover.scheme, visit.year)
-        balance = _account_balance(uow, cover)
+        balance = _account_balance(uow, cover, lock=False)
     on = visit.enddate or visit.begndate
     assert on is not None
     full = replace(request, policy=resolved.policy_id,
@@ -365,6 +370,12 @@ def _reverse_in(uow: UnitOfWork, setl_id: str) -> Reversed | Refused:
     if stored is None:
         return Refused(ReverseRefusal.NOT_FOUND, "setl_id", f"没有结算ID为 {setl_id} 的结算")
     reversal_id = "R" + setl_id[1:]
+    if stored.reversal_id is None:
+        current, version = uow.accumulators.lock(stored.id_number, stored.scheme, stored.year,
+                                                 stored.region)
+        # A concurrent reversal may have committed while this one waited for the lock.
+        stored = uow.settlements.by_setl_id(setl_id)
+        assert stored is not None
     if stored.reversal_id is not None:
         when = uow.settlements.reversal_time(setl_id)
         if when is not None and when.tzinfo is not None:
@@ -373,8 +384,6 @@ def _reverse_in(uow: UnitOfWork, setl_id: str) -> Reversed | Refused:
         return Refused(ReverseRefusal.ALREADY_REVERSED, "setl_id",
                        f"结算 {setl_id} 已于 {shown} 冲销（冲销号 {stored.reversal_id}），"
                        "不能重复冲销")
-    current, version = uow.accumulators.lock(stored.id_number, stored.scheme, stored.year,
-                                             stored.region)
     result = json.loads(stored.result_json)
     after = restore(current, ytd_from_json(json.loads(stored.ytd_before_json)),
                     ytd_from_json(result["ytd_after"]))

@@ -35,10 +35,10 @@ from yibao.settle.model import (
     MONEY_FIELDS,
     YTD_KEYS,
 )
+from yibao.store.balances import add_to_balances
 from yibao.store.schema import (
     contributions,
     fund_accounts,
-    fund_balances,
     fund_postings,
     fund_transactions,
 )
@@ -213,14 +213,7 @@ def _raise_balances(connection: Connection, postings: pl.DataFrame) -> None:
         pl.col("amount_fen").filter(pl.col("side") == "D").sum().alias("debit_fen"),
         pl.col("amount_fen").filter(pl.col("side") == "C").sum().alias("credit_fen"),
     ).sort("account_key", "shard")
-    if summed.height == 0:
-        return
-    stmt = insert_for(connection.dialect.name, fund_balances)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["account_key", "shard"],
-        set_={"debit_fen": fund_balances.c.debit_fen + stmt.excluded.debit_fen,
-              "credit_fen": fund_balances.c.credit_fen + stmt.excluded.credit_fen})
-    connection.execute(stmt, summed.to_dicts())
+    add_to_balances(connection, summed.to_dicts())
 
 
 def contribution_income_fen(connection: Connection, year: int, region: str) -> int:

@@ -8,6 +8,7 @@ information (2203) or discharge (2402) arrives.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,16 @@ from yibao.store.schema import (
     settlement_lists,
 )
 from yibao.store.upsert import insert_for
+
+
+@dataclass(frozen=True, slots=True)
+class VisitClose:
+    """A settlement closing its visit: the visit, the version it was read at, the settlement."""
+
+    mdtrt_id: str
+    version: int
+    setl_id: str
+
 
 _MESSAGE = select(interface_messages.c.body_hash, interface_messages.c.response_json).where(
     interface_messages.c.fixmedins_code == bindparam("code"),
@@ -42,7 +53,8 @@ LEFT JOIN LATERAL (
   SELECT array_agg(x.feedetl_sn ORDER BY x.position) AS sns,
          array_agg(x.line_json ORDER BY x.position) AS lines
   FROM interface_fees x WHERE x.mdtrt_id = %(mdtrt_id)s) f ON true"""
-#: PostgreSQL: the message and, when it was inserted and `log` is true, its write-log row.
+#: PostgreSQL: the message and, when it was inserted and `log` is true, its write-log row;
+#: when `close` is true, the visit closed by a settlement, only at the version it was read at.
 _KEEP = """
 WITH m AS (
   INSERT INTO interface_messages (fixmedins_code, msgid, infno, body_hash, response_json,
@@ -51,8 +63,17 @@ WITH m AS (
   ON CONFLICT DO NOTHING RETURNING 1),
 l AS (
   INSERT INTO write_log (at, actor, action, target, detail)
-  SELECT %(at)s, %(actor)s, %(action)s, %(target)s, %(detail)s FROM m WHERE %(log)s)
-SELECT count(*) FROM m"""
+  SELECT %(at)s, %(actor)s, %(action)s, %(target)s, %(detail)s FROM m WHERE %(log)s),
+v AS (
+  UPDATE interface_visits SET setl_id = %(setl_id)s, version = version + 1
+  WHERE %(close)s AND mdtrt_id = %(mdtrt_id)s AND version = %(version)s
+  RETURNING 1)
+SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM v)"""
+_CLOSE = (update(interface_visits)
+          .where(interface_visits.c.mdtrt_id == bindparam("m_id"),
+                 interface_visits.c.version == bindparam("m_version"))
+          .values(setl_id=bindparam("setl_id"), version=interface_visits.c.version + 1))
+_LOCK_VISIT = _VISIT.with_for_update()
 
 
 def _add_message(dialect: str) -> Any:
@@ -87,21 +108,37 @@ class InterfaceRepository:
             "body_hash": body_hash, "response_json": response_json, "created_at": at}))
 
     def keep(self, fixmedins_code: str, msgid: str, infno: str, body_hash: str,
-             response_json: str, at: datetime, entry: WriteEntry | None) -> bool:
-        """`add_message`, and when it was added the write-log `entry` too (one statement on
-        PostgreSQL); False when a message with the msgid was kept meanwhile."""
+             response_json: str, at: datetime, entry: WriteEntry | None,
+             close: VisitClose | None = None) -> tuple[bool, bool]:
+        """`add_message`, when it was added the write-log `entry` too, and `close` (one
+        statement on PostgreSQL): (whether the message was added — False when a message with
+        the msgid was kept meanwhile —, whether the visit was closed or none was asked)."""
         if self.runner.native is None:
             added = self.add_message(fixmedins_code, msgid, infno, body_hash, response_json, at)
             if added and entry is not None:
                 self.accounts.log(entry)
-            return added
+            return added, close is None or self.close_visit(close)
         log = entry or WriteEntry(at, "", "", "", "")
-        ((added,),) = self.runner.text(_KEEP, {
+        ((added, closed),) = self.runner.text(_KEEP, {
             "code": fixmedins_code, "msgid": msgid, "infno": infno, "hash": body_hash,
             "response": response_json, "at": at, "log": entry is not None,
             "actor": log.actor, "action": log.action, "target": log.target[:96],
-            "detail": log.detail})
-        return bool(added)
+            "detail": log.detail, "close": close is not None,
+            "mdtrt_id": close.mdtrt_id if close else "", "version": close.version if close else 0,
+            "setl_id": close.setl_id if close else ""})
+        return bool(added), close is None or closed == 1
+
+    def close_visit(self, close: VisitClose) -> bool:
+        """Close a visit for its settlement, only when it is still at the version read."""
+        return self.connection.execute(_CLOSE, {
+            "m_id": close.mdtrt_id, "m_version": close.version,
+            "setl_id": close.setl_id}).rowcount == 1
+
+    def locked_visit(self, mdtrt_id: str) -> Any:
+        """The visit's row, locked until the transaction ends (a change queues behind a
+        settlement closing the visit, and sees it closed), or None."""
+        rows = self.runner.run(_LOCK_VISIT, {"mdtrt_id": mdtrt_id})
+        return rows[0] if rows else None
 
     def settling(self, fixmedins_code: str, msgid: str, mdtrt_id: str
                  ) -> tuple[tuple[str, str] | None, Any, list[tuple[str, str]]]:

@@ -1,15 +1,14 @@
 """Ledger repository (基金账务): accounts, transactions and postings — append only.
 
-`LedgerRepository` inserts and reads; it has no update and no delete. `BalanceRepository` keeps
-the running debit and credit totals of each account, split over `BALANCE_SHARDS` rows picked by
-the person, so that settlements of different persons do not queue on one hot row; `yibao fund
-check` proves the totals equal the postings.
+`LedgerRepository` inserts and reads; it has no update and no delete. The running totals of each
+account are kept by `yibao.store.balances` (`BalanceRepository`), in `BALANCE_SHARDS` rows per
+account picked by `shard_of` the person.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
@@ -17,7 +16,7 @@ from sqlalchemy import Connection, bindparam, case, func, select
 
 from yibao.core.checks import invariant
 from yibao.fund.accounts import AccountKey
-from yibao.fund.postings import Posting, PostingSet, Side, TxnKind, deltas, totals
+from yibao.fund.postings import Posting, PostingSet, Side, TxnKind, totals
 from yibao.store.runner import Runner
 from yibao.store.schema import fund_accounts, fund_balances, fund_postings, fund_transactions
 from yibao.store.upsert import insert_for
@@ -28,21 +27,14 @@ BALANCE_SHARDS: Final = 16
 _BALANCE_OF = (select(func.coalesce(func.sum(fund_balances.c.debit_fen), 0),
                       func.coalesce(func.sum(fund_balances.c.credit_fen), 0))
                .where(fund_balances.c.account_key == bindparam("account_key")))
-_ADD: dict[str, Any] = {}
+#: The shard rows of one account, locked until the transaction ends (PostgreSQL; SQLite's
+#: transactions already hold the write lock).
+_LOCK_BALANCE = (select(fund_balances.c.debit_fen, fund_balances.c.credit_fen)
+                 .where(fund_balances.c.account_key == bindparam("account_key"))
+                 .with_for_update())
 _ACCOUNTS: dict[str, Any] = {}
 _TRANSACTION = fund_transactions.insert()
 _POSTING = fund_postings.insert()
-
-
-def _add_statement(dialect: str) -> Any:
-    """Add to a shard's running totals, creating the row on first use (built once)."""
-    if dialect not in _ADD:
-        stmt = insert_for(dialect, fund_balances)
-        _ADD[dialect] = stmt.on_conflict_do_update(
-            index_elements=["account_key", "shard"],
-            set_={"debit_fen": fund_balances.c.debit_fen + stmt.excluded.debit_fen,
-                  "credit_fen": fund_balances.c.credit_fen + stmt.excluded.credit_fen})
-    return _ADD[dialect]
 
 
 def check_balanced(entry: PostingSet) -> None:
@@ -113,6 +105,12 @@ class LedgerRepository:
         (row,) = self.runner.run(_BALANCE_OF, {"account_key": key.text})
         return int(row[0]), int(row[1])
 
+    def locked_balance(self, key: AccountKey) -> tuple[int, int]:
+        """(debit, credit) fen of one account, its rows locked until the transaction ends: what
+        a payment from the account reads, so that two payments never spend the same money."""
+        rows = self.runner.run(_LOCK_BALANCE, {"account_key": key.text})
+        return sum(int(r[0]) for r in rows), sum(int(r[1]) for r in rows)
+
     def stored_balances(self, region: str | None = None) -> dict[str, tuple[int, int]]:
         query = (select(fund_balances.c.account_key, func.sum(fund_balances.c.debit_fen),
                         func.sum(fund_balances.c.credit_fen))
@@ -145,37 +143,6 @@ class LedgerRepository:
                    .scalar_one())
 
 
-class BalanceRepository:
-    """Running totals per account and shard: the one place where the fund ledger updates rows."""
-
-    def __init__(self, connection: Connection, dialect: str, runner: Runner | None = None
-                 ) -> None:
-        self.connection, self.dialect = connection, dialect
-        self.runner = runner or Runner(connection)
-
-    def apply(self, entries: Iterable[tuple[PostingSet, int]]) -> None:
-        """Add each set's postings to the totals of its shard, rows taken in key order."""
-        rows = balance_rows(entries)
-        if rows:
-            self.runner.run(_add_statement(self.dialect), rows)
-
-
 def posting_rows(entries: Iterable[PostingSet]) -> list[dict[str, Any]]:
     return [{"txn_id": e.txn_id, "account_key": p.account.text, "side": p.side.value,
              "amount_fen": p.amount_fen} for e in entries for p in e.postings]
-
-
-def balance_rows(entries: Iterable[tuple[PostingSet, int]]) -> list[dict[str, Any]]:
-    """What the sets add to the running totals, one row per (account, shard), in key order
-    (the order the rows are locked in)."""
-    summed: dict[tuple[str, int], tuple[int, int]] = {}
-    for entry, shard in entries:
-        for account, (debit, credit) in deltas(entry.postings).items():
-            before = summed.get((account.text, shard), (0, 0))
-            summed[(account.text, shard)] = (before[0] + debit, before[1] + credit)
-    return _rows_of(summed)
-
-
-def _rows_of(summed: Mapping[tuple[str, int], tuple[int, int]]) -> list[dict[str, Any]]:
-    return [{"account_key": key, "shard": shard, "debit_fen": d, "credit_fen": c}
-            for (key, shard), (d, c) in sorted(summed.items())]

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from yibao.settle.model import MONEY_FIELDS, YTD_KEYS
@@ -213,6 +214,10 @@ fund_postings = Table(
 Index(None, fund_postings.c.txn_id)
 Index(None, fund_postings.c.account_key)
 
+#: The rule of `fund_balances` rows: a personal account's credits cover its debits.
+PERSONAL_ACCOUNT_NOT_OVERDRAWN: Final = (
+    "account_key NOT LIKE '%:personal_account:%' OR credit_fen >= debit_fen")
+
 #: Running debit and credit totals per account, split over a few shards so that settlements of
 #: different persons do not queue on one row; the balance is the sum over the shards.
 fund_balances = Table(
@@ -221,6 +226,8 @@ fund_balances = Table(
     Column("shard", SmallInteger, primary_key=True),
     Column("debit_fen", Fen, nullable=False),
     Column("credit_fen", Fen, nullable=False),
+    # A personal account (个人账户) is kept in the one shard of its holder: never overdrawn.
+    CheckConstraint(PERSONAL_ACCOUNT_NOT_OVERDRAWN, name="personal_account_not_overdrawn"),
 )
 
 # Accounts and credentials (账户与凭据): institutions' signing secrets, bureau users,
@@ -332,6 +339,10 @@ interface_visits = Table(
     Column("dscg_way", String(2)),
     Column("diseinfo_json", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Every change (2203, fees, 2402) raises the version; a settlement closes the visit (its
+    # setl_id) only at the version it read, so nothing changes a visit under its settlement.
+    Column("version", Integer, nullable=False, server_default=text("0")),
+    Column("setl_id", String(32)),
 )
 Index(None, interface_visits.c.psn_no)
 Index(None, interface_visits.c.fixmedins_code, interface_visits.c.ipt_otp_no)

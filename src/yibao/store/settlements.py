@@ -23,13 +23,8 @@ from yibao.core.money import from_fen, to_fen
 from yibao.enroll.model import Enrollment, PersonRecord
 from yibao.fund.postings import PostingSet
 from yibao.settle.model import MONEY_FIELDS, YTD_KEYS, SettleResult, Ytd
-from yibao.store.ledger import (
-    BalanceRepository,
-    LedgerRepository,
-    balance_rows,
-    check_balanced,
-    posting_rows,
-)
+from yibao.store.balances import BalanceRepository, Overdrawn, balance_rows, spends
+from yibao.store.ledger import LedgerRepository, check_balanced, posting_rows
 from yibao.store.registry import ENROLLMENT_COLUMNS, EnrollmentView, enrollment_of, person_of
 from yibao.store.runner import Runner
 from yibao.store.schema import (
@@ -179,12 +174,18 @@ b AS (INSERT INTO fund_balances ({", ".join(_BALANCE_COLUMNS)})
       ON CONFLICT (account_key, shard) DO UPDATE
       SET debit_fen = fund_balances.debit_fen + excluded.debit_fen,
           credit_fen = fund_balances.credit_fen + excluded.credit_fen),
+u AS (UPDATE fund_balances f
+      SET debit_fen = f.debit_fen + spent.debit_fen,
+          credit_fen = f.credit_fen + spent.credit_fen
+      FROM {_recordset("spent", fund_balances, _BALANCE_COLUMNS, dialect)}
+      WHERE f.account_key = spent.account_key AND f.shard = spent.shard
+      RETURNING 1),
 a AS (UPDATE accumulators
       SET {", ".join(f"{c} = (%(ytd)s::bigint[])[{i}]" for i, c in enumerate(_YTD, 1))}
       WHERE id_number = %(k_id)s AND scheme = %(k_scheme)s AND year = %(k_year)s
         AND version = %(k_version)s
       RETURNING version)
-SELECT (SELECT commit_seq FROM s), (SELECT count(*) FROM a)"""
+SELECT (SELECT commit_seq FROM s), (SELECT count(*) FROM a), (SELECT count(*) FROM u)"""
     return _ALL_IN_ONE["sql"]
 
 
@@ -264,16 +265,21 @@ class SettlementRepository:
         save = save_params(record.id_number, result.insutype, record.year, result.ytd_after,
                            record.accum_version)
         values = settlement_values(record, result)
+        deltas = balance_rows([(entry, shard)])
+        spent = [r for r in deltas if spends(r)]
         params = {**{c: values[c] for c in _PLAIN}, "money": [values[c] for c in _MONEY],
                   "t_kind": entry.kind.value, "t_region": entry.region,
                   "ytd": [save[c] for c in _YTD],
                   "details": json.dumps(detail_rows(record.setl_id, result)),
                   "postings": json.dumps(posting_rows([entry])),
-                  "balances": json.dumps(balance_rows([(entry, shard)])),
+                  "balances": json.dumps([r for r in deltas if not spends(r)]),
+                  "spent": json.dumps(spent),
                   **{k: v for k, v in save.items() if k.startswith("k_")}}
-        ((seq, saved),) = self.runner.text(_all_in_one(self.connection.dialect), params)
+        ((seq, saved, paid),) = self.runner.text(_all_in_one(self.connection.dialect), params)
         if saved != 1:
             raise RuntimeError(f"accumulator row of {record.id_number} changed under its lock")
+        if paid != len(spent):
+            raise Overdrawn(f"personal account of {record.id_number} has no balance to pay from")
         return int(seq)
 
     def by_setl_id(self, setl_id: str) -> StoredSettlement | None:

@@ -19,10 +19,11 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
 from yibao.store.accounts import AccountRepository
+from yibao.store.balances import BalanceRepository
 from yibao.store.cases import CaseRepository
 from yibao.store.contributions import ContributionRepository
 from yibao.store.interface import InterfaceRepository
-from yibao.store.ledger import BalanceRepository, LedgerRepository
+from yibao.store.ledger import LedgerRepository
 from yibao.store.reads import BureauReads
 from yibao.store.registry import RegistryRepository
 from yibao.store.runner import Runner
