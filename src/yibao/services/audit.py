@@ -1,18 +1,20 @@
 """Fund-supervision use cases (docs/supervise.md): load a simulated or real year as the rule
-relations, run the rule base in batch on DuckDB, build per-visit contexts, and evaluate rules and
-detectors against labelled abuse."""
+relations, run the rule base in batch (`yibao.analytics`, DuckDB), build per-visit contexts, and
+evaluate rules and detectors against labelled abuse."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
-import duckdb
 import numpy as np
 import polars as pl
 
-from yibao.services.audit_batch import load_tables, run_batch, threads_default
+from yibao.analytics.duck import DuckDB
+from yibao.analytics.plan import Engine, SqlPlan
+from yibao.supervise.batch import KEYED, plan
 from yibao.supervise.credit import (
     CreditResult,
     StaffPoints,
@@ -151,22 +153,21 @@ def _unsupported(claims: Claims, base: RuleBase, stays: set[str]) -> dict[str, t
     return out
 
 
-def connect(claims: Claims, threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"threads": threads or threads_default()})
-    for name in ("visits", "lines", "items"):
-        con.register(f"{name}_src", getattr(claims, name).to_arrow())
-    load_tables(con)
-    for name in ("visits", "lines", "items"):
-        con.unregister(f"{name}_src")
-    return con
+HIT_SCHEMA: Final = {"rule_id": pl.Utf8, "mdtrt_id": pl.Utf8, "feedetl_sn": pl.Int64}
 
 
-def batch_hits(base: RuleBase, claims: Claims) -> pl.DataFrame:
-    con = connect(claims)
-    try:
-        return run_batch(base, con)
-    finally:
-        con.close()
+def rule_tables(claims: Claims) -> dict[str, pl.DataFrame]:
+    """The claims as the inputs `KEYED` reads."""
+    return {f"{name}_src": getattr(claims, name) for name in ("visits", "lines", "items")}
+
+
+def batch_hits(base: RuleBase, claims: Claims, engine: Engine | None = None) -> pl.DataFrame:
+    """Every hit of every rule: `rule_id, mdtrt_id, feedetl_sn` (0 = the visit as a whole),
+    each once, sorted."""
+    found = (engine or DuckDB()).run(SqlPlan(KEYED, plan(base)), rule_tables(claims))
+    if found.width == 0:
+        return pl.DataFrame(schema=HIT_SCHEMA)
+    return found.cast(HIT_SCHEMA)
 
 
 def items_map(claims: Claims) -> dict[str, Item]:
