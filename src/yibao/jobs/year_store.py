@@ -7,7 +7,7 @@ the final accumulators (`yibao.store.bulk`), then runs the ledger check. `replay
 sample of persons into a separate fresh SQLite store, posts their contributions and settles each
 of their visits in order with `settle_service.settle_committed`, and compares every amount with
 the batch results, to the fen. The batch they are checked against is
-`yibao.services.year.settle_year`, which carries the personal account (个人账户) from visit to
+`yibao.jobs.year.settle_year`, which carries the personal account (个人账户) from visit to
 visit as the stateful path does.
 """
 
@@ -325,7 +325,8 @@ def _compare(batch: Mapping[str, Any], details: list[dict[str, Any]], out: Settl
     if isinstance(out, Refused):
         return [("refused", "settled", f"{out.reason.value}: {out.message}")]
     doc = out.result
-    pairs = [(name, batch[name], to_fen(Decimal(doc[name]))) for name in MONEY_FIELDS]
+    pairs: list[tuple[str, Any, Any]] = [
+        (name, batch[name], to_fen(Decimal(doc[name]))) for name in MONEY_FIELDS]
     ytd = doc["ytd_after"]
     pairs += [(f"ytd_after.{k}", batch[f"a_{k}"],
                int(ytd[k]) if k == "admissions" else to_fen(Decimal(ytd[k]))) for k in YTD_KEYS]
