@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from yibao.jobs.year import read_year, settle_year
+from yibao.jobs.year_replay import replay_sample
 from yibao.jobs.year_store import (
     StoreLoad,
     YearStoreError,
     load_year,
-    replay_sample,
 )
 from yibao.policy.loader import load_policy
 from yibao.services.fund import check_fund_ledger

@@ -34,10 +34,10 @@ from yibao.indicators.table import (
     reimbursement_by_group,
 )
 from yibao.jobs.year_payment import PER_DIEM_AFTER_DAYS, drg_summary, pay_year
+from yibao.jobs.year_replay import replay_sample
 from yibao.jobs.year_store import (
     load_year,
     remove_sqlite,
-    replay_sample,
     year_database,
 )
 from yibao.jobs.year_supervise import audit_year
