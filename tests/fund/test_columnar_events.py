@@ -5,14 +5,13 @@ sequence of settlements the batch engine settles, `contribution_posting_frame` a
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.settle.test_batch_equals_scalar import batches
+from tests.settle.test_batch_equals_scalar import batches, scalar_results
 from yibao.core.money import to_fen
 from yibao.enroll.contributions import Contribution
 from yibao.fund.events import (
@@ -26,8 +25,6 @@ from yibao.fund.postings import PostingSet
 from yibao.policy.model import Policy
 from yibao.settle.batch import settle_columns
 from yibao.settle.columns import build_columns
-from yibao.settle.engine import settle
-from yibao.settle.model import SettleResult
 from yibao.settle.request import parse_request
 
 REGION = "511623"
@@ -61,19 +58,6 @@ def test_contribution_postings_columnar_equal_scalar(batch: list[Contribution]) 
     assert contribution_posting_frame(frame).rows() == scalar
 
 
-def _scalar_results(requests: list, policy: Policy) -> list[SettleResult]:
-    state: dict[tuple[object, ...], object] = {}
-    results = []
-    for req in requests:
-        key = (req.person.psn_no, req.person.insutype, req.visit.year)
-        if key in state:
-            req = dataclasses.replace(req, ytd=state[key])
-        out = settle(req, policy)
-        state[key] = out.ytd_after
-        results.append(out)
-    return results
-
-
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches())
 def test_settlement_postings_columnar_equal_scalar(
@@ -90,5 +74,5 @@ def test_settlement_postings_columnar_equal_scalar(
             "hifp_pay", "hifob_pay", "hifmi_pay", "cvlserv_pay", "maf_pay", "acct_pay")}})
     scalar = _rows([settlement_postings(f"S{i}", REGION, out, HOSPITAL, req.person.psn_no)
                     for i, (req, out) in enumerate(zip(
-                        requests, _scalar_results(requests, policy), strict=True))])
+                        requests, scalar_results(requests, policy), strict=True))])
     assert settlement_posting_frame(frame).rows() == scalar
