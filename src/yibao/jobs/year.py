@@ -40,7 +40,7 @@ from yibao.jobs.year_store import (
     remove_sqlite,
     year_database,
 )
-from yibao.jobs.year_supervise import audit_year
+from yibao.jobs.year_supervise import audit_year, reference_scores
 from yibao.policy.loader import load_policy
 from yibao.services.sim import read_meta, read_tables
 from yibao.settle.batch import BatchResult, settle_columns
@@ -188,7 +188,9 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     say = step or (lambda _message: None)
     meta = read_meta(data)
     name, scale, _seed = meta
-    tables = read_tables(data)
+    labels = pl.read_parquet(data / "labels.parquet")
+    reference = reference_scores(meta, say) if labels.height else None
+    tables = read_tables(data, labels=labels)
     profile = load_profile(name)
     say("读取模拟数据")
     cols = to_columns(tables.visits, tables.fee_lines, tables.persons, tables.contributions,
@@ -198,7 +200,7 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     facts = year_facts(tables, cols, result, profile.year)
     say("DRG 分组与点数法付费")
     payment = pay_year(tables, cols, result)
-    audit = audit_year(tables, payment.stay_drg, meta, say) if tables.labels.height else None
+    audit = audit_year(tables, payment.stay_drg, reference, say) if reference else None
     store = store_block(tables, cols, result, report, db, replay, say)
     invariant(store["contribution_income_fen"] == facts.fund_income_fen,
               "ledger contribution income ≠ contribution table", store)

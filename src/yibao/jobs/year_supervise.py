@@ -1,11 +1,12 @@
 """The year job's supervision step: rules and detectors over the simulated year (事后分析).
 
-The rule relations are built once from the year in memory, with the DRG groups the payment step
-found; the whole rule base runs once over them (`yibao.analytics`). The provider detectors are
-fitted on a second simulated year, drawn in memory with another seed, and everything is scored
-against the injected-abuse labels; what confirmed violations would recover is summed per
-institution. Hits of 违规 rules count as confirmed here: a simulated year carries no review
-outcomes (docs/supervise.md).
+The provider detectors are fitted on a second simulated year, drawn in memory with another seed
+(`reference_scores`; the job draws it before it reads its own year, so that the two years are
+never held at once). The rule relations are built once from the year in memory, with the DRG
+groups the payment step found; the whole rule base runs once over them (`yibao.analytics`), and
+everything is scored against the injected-abuse labels; what confirmed violations would recover
+is summed per institution. Hits of 违规 rules count as confirmed here: a simulated year carries
+no review outcomes (docs/supervise.md).
 """
 
 from __future__ import annotations
@@ -47,20 +48,21 @@ def year_claims(base: RuleBase, tables: SimTables, stay_drg: pl.DataFrame | None
     return claims
 
 
-def reference_scores(base: RuleBase, profile: str, scale: float, seed: int) -> YearScores:
-    """The scores of a second year like this one (same profile and scale, a later seed); only
-    its scores are kept."""
+def reference_scores(meta: tuple[str, float, int], say: Callable[[str], None]) -> YearScores:
+    """The scores of a second year like this one (`meta`: its profile, scale and seed; drawn
+    with the seed `REFERENCE_SEED_OFFSET` later); only its scores are kept."""
+    say("基金监管：模拟参照年度（另一随机种子）用于拟合检测器")
+    profile, scale, seed = meta
+    base = load_rules(None)
     tables = simulate_year(profile, scale, seed + REFERENCE_SEED_OFFSET, default_rates())
     return score_claims(base, year_claims(base, tables), tables.labels, tables.institutions)
 
 
-def audit_year(tables: SimTables, stay_drg: pl.DataFrame, meta: tuple[str, float, int],
+def audit_year(tables: SimTables, stay_drg: pl.DataFrame, reference: YearScores,
                say: Callable[[str], None]) -> dict[str, Any]:
-    """The audit block of the year report: hits, recoveries, suspicious providers, evaluation.
-    `meta`: the year's profile, scale and seed (the reference year is drawn like it)."""
+    """The audit block of the year report: hits, recoveries, suspicious providers, evaluation;
+    the detectors fitted on `reference` (`reference_scores`)."""
     base = load_rules(None)
-    say("基金监管：模拟参照年度（另一随机种子）用于拟合检测器")
-    reference = reference_scores(base, *meta)
     say("基金监管：规则批量分析与检测器评分")
     claims = year_claims(base, tables, stay_drg)
     hits = batch_hits(base, claims)

@@ -51,8 +51,10 @@ def run_sim(profile_name: str, scale: float, seed: int, out: Path,
     return SimSummary(out, rows)
 
 
-def read_tables(directory: Path) -> SimTables:
-    return SimTables(**{name: pl.read_parquet(directory / f"{name}.parquet")
+def read_tables(directory: Path, **read: pl.DataFrame) -> SimTables:
+    """The tables of a simulated year; those in `read` (by name) were read already."""
+    return SimTables(**{name: read[name] if name in read
+                        else pl.read_parquet(directory / f"{name}.parquet")
                         for name in SimTables.__dataclass_fields__})
 
 
