@@ -334,11 +334,13 @@ def _confirmed(base: RuleBase, claims: Claims, hits: pl.DataFrame | None = None
 
 def recoveries(base: RuleBase, claims: Claims, hits: pl.DataFrame | None = None
                ) -> pl.DataFrame:
-    """Per institution: confirmed cases and the amount their lines would recover (fen)."""
+    """Per institution: confirmed cases and the amount their lines would recover (fen); the
+    largest amount first, equal amounts by institution code (the grouping's own order varies
+    from run to run)."""
     cases = _confirmed(base, claims, hits)
     return cases.group_by("fixmedins_code").agg(
         pl.len().alias("cases"), pl.col("fee_fen").sum().alias("amount_fen")
-    ).sort("amount_fen", descending=True)
+    ).sort(["amount_fen", "fixmedins_code"], descending=[True, False])
 
 
 def credit_year(data: Path, rules: Path | None = None, scheme: Path | None = None
