@@ -4,7 +4,7 @@ change them).
 A fingerprint holds, order-independently:
 
 - `indicators.json`, parsed, with the store's location (a path) blanked; kept whole, so that a
-  difference names the keys that differ;
+  difference names the keys that differ (`ORDERLESS` lists are compared in one order);
 - `index.html`, as a SHA-256 of its text;
 - every table of the job's database: its row count, a hash of the multiset of its rows and one
   per column. Wall-clock columns (`created_at`) are left out, and serial ids are replaced by
@@ -45,6 +45,11 @@ SERIALS = {
 }
 #: Keys of indicators.json that name where the run wrote, not what it computed.
 LOCATION_KEYS = (("store", "database"),)
+#: Lists of indicators.json whose order among equal keys is not a result: compared sorted by
+#: the list's own order key with a tie-break (recoveries: amount descending; before the fix of
+#: issue 11, institutions with equal amounts came out in the grouping's varying order).
+ORDERLESS = {("audit", "recoveries"): lambda r: (-Decimal(str(r["amount"])),
+                                                  r["fixmedins_code"])}
 MASK = (1 << 128) - 1
 
 
@@ -109,6 +114,16 @@ def database_print(url: str) -> dict[str, Any]:
         engine.dispose()
 
 
+def _sorted_lists(document: Any) -> Any:
+    for keys, key in ORDERLESS.items():
+        node = document
+        for name in keys[:-1]:
+            node = node.get(name, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict) and isinstance(node.get(keys[-1]), list):
+            node[keys[-1]] = sorted(node[keys[-1]], key=key)
+    return document
+
+
 def _indicators(path: Path) -> Any:
     document = json.loads(path.read_text("utf-8"))
     for keys in LOCATION_KEYS:
@@ -157,8 +172,8 @@ def _load(argument: str, db: str | None) -> dict[str, Any]:
 
 
 def compare(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
-    found = [f"indicators.json {d}" for d in _differences(first["indicators"],
-                                                          second["indicators"])]
+    found = [f"indicators.json {d}" for d in _differences(_sorted_lists(first["indicators"]),
+                                                          _sorted_lists(second["indicators"]))]
     if first["index_html_sha256"] != second["index_html_sha256"]:
         found.append("index.html differs")
     found += [f"table {d}" for d in _differences(first["tables"], second["tables"])]
