@@ -20,6 +20,7 @@ from yibao.settle.batch import settle_columns
 from yibao.settle.batch_output import documents
 from yibao.settle.columns import build_columns
 from yibao.settle.engine import settle
+from yibao.settle.model import SettleResult
 from yibao.settle.request import parse_request
 
 LEVELS = ("1", "2", "3")
@@ -131,7 +132,8 @@ def batches(draw: st.DrawFn) -> tuple[Policy, list[dict[str, object]]]:
     return policy, docs
 
 
-def scalar_sequence(requests: list, policy: Policy) -> list[dict[str, object]]:
+def scalar_results(requests: list, policy: Policy) -> list[SettleResult]:
+    """The scalar engine request by request, each key's accumulators carried forward."""
     state: dict[tuple[object, ...], object] = {}
     results = []
     for req in requests:
@@ -140,8 +142,12 @@ def scalar_sequence(requests: list, policy: Policy) -> list[dict[str, object]]:
             req = dataclasses.replace(req, ytd=state[key])
         out = settle(req, policy)
         state[key] = out.ytd_after
-        results.append(out.to_json())
+        results.append(out)
     return results
+
+
+def scalar_sequence(requests: list, policy: Policy) -> list[dict[str, object]]:
+    return [out.to_json() for out in scalar_results(requests, policy)]
 
 
 def without_text(doc: dict[str, object]) -> dict[str, object]:

@@ -12,8 +12,8 @@ from rich.table import Table
 from yibao.cli.errors import fail
 from yibao.cli.progress import console
 from yibao.indicators.render import show
-from yibao.services.year import YearOutcome, run_year
-from yibao.services.year_store import YearStoreError
+from yibao.jobs.year import YearOutcome, run_year
+from yibao.jobs.year_store import YearStoreError
 
 DATA_HELP = "yibao sim 生成的数据目录"
 REPORT_HELP = "报告输出目录（indicators.json 与 index.html）"

@@ -4,19 +4,65 @@ A settlement moves each fund's payment, and the personal-account payment, to wha
 institution (应付定点医药机构款); the cash the person pays goes to the institution directly and
 is not fund money. A contribution moves what is receivable from payers and budgets into the funds
 and the personal accounts. Amounts enter in yuan and are posted in integer fen.
+
+Each event's lines are one table (`SETTLEMENT_LINES`, `CONTRIBUTION_LINES`) read by two forms:
+the scalar one (one event → a `PostingSet`, the stateful path) and the columnar one (a frame of
+events → a frame of postings, the bulk load of a year), which gives the same postings in the
+same order; `tests/fund/test_columnar_events.py` proves it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Final
+
+import polars as pl
 
 from yibao.core.money import to_fen
 from yibao.enroll.contributions import Contribution
-from yibao.fund.accounts import ACCOUNT_OF_FUND, AccountCode, AccountKey
+from yibao.fund.accounts import ACCOUNT_OF_FUND, SEPARATOR, AccountCode, AccountKey
 from yibao.fund.postings import Posting, PostingSet, TxnKind, transfer
-from yibao.settle.model import SettleResult
+from yibao.settle.model import (
+    FUND_ASSISTANCE,
+    FUND_CIVIL_SERVANT,
+    FUND_EMPLOYEE_POOL,
+    FUND_LARGE_EXPENSE,
+    FUND_RESIDENT_POOL,
+    FUND_SERIOUS_ILLNESS,
+    SettleResult,
+)
 
 A = AccountCode
+EMPLOYEE_SCHEME: Final = "310"
+#: A settlement's fund lines in `setldetail` order: (amount field, fund; "" = the scheme's
+#: pool), each debiting the fund's account and crediting what is owed to the institution; then
+#: the personal account's line (`acct_pay`).
+SETTLEMENT_LINES: Final = (("hifp_pay", ""), ("hifob_pay", FUND_LARGE_EXPENSE),
+                           ("hifmi_pay", FUND_SERIOUS_ILLNESS), ("cvlserv_pay", FUND_CIVIL_SERVANT),
+                           ("maf_pay", FUND_ASSISTANCE))
+#: A contribution's lines: (debit, credit, amount field). An account is `code[:holder]`;
+#: "pool" is the scheme's pool, "account" the person's personal account.
+CONTRIBUTION_LINES: Final = (
+    ("contribution_receivable:individual", "pool", "individual"),
+    ("assistance", "pool", "assistance"),
+    ("fiscal_receivable:central", "pool", "subsidy_central"),
+    ("fiscal_receivable:provincial", "pool", "subsidy_provincial"),
+    ("fiscal_receivable:local", "pool", "subsidy_local"),
+    ("pool", "serious_illness", "serious_illness"),
+    ("contribution_receivable:employer", "pool", "employer_to_pool"),
+    ("contribution_receivable:employer", "account", "employer_to_account"),
+    ("contribution_receivable:employee", "pool", "employee_to_pool"),
+    ("contribution_receivable:employee", "account", "employee_to_account"),
+    ("pool", "account", "retiree_credit"),
+)
+#: The columns of a columnar posting (before the caller's kept columns).
+POSTING_COLUMNS: Final = ("txn_id", "account_key", "side", "amount_fen")
+
+
+def pool_fund(scheme: str) -> str:
+    """The pooling fund of a scheme (职工 310 or 居民 390)."""
+    return FUND_EMPLOYEE_POOL if scheme == EMPLOYEE_SCHEME else FUND_RESIDENT_POOL
 
 
 def settlement_postings(
@@ -25,37 +71,94 @@ def settlement_postings(
     """Each fund's payment, and the account payment, owed to the institution."""
     payable = AccountKey(region, A.PAYABLE_INSTITUTION, fixmedins_code)
     postings: list[Posting] = []
-    for detail in result.setldetail:
-        fund = AccountKey(region, ACCOUNT_OF_FUND[detail.fund_pay_type])
-        postings += transfer(fund, payable, to_fen(detail.fund_payamt))
+    for field, fund in SETTLEMENT_LINES:
+        account = AccountKey(region, ACCOUNT_OF_FUND[fund or pool_fund(result.insutype)])
+        postings += transfer(account, payable, to_fen(getattr(result, field)))
     account = AccountKey(region, A.PERSONAL_ACCOUNT, id_number)
     postings += transfer(account, payable, to_fen(result.acct_pay))
     return PostingSet(txn_id, TxnKind.SETTLEMENT, region, tuple(postings))
 
 
+def _account(region: str, name: str, pool: AccountKey, account: AccountKey) -> AccountKey:
+    if name == "pool":
+        return pool
+    if name == "account":
+        return account
+    code, _, holder = name.partition(SEPARATOR)
+    return AccountKey(region, AccountCode(code), holder)
+
+
 def contribution_postings(txn_id: str, c: Contribution) -> PostingSet:
     """Receivables into the funds and the personal account; see docs/ledger.md for each line."""
     r = c.region
-
-    def key(code: AccountCode, holder: str = "") -> AccountKey:
-        return AccountKey(r, code, holder)
-
-    pool = key(A.RESIDENT_POOL if c.scheme == "390" else A.EMPLOYEE_POOL)
-    account = key(A.PERSONAL_ACCOUNT, c.id_number)
-    lines: tuple[tuple[AccountKey, AccountKey, Decimal], ...] = (
-        (key(A.CONTRIBUTION_RECEIVABLE, "individual"), pool, c.individual),
-        (key(A.ASSISTANCE), pool, c.assistance),
-        (key(A.FISCAL_RECEIVABLE, "central"), pool, c.subsidy_central),
-        (key(A.FISCAL_RECEIVABLE, "provincial"), pool, c.subsidy_provincial),
-        (key(A.FISCAL_RECEIVABLE, "local"), pool, c.subsidy_local),
-        (pool, key(A.SERIOUS_ILLNESS), c.serious_illness),
-        (key(A.CONTRIBUTION_RECEIVABLE, "employer"), pool, c.employer_to_pool),
-        (key(A.CONTRIBUTION_RECEIVABLE, "employer"), account, c.employer_to_account),
-        (key(A.CONTRIBUTION_RECEIVABLE, "employee"), pool, c.employee_to_pool),
-        (key(A.CONTRIBUTION_RECEIVABLE, "employee"), account, c.employee_to_account),
-        (pool, account, c.retiree_credit),
-    )
+    pool = AccountKey(r, A.RESIDENT_POOL if c.scheme == "390" else A.EMPLOYEE_POOL)
+    account = AccountKey(r, A.PERSONAL_ACCOUNT, c.id_number)
     postings: list[Posting] = []
-    for debit, credit, amount in lines:
-        postings += transfer(debit, credit, to_fen(amount))
+    for debit, credit, field in CONTRIBUTION_LINES:
+        amount: Decimal = getattr(c, field)
+        postings += transfer(_account(r, debit, pool, account), _account(r, credit, pool, account),
+                             to_fen(amount))
     return PostingSet(txn_id, TxnKind.CONTRIBUTION, r, tuple(postings))
+
+
+# ---------- the columnar forms ----------
+
+def _key(code: str | pl.Expr, holder: pl.Expr | None = None) -> pl.Expr:
+    """`AccountKey.text` over columns: `region:code[:holder]`."""
+    parts = [pl.col("region"), code if isinstance(code, pl.Expr) else pl.lit(code)]
+    return pl.concat_str(parts if holder is None else [*parts, holder], separator=SEPARATOR)
+
+
+def _pairs(legs: list[pl.DataFrame], keep: Sequence[str]) -> pl.DataFrame:
+    """Each transfer (`seq, line, txn_id, debit, credit, amount_fen` and `keep`; amount > 0) as
+    its debit and credit postings, ordered as `yibao.fund.postings.transfer` makes them."""
+    lines = pl.concat(legs).filter(pl.col("amount_fen") > 0)
+    sides = [lines.select("seq", "line", pl.lit(leg).alias("leg"), "txn_id",
+                          pl.col(column).alias("account_key"), pl.lit(side).alias("side"),
+                          "amount_fen", *keep)
+             for leg, (column, side) in enumerate((("debit", "D"), ("credit", "C")))]
+    return pl.concat(sides).sort("seq", "line", "leg").select(*POSTING_COLUMNS, *keep)
+
+
+def settlement_posting_frame(frame: pl.DataFrame, keep: Sequence[str] = ()) -> pl.DataFrame:
+    """`settlement_postings` over columns: one row per settlement with `txn_id, region,
+    fixmedins_code, id_number, scheme`, the fund fields and `acct_pay` in fen → one row per
+    posting (`POSTING_COLUMNS`, then the `keep` columns of its settlement)."""
+    base = frame.with_row_index("seq")
+    payable = _key(A.PAYABLE_INSTITUTION.value, pl.col("fixmedins_code"))
+    legs = []
+    for line, (column, fund) in enumerate(SETTLEMENT_LINES):
+        code = ACCOUNT_OF_FUND[fund].value if fund else pl.when(
+            pl.col("scheme") == EMPLOYEE_SCHEME).then(
+            pl.lit(ACCOUNT_OF_FUND[FUND_EMPLOYEE_POOL].value)).otherwise(
+            pl.lit(ACCOUNT_OF_FUND[FUND_RESIDENT_POOL].value))
+        legs.append(base.select("seq", pl.lit(line).alias("line"), "txn_id",
+                                _key(code).alias("debit"), payable.alias("credit"),
+                                pl.col(column).alias("amount_fen"), *keep))
+    personal = _key(A.PERSONAL_ACCOUNT.value, pl.col("id_number"))
+    legs.append(base.select("seq", pl.lit(len(SETTLEMENT_LINES)).alias("line"), "txn_id",
+                            personal.alias("debit"), payable.alias("credit"),
+                            pl.col("acct_pay").alias("amount_fen"), *keep))
+    return _pairs(legs, keep)
+
+
+def contribution_posting_frame(frame: pl.DataFrame, keep: Sequence[str] = ()) -> pl.DataFrame:
+    """`contribution_postings` over columns: one row per contribution with `txn_id, region,
+    id_number, scheme` and each amount as `<field>_fen` → one row per posting
+    (`POSTING_COLUMNS`, then the `keep` columns of its contribution)."""
+    base = frame.with_row_index("seq")
+    named = {"pool": _key(pl.when(pl.col("scheme") == "390").then(
+        pl.lit(A.RESIDENT_POOL.value)).otherwise(pl.lit(A.EMPLOYEE_POOL.value))),
+             "account": _key(A.PERSONAL_ACCOUNT.value, pl.col("id_number"))}
+
+    def account(name: str) -> pl.Expr:
+        if name in named:
+            return named[name]
+        code, _, holder = name.partition(SEPARATOR)
+        return _key(code, pl.lit(holder) if holder else None)
+
+    legs = [base.select("seq", pl.lit(line).alias("line"), "txn_id",
+                        account(debit).alias("debit"), account(credit).alias("credit"),
+                        pl.col(f"{field}_fen").alias("amount_fen"), *keep)
+            for line, (debit, credit, field) in enumerate(CONTRIBUTION_LINES)]
+    return _pairs(legs, keep)

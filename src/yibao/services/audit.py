@@ -1,18 +1,20 @@
 """Fund-supervision use cases (docs/supervise.md): load a simulated or real year as the rule
-relations, run the rule base in batch on DuckDB, build per-visit contexts, and evaluate rules and
-detectors against labelled abuse."""
+relations, run the rule base in batch (`yibao.analytics`, DuckDB), build per-visit contexts, and
+evaluate rules and detectors against labelled abuse."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
-import duckdb
 import numpy as np
 import polars as pl
 
-from yibao.services.audit_batch import load_tables, run_batch, threads_default
+from yibao.analytics.duck import DuckDB
+from yibao.analytics.plan import Engine, SqlPlan
+from yibao.supervise.batch import KEYED, plan
 from yibao.supervise.credit import (
     CreditResult,
     StaffPoints,
@@ -37,6 +39,8 @@ from yibao.supervise.load import load_rules
 from yibao.supervise.model import Context, Item, Line, Past, RuleBase, Visit
 
 DRG_KIND = "drg_unsupported_mcc"
+#: The reference year that fits the detectors: the same profile and scale, this much later seed.
+REFERENCE_SEED_OFFSET: Final = 1_000
 
 VISIT_COLS = ("mdtrt_id", "psn_no", "fixmedins_code", "hosp_lv", "kind", "insutype", "offsite",
               "begndate", "enddate", "los_days", "total_fen", "chfpdr_code", "sex", "age",
@@ -73,24 +77,23 @@ def items_from_catalogue(cat: pl.DataFrame) -> pl.DataFrame:
         (pl.col("max_units_day") * 10_000).fill_null(-1).alias("max_day_e4"))
 
 
-def load_claims(data: Path, base: RuleBase | None = None) -> Claims:
-    """The rule relations of a simulated year written by `yibao sim` (docs/sim.md); the stays'
-    DRG columns are filled when `base` has a `drg_unsupported_mcc` rule (else "")."""
-    visits = pl.read_parquet(data / "visits.parquet")
-    persons = pl.read_parquet(data / "persons.parquet").select(
-        "person", "sex", pl.col("age").cast(pl.Int64), "death_date")
-    stays = pl.read_parquet(data / "settlement_lists.parquet").select(
+def claims_from(visits: pl.DataFrame, persons: pl.DataFrame, stays: pl.DataFrame,
+                fee_lines: pl.DataFrame, catalogue: pl.DataFrame) -> Claims:
+    """The rule relations of a year in the simulator's layout (docs/sim.md): its visits,
+    persons, settlement lists (`stays`), fee lines and catalogue; the DRG columns empty."""
+    persons = persons.select("person", "sex", pl.col("age").cast(pl.Int64), "death_date")
+    lists = stays.select(
         "mdtrt_id", pl.col("principal_diagnosis").alias("pdx"),
         pl.col("secondary_diagnoses").alias("sdx"), pl.col("icu_hours").cast(pl.Int64),
         pl.col("vent_hours").cast(pl.Int64))
-    v = visits.join(persons, on="person", how="left").join(stays, on="mdtrt_id", how="left")
+    v = visits.join(persons, on="person", how="left").join(lists, on="mdtrt_id", how="left")
     v = v.with_columns(
         pl.col("pdx").fill_null(""), pl.col("sdx").fill_null(pl.lit([], pl.List(pl.Utf8))),
         pl.col("icu_hours").fill_null(0), pl.col("vent_hours").fill_null(0),
         pl.col("hosp_lv").fill_null(""), pl.col("sex").fill_null(""),
         pl.col("age").fill_null(-1), drg=pl.lit(""), drg_regrouped=pl.lit("")
     ).select(VISIT_COLS)
-    lines = pl.read_parquet(data / "fee_lines.parquet").join(
+    lines = fee_lines.join(
         visits.select("visit", "mdtrt_id", "begndate"), on="visit", how="left")
     if "fee_date" not in lines.columns:
         lines = lines.with_columns(pl.col("begndate").alias("fee_date"))
@@ -98,36 +101,51 @@ def load_claims(data: Path, base: RuleBase | None = None) -> Claims:
     lines = lines.select(
         "mdtrt_id", pl.col("feedetl_sn").cast(pl.Int64), "hilist_code", "cnt_e4", "pric_e6",
         pl.col("det_item_fee_sumamt_fen").alias("fee_fen"), "fee_date")
-    items = items_from_catalogue(pl.read_parquet(data / "catalogue.parquet"))
-    claims = Claims(v, lines, items)
-    if base is not None and any(r.kind == DRG_KIND for r in base.rules):
-        stays = pl.read_parquet(data / "settlement_lists.parquet")
+    return Claims(v, lines, items_from_catalogue(catalogue))
+
+
+def needs_drg(base: RuleBase) -> bool:
+    return any(r.kind == DRG_KIND for r in base.rules)
+
+
+def load_claims(data: Path, base: RuleBase | None = None) -> Claims:
+    """The rule relations of a simulated year written by `yibao sim` (docs/sim.md); the stays'
+    DRG columns are filled when `base` has a `drg_unsupported_mcc` rule (else "")."""
+    stays = pl.read_parquet(data / "settlement_lists.parquet")
+    claims = claims_from(*(pl.read_parquet(data / f"{name}.parquet")
+                           for name in ("visits", "persons")), stays,
+                         *(pl.read_parquet(data / f"{name}.parquet")
+                           for name in ("fee_lines", "catalogue")))
+    if base is not None and needs_drg(base):
         claims = with_drg(claims, base, stays)
     return claims
 
 
-def with_drg(claims: Claims, base: RuleBase, stays: pl.DataFrame) -> Claims:
-    """Fill `drg` (each stay grouped as coded, `yibao.payment.drg`) and `drg_regrouped`
-    (grouped again without the secondary diagnoses the base's `unsupported_diagnosis` rules
-    find unsupported; the same group when there are none). `stays` is in the settlement-list
-    layout with `mdtrt_id`."""
+def with_drg(claims: Claims, base: RuleBase, stays: pl.DataFrame,
+             coded: pl.DataFrame | None = None) -> Claims:
+    """Fill `drg` (each stay grouped as coded, `yibao.payment.drg`; `coded`, `mdtrt_id, drg`,
+    when the stays were grouped already) and `drg_regrouped` (grouped again without the
+    secondary diagnoses the base's `unsupported_diagnosis` rules find unsupported; the same
+    group when there are none). `stays` is in the settlement-list layout with `mdtrt_id`."""
     from yibao.payment.drg.batch import group_batch
     from yibao.services.drg import load_rules as load_drg_rules
 
     pack = load_drg_rules()
-    coded = dict(zip(stays["mdtrt_id"], group_batch(pack, stays)["drg"], strict=True))
-    dropped = _unsupported(claims, base, set(coded))
+    if coded is None:
+        coded = stays.select("mdtrt_id", group_batch(pack, stays)["drg"])
+    grouped = dict(zip(coded["mdtrt_id"], coded["drg"], strict=True))
+    dropped = _unsupported(claims, base, set(grouped))
     drop = pl.DataFrame({"mdtrt_id": list(dropped), "drop": [list(x) for x in dropped.values()]},
                         schema={"mdtrt_id": pl.Utf8, "drop": pl.List(pl.Utf8)})
     trimmed = stays.join(drop, on="mdtrt_id").with_columns(
         pl.col("secondary_diagnoses").list.set_difference("drop"))
-    regrouped = dict(coded)
+    regrouped = dict(grouped)
     if trimmed.height:
         regrouped |= dict(zip(trimmed["mdtrt_id"],
                               group_batch(pack, trimmed.drop("drop"))["drg"], strict=True))
     ids = claims.visits["mdtrt_id"]
     visits = claims.visits.with_columns(
-        drg=pl.Series([coded.get(m, "") for m in ids], dtype=pl.Utf8),
+        drg=pl.Series([grouped.get(m, "") for m in ids], dtype=pl.Utf8),
         drg_regrouped=pl.Series([regrouped.get(m, "") for m in ids], dtype=pl.Utf8))
     return Claims(visits, claims.lines, claims.items)
 
@@ -151,22 +169,21 @@ def _unsupported(claims: Claims, base: RuleBase, stays: set[str]) -> dict[str, t
     return out
 
 
-def connect(claims: Claims, threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"threads": threads or threads_default()})
-    for name in ("visits", "lines", "items"):
-        con.register(f"{name}_src", getattr(claims, name).to_arrow())
-    load_tables(con)
-    for name in ("visits", "lines", "items"):
-        con.unregister(f"{name}_src")
-    return con
+HIT_SCHEMA: Final = {"rule_id": pl.Utf8, "mdtrt_id": pl.Utf8, "feedetl_sn": pl.Int64}
 
 
-def batch_hits(base: RuleBase, claims: Claims) -> pl.DataFrame:
-    con = connect(claims)
-    try:
-        return run_batch(base, con)
-    finally:
-        con.close()
+def rule_tables(claims: Claims) -> dict[str, pl.DataFrame]:
+    """The claims as the inputs `KEYED` reads."""
+    return {f"{name}_src": getattr(claims, name) for name in ("visits", "lines", "items")}
+
+
+def batch_hits(base: RuleBase, claims: Claims, engine: Engine | None = None) -> pl.DataFrame:
+    """Every hit of every rule: `rule_id, mdtrt_id, feedetl_sn` (0 = the visit as a whole),
+    each once, sorted."""
+    found = (engine or DuckDB()).run(SqlPlan(KEYED, plan(base)), rule_tables(claims))
+    if found.width == 0:
+        return pl.DataFrame(schema=HIT_SCHEMA)
+    return found.cast(HIT_SCHEMA)
 
 
 def items_map(claims: Claims) -> dict[str, Item]:
@@ -212,27 +229,31 @@ class YearScores:
     raw_labels: pl.DataFrame
 
 
-def score_year(base: RuleBase, data: Path) -> YearScores:
-    claims = load_claims(data, base)
-    hits = batch_hits(base, claims)
-    labels = pl.read_parquet(data / "labels.parquet")
+def score_claims(base: RuleBase, claims: Claims, labels: pl.DataFrame,
+                 institutions: pl.DataFrame, hits: pl.DataFrame | None = None) -> YearScores:
+    """A year's provider features, labels and rule hits (`hits`: when the batch ran already)."""
+    hits = batch_hits(base, claims) if hits is None else hits
     results = {r.id: r.result for r in base.rules}
-    insts = pl.read_parquet(data / "institutions.parquet")
-    feats = provider_features(claims.visits, hits, results, insts)
-    prov = provider_labels(claims.visits, labels,
-                           marked=insts if "abusive" in insts.columns else None)
+    feats = provider_features(claims.visits, hits, results, institutions)
+    prov = provider_labels(claims.visits, labels, marked=institutions
+                           if "abusive" in institutions.columns else None)
     feats = feats.join(prov, on="fixmedins_code", how="left").with_columns(
         pl.col("abusive").fill_null(False))
     return YearScores(feats, prov, hits, labels)
 
 
-def simulate_reference(data: Path, out: Path, seed_offset: int = 1_000) -> Path:
+def score_year(base: RuleBase, data: Path) -> YearScores:
+    return score_claims(base, load_claims(data, base), pl.read_parquet(data / "labels.parquet"),
+                        pl.read_parquet(data / "institutions.parquet"))
+
+
+def simulate_reference(data: Path, out: Path, seed_offset: int = REFERENCE_SEED_OFFSET) -> Path:
     """A second simulated year like `data` (same profile and scale, another seed)."""
-    from yibao.services.sim import run_sim
+    from yibao.services.sim import read_meta, run_sim
     from yibao.sim.abuse import default_rates
 
-    name, scale, seed = (data / "profile.txt").read_text("utf-8").split()
-    run_sim(name, float(scale), int(seed) + seed_offset, out, default_rates())
+    name, scale, seed = read_meta(data)
+    run_sim(name, scale, seed + seed_offset, out, default_rates())
     return out
 
 
@@ -244,7 +265,11 @@ def _metrics(score: np.ndarray, label: np.ndarray) -> dict[str, float]:
 def evaluate(data: Path, train: Path, rules: Path | None = None) -> dict[str, object]:
     """Rules and detectors on `data`, detectors fitted on `train` (docs/supervise.md)."""
     base = load_rules(rules)
-    test, ref = score_year(base, data), score_year(base, train)
+    return evaluation(base, score_year(base, data), score_year(base, train))
+
+
+def evaluation(base: RuleBase, test: YearScores, ref: YearScores) -> dict[str, object]:
+    """Rules and detectors scored on `test`, the detectors fitted on `ref`."""
     peers = fit_peers(ref.features)
     z_ref, z = peer_z(peers, ref.features), peer_z(peers, test.features)
     model = fit_logistic(z_ref, ref.features["abusive"].to_numpy())
@@ -289,13 +314,15 @@ def claims_of(visits: list[Visit], lines: dict[str, list[Line]], items: dict[str
 
 # ---------- credit and random inspection (yibao audit credit / draw) ----------
 
-def _confirmed(base: RuleBase, claims: Claims) -> pl.DataFrame:
+def _confirmed(base: RuleBase, claims: Claims, hits: pl.DataFrame | None = None
+               ) -> pl.DataFrame:
     """Hits of 违规 rules taken as confirmed cases (one per visit and rule); the year carries no
-    review outcomes yet, so 可疑 hits stay unconfirmed."""
+    review outcomes yet, so 可疑 hits stay unconfirmed. `hits`: when the batch ran already."""
     rules = pl.DataFrame({"rule_id": [r.id for r in base.rules],
                           "result": [r.result for r in base.rules],
                           "severity": [r.severity for r in base.rules]})
-    hits = batch_hits(base, claims).join(rules, on="rule_id").filter(pl.col("result") == "违规")
+    hits = (batch_hits(base, claims) if hits is None else hits).join(
+        rules, on="rule_id").filter(pl.col("result") == "违规")
     fees = claims.lines.select("mdtrt_id", "feedetl_sn", "fee_fen")
     hits = hits.join(fees, on=["mdtrt_id", "feedetl_sn"], how="left").with_columns(
         pl.col("fee_fen").fill_null(0))
@@ -305,12 +332,15 @@ def _confirmed(base: RuleBase, claims: Claims) -> pl.DataFrame:
         on="mdtrt_id")
 
 
-def recoveries(base: RuleBase, claims: Claims) -> pl.DataFrame:
-    """Per institution: confirmed cases and the amount their lines would recover (fen)."""
-    cases = _confirmed(base, claims)
+def recoveries(base: RuleBase, claims: Claims, hits: pl.DataFrame | None = None
+               ) -> pl.DataFrame:
+    """Per institution: confirmed cases and the amount their lines would recover (fen); the
+    largest amount first, equal amounts by institution code (the grouping's own order varies
+    from run to run)."""
+    cases = _confirmed(base, claims, hits)
     return cases.group_by("fixmedins_code").agg(
         pl.len().alias("cases"), pl.col("fee_fen").sum().alias("amount_fen")
-    ).sort("amount_fen", descending=True)
+    ).sort(["amount_fen", "fixmedins_code"], descending=[True, False])
 
 
 def credit_year(data: Path, rules: Path | None = None, scheme: Path | None = None

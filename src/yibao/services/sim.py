@@ -28,12 +28,18 @@ class SimSummary:
     rows: dict[str, int]
 
 
+def simulate_year(profile_name: str, scale: float, seed: int, abuse: AbuseRates | None = None,
+                  progress: Progress | None = None) -> SimTables:
+    """Generate the year in memory (deterministic for `seed`)."""
+    profile = load_profile(profile_name)
+    return simulate(profile, load_policy(profile.policy), scale, np.random.default_rng(seed),
+                    abuse, progress)
+
+
 def run_sim(profile_name: str, scale: float, seed: int, out: Path,
             abuse: AbuseRates | None = None, progress: Progress | None = None) -> SimSummary:
     """Generate the year (deterministic for `seed`) and write one Parquet file per table."""
-    profile = load_profile(profile_name)
-    tables = simulate(profile, load_policy(profile.policy), scale,
-                      np.random.default_rng(seed), abuse, progress)
+    tables = simulate_year(profile_name, scale, seed, abuse, progress)
     out.mkdir(parents=True, exist_ok=True)
     rows = {}
     for name, frame in tables.items():
@@ -45,14 +51,26 @@ def run_sim(profile_name: str, scale: float, seed: int, out: Path,
     return SimSummary(out, rows)
 
 
-def read_tables(directory: Path) -> SimTables:
-    return SimTables(**{name: pl.read_parquet(directory / f"{name}.parquet")
+def read_tables(directory: Path, **read: pl.DataFrame) -> SimTables:
+    """The tables of a simulated year; those in `read` (by name) were read already."""
+    return SimTables(**{name: read[name] if name in read
+                        else pl.read_parquet(directory / f"{name}.parquet")
                         for name in SimTables.__dataclass_fields__})
 
 
+def read_meta(directory: Path) -> tuple[str, float, int]:
+    """The profile name, scale and seed a simulated year was made with."""
+    meta = directory / META
+    if not meta.is_file():
+        raise FileNotFoundError(
+            f"{directory} 不是模拟数据目录（缺少 {META}，先运行 yibao sim）")
+    name, scale, seed = meta.read_text("utf-8").split()
+    return name, float(scale), int(seed)
+
+
 def _meta(directory: Path) -> tuple[str, float]:
-    name, scale, _seed = (directory / META).read_text("utf-8").split()
-    return name, float(scale)
+    name, scale, _seed = read_meta(directory)
+    return name, scale
 
 
 def sim_to_columns(directory: Path) -> RequestColumns:

@@ -29,7 +29,10 @@ PARALLEL_MIN_REQUESTS: Final = 100_000
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
-    """Per-request results in fen (and `pool_prop_selfpay` in 10^-4), in input order."""
+    """Per-request results in fen (and `pool_prop_selfpay` in 10^-4), in input order: the
+    output fields, and for each fund the base it paid on and its remaining annual room (NO_ROOM:
+    none), as `batch_output.DETAIL_LINES` names them, so that nothing downstream recomputes
+    them."""
 
     values: dict[str, I64]
     ytd_after: I64  # (n, 10)
@@ -125,8 +128,8 @@ def _pooling(rows: dict[str, I64], state: I64) -> dict[str, I64]:
     hifp = np.minimum(want, np.maximum(0, room))
     binds = hifp < want
     above = np.where(binds, over_cap(base, hifp, np.where(binds, rows["ratio"], 1)), 0)
-    return {"act_pay_dedc": dedc, "hifp_pay": hifp, "pool_room": np.maximum(0, room),
-            "over_cap": above}
+    return {"act_pay_dedc": dedc, "hifp_pay": hifp, "pool_base": base,
+            "pool_room": np.maximum(0, room), "over_cap": above}
 
 
 def _serious_illness(rows: dict[str, I64], params: PolicyArrays, state: I64,
@@ -172,7 +175,7 @@ def _funds(rows: dict[str, I64], params: PolicyArrays, state: I64,
     maf = np.where(aid_on, np.minimum(mul_ratio(remaining - used, rows["aid_ratio"]), maf_room), 0)
     return {"hifob_pay": hifob, "le_room": le_room, "hifmi_pay": hifmi, "si_eligible": eligible,
             "si_room": si_room, "cvlserv_pay": cvlserv, "cs_base": cs_base, "cs_room": cs_room,
-            "maf_pay": maf, "maf_dedc": used, "maf_room": maf_room}
+            "maf_pay": maf, "maf_dedc": used, "maf_base": remaining - used, "maf_room": maf_room}
 
 
 def _settle_pass(rows: dict[str, I64], params: PolicyArrays, state: I64) -> dict[str, I64]:

@@ -8,33 +8,23 @@ the same unique keys (the database refuses a duplicate), the postings of each tr
 balanced (checked here before anything is written, `invariant`), and the running balances
 (`fund_balances`) raised by exactly what the chunk posts.
 
-`settlement_postings` and `contribution_postings` are `yibao.fund.events` over columns: the same
-accounts and the same postings, in the same order, as the stateful path writes.
+The rows come shaped by the domain (`yibao.fund.events` gives the postings of settlements and
+contributions over columns, `yibao.settle.batch_output` the detail rows): this module only
+inserts frames and writes the ledger.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any, Final
 
 import polars as pl
 from sqlalchemy import Connection, Engine, Table, case, event, func, select, text
 
 from yibao.core.checks import invariant
-from yibao.fund.accounts import ACCOUNT_OF_FUND, CHART, SEPARATOR, AccountCode
+from yibao.fund.accounts import CHART, SEPARATOR, AccountCode
+from yibao.fund.events import POSTING_COLUMNS as EVENT_POSTING_COLUMNS
 from yibao.fund.postings import TxnKind
-from yibao.settle.batch import NO_ROOM
-from yibao.settle.model import (
-    FUND_ASSISTANCE,
-    FUND_CIVIL_SERVANT,
-    FUND_EMPLOYEE_POOL,
-    FUND_LARGE_EXPENSE,
-    FUND_RESIDENT_POOL,
-    FUND_SERIOUS_ILLNESS,
-    MONEY_FIELDS,
-    YTD_KEYS,
-)
 from yibao.store.balances import add_to_balances
 from yibao.store.schema import (
     contributions,
@@ -47,29 +37,9 @@ from yibao.store.upsert import insert_for
 #: Rows per `executemany` / `COPY` call.
 ROWS_PER_CALL: Final = 50_000
 A = AccountCode
-#: Settlement fund columns in `setldetail` order (the pool first: employee or resident).
-SETTLEMENT_FUNDS: Final = (("hifp_pay", ""), ("hifob_pay", FUND_LARGE_EXPENSE),
-                           ("hifmi_pay", FUND_SERIOUS_ILLNESS), ("cvlserv_pay", FUND_CIVIL_SERVANT),
-                           ("maf_pay", FUND_ASSISTANCE))
-#: `contribution_postings`' lines: (debit, credit, amount column); "pool" is the scheme's pool,
-#: "account" the person's personal account.
-CONTRIBUTION_LINES: Final = (
-    ("contribution_receivable:individual", "pool", "individual"),
-    ("assistance", "pool", "assistance"),
-    ("fiscal_receivable:central", "pool", "subsidy_central"),
-    ("fiscal_receivable:provincial", "pool", "subsidy_provincial"),
-    ("fiscal_receivable:local", "pool", "subsidy_local"),
-    ("pool", "serious_illness", "serious_illness"),
-    ("contribution_receivable:employer", "pool", "employer_to_pool"),
-    ("contribution_receivable:employer", "account", "employer_to_account"),
-    ("contribution_receivable:employee", "pool", "employee_to_pool"),
-    ("contribution_receivable:employee", "account", "employee_to_account"),
-    ("pool", "account", "retiree_credit"),
-)
-POSTING_COLUMNS: Final = ("txn_id", "account_key", "side", "amount_fen", "shard")
-#: `request_hash` and `source` of a bulk-loaded settlement: its request is a batch row, not a
-#: stored document, so a stateful resend of the same visit is refused as a conflict.
-BATCH_SOURCE: Final = "yibao-year-batch"
+#: The columns of the postings `write_ledger` takes: `fund.events.POSTING_COLUMNS` and the
+#: ledger shard of the account's holder.
+POSTING_COLUMNS: Final = (*EVENT_POSTING_COLUMNS, "shard")
 
 
 def _chunks(frame: pl.DataFrame, size: int = ROWS_PER_CALL) -> Iterator[pl.DataFrame]:
@@ -110,70 +80,6 @@ def insert_frame(connection: Connection, table: Table, frame: pl.DataFrame) -> i
     for chunk in _chunks(_sqlite_ready(frame)):
         connection.exec_driver_sql(sql, chunk.rows())
     return frame.height
-
-
-def _key(region: pl.Expr, code: str, holder: pl.Expr | None = None) -> pl.Expr:
-    parts = [region, pl.lit(code)] if holder is None else [region, pl.lit(code), holder]
-    return pl.concat_str(parts, separator=SEPARATOR)
-
-
-def _pairs(legs: list[pl.DataFrame]) -> pl.DataFrame:
-    """Each transfer (`txn_id, seq, line, debit, credit, amount_fen, shard`, amount > 0) as its
-    debit and credit postings, ordered as `yibao.fund.postings.transfer` makes them."""
-    lines = pl.concat(legs).filter(pl.col("amount_fen") > 0)
-    debit = lines.select("seq", "line", pl.lit(0).alias("leg"), "txn_id",
-                         pl.col("debit").alias("account_key"), pl.lit("D").alias("side"),
-                         "amount_fen", "shard")
-    credit = lines.select("seq", "line", pl.lit(1).alias("leg"), "txn_id",
-                          pl.col("credit").alias("account_key"), pl.lit("C").alias("side"),
-                          "amount_fen", "shard")
-    return pl.concat([debit, credit]).sort("seq", "line", "leg").select(POSTING_COLUMNS)
-
-
-def settlement_postings(frame: pl.DataFrame) -> pl.DataFrame:
-    """`fund.events.settlement_postings` over columns: `txn_id, region, fixmedins_code,
-    id_number, scheme, shard` and the fund and `acct_pay` columns in fen."""
-    base = frame.with_row_index("seq")
-    payable = _key(pl.col("region"), A.PAYABLE_INSTITUTION.value, pl.col("fixmedins_code"))
-    legs = []
-    for line, (column, fund) in enumerate(SETTLEMENT_FUNDS):
-        if fund:
-            account = _key(pl.col("region"), ACCOUNT_OF_FUND[fund].value)
-        else:
-            account = pl.when(pl.col("scheme") == "310").then(
-                _key(pl.col("region"), A.EMPLOYEE_POOL.value)).otherwise(
-                _key(pl.col("region"), A.RESIDENT_POOL.value))
-        legs.append(base.select("seq", pl.lit(line).alias("line"), "txn_id",
-                                account.alias("debit"), payable.alias("credit"),
-                                pl.col(column).alias("amount_fen"), "shard"))
-    personal = _key(pl.col("region"), A.PERSONAL_ACCOUNT.value, pl.col("id_number"))
-    legs.append(base.select("seq", pl.lit(len(SETTLEMENT_FUNDS)).alias("line"), "txn_id",
-                            personal.alias("debit"), payable.alias("credit"),
-                            pl.col("acct_pay").alias("amount_fen"), "shard"))
-    return _pairs(legs)
-
-
-def contribution_postings(frame: pl.DataFrame) -> pl.DataFrame:
-    """`fund.events.contribution_postings` over columns: `txn_id, region, id_number, scheme,
-    shard` and each amount as `<name>_fen`."""
-    base = frame.with_row_index("seq")
-    pool = pl.when(pl.col("scheme") == "390").then(
-        _key(pl.col("region"), A.RESIDENT_POOL.value)).otherwise(
-        _key(pl.col("region"), A.EMPLOYEE_POOL.value))
-    named = {"pool": pool, "account": _key(pl.col("region"), A.PERSONAL_ACCOUNT.value,
-                                           pl.col("id_number"))}
-
-    def account(name: str) -> pl.Expr:
-        if name in named:
-            return named[name]
-        code, _, holder = name.partition(SEPARATOR)
-        return _key(pl.col("region"), code, pl.lit(holder) if holder else None)
-
-    legs = [base.select("seq", pl.lit(line).alias("line"), "txn_id",
-                        account(debit).alias("debit"), account(credit).alias("credit"),
-                        pl.col(f"{amount}_fen").alias("amount_fen"), "shard")
-            for line, (debit, credit, amount) in enumerate(CONTRIBUTION_LINES)]
-    return _pairs(legs)
 
 
 def _accounts(postings: pl.DataFrame) -> pl.DataFrame:
@@ -237,72 +143,6 @@ def year_rows(connection: Connection, table: Table, year: int, region: str) -> i
     c: Any = table.c
     query = select(func.count()).select_from(table).where(c.year == year, c.region == region)
     return int(connection.execute(query).scalar_one())
-
-
-def _yuan(fen: pl.Expr) -> pl.Expr:
-    return pl.format("{}.{}", fen // 100, (fen % 100).cast(pl.Utf8).str.zfill(2))
-
-
-def _ytd_json(prefix: str) -> pl.Expr:
-    parts: list[pl.Expr] = []
-    for index, key in enumerate(YTD_KEYS):
-        column = pl.col(f"{prefix}{key}")
-        parts += [pl.lit(("{" if index == 0 else ",") + f'"{key}":'),
-                  column.cast(pl.Utf8) if key == "admissions"
-                  else pl.concat_str([pl.lit('"'), _yuan(column), pl.lit('"')])]
-    return pl.concat_str([*parts, pl.lit("}")])
-
-
-_DETAILS: Final = (
-    ("hifp_pay", "", pl.col("inscp_scp_amt") - pl.col("act_pay_dedc"), "pool_room"),
-    ("hifob_pay", FUND_LARGE_EXPENSE, pl.col("over_cap"), "le_room"),
-    ("hifmi_pay", FUND_SERIOUS_ILLNESS, pl.col("si_eligible"), "si_room"),
-    ("cvlserv_pay", FUND_CIVIL_SERVANT, pl.col("cs_base"), "cs_room"),
-    ("maf_pay", FUND_ASSISTANCE, pl.col("cs_base") - pl.col("hifmi_pay")
-     - pl.col("cvlserv_pay") - pl.col("maf_dedc"), "maf_room"),
-)
-
-
-def detail_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """`setldetail` rows of settled visits (`setl_id` and batch values): one per fund paying."""
-    parts = []
-    for line, (column, fund, base, room) in enumerate(_DETAILS):
-        code = pl.lit(fund) if fund else pl.when(pl.col("scheme") == "310").then(
-            pl.lit(FUND_EMPLOYEE_POOL)).otherwise(pl.lit(FUND_RESIDENT_POOL))
-        parts.append(frame.with_row_index("seq").filter(pl.col(column) > 0).select(
-            "seq", pl.lit(line).alias("line"), "setl_id", code.alias("fund_pay_type"),
-            base.alias("inscp_scp_amt_fen"),
-            pl.when(pl.col(room) == NO_ROOM).then(None).otherwise(pl.col(room))
-            .alias("crt_payb_lmt_amt_fen"), pl.col(column).alias("fund_payamt_fen")))
-    rows = pl.concat(parts).sort("seq", "line")
-    return rows.select(
-        "setl_id", (pl.col("setl_id").cum_count().over("setl_id")).cast(pl.Int64)
-        .alias("row_no"), "fund_pay_type", "inscp_scp_amt_fen", "crt_payb_lmt_amt_fen",
-        "fund_payamt_fen", pl.lit("年度批量结算（yibao year）").alias("setl_proc_info"))
-
-
-def settlement_rows(frame: pl.DataFrame, now: datetime) -> pl.DataFrame:
-    region, year = frame["region"][0], frame["year"][0]
-    result = pl.concat_str([pl.lit('{"setl_id":"'), pl.col("setl_id"),
-                            pl.lit(f'","source":"{BATCH_SOURCE}","ytd_after":'),
-                            _ytd_json("a_"), pl.lit("}")])
-    request = pl.concat_str([pl.lit('{"mdtrt_id":"'), pl.col("mdtrt_id"),
-                             pl.lit(f'","source":"{BATCH_SOURCE}"}}')])
-    return frame.select(
-        "setl_id", "fixmedins_code", "mdtrt_id", "id_number", "scheme", "region", "year",
-        pl.lit(f"{region}-{year}").alias("policy_id"), "med_type",
-        *(pl.col(name).alias(f"{name}_fen") for name in MONEY_FIELDS),
-        pl.lit(BATCH_SOURCE).alias("request_hash"), request.alias("request_json"),
-        result.alias("result_json"), _ytd_json("b_").alias("ytd_before_json"),
-        "accum_version", "txn_id", pl.lit(now).alias("created_at"))
-
-
-def accumulator_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    last = frame.group_by("person", maintain_order=True).last()
-    return last.select(
-        "id_number", "scheme", "year", "region",
-        *((pl.col(f"a_{k}").alias(k if k == "admissions" else f"{k}_fen")) for k in YTD_KEYS),
-        pl.col("accum_version").alias("version"))
 
 
 #: For a fresh SQLite file that the year job owns and rebuilds on every run: no fsync per

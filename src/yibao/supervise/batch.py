@@ -1,5 +1,6 @@
 """The batch engine (事后): the rule base compiled to one plan over the relations `visits`,
-`lines` and `items` (see `kinds.base`). The domain writes the SQL; a service executes it.
+`lines` and `items` (see `kinds.base`, made by `KEYED`). The domain writes the SQL;
+`yibao.analytics` executes it.
 
 Rules of the same shape share the work: one pass over the lines, joined once to visits, items
 and the stage tables, evaluates every line rule's predicate on each row; one pass over the
@@ -26,6 +27,24 @@ from yibao.supervise.kinds.base import (
 )
 from yibao.supervise.model import Rule, RuleBase
 
+#: The rule relations with their dictionary keys (kinds/base.py), made from the input tables
+#: `visits_src`, `lines_src` and `items_src` (columns as `yibao.services.audit`'s Claims):
+#: `vno` numbers visits by (begin date, `mdtrt_id`), `pno` numbers persons (on visits and, as
+#: the person's key a fee line carries, on lines), `cno` the codes of lines and items.
+KEYED = (
+    ("visits", "WITH k AS (SELECT mdtrt_id, row_number() OVER (ORDER BY begndate, mdtrt_id) "
+               "AS vno FROM visits_src), p AS (SELECT psn_no, row_number() OVER () AS pno "
+               "FROM (SELECT DISTINCT psn_no FROM visits_src)) SELECT k.vno, p.pno, v.* "
+               "FROM visits_src v JOIN k ON k.mdtrt_id = v.mdtrt_id "
+               "JOIN p ON p.psn_no = v.psn_no"),
+    ("codes", "SELECT hilist_code, row_number() OVER (ORDER BY hilist_code) AS cno FROM "
+              "(SELECT hilist_code FROM lines_src UNION SELECT hilist_code FROM items_src)"),
+    ("items", "SELECT c.cno, i.* FROM items_src i JOIN codes c USING (hilist_code)"),
+    ("lines", "SELECT v.vno, v.pno, c.cno, l.mdtrt_id, l.feedetl_sn, l.hilist_code, l.cnt_e4, "
+              "l.pric_e6, l.fee_fen, COALESCE(l.fee_date, v.begndate) AS fee_date "
+              "FROM lines_src l LEFT JOIN visits v USING (mdtrt_id) "
+              "JOIN codes c USING (hilist_code)"),
+)
 #: One row per code (`codes`): the catalogue's columns and the line rules' code masks.
 CODE_FACTS = "sv_codes"
 #: The visits with the columns of every stage keyed by visit (one join for all of them).

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from yibao.jobs.year import run_year
 from yibao.services.sim import run_sim
-from yibao.services.year import run_year
 
 
 @pytest.fixture(scope="module")

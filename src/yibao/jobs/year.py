@@ -1,9 +1,12 @@
 """The year job (`yibao year`): settle a simulated region-year and report its indicators.
 
-Reads the simulator's Parquet tables, settles every visit with the batch engine, writes the
-settlements with their postings to the settlement service's store in bulk, replays a sample of
-persons through the stateful path, computes the plans' indicator table and writes
-`indicators.json` and `index.html` under the report folder.
+Steps, each handing its values to the next: read the simulator's Parquet tables (once); settle
+every visit with the batch engine; group every stay and pay hospitals (`year_payment`); run the
+supervision rules and detectors on the same year in memory with the payment step's groups
+(`year_supervise`); write the settlements with their postings to the settlement service's store
+in bulk and replay a sample of persons through the stateful path (`year_store`); compute the
+plans' indicator table; and write `indicators.json` and `index.html` (rendered by
+`yibao.indicators`) under the report folder at the end.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import polars as pl
 from yibao.core.checks import invariant
 from yibao.core.labels import simulation_note
 from yibao.indicators.render import dumps_exact, report_html
+from yibao.indicators.sections import audit_sections, drg_sections
 from yibao.indicators.table import (
     Indicator,
     YearFacts,
@@ -30,15 +34,16 @@ from yibao.indicators.table import (
     monthly,
     reimbursement_by_group,
 )
-from yibao.policy.loader import load_policy
-from yibao.services.year_audit import audit_sections, audit_year, institution_names
-from yibao.services.year_payment import drg_sections, drg_summary, pay_year
-from yibao.services.year_store import (
+from yibao.jobs.year_payment import PER_DIEM_AFTER_DAYS, drg_summary, pay_year
+from yibao.jobs.year_replay import replay_sample
+from yibao.jobs.year_store import (
     load_year,
     remove_sqlite,
-    replay_sample,
     year_database,
 )
+from yibao.jobs.year_supervise import audit_year, reference_scores
+from yibao.policy.loader import load_policy
+from yibao.services.sim import read_meta, read_tables
 from yibao.settle.batch import BatchResult, settle_columns
 from yibao.settle.columns import RequestColumns, subset
 from yibao.sim.calibrate import compare
@@ -72,14 +77,8 @@ class YearOutcome:
 
 def read_year(directory: Path) -> tuple[str, float, SimTables]:
     """The simulator's tables and its profile name and scale (written by `yibao sim`)."""
-    meta = directory / "profile.txt"
-    if not meta.is_file():
-        raise FileNotFoundError(
-            f"{directory} 不是模拟数据目录（缺少 profile.txt，先运行 yibao sim）")
-    name, scale, _seed = meta.read_text("utf-8").split()
-    tables = SimTables(**{n: pl.read_parquet(directory / f"{n}.parquet")
-                          for n in SimTables.__dataclass_fields__})
-    return name, float(scale), tables
+    name, scale, _seed = read_meta(directory)
+    return name, scale, read_tables(directory)
 
 
 def income_by_month(contributions: pl.DataFrame) -> np.ndarray:
@@ -188,7 +187,11 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     """Settle the year in `data`, load it into the store (`db`, see `year_database`), replay
     `replay` persons statefully, and write the report under `report`."""
     say = step or (lambda _message: None)
-    name, scale, tables = read_year(data)
+    meta = read_meta(data)
+    name, scale, _seed = meta
+    labels = pl.read_parquet(data / "labels.parquet")
+    reference = reference_scores(meta, say) if labels.height else None
+    tables = read_tables(data, labels=labels)
     profile = load_profile(name)
     say("读取模拟数据")
     cols = to_columns(tables.visits, tables.fee_lines, tables.persons, tables.contributions,
@@ -198,15 +201,16 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     facts = year_facts(tables, cols, result, profile.year)
     say("DRG 分组与点数法付费")
     payment = pay_year(tables, cols, result)
-    audit = audit_year(data, say) if tables.labels.height else None
+    audit = audit_year(tables, payment.stay_drg, reference, say) if reference else None
     store = store_block(tables, cols, result, report, db, replay, say)
     invariant(store["contribution_income_fen"] == facts.fund_income_fen,
               "ledger contribution income ≠ contribution table", store)
     values = {**indicator_values(facts), "inpatient_cost_share_drg": payment.drg_share}
+    drg = drg_summary(payment)
     rows = indicator_table(values)
     extra = {"monthly": monthly(facts), "cost_by_level": cost_by_level(facts),
              "reimbursement_by_group": reimbursement_by_group(facts),
-             "drg": drg_summary(payment),
+             "drg": drg,
              "calibration": calibration(tables, cols, result, profile.targets, scale),
              **({"audit": audit} if audit else {})}
     say("写入报告")
@@ -216,9 +220,9 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
                 "store": store}
     _write(json_path, dumps_exact(document))
     title = f"{profile.name} 年度医保运行报告"
-    sections = drg_sections(payment)
+    sections = drg_sections(drg, payment.drg_share, PER_DIEM_AFTER_DAYS)
     if audit:
-        sections += audit_sections(audit, institution_names(data))
+        sections += audit_sections(audit, payment.names)
     _write(html_path, report_html(title, rows, extra, sections,
                                   notice=simulation_note(name, scale)))
     return YearOutcome(name, scale, values, rows, extra, json_path, html_path, store=store)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from yibao.services.audit_batch import _Runner, run_batch
-from yibao.supervise.batch import Plan
+from yibao.analytics.duck import _Runner, execute
+from yibao.supervise.batch import Plan, plan
 from yibao.supervise.load import parse_rules
 
 CHAIN = Plan(
@@ -60,7 +60,7 @@ def test_run_leaves_no_schema_and_restores_threads() -> None:
     con.execute("CREATE TABLE visits AS SELECT 1 AS vno, 'M1' AS mdtrt_id, 'inpatient' AS kind, "
                 "'390' AS insutype, DATE '2020-03-02' AS begndate, DATE '2020-03-01' AS death_date")
     base = parse_rules(RULE, "t.toml")
-    hits = run_batch(base, con)
+    hits = execute(plan(base), con)
     assert hits.rows() == [("T1", "M1", 0)]
     assert con.execute("SELECT current_setting('threads')").fetchall() == [(2,)]
     schemas = {r[0] for r in con.sql("SELECT schema_name FROM information_schema.schemata")

@@ -14,6 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from yibao.jobs.year import read_year, settle_year
+from yibao.jobs.year_replay import replay_sample
+from yibao.jobs.year_store import (
+    StoreLoad,
+    YearStoreError,
+    load_year,
+)
 from yibao.policy.loader import load_policy
 from yibao.services.fund import check_fund_ledger
 from yibao.services.settle_service import (
@@ -23,13 +30,6 @@ from yibao.services.settle_service import (
     settlement_id,
 )
 from yibao.services.sim import run_sim
-from yibao.services.year import read_year, settle_year
-from yibao.services.year_store import (
-    StoreLoad,
-    YearStoreError,
-    load_year,
-    replay_sample,
-)
 from yibao.settle.batch import BatchResult
 from yibao.settle.columns import RequestColumns
 from yibao.settle.model import YTD_KEYS

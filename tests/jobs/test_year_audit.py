@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from yibao.jobs.year import run_year
 from yibao.services.sim import run_sim
-from yibao.services.year import run_year
 from yibao.sim.abuse import default_rates
 
 

@@ -1,5 +1,7 @@
 """The year job's payment step: group every stay, pay hospitals by the DRG point method.
 
+Every stay is grouped once, here; the supervision step reads the groups (`stay_drg`).
+
 Every inpatient stay's settlement list is grouped with the CHS-DRG 1.1 rule pack. Stays settled
 locally are paid by the point method under the region's DRG fund budget; stays of the region's
 insured treated elsewhere are paid by the region where they were treated, itemised from this
@@ -11,15 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from html import escape
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from yibao.core.money import from_fen
-from yibao.indicators.charts import hbar_chart
-from yibao.indicators.render import show
 from yibao.indicators.table import ratio
 from yibao.payment.budget import METHODS
 from yibao.payment.capitation import CapitationRules, capitation, fee_for_service
@@ -37,7 +36,6 @@ from yibao.settle.batch import BatchResult
 from yibao.settle.columns import RequestColumns
 from yibao.sim.simulate import SimTables
 
-TOP_HOSPITALS = 20
 PER_DIEM_AFTER_DAYS = 60  # local stays longer than this are paid per bed-day (按床日)
 CAPITATION_LEVEL = "1"  # residents' outpatient care at township health centres: family doctors
 
@@ -113,6 +111,7 @@ class YearPayment:
     methods: tuple[MethodRow, ...]  # the regional budget by payment method
     status_counts: dict[str, int]
     names: dict[str, str]  # institution code → name
+    stay_drg: pl.DataFrame  # `mdtrt_id, drg` of every stay, grouped as coded
 
 
 def _stays(tables: SimTables, cols: RequestColumns, result: BatchResult) -> pl.DataFrame:
@@ -151,7 +150,8 @@ def pay_year(tables: SimTables, cols: RequestColumns, result: BatchResult,
         evaluation=evaluation(cases), methods=methods.rows,
         drg_share=ratio(non_itemised, all_cost),
         status_counts=dict(stays["status"].value_counts().iter_rows()),
-        names=dict(tables.institutions.select("fixmedins_code", "fixmedins_name").iter_rows()))
+        names=dict(tables.institutions.select("fixmedins_code", "fixmedins_name").iter_rows()),
+        stay_drg=stays.select("mdtrt_id", "drg"))
 
 
 def drg_summary(payment: YearPayment) -> dict[str, Any]:
@@ -180,44 +180,3 @@ def method_table(payment: YearPayment) -> list[dict[str, Any]]:
     return [drg] + [{"method": m.method, "name": METHODS[m.method], "units": m.units,
                      "budget": from_fen(m.budget_fen), "paid": from_fen(m.paid_fen)}
                     for m in payment.methods]
-
-
-def _method_section(payment: YearPayment) -> str:
-    rows = method_table(payment)
-    total = sum((r["budget"] for r in rows), Decimal(0))
-    body = "".join(
-        f"<tr><td>{r['name']}</td><td class='num'>{r['units']:,}</td>"
-        f"<td class='num'>{show(r['budget'], 'yuan')}</td>"
-        f"<td class='num'>{show(r['budget'] / total if total else Decimal(0), 'ratio')}</td>"
-        f"<td class='num'>{show(r['paid'], 'yuan')}</td></tr>" for r in rows)
-    note = ("<p class='note'>区域总额预算按各支付方式本年统筹基金实际支出中性划分；住院超过 "
-            f"{PER_DIEM_AFTER_DAYS} 天按床日付费，乡镇卫生院居民普通门诊按家庭医生签约人头付费，"
-            "其余门诊按项目付费。</p>")
-    return ("<table><thead><tr><th>支付方式</th><th>病例/人数/人次</th><th>预算</th>"
-            f"<th>占比</th><th>拨付</th></tr></thead><tbody>{body}</tbody></table>{note}")
-
-
-def drg_sections(payment: YearPayment) -> list[tuple[str, str]]:
-    """Report sections: CMI and fund amount by hospital, point value, grouping evaluation."""
-    summary = drg_summary(payment)
-    top = sorted(summary["hospitals"], key=lambda h: -h["amount"])[:TOP_HOSPITALS]
-    chart = hbar_chart("各医院 CMI（病例组合指数）", [h["name"] for h in top],
-                       [h["cmi"] or Decimal(0) for h in top])
-    rows = "".join(
-        f"<tr><td>{escape(h['name'])}<br><small>{h['hospital']}</small></td>"
-        f"<td class='num'>{h['cases']:,}</td>"
-        f"<td class='num'>{h['cmi']}</td><td class='num'>{h['points']:,.4f}</td>"
-        f"<td class='num'>{show(h['amount'], 'yuan')}</td></tr>" for h in top)
-    table = ("<table><thead><tr><th>医院</th><th>病例</th><th>CMI</th><th>点数</th>"
-             f"<th>DRG 基金拨付</th></tr></thead><tbody>{rows}</tbody></table>")
-    head = (f"<p>DRG 基金预算 {show(summary['budget'], 'yuan')}，总点数 "
-            f"{summary['total_points']:,.4f}，点值 {summary['point_value']} 元/点；"
-            f"本地住院 {summary['cases']:,} 例按点数法付费，占全部住院费用 "
-            f"{show(payment.drg_share, 'ratio')}。</p>")
-    riv, rates = summary["riv"], summary["rates"]
-    quality = (f"<p>入组率 {rates.get('grouping_rate', 0):.2%}；"
-               f"RIV（未截尾）{riv['untrimmed']:.4f}，（截尾）{riv['trimmed']:.4f}；"
-               f"变异系数 ≥ 1 的组 {summary['groups_cv_at_least_1']} 个；细分组费用有差异的 ADRG "
-               f"{summary['splits_separating']}/{summary['splits']} 个。</p>")
-    return [("区域总额预算与支付方式", _method_section(payment)),
-            ("DRG 结合点数法付费", head + chart + table), ("DRG 分组效能评价", quality)]

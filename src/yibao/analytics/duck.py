@@ -1,78 +1,91 @@
-"""The batch engine's executor: the rule relations keyed for the SQL (`kinds/base.py`) and a
-plan run on DuckDB, its stages and parts on several cursors at once."""
+"""DuckDB, the embedded engine: a plan's stages and parts run on several cursors at once.
+
+`DuckDB().run(plan, tables)` is the `Engine` interface; `connect`, `create` and `execute` are
+its steps, for callers that keep a connection across plans (the audit benchmark times the
+tables and the rules apart).
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any
 
 import duckdb
 import polars as pl
 import pyarrow as pa
 
-from yibao.supervise.batch import Plan, plan
-from yibao.supervise.model import RuleBase
+from yibao.analytics.plan import SqlPlan, Staged, Tables, result_frame
 
-#: The rule relations with their dictionary keys (kinds/base.py): `vno` numbers visits by
-#: (begin date, `mdtrt_id`), `pno` numbers persons (on visits and, as the person's key a fee
-#: line carries, on lines), `cno` the codes of lines and items.
-KEYED = (
-    ("visits", "WITH k AS (SELECT mdtrt_id, row_number() OVER (ORDER BY begndate, mdtrt_id) "
-               "AS vno FROM visits_src), p AS (SELECT psn_no, row_number() OVER () AS pno "
-               "FROM (SELECT DISTINCT psn_no FROM visits_src)) SELECT k.vno, p.pno, v.* "
-               "FROM visits_src v JOIN k ON k.mdtrt_id = v.mdtrt_id "
-               "JOIN p ON p.psn_no = v.psn_no"),
-    ("codes", "SELECT hilist_code, row_number() OVER (ORDER BY hilist_code) AS cno FROM "
-              "(SELECT hilist_code FROM lines_src UNION SELECT hilist_code FROM items_src)"),
-    ("items", "SELECT c.cno, i.* FROM items_src i JOIN codes c USING (hilist_code)"),
-    ("lines", "SELECT v.vno, v.pno, c.cno, l.mdtrt_id, l.feedetl_sn, l.hilist_code, l.cnt_e4, "
-              "l.pric_e6, l.fee_fen, COALESCE(l.fee_date, v.begndate) AS fee_date "
-              "FROM lines_src l LEFT JOIN visits v USING (mdtrt_id) "
-              "JOIN codes c USING (hilist_code)"),
-)
+Connection = duckdb.DuckDBPyConnection
 
 
 def threads_default() -> int:
     return os.cpu_count() or 1
 
 
-def load_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the keyed rule relations from `visits_src`, `lines_src` and `items_src`."""
-    for name, sql in KEYED:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+def connect(threads: int | None = None) -> Connection:
+    """A fresh in-memory database using `threads` threads (default: every core)."""
+    return duckdb.connect(config={"threads": threads or threads_default()})
 
 
-HIT_SCHEMA: Final = {"rule_id": pl.Utf8, "mdtrt_id": pl.Utf8, "feedetl_sn": pl.Int64}
+def create(con: Connection, tables: Tables, statements: Sequence[tuple[str, str]]) -> None:
+    """Make each table of `statements` (name, SELECT), in order, from the frames `tables`,
+    which the statements read under their names and which are not kept afterwards."""
+    for name, frame in tables.items():
+        con.register(name, frame.to_arrow())
+    try:
+        for name, sql in statements:
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+    finally:
+        for name in tables:
+            con.unregister(name)
 
 
-def run_batch(base: RuleBase, con: duckdb.DuckDBPyConnection, workers: int | None = None
-              ) -> pl.DataFrame:
-    """Every hit of every rule: `rule_id, mdtrt_id, feedetl_sn` (0 = the visit as a whole).
-    The plan's stages become tables of a schema of the run's own, dropped afterwards; stages
-    and parts run on `workers` cursors at once (default: the threads the connection allows),
-    each as soon as the stages it reads exist, and each statement on that number ÷ `workers`
-    of DuckDB's threads (restored afterwards): most statements are small, and running them
-    side by side uses the cores better than running them one by one on every core. Sorted, so
-    a run's output does not depend on timing."""
-    p = plan(base)
+@dataclass(frozen=True, slots=True)
+class DuckDB:
+    """The `Engine` on DuckDB: one in-memory database per run, closed at the end."""
+
+    threads: int | None = None
+
+    def run(self, plan: SqlPlan, tables: Tables) -> pl.DataFrame:
+        con = connect(self.threads)
+        try:
+            create(con, tables, plan.tables)
+            return execute(plan.staged, con)
+        finally:
+            con.close()
+
+
+def execute(plan: Staged, con: Connection, workers: int | None = None) -> pl.DataFrame:
+    """The rows of the plan's parts (`result_frame`) over the tables `con` holds. The stages
+    become tables of a schema of the run's own, dropped afterwards; stages and parts run on
+    `workers` cursors at once (default: the threads the connection allows), each as soon as
+    the stages it reads exist, and each statement on that number ÷ `workers` of DuckDB's
+    threads (restored afterwards): most statements are small, and running them side by side
+    uses the cores better than running them one by one on every core."""
     threads = _threads(con)
     workers = workers or threads
     schema = f"sv_run_{secrets.token_hex(6)}"
     con.execute(f"CREATE SCHEMA {schema}")
     con.execute(f"SET threads = {max(1, threads // workers)}")
     try:
-        found = _Runner(p, con, schema).run(workers)
+        found = _Runner(plan, con, schema).run(workers)
     finally:
         con.execute(f"SET threads = {threads}")
         con.execute(f"DROP SCHEMA {schema} CASCADE")
-    frames = [pl.from_arrow(t).cast(HIT_SCHEMA) for t in found]  # type: ignore[union-attr]
-    return pl.concat(frames).unique().sort(list(HIT_SCHEMA))
+    return result_frame([_frame(t) for t in found])
 
 
-def _threads(con: duckdb.DuckDBPyConnection) -> int:
+def _frame(table: pa.Table) -> pl.DataFrame:
+    frame: Any = pl.from_arrow(table)
+    return frame  # type: ignore[no-any-return]
+
+
+def _threads(con: Connection) -> int:
     row = con.execute("SELECT current_setting('threads')").fetchone()
     return int(row[0]) if row else 1
 
@@ -90,7 +103,7 @@ class _Runner:
     schema: a thread takes the first task (in plan order: stages, then parts) whose stages
     exist, and waits while none is ready. The first error stops the run and is raised."""
 
-    def __init__(self, p: Plan, con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    def __init__(self, p: Staged, con: Connection, schema: str) -> None:
         self.con, self.schema = con, schema
         self.tasks = [_Task(name, f"CREATE TABLE {name} AS {sql}", p.reads(sql))
                       for name, sql in p.stages]

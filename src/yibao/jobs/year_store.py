@@ -1,57 +1,43 @@
 """The year job's store (结算库): the simulated region-year written to the settlement service's
-database in bulk, and a sample of persons replayed through the stateful path to prove both agree.
+database in bulk (`load_year`).
 
 `load_year` migrates a fresh database, imports the persons, enrollments and institutions, posts
 the year's contributions and writes every batch settlement with its detail rows, its postings and
-the final accumulators (`yibao.store.bulk`), then runs the ledger check. `replay_sample` imports a
-sample of persons into a separate fresh SQLite store, posts their contributions and settles each
-of their visits in order with `settle_service.settle_committed`, and compares every amount with
-the batch results, to the fen. The batch they are checked against is
-`yibao.services.year.settle_year`, which carries the personal account (个人账户) from visit to
-visit as the stateful path does.
+the final accumulators, then runs the ledger check. The rows are shaped by the domain
+(`yibao.fund.events`, `yibao.settle.batch_output`) and written by `yibao.store.bulk`; a sample
+of persons is replayed through the stateful path by `year_replay`.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import polars as pl
 from sqlalchemy import select
 
-from yibao.core.money import to_fen
 from yibao.fund.checks import LedgerReport
+from yibao.fund.events import contribution_posting_frame, settlement_posting_frame
 from yibao.fund.postings import TxnKind
-from yibao.services.contribute import post_contributions
 from yibao.services.fund import check_fund_ledger
 from yibao.services.settle_service import (
-    Refused,
-    Settled,
-    accumulators_of,
-    settle_committed,
     settlement_id,
 )
 from yibao.settle.batch import BatchResult
+from yibao.settle.batch_output import detail_frame, ytd_json
 from yibao.settle.columns import RequestColumns
 from yibao.settle.model import MONEY_FIELDS, YTD_KEYS
 from yibao.sim.simulate import SimTables
 from yibao.store import Store
 from yibao.store.bulk import (
-    accumulator_rows,
     check_foreign_keys,
     contribution_income_fen,
-    contribution_postings,
-    detail_rows,
     insert_frame,
-    settlement_postings,
-    settlement_rows,
     tune_for_bulk_load,
     write_ledger,
     year_rows,
@@ -76,6 +62,9 @@ CONTRIBUTION_AMOUNTS: Final = (
     "individual", "assistance", "subsidy_central", "subsidy_provincial", "subsidy_local",
     "serious_illness", "employer_to_pool", "employer_to_account", "employee_to_pool",
     "employee_to_account", "retiree_credit")
+#: `request_hash` and `source` of a bulk-loaded settlement: its request is a batch row, not a
+#: stored document, so a stateful resend of the same visit is refused as a conflict.
+BATCH_SOURCE: Final = "yibao-year-batch"
 
 
 class YearStoreError(ValueError):
@@ -114,7 +103,7 @@ def remove_sqlite(url: str) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def _region_year(tables: SimTables) -> tuple[str, int]:
+def region_year(tables: SimTables) -> tuple[str, int]:
     first = tables.enrollments.row(0, named=True)
     return str(first["insuplc_admdvs"]), int(first["year"])
 
@@ -135,7 +124,7 @@ def _registry_frames(tables: SimTables, region: str, year: int, chosen: pl.DataF
     return person_rows, enrolled
 
 
-def _institution_frame(tables: SimTables) -> pl.DataFrame:
+def institution_frame(tables: SimTables) -> pl.DataFrame:
     return tables.institutions.select(
         pl.col("fixmedins_code").alias("code"), pl.col("fixmedins_name").alias("name"),
         pl.col("hosp_lv").alias("level"), pl.col("admdvs").alias("region"))
@@ -164,11 +153,11 @@ def _contribution_frame(tables: SimTables, chosen: pl.DataFrame, cols: RequestCo
         client.alias("txn_id"), pl.lit(now).alias("created_at")))
 
 
-def _import(store: Store, tables: SimTables, chosen: pl.DataFrame, cols: RequestColumns | None,
-            now: datetime) -> int:
+def import_people(store: Store, tables: SimTables, chosen: pl.DataFrame,
+                  cols: RequestColumns | None, now: datetime) -> int:
     """Persons and enrollments of `chosen` and, given `cols`, their contributions with postings,
     in one transaction; the number of postings."""
-    region, year = _region_year(tables)
+    region, year = region_year(tables)
     person_rows, enrolled = _registry_frames(tables, region, year, chosen)
     with store.engine.begin() as connection:
         insert_frame(connection, persons, person_rows)
@@ -179,10 +168,10 @@ def _import(store: Store, tables: SimTables, chosen: pl.DataFrame, cols: Request
         insert_frame(connection, contributions, paid.drop("shard"))
         return write_ledger(connection, TxnKind.CONTRIBUTION,
                             paid.select("txn_id", "region", "created_at"),
-                            contribution_postings(paid))
+                            contribution_posting_frame(paid, keep=("shard",)))
 
 
-def _visit_frame(tables: SimTables, result: BatchResult, rows: np.ndarray) -> pl.DataFrame:
+def visit_frame(tables: SimTables, result: BatchResult, rows: np.ndarray) -> pl.DataFrame:
     """The visits `rows` with their person, every batch value and the accumulators after."""
     visits = tables.visits[rows]
     after = result.ytd_after[rows]
@@ -195,7 +184,7 @@ def _visit_frame(tables: SimTables, result: BatchResult, rows: np.ndarray) -> pl
         *(pl.Series(f"a_{key}", after[:, i]) for i, key in enumerate(YTD_KEYS)))
 
 
-def _settled_frame(frame: pl.DataFrame, region: str, year: int) -> pl.DataFrame:
+def settled_frame(frame: pl.DataFrame, region: str, year: int) -> pl.DataFrame:
     ids = [settlement_id(c, m) for c, m in zip(frame["fixmedins_code"].to_list(),
                                                frame["mdtrt_id"].to_list(), strict=True)]
     before = [(pl.col(f"a_{k}").shift(1).over("person").fill_null(0)).alias(f"b_{k}")
@@ -207,12 +196,38 @@ def _settled_frame(frame: pl.DataFrame, region: str, year: int) -> pl.DataFrame:
         pl.col("person").cum_count().over("person").cast(pl.Int64).alias("accum_version"))
 
 
+def settlement_rows(frame: pl.DataFrame, now: datetime) -> pl.DataFrame:
+    """The `settlements` rows of settled visits (`settled_frame`)."""
+    region, year = frame["region"][0], frame["year"][0]
+    result = pl.concat_str([pl.lit('{"setl_id":"'), pl.col("setl_id"),
+                            pl.lit(f'","source":"{BATCH_SOURCE}","ytd_after":'),
+                            ytd_json("a_"), pl.lit("}")])
+    request = pl.concat_str([pl.lit('{"mdtrt_id":"'), pl.col("mdtrt_id"),
+                             pl.lit(f'","source":"{BATCH_SOURCE}"}}')])
+    return frame.select(
+        "setl_id", "fixmedins_code", "mdtrt_id", "id_number", "scheme", "region", "year",
+        pl.lit(f"{region}-{year}").alias("policy_id"), "med_type",
+        *(pl.col(name).alias(f"{name}_fen") for name in MONEY_FIELDS),
+        pl.lit(BATCH_SOURCE).alias("request_hash"), request.alias("request_json"),
+        result.alias("result_json"), ytd_json("b_").alias("ytd_before_json"),
+        "accum_version", "txn_id", pl.lit(now).alias("created_at"))
+
+
+def accumulator_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """The `accumulators` rows: each person's accumulators after their last visit."""
+    last = frame.group_by("person", maintain_order=True).last()
+    return last.select(
+        "id_number", "scheme", "year", "region",
+        *((pl.col(f"a_{k}").alias(k if k == "admissions" else f"{k}_fen")) for k in YTD_KEYS),
+        pl.col("accum_version").alias("version"))
+
+
 def _write_settlements(store: Store, frame: pl.DataFrame, now: datetime) -> tuple[int, int]:
     """One chunk of persons' settlements, details, postings and accumulators; one transaction.
     (detail rows, postings)."""
-    details = detail_rows(frame)
+    details = detail_frame(frame)
     moving = _with_shard(frame.filter(pl.col("txn_id").is_not_null()))
-    postings = settlement_postings(moving)
+    postings = settlement_posting_frame(moving, keep=("shard",))
     with store.engine.begin() as connection:
         insert_frame(connection, settlements, settlement_rows(frame, now))
         insert_frame(connection, settlement_details, details)
@@ -248,24 +263,24 @@ def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url:
     """
     say = progress or (lambda _message: None)
     store = Store(url)
-    region, year = _region_year(tables)
+    region, year = region_year(tables)
     try:
         _fresh(store, region, year, tables.institutions["fixmedins_code"].to_list())
         if owned:
             tune_for_bulk_load(store.engine)
         now = datetime.now(UTC)
         with store.engine.begin() as connection:
-            insert_frame(connection, institutions, _institution_frame(tables))
+            insert_frame(connection, institutions, institution_frame(tables))
         n = tables.persons.height
         postings = details = 0
         for start in range(0, n, PERSONS_PER_CHUNK):
             chosen = pl.DataFrame({"person": np.arange(start, min(n, start + PERSONS_PER_CHUNK))})
-            postings += _import(store, tables, chosen, cols, now)
+            postings += import_people(store, tables, chosen, cols, now)
             say(f"写入参保与缴费 {min(n, start + PERSONS_PER_CHUNK)}/{n} 人")
         chunk = tables.visits["person"].to_numpy() // PERSONS_PER_CHUNK
         for part in range(int(chunk.max()) + 1 if chunk.size else 0):
             rows = np.flatnonzero(chunk == part)
-            frame = _settled_frame(_visit_frame(tables, result, rows), region, year)
+            frame = settled_frame(visit_frame(tables, result, rows), region, year)
             added = _write_settlements(store, frame, now)
             details, postings = details + added[0], postings + added[1]
             say(f"写入结算 {int(rows.size)} 笔（第 {part + 1} 批）")
@@ -281,135 +296,3 @@ def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url:
         store.dispose()
     return StoreLoad(describe(store.url), n, tables.contributions.height,
                      tables.visits.height, details, postings, held, income, ledger)
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayMismatch:
-    """An amount on which the stateful path and the batch disagree (fen, or a refusal)."""
-
-    psn_no: str
-    mdtrt_id: str
-    field: str
-    batch: str
-    stateful: str
-
-
-@dataclass(frozen=True, slots=True)
-class Replay:
-    persons: int
-    visits: int
-    mismatches: tuple[ReplayMismatch, ...]
-
-
-def _number(value: int, places: int) -> str:
-    return format(Decimal(int(value)).scaleb(-places), "f")
-
-
-def _requests(visits: pl.DataFrame, lines: pl.DataFrame) -> list[dict[str, Any]]:
-    """The visits as stateful settlement requests (the person named by ID number)."""
-    fees: dict[int, list[dict[str, str]]] = {}
-    for line in lines.iter_rows(named=True):
-        fee = {"feedetl_sn": str(line["feedetl_sn"]), "hilist_code": line["hilist_code"],
-               "chrg_itm_lv": line["chrg_itm_lv"], "cnt": _number(line["cnt_e4"], 4),
-               "pric": _number(line["pric_e6"], 6)}
-        if line["selfpay_prop_e4"] >= 0:
-            fee["selfpay_prop"] = _number(line["selfpay_prop_e4"], 4)
-        if line["pric_uplmt_e6"] >= 0:
-            fee["pric_uplmt_amt"] = _number(line["pric_uplmt_e6"], 6)
-        fees.setdefault(line["visit"], []).append(fee)
-    return [{"person": {"psn_no": v["id_number"]},
-             "visit": {"mdtrt_id": v["mdtrt_id"], "fixmedins_code": v["fixmedins_code"],
-                       "med_type": v["med_type"], "hosp_lv": v["hosp_lv"],
-                       "offsite": v["offsite"], "begndate": v["begndate"].isoformat(),
-                       "enddate": v["enddate"].isoformat()},
-             "fees": fees[v["visit"]], "use_acct": v["insutype"] == "310"}
-            for v in visits.iter_rows(named=True)]
-
-
-def _compare(batch: Mapping[str, Any], details: list[dict[str, Any]], out: Settled | Refused
-             ) -> list[tuple[str, str, str]]:
-    """(field, batch, stateful) of every amount that differs, in fen."""
-    if isinstance(out, Refused):
-        return [("refused", "settled", f"{out.reason.value}: {out.message}")]
-    doc = out.result
-    pairs = [(name, batch[name], to_fen(Decimal(doc[name]))) for name in MONEY_FIELDS]
-    ytd = doc["ytd_after"]
-    pairs += [(f"ytd_after.{k}", batch[f"a_{k}"],
-               int(ytd[k]) if k == "admissions" else to_fen(Decimal(ytd[k]))) for k in YTD_KEYS]
-    mine = [(d["fund_pay_type"], d["inscp_scp_amt_fen"], d["crt_payb_lmt_amt_fen"],
-             d["fund_payamt_fen"]) for d in details]
-    theirs = [(d["fund_pay_type"], to_fen(Decimal(d["inscp_scp_amt"])),
-               None if d.get("crt_payb_lmt_amt") is None
-               else to_fen(Decimal(d["crt_payb_lmt_amt"])), to_fen(Decimal(d["fund_payamt"])))
-              for d in doc["setldetail"]]
-    pairs.append(("setldetail", mine, theirs))
-    return [(name, str(a), str(b)) for name, a, b in pairs if a != b]
-
-
-def _sample(tables: SimTables, n_persons: int, seed: int) -> pl.DataFrame:
-    seen = np.unique(tables.visits["person"].to_numpy())
-    rng = np.random.default_rng(seed)
-    picked = np.sort(rng.choice(seen, size=min(n_persons, seen.size), replace=False))
-    return pl.DataFrame({"person": picked.astype(np.int64)})
-
-
-def _accumulator_mismatches(store: Store, frame: pl.DataFrame, year: int
-                            ) -> list[ReplayMismatch]:
-    found = []
-    for last in frame.group_by("person", maintain_order=True).last().iter_rows(named=True):
-        held = accumulators_of(last["id_number"], last["scheme"], year, store=store)
-        want = ([last[f"a_{k}"] for k in YTD_KEYS], last["accum_version"])
-        got = None if held is None else (
-            [getattr(held[0], k) if k == "admissions" else to_fen(getattr(held[0], k))
-             for k in YTD_KEYS], held[1])
-        if got != want:
-            found.append(ReplayMismatch(last["id_number"], "", "accumulators", str(want),
-                                        str(got)))
-    return found
-
-
-def _contribution_mismatches(store: Store, tables: SimTables, chosen: pl.DataFrame,
-                             year: int) -> list[ReplayMismatch]:
-    psn = chosen.join(tables.persons.select("person", "psn_no"), on="person")
-    want = tables.contributions.join(psn, on="psn_no").select(
-        *(pl.col(f"{n}_fen").sum().alias(n) for n in CONTRIBUTION_AMOUNTS)).row(0, named=True)
-    with store.unit_of_work() as uow:
-        got = uow.contributions.totals(year)
-    return [ReplayMismatch("*", "", f"contributions.{n}", str(want[n]), str(got[n]))
-            for n in CONTRIBUTION_AMOUNTS if int(want[n]) != got[n]]
-
-
-def replay_sample(tables: SimTables, batch_result: BatchResult, n_persons: int = 200,
-                  seed: int = 1, progress: Progress | None = None) -> Replay:
-    """Settle a sample of persons' whole years one visit at a time, statefully, in a fresh
-    SQLite store, and list every amount that differs from the batch (there must be none)."""
-    say = progress or (lambda _message: None)
-    region, year = _region_year(tables)
-    chosen = _sample(tables, n_persons, seed)
-    rows = np.flatnonzero(np.isin(tables.visits["person"].to_numpy(), chosen["person"].to_numpy()))
-    frame = _settled_frame(_visit_frame(tables, batch_result, rows), region, year)
-    details = detail_rows(frame)
-    visits = tables.visits[rows].with_columns(frame["id_number"])
-    lines = tables.fee_lines.filter(pl.col("visit").is_in(visits["visit"].to_list()))
-    docs = _requests(visits, lines)
-    with tempfile.TemporaryDirectory(prefix="yibao-replay-") as folder:
-        store = Store(f"sqlite:///{Path(folder) / 'replay.db'}")
-        try:
-            upgrade(store)
-            with store.engine.begin() as connection:
-                insert_frame(connection, institutions, _institution_frame(tables))
-            _import(store, tables, chosen, None, datetime.now(UTC))
-            post_contributions(year, region=region, store=store)
-            found = _contribution_mismatches(store, tables, chosen, year)
-            say(f"抽样重放：{chosen.height} 人 {len(docs)} 笔就诊逐笔有状态结算")
-            by_setl: dict[str, list[dict[str, Any]]] = {}
-            for d in details.iter_rows(named=True):
-                by_setl.setdefault(d["setl_id"], []).append(d)
-            for doc, batch in zip(docs, frame.iter_rows(named=True), strict=True):
-                out = settle_committed(doc, store=store)
-                found += [ReplayMismatch(batch["id_number"], batch["mdtrt_id"], *diff)
-                          for diff in _compare(batch, by_setl.get(batch["setl_id"], []), out)]
-            found += _accumulator_mismatches(store, frame, year)
-        finally:
-            store.dispose()
-    return Replay(chosen.height, len(docs), tuple(found))

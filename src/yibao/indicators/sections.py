@@ -1,0 +1,106 @@
+"""The year report's sections on hospital payment and fund supervision, as HTML.
+
+They render the blocks the year job writes into `indicators.json` (`drg`, `audit`): a job
+assembles the data, this module only shows it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from html import escape
+from typing import Any, Final
+
+from yibao.indicators.charts import hbar_chart
+from yibao.indicators.render import show
+
+TOP_HOSPITALS: Final = 20
+TOP_ROWS: Final = 15
+PATTERN_NAMES: Final = {
+    "split_admission": "分解住院", "phantom_bed": "挂床住院", "upcoding": "高套编码",
+    "duplicate_charge": "重复收费", "restricted_item": "限制性项目", "over_quantity": "超量开药",
+    "swapped_item": "串换项目", "low_threshold_admission": "低标准入院",
+    "after_death": "死亡后结算", "ring": "医患合谋团伙",
+}
+
+
+def _method_section(rows: list[dict[str, Any]], per_diem_after_days: int) -> str:
+    total = sum((r["budget"] for r in rows), Decimal(0))
+    body = "".join(
+        f"<tr><td>{r['name']}</td><td class='num'>{r['units']:,}</td>"
+        f"<td class='num'>{show(r['budget'], 'yuan')}</td>"
+        f"<td class='num'>{show(r['budget'] / total if total else Decimal(0), 'ratio')}</td>"
+        f"<td class='num'>{show(r['paid'], 'yuan')}</td></tr>" for r in rows)
+    note = ("<p class='note'>区域总额预算按各支付方式本年统筹基金实际支出中性划分；住院超过 "
+            f"{per_diem_after_days} 天按床日付费，乡镇卫生院居民普通门诊按家庭医生签约人头付费，"
+            "其余门诊按项目付费。</p>")
+    return ("<table><thead><tr><th>支付方式</th><th>病例/人数/人次</th><th>预算</th>"
+            f"<th>占比</th><th>拨付</th></tr></thead><tbody>{body}</tbody></table>{note}")
+
+
+def drg_sections(summary: dict[str, Any], drg_share: Decimal, per_diem_after_days: int
+                 ) -> list[tuple[str, str]]:
+    """Sections of the payment block (`summary`, indicators.json's `drg`): the budget by method,
+    CMI and fund amount by hospital, point value, grouping evaluation."""
+    top = sorted(summary["hospitals"], key=lambda h: -h["amount"])[:TOP_HOSPITALS]
+    chart = hbar_chart("各医院 CMI（病例组合指数）", [h["name"] for h in top],
+                       [h["cmi"] or Decimal(0) for h in top])
+    rows = "".join(
+        f"<tr><td>{escape(h['name'])}<br><small>{h['hospital']}</small></td>"
+        f"<td class='num'>{h['cases']:,}</td>"
+        f"<td class='num'>{h['cmi']}</td><td class='num'>{h['points']:,.4f}</td>"
+        f"<td class='num'>{show(h['amount'], 'yuan')}</td></tr>" for h in top)
+    table = ("<table><thead><tr><th>医院</th><th>病例</th><th>CMI</th><th>点数</th>"
+             f"<th>DRG 基金拨付</th></tr></thead><tbody>{rows}</tbody></table>")
+    head = (f"<p>DRG 基金预算 {show(summary['budget'], 'yuan')}，总点数 "
+            f"{summary['total_points']:,.4f}，点值 {summary['point_value']} 元/点；"
+            f"本地住院 {summary['cases']:,} 例按点数法付费，占全部住院费用 "
+            f"{show(drg_share, 'ratio')}。</p>")
+    riv, rates = summary["riv"], summary["rates"]
+    quality = (f"<p>入组率 {rates.get('grouping_rate', 0):.2%}；"
+               f"RIV（未截尾）{riv['untrimmed']:.4f}，（截尾）{riv['trimmed']:.4f}；"
+               f"变异系数 ≥ 1 的组 {summary['groups_cv_at_least_1']} 个；细分组费用有差异的 ADRG "
+               f"{summary['splits_separating']}/{summary['splits']} 个。</p>")
+    return [("区域总额预算与支付方式", _method_section(summary["methods"], per_diem_after_days)),
+            ("DRG 结合点数法付费", head + chart + table), ("DRG 分组效能评价", quality)]
+
+
+def _table(head: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+    cells = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>"
+                    for row in rows)
+    titles = "".join(f"<th>{escape(h)}</th>" for h in head)
+    return f"<table><thead><tr>{titles}</tr></thead><tbody>{cells}</tbody></table>"
+
+
+def _evaluation(block: dict[str, Any]) -> str:
+    rules = [(PATTERN_NAMES.get(p, p), f"{m['recall']:.3f}", f"{m['precision']:.3f}")
+             for p, m in sorted(block["rules"].items())]
+    d = block["detectors"]
+    detectors = [("有监督（同级同类比较 + 逻辑回归）", f"{d['provider_auc']:.3f}",
+                  f"{d['auprc']:.3f}", f"{d['precision_at_capacity']:.3f}")]
+    u = d.get("unsupervised")
+    if u:
+        detectors.append(("无监督（同级同类比较）", f"{u['provider_auc']:.3f}", f"{u['auprc']:.3f}",
+                          f"{u['precision_at_capacity']:.3f}"))
+    return (_table(("违规模式", "召回率", "精确率"), rules)
+            + _table(("检测器", "机构 AUC", "AUPRC", "前 5% 精确率"), detectors))
+
+
+def audit_sections(block: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
+    """Sections of the supervision block (indicators.json's `audit`): hits by rule and
+    institution, recoveries, suspicious providers, the evaluation; `names`: code → name."""
+    top_rules = block["hits_by_rule"][:TOP_ROWS]
+    chart = hbar_chart("规则命中（前 15）", [f"{r['rule_id']} {r['name']}" for r in top_rules],
+                       [Decimal(r["hits"]) for r in top_rules], decimals=0)
+    money = [(names.get(r["fixmedins_code"], r["fixmedins_code"]), r["cases"],
+              show(r["amount"], "yuan")) for r in block["recoveries"][:TOP_ROWS]]
+    providers = [(names.get(p["fixmedins_code"], p["fixmedins_code"]), f"{p['score']:.3f}",
+                  "是" if p["abusive"] else "否", p["why"]) for p in block["top_providers"]]
+    head = (f"<p>规则命中 {block['hits_total']:,} 次；违规类命中视为查实，应追回 "
+            f"{show(block['recovered_total'], 'yuan')}。</p>")
+    return [
+        ("基金监管：规则命中", head + chart),
+        ("基金监管：按机构追回金额", _table(("机构", "查实案件", "追回金额"), money)),
+        ("基金监管：可疑机构（前 10）", _table(("机构", "评分", "标注为违规机构", "依据"),
+                                           providers)),
+        ("基金监管：评估（对照注入的违规标签）", _evaluation(block)),
+    ]

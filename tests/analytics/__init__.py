@@ -1,0 +1,1 @@
+"""The columnar engines of yibao.analytics."""

@@ -1,0 +1,1 @@
+"""The batch pipelines of yibao.jobs (the year job)."""

@@ -1,0 +1,55 @@
+"""The columnar output forms equal the scalar definitions: for any sequence the batch engine
+settles, `detail_frame` gives each request the `setldetail` rows of the scalar engine (fund,
+base, remaining room, amount, in order; the explanation is the bulk load's own), and
+`ytd_json` writes any accumulators as `Ytd.to_json` does."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.settle.test_batch_equals_scalar import batches, scalar_sequence
+from yibao.core.money import to_fen
+from yibao.policy.model import Policy
+from yibao.settle.batch import settle_columns
+from yibao.settle.batch_output import BULK_DETAIL_INFO, detail_frame, ytd_json
+from yibao.settle.columns import build_columns
+from yibao.settle.model import YTD_KEYS, Ytd
+from yibao.settle.request import parse_request
+
+
+def _fen(text: object) -> int | None:
+    return None if text is None else to_fen(Decimal(str(text)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batches())
+def test_detail_rows_columnar_equal_scalar(case: tuple[Policy, list[dict[str, object]]]) -> None:
+    policy, docs = case
+    requests = [parse_request(doc) for doc in docs]
+    result = settle_columns(build_columns(requests, [policy] * len(requests)))
+    frame = pl.DataFrame({"setl_id": [f"S{i}" for i in range(len(requests))],
+                          "scheme": [r.person.insutype for r in requests], **result.values})
+    expected = [(f"S{i}", n, row["fund_pay_type"], _fen(row["inscp_scp_amt"]),
+                 _fen(row["crt_payb_lmt_amt"]), _fen(row["fund_payamt"]), BULK_DETAIL_INFO)
+                for i, doc in enumerate(scalar_sequence(requests, policy))
+                for n, row in enumerate(doc["setldetail"], start=1)]  # type: ignore[arg-type]
+    assert detail_frame(frame).rows() == expected
+
+
+fen = st.integers(0, 10**12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), *([fen] * (len(YTD_KEYS) - 1))),
+                min_size=1, max_size=6))
+def test_ytd_json_columnar_equals_scalar(rows: list[tuple[int, ...]]) -> None:
+    frame = pl.DataFrame([dict(zip((f"a_{k}" for k in YTD_KEYS), row, strict=True))
+                          for row in rows])
+    scalar = [json.dumps(Ytd(row[0], *(Decimal(x).scaleb(-2) for x in row[1:])).to_json(),
+                         separators=(",", ":"), ensure_ascii=False) for row in rows]
+    assert frame.select(ytd_json("a_"))[:, 0].to_list() == scalar
