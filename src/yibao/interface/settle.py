@@ -18,6 +18,7 @@ from yibao.interface.common import (
     Call,
     Kept,
     Refusal,
+    amount,
     kept,
     section,
     success,
@@ -68,8 +69,8 @@ def _document(call: Call, data: Mapping[str, Any], kinds: tuple[str, ...], *,
     if end is None:
         raise Refusal("not_discharged", f"就诊 {mdtrt_id} 尚未办理出院（2402），不能结算")
     lines = [json.loads(body, parse_float=Decimal) for _, body in fees]
-    given = data.get("medfee_sumamt")
-    if given not in (None, "") and Decimal(str(given)) != _medfee_sum(lines):
+    given = amount(data, "medfee_sumamt", "input.data")
+    if given is not None and given != _medfee_sum(lines):
         raise Refusal("medfee_mismatch", f"input.data.medfee_sumamt：{given} 与已上传费用合计 "
                       f"{fmt(_medfee_sum(lines))} 不符")
     return {"person": {"psn_no": psn_no},
