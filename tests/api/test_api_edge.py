@@ -73,26 +73,26 @@ def test_medfee_sumamt_that_is_not_an_amount(live: Live, given: object) -> None:
         assert body["err_msg"].startswith("input.data.medfee_sumamt")
 
 
+def _raw_1101(data_text: str) -> bytes:
+    """A 1101 envelope whose `input.data` is the JSON text `data_text`, written as it is."""
+    head = json.dumps({"infno": "1101", "msgid": uuid.uuid4().hex, "fixmedins_code": HOSPITAL})
+    return (head[:-1] + ', "input": {"data": ' + data_text + "}}").encode()
+
+
 def test_lone_surrogate_is_refused(live: Live) -> None:
     for text in ('"\\ud800"', '"a\\udfffb"', '{"\\udc00": 1}'):
-        body = ('{"infno": "1101", "msgid": "%s", "fixmedins_code": "%s", '
-                '"input": {"data": {"psn_no": %s}}}' % (uuid.uuid4().hex, HOSPITAL, text))
-        answer = live.post(body.encode(), HOSPITAL)
+        answer = live.post(_raw_1101('{"psn_no": ' + text + "}"), HOSPITAL)
         assert answer.status_code == 400, answer.text
         assert answer.json()["err_code"] == "invalid_request"
-    pair = ('{"infno": "1101", "msgid": "%s", "fixmedins_code": "%s", '
-            '"input": {"data": {"psn_no": "%s", "x": "\\ud83d\\ude00"}}}'
-            % (uuid.uuid4().hex, HOSPITAL, RESIDENT))
-    assert live.post(pair.encode(), HOSPITAL).json()["infcode"] == 0  # a pair is a character
+    pair = _raw_1101('{"psn_no": "' + RESIDENT + '", "x": "\\ud83d\\ude00"}')
+    assert live.post(pair, HOSPITAL).json()["infcode"] == 0  # a pair is a character
 
 
 @pytest.mark.parametrize("depth", [100_000, 1_000, MAX_JSON_DEPTH + 1])
 def test_deep_nesting_is_refused(live: Live, depth: int) -> None:
     inner = "[" * depth + "]" * depth
-    body = ('{"infno": "1101", "msgid": "%s", "fixmedins_code": "%s", '
-            '"input": {"data": {"psn_no": "%s", "x": %s}}}'
-            % (uuid.uuid4().hex, HOSPITAL, RESIDENT, inner))
-    answer = live.post(body.encode(), HOSPITAL)
+    answer = live.post(_raw_1101('{"psn_no": "' + RESIDENT + '", "x": ' + inner + "}"),
+                       HOSPITAL)
     assert answer.status_code == 400, answer.text
     assert answer.json()["err_code"] == "invalid_request"
 

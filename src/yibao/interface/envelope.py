@@ -49,6 +49,7 @@ def _refused(status: int, code: str, message: str) -> Answer:
 #: be within the window, and `int()` of thousands of digits is refused by Python itself).
 SIGNATURE: Final = re.compile(r"[0-9a-fA-F]{64}", re.ASCII)
 TIMESTAMP: Final = re.compile(r"[0-9]{1,12}", re.ASCII)
+INFNO: Final = re.compile(r"[0-9A-Za-z]{1,8}", re.ASCII)
 
 
 def check_headers(signed: Signed, now: datetime) -> Answer | None:
@@ -98,6 +99,8 @@ def _check_fields(doc: Mapping[str, Any], institution: str) -> Refusal | None:
     for key in ENVELOPE_TEXT:
         if not isinstance(doc.get(key), str) or not doc[key]:
             return Refusal("invalid_request", f"{key}：缺少必填字段")
+    if not INFNO.fullmatch(doc["infno"]):
+        return Refusal("invalid_request", "infno：应为 1–8 位字母或数字的交易编号")
     if not MSGID.fullmatch(doc["msgid"]):
         return Refusal("invalid_request", "msgid：应为 1–64 位字母、数字、_ 或 -")
     if check_institution(doc["fixmedins_code"]) is not None:
