@@ -190,3 +190,19 @@ def test_streamed_body_stops_at_the_limit() -> None:
     chunked = _Watched(b" " * 65_536, 300_000_000 // 65_536)
     assert _asgi(_headers(str(int(time.time()))), chunked) == 413
     assert chunked.taken <= MAX_BODY_BYTES + 65_536
+
+
+@pytest.mark.parametrize("body", [
+    b'{"username": "\\ud800", "password": "x"}', b'{"username": "admin", "password": "\\udfff"}',
+    b'{"username": "\xed\xa0\x80", "password": "x"}',  # a surrogate's bytes, not UTF-8
+])
+def test_bureau_login_with_a_lone_surrogate(live: Live, body: bytes) -> None:
+    answer = httpx.post(f"{live.url}/api/v1/session", content=body,
+                        headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422, answer.text
+
+
+@pytest.mark.parametrize("region", ["５１１６２３", "٥١١٦٢٣", "511623\n"])
+def test_bureau_region_in_other_digits(live: Live, region: str) -> None:
+    answer = live.get("/api/v1/persons", "admin", region=region)
+    assert answer.status_code == 422, answer.text

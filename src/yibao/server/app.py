@@ -11,8 +11,10 @@ import time
 import uuid
 from typing import Any
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yibao.api import bureau
@@ -73,6 +75,14 @@ class RequestContext:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
 
 
+async def _invalid(_request: Request, error: RequestValidationError) -> Response:
+    """FastAPI's 422 answer, written so that an input it echoes may hold a lone surrogate: the
+    one character UTF-8 cannot encode is written as its JSON escape (`\\ud800`)."""
+    text = json.dumps({"detail": jsonable_encoder(error.errors())}, ensure_ascii=False)
+    return Response(text.encode("utf-8", "backslashreplace"), 422,
+                    media_type="application/json")
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is None:
         from fastapi.openapi.utils import get_openapi
@@ -96,6 +106,7 @@ def create_app(store: Database | None = None) -> FastAPI:
                   openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
     app.state.store = store or open_database()
     app.add_middleware(RequestContext)
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.router.routes.append(national.ROUTE)
     app.include_router(bureau.router)
     console.mount(app)
