@@ -206,3 +206,17 @@ def test_bureau_login_with_a_lone_surrogate(live: Live, body: bytes) -> None:
 def test_bureau_region_in_other_digits(live: Live, region: str) -> None:
     answer = live.get("/api/v1/persons", "admin", region=region)
     assert answer.status_code == 422, answer.text
+
+
+def test_setl_time_in_beijing_time(live: Live) -> None:
+    """Reproduction: setl_time was ISO UTC with an offset (2026-12-03T14:36:00+00:00)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    mdtrt_id = _visit_with_fees(live)
+    data = {"psn_no": RESIDENT, "mdtrt_id": mdtrt_id, "medfee_sumamt": "60.00"}
+    for infno in ("2206", "2207"):
+        setl_time = live.call(infno, {"data": data}).json()["output"]["setlinfo"]["setl_time"]
+        stamped = datetime.strptime(setl_time, "%Y-%m-%d %H:%M:%S")
+        now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+        assert abs(stamped - now) < timedelta(minutes=5), (setl_time, now)
