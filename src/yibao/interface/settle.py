@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from yibao.core.beijing import national_time
+from yibao.core.beijing import beijing_text
 from yibao.core.money import cents, fmt, from_fen
 from yibao.interface.common import (
     Call,
@@ -85,7 +85,7 @@ def _document(call: Call, data: Mapping[str, Any], kinds: tuple[str, ...], *,
 def _output(result: Mapping[str, Any], call: Call) -> dict[str, Any]:
     setlinfo = {k: v for k, v in result.items() if k not in ("setldetail", "ytd_after",
                                                               "commit")}
-    setlinfo["setl_time"] = national_time(call.now)
+    setlinfo["setl_time"] = beijing_text(call.now)
     return {"setlinfo": setlinfo, "setldetail": list(result.get("setldetail", []))}
 
 
@@ -131,7 +131,7 @@ def _reverse(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> 
     return {"setlinfo": {"setl_id": done.reversal_id, "init_setl_id": setl_id,
                          "mdtrt_id": mdtrt_id, "psn_no": psn_no,
                          "returned": fmt(from_fen(done.returned_fen)),
-                         "setl_time": national_time(call.now)}}
+                         "setl_time": beijing_text(call.now)}}
 
 
 def outpatient_presettle(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:
