@@ -220,3 +220,27 @@ def test_setl_time_in_beijing_time(live: Live) -> None:
         stamped = datetime.strptime(setl_time, "%Y-%m-%d %H:%M:%S")
         now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
         assert abs(stamped - now) < timedelta(minutes=5), (setl_time, now)
+
+
+@pytest.mark.parametrize("path,kind", [("/api/v1/session", "application/json"),
+                                       ("/console/login", "application/x-www-form-urlencoded")])
+def test_bureau_and_console_bodies_are_bounded(live: Live, path: str, kind: str) -> None:
+    """Reproduction: a body of any size was read whole before the login was refused."""
+    from yibao.server.app import MAX_FORM_BYTES
+
+    declared = httpx.post(f"{live.url}{path}", content=b" " * (MAX_FORM_BYTES + 1),
+                          headers={"Content-Type": kind}, timeout=60)
+    assert declared.status_code == 413, declared.text
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(MAX_FORM_BYTES // 10_000 + 2):
+            yield b" " * 10_000
+
+    streamed = httpx.post(f"{live.url}{path}", content=chunks(), headers={"Content-Type": kind},
+                          timeout=60)
+    assert streamed.status_code == 413, streamed.text
+    at_limit = b'{"username": "admin", "password": "x"}'
+    at_limit = at_limit + b" " * (MAX_FORM_BYTES - len(at_limit))
+    if kind == "application/json":
+        assert httpx.post(f"{live.url}{path}", content=at_limit,
+                          headers={"Content-Type": kind}).status_code == 401

@@ -9,7 +9,7 @@ import logging
 import re
 import time
 import uuid
-from typing import Any
+from typing import Any, Final
 
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -39,9 +39,48 @@ def _has_nul(scope: Scope) -> bool:
     return b"%00" in raw or b"\x00" in raw
 
 
+#: The largest body the bureau API and the console read (a login, a case form); the national
+#: interface has its own limit and reads its body itself (`interface.route`).
+MAX_FORM_BYTES: Final = 100_000
+_TOO_LARGE = json.dumps({"detail": {"reason": "too_large",
+                                    "message": f"请求体超过 {MAX_FORM_BYTES} 字节"}},
+                        ensure_ascii=False).encode()
+
+
+async def _bounded_body(scope: Scope, receive: Receive) -> Receive | None:
+    """A receive that replays the request's body, read here up to MAX_FORM_BYTES, or None when
+    the body is longer (declared by Content-Length, or as it streams in): nothing past the limit
+    is read, and no face reads a body before the limit is checked."""
+    declared = dict(scope["headers"]).get(b"content-length", b"")
+    if declared.isdigit() and int(declared[:18]) > MAX_FORM_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return receive  # the client went away: let the face see it
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    body, sent = b"".join(chunks), [False]
+
+    async def replay() -> Message:
+        if sent[0]:
+            return await receive()
+        sent[0] = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 class RequestContext:
     """Gives every response an `X-Request-ID` (the caller's when well formed) and writes one
-    JSON log line per request; refuses a path or query holding a NUL character (400)."""
+    JSON log line per request; refuses a path or query holding a NUL character (400) and,
+    outside the national interface, a body over MAX_FORM_BYTES (413)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -65,8 +104,15 @@ class RequestContext:
             if _has_nul(scope):
                 await Response(_NUL_REFUSED, 400, media_type="application/json")(
                     scope, receive, send_with_id)
-            else:
-                await self.app(scope, receive, send_with_id)
+                return
+            if scope["path"] != national.PATH and scope["method"] in ("POST", "PUT", "PATCH"):
+                bounded = await _bounded_body(scope, receive)
+                if bounded is None:
+                    await Response(_TOO_LARGE, 413, media_type="application/json")(
+                        scope, receive, send_with_id)
+                    return
+                receive = bounded
+            await self.app(scope, receive, send_with_id)
         finally:
             client = scope.get("client")
             log.info("request", extra={
