@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-import pytest
 from typer.testing import CliRunner
 
 from yibao.cli import app
@@ -17,13 +16,6 @@ CATALOGUE = ("hilist_code,hilist_name,chrg_itm_lv,selfpay_prop,pric_uplmt_amt,lm
              "X002,头孢克肟片,02,0.10,20.00,,,,,\n")
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "fresh.db"
-    monkeypatch.setenv("YIBAO_DATABASE_URL", f"sqlite:///{path}")
-    return path
 
 
 def test_import_twice(fresh_db: Path, tmp_path: Path) -> None:
