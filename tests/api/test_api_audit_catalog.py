@@ -80,3 +80,16 @@ def test_after_import_the_price_rules_read_the_catalogue(live: Live, tmp_path: P
     assert lines.get("R016") == [3]  # X999 is not in the imported catalogue
     skipped = {r["jr_id"] for r in out["skipped_rules"]}
     assert "R016" not in skipped and "R015" not in skipped and "R025" in skipped
+
+
+def test_unusual_fee_line_number(live: Live) -> None:
+    """Reproduction: a feedetl_sn such as "²" (a digit to str.isdigit(), not to int()) made
+    3101/3102 answer 500."""
+    reg = ok(live.call("2201", {"data": {"psn_no": RESIDENT, "insutype": "390",
+                                         "begntime": "2024-03-09 08:00:00",
+                                         "ipt_otp_no": uuid.uuid4().hex[:12]}}))["data"]
+    mdtrt_id = str(reg["mdtrt_id"])
+    ok(live.call("2204", {"feedetail": [fee(mdtrt_id, "²", "01", "1", "30.00")]}))
+    for infno in ("3101", "3102"):
+        answer = live.call(infno, {"data": {"psn_no": RESIDENT, "mdtrt_id": mdtrt_id}})
+        assert answer.status_code == 200 and answer.json()["infcode"] == 0, answer.text

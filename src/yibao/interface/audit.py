@@ -52,7 +52,7 @@ def _line(position: int, body: str) -> Line:
     cnt, pric = Decimal(str(raw["cnt"])), Decimal(str(raw["pric"]))
     sn = str(raw["feedetl_sn"])
     fee_fen = int((cnt * pric * 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
-    return Line(int(sn) if sn.isdigit() else position, str(raw["hilist_code"]),
+    return Line(int(sn) if sn.isascii() and sn.isdigit() else position, str(raw["hilist_code"]),
                 int(cnt * 10_000), int(pric * 1_000_000), fee_fen)
 
 
