@@ -5,19 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from yibao.cli import app
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "fresh.db"
-    monkeypatch.setenv("YIBAO_DATABASE_URL", f"sqlite:///{path}")
-    return path
 
 
 def test_user_add_without_a_name_on_a_fresh_database(fresh_db: Path) -> None:

@@ -139,3 +139,13 @@ def test_parse_institution_refuses(code: object) -> None:
         parse_institution(code)
     assert caught.value.message
     assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("code", ["511623\n", "５１１６２３", "٥١١٦٢٣", " 511623"])
+def test_region_in_other_digits_or_with_a_newline(code: str) -> None:
+    assert validate_region(code) is not None
+
+
+@pytest.mark.parametrize("code", ["H51162300001\n", "H５１１６２３00001", "H511623٠٠٠٠١"])
+def test_institution_in_other_digits_or_with_a_newline(code: str) -> None:
+    assert check_institution(code) is not None

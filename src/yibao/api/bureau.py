@@ -35,7 +35,7 @@ Limit = Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX, description="每页条数")
 #: Offsets past this are refused (422): a larger one overflows a 64-bit database integer.
 OFFSET_MAX = 10**9
 Offset = Annotated[int, Query(ge=0, le=OFFSET_MAX, description="跳过条数")]
-Region = Annotated[str | None, Query(pattern=r"^\d{6}$",
+Region = Annotated[str | None, Query(pattern=r"^[0-9]{6}$",  # ASCII digits only
                                      description="行政区划代码（须在管辖范围内）")]
 Year = Annotated[int | None, Query(ge=1990, le=2100)]
 

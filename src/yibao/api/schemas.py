@@ -27,9 +27,23 @@ class Ready(BaseModel):
     head: str
 
 
+def _encodable(value: str) -> str:
+    """Refuse a lone UTF-16 surrogate (`\\ud800` in JSON, or undecodable bytes read with
+    `surrogatepass`): no UTF-8 column, hash or log can take it."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError("含有无法编码的字符（孤立的 UTF-16 代理项）") from None
+    return value
+
+
+#: Text of a request body: valid Unicode (no lone surrogate).
+Text = Annotated[str, AfterValidator(_encodable)]
+
+
 class LoginIn(BaseModel):
-    username: str = Field(max_length=64, pattern=r"^[^\x00-\x1f]*$")
-    password: str = Field(max_length=256)
+    username: Text = Field(max_length=64, pattern=r"^[^\x00-\x1f]*$")
+    password: Text = Field(max_length=256)
 
 
 class SessionOut(BaseModel):

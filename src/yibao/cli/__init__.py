@@ -24,6 +24,7 @@ app = typer.Typer(
 def _register() -> None:
     # Imported here so that `yibao --help` stays fast and each room stays optional.
     from yibao.cli import audit as audit_cli
+    from yibao.cli import catalog as catalog_cli
     from yibao.cli import contribute as contribute_cli
     from yibao.cli import db as db_cli
     from yibao.cli import demo as demo_cli
@@ -48,7 +49,7 @@ def _register() -> None:
     demo_cli.register(app)
     app.add_typer(drg_cli.app, name="drg")
     app.add_typer(audit_cli.app, name="audit")
-    for face in (serve_cli, user_cli, institution_cli):
+    for face in (serve_cli, user_cli, institution_cli, catalog_cli):
         face.register(app)
 
 

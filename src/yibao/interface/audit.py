@@ -2,8 +2,11 @@
 
 The visit registered by the institution, its diagnoses and the fee lines uploaded so far are
 checked by the per-visit engine (`yibao.supervise.check`) with the rules of the scene from the
-shipped rule base. The catalogue knowledge (reference prices, restrictions) and the person's
-earlier visits are not in the store yet, so rules that need them find nothing.
+shipped rule base. A rule that needs data the platform does not hold is not run (it would judge
+on absent data: with no catalogue every code is "unknown" and every line a price mismatch); the
+answer lists it under `skipped_rules` with the reason. The catalogue knowledge (caps,
+restrictions) is read from the catalogue imported with `yibao catalog import`, when there is
+one; the person's earlier visits are not read, so rules across visits are always skipped.
 """
 
 from __future__ import annotations
@@ -16,18 +19,32 @@ from typing import Any, Final
 
 from yibao.interface.common import Call, section, text
 from yibao.interface.visits import OUTPATIENT, check_own_visit
-from yibao.services import national
-from yibao.supervise.check import ERROR_SN, Compiled, check_visit, compile_checks
+from yibao.services import catalog, national
+from yibao.supervise.check import ERROR_SN, Compiled, check_visit, compile_checks, needs
 from yibao.supervise.load import load_rules
-from yibao.supervise.model import Context, Line, Visit
+from yibao.supervise.model import Context, Item, Line, Visit
 
 KIND_OF_MED_TYPE: Final = {"11": "outpatient", "14": "chronic", "21": "inpatient"}
+#: Why a rule is not run when the data it needs is absent (zh-CN, in the answer).
+ABSENT: Final = {
+    "catalogue": "平台未导入医保目录（yibao catalog import），无法核对目录标准价、限价和限定条件，"
+                 "本规则未执行",
+    "history": "平台未读取该参保人的历史就诊，跨就诊的规则未执行",
+}
 
 
-@lru_cache(maxsize=4)
-def _compiled(scene: str) -> tuple[Compiled, dict[str, Any]]:
+@lru_cache(maxsize=8)
+def _compiled(scene: str, absent: frozenset[str]) -> tuple[Compiled, dict[str, Any],
+                                                          tuple[dict[str, str], ...]]:
+    """The rules of `scene` that need none of `absent`, every rule by id, and the skipped
+    ones as the answer lists them."""
     base = load_rules()
-    return compile_checks(base, scene), {r.id: r for r in base.rules}
+    compiled = compile_checks(base, scene)
+    kept = tuple((r, c) for r, c in compiled.rules if not absent.intersection(needs(r)))
+    skipped = tuple({"jr_id": r.id, "rule_name": r.name,
+                     "reason": "；".join(ABSENT[n] for n in needs(r) if n in absent)}
+                    for r, _ in compiled.rules if absent.intersection(needs(r)))
+    return Compiled(kept), {r.id: r for r in base.rules}, skipped
 
 
 def _line(position: int, body: str) -> Line:
@@ -35,7 +52,7 @@ def _line(position: int, body: str) -> Line:
     cnt, pric = Decimal(str(raw["cnt"])), Decimal(str(raw["pric"]))
     sn = str(raw["feedetl_sn"])
     fee_fen = int((cnt * pric * 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
-    return Line(int(sn) if sn.isdigit() else position, str(raw["hilist_code"]),
+    return Line(int(sn) if sn.isascii() and sn.isdigit() else position, str(raw["hilist_code"]),
                 int(cnt * 10_000), int(pric * 1_000_000), fee_fen)
 
 
@@ -47,7 +64,8 @@ def _diagnoses(visit: national.Visit) -> tuple[str, tuple[str, ...]]:
     return (main[0] if main else ""), tuple(c for c in (c for _, c in codes) if c not in main)
 
 
-def _context(call: Call, visit: national.Visit, lines: tuple[Line, ...]) -> Context:
+def _context(call: Call, visit: national.Visit, lines: tuple[Line, ...],
+             items: Mapping[str, Item]) -> Context:
     person, institution = national.person_and_institution(visit.psn_no, visit.fixmedins_code,
                                                           store=call.store)
     end = visit.enddate or call.now.date()
@@ -61,7 +79,7 @@ def _context(call: Call, visit: national.Visit, lines: tuple[Line, ...]) -> Cont
         institution.level if institution else "", KIND_OF_MED_TYPE.get(visit.med_type, ""),
         visit.insutype, "local", visit.begndate, end, max(0, (end - visit.begndate).days),
         sum(x.fee_fen for x in lines), "", person.sex if person else "", age, None, pdx, sdx)
-    return Context(facts, lines, (), {})
+    return Context(facts, lines, (), items)
 
 
 def _check(call: Call, payload: Mapping[str, Any], scene: str) -> dict[str, Any]:
@@ -71,8 +89,10 @@ def _check(call: Call, payload: Mapping[str, Any], scene: str) -> dict[str, Any]
     found, fees = national.visit_and_fees(mdtrt_id, store=call.store)
     visit = check_own_visit(found, call, mdtrt_id, (*OUTPATIENT, "21"))
     lines = tuple(_line(i + 1, body) for i, (_, body) in enumerate(fees))
-    compiled, rules = _compiled(scene)
-    hits = check_visit(compiled, _context(call, visit, lines))
+    items = catalog.known_items({x.hilist_code for x in lines}, store=call.store)
+    absent = frozenset({"history"} | ({"catalogue"} if items is None else set()))
+    compiled, rules, skipped = _compiled(scene, absent)
+    hits = check_visit(compiled, _context(call, visit, lines, items or {}))
     by_rule: dict[str, list[int]] = {}
     for hit in hits:
         by_rule.setdefault(hit.rule_id, []).append(hit.feedetl_sn)
@@ -86,7 +106,8 @@ def _check(call: Call, payload: Mapping[str, Any], scene: str) -> dict[str, Any]
             "vola_bhvr_type": rule.result, "sev_deg": rule.severity, "mdtrt_id": mdtrt_id,
             "patn_id": visit.psn_no,
             "judge_result_detail_dtos": [{"feedetl_sn": sn} for sn in sns if sn > 0]})
-    return {"result": result, "scene": scene, "rules_checked": len(compiled.rules)}
+    return {"result": result, "scene": scene, "rules_checked": len(compiled.rules),
+            "skipped_rules": list(skipped)}
 
 
 def check_3101(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from yibao.core.canonical import canonical_json as canonical
@@ -15,11 +16,20 @@ from yibao.services.database import Database
 
 #: Allowed clock difference between the institution and the platform.
 SIGNATURE_WINDOW_S: Final = 300
+#: The largest body the endpoint reads; a longer one is refused (413) while it streams in.
 MAX_BODY_BYTES: Final = 4_000_000
+#: The deepest nesting of arrays and objects an envelope may have (the national messages
+#: need four); deeper ones are refused before anything walks them recursively.
+MAX_JSON_DEPTH: Final = 32
 MAX_FEE_LINES_PER_VISIT: Final = 2_000
-MSGID: Final = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
-REGION: Final = re.compile(r"^\d{6}$")
-DAY: Final = re.compile(r"^(\d{4}-\d{2}-\d{2})([ T]\d{2}:\d{2}(:\d{2})?)?$")
+#: The largest amount a message may state (fen fit in 64 bits far beyond it).
+MAX_AMOUNT: Final = Decimal("9999999999.99")
+# Patterns are matched whole (`fullmatch`) and ASCII only: `\d` and `$` of a plain pattern
+# would accept other scripts' digits and a trailing newline.
+MSGID: Final = re.compile(r"[A-Za-z0-9_\-]{1,64}", re.ASCII)
+REGION: Final = re.compile(r"[0-9]{6}", re.ASCII)
+DAY: Final = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?",
+                        re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +146,32 @@ def day(obj: Mapping[str, Any], key: str, path: str, *, required: bool = True) -
     value = text(obj, key, path, required=required)
     if value is None:
         return None
-    match = DAY.match(value)
+    match = DAY.fullmatch(value)
     try:
         return date.fromisoformat(match.group(1)) if match else date.fromisoformat("x")
     except ValueError:
         raise Refusal("invalid_request", f"{path}.{key}：日期应为 yyyy-mm-dd 或 "
                       "yyyy-mm-dd HH:MM:SS") from None
+
+
+def amount(obj: Mapping[str, Any], key: str, path: str) -> Decimal | None:
+    """An optional amount in yuan (a decimal string or number, at most two decimals), or None."""
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    problem = Refusal("invalid_request", f"{path}.{key}：应为不超过两位小数的金额，"
+                      f"例如 75.00")
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal) or \
+            len(str(value)) > len(str(MAX_AMOUNT)) + 1:
+        raise problem
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise problem from None
+    if not number.is_finite() or abs(number) > MAX_AMOUNT or \
+            number != number.quantize(Decimal("0.01")):
+        raise problem
+    return number
 
 
 def list_of(payload: Mapping[str, Any], key: str, *, required: bool = True

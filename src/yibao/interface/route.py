@@ -7,14 +7,17 @@ than they do here. Its OpenAPI entry is written out below (`openapi_path`)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from yibao import interface
+from yibao.interface.common import MAX_BODY_BYTES
+from yibao.interface.envelope import check_headers, too_large
 from yibao.interface.schemas import NationalRequest, NationalResponse
 from yibao.services.database import Database
 
@@ -25,15 +28,42 @@ HEADERS = {"X-Yibao-Institution": "定点医药机构代码 fixmedins_code",
            "hex HMAC-SHA256(secret, timestamp + '\\n' + body)"}
 
 
+def _response(answer: interface.Answer) -> Response:
+    return Response(answer.text, status_code=answer.status, media_type="application/json")
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The body, read as it streams in; None as soon as it passes MAX_BODY_BYTES (whatever
+    `Content-Length` said, or with none, as with chunked transfer)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def call_service(request: Request) -> Response:
     """One transaction of the national interface, named by `infno` (docs/interface.md)."""
-    body = await request.body()
     signed = interface.Signed(request.headers.get("x-yibao-institution"),
                               request.headers.get("x-yibao-timestamp"),
                               request.headers.get("x-yibao-signature"))
+    refused = check_headers(signed, datetime.now(UTC))  # nothing read before the headers pass
+    if refused is not None:
+        return _response(refused)
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared[:18]) > MAX_BODY_BYTES:
+        return _response(too_large())
+    try:
+        body = await _read_body(request)
+    except ClientDisconnect:
+        return Response(status_code=400)
+    if body is None:
+        return _response(too_large())
     store: Database = request.app.state.store
     answer = await run_in_threadpool(interface.call_service, body, signed, store=store)
-    return Response(answer.text, status_code=answer.status, media_type="application/json")
+    return _response(answer)
 
 
 ROUTE = Route(PATH, call_service, methods=["POST"], name="national_interface")

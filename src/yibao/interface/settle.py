@@ -14,11 +14,13 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from yibao.core.beijing import beijing_text
 from yibao.core.money import cents, fmt, from_fen
 from yibao.interface.common import (
     Call,
     Kept,
     Refusal,
+    amount,
     failure,
     kept,
     section,
@@ -70,8 +72,8 @@ def _document(call: Call, data: Mapping[str, Any], kinds: tuple[str, ...], *,
     if end is None:
         raise Refusal("not_discharged", f"就诊 {mdtrt_id} 尚未办理出院（2402），不能结算")
     lines = [json.loads(body, parse_float=Decimal) for _, body in fees]
-    given = data.get("medfee_sumamt")
-    if given not in (None, "") and Decimal(str(given)) != _medfee_sum(lines):
+    given = amount(data, "medfee_sumamt", "input.data")
+    if given is not None and given != _medfee_sum(lines):
         raise Refusal("medfee_mismatch", f"input.data.medfee_sumamt：{given} 与已上传费用合计 "
                       f"{fmt(_medfee_sum(lines))} 不符")
     return {"person": {"psn_no": psn_no},
@@ -85,7 +87,7 @@ def _document(call: Call, data: Mapping[str, Any], kinds: tuple[str, ...], *,
 def _output(result: Mapping[str, Any], call: Call) -> dict[str, Any]:
     setlinfo = {k: v for k, v in result.items() if k not in ("setldetail", "ytd_after",
                                                               "commit")}
-    setlinfo["setl_time"] = call.now.isoformat(timespec="seconds")
+    setlinfo["setl_time"] = beijing_text(call.now)
     return {"setlinfo": setlinfo, "setldetail": list(result.get("setldetail", []))}
 
 
@@ -149,7 +151,7 @@ def _reverse(call: Call, payload: Mapping[str, Any], kinds: tuple[str, ...]) -> 
     return {"setlinfo": {"setl_id": done.reversal_id, "init_setl_id": setl_id,
                          "mdtrt_id": mdtrt_id, "psn_no": psn_no,
                          "returned": fmt(from_fen(done.returned_fen)),
-                         "setl_time": call.now.isoformat(timespec="seconds")}}
+                         "setl_time": beijing_text(call.now)}}
 
 
 def outpatient_presettle(call: Call, payload: Mapping[str, Any]) -> dict[str, Any]:

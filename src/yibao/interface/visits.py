@@ -181,7 +181,7 @@ def _fee_line(raw: Mapping[str, Any], index: int) -> dict[str, Any]:
     line = {key: raw[key] for key in FEE_KEYS if raw.get(key) not in (None, "")}
     line["hilist_code"] = raw.get("med_list_codg") or raw.get("hilist_code")
     if "feedetl_sn" in line:
-        line["feedetl_sn"] = str(line["feedetl_sn"])
+        line["feedetl_sn"] = text(raw, "feedetl_sn", f"input.feedetail[{index}]", limit=32)
     probe = {"policy": "store", "person": {"psn_no": "0", "insutype": "390",
                                            "psn_type": "resident"},
              "visit": {"mdtrt_id": "probe", "med_type": "11", "hosp_lv": "1"}, "fees": [line]}

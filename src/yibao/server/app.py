@@ -9,10 +9,12 @@ import logging
 import re
 import time
 import uuid
-from typing import Any
+from typing import Any, Final
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yibao.api import bureau
@@ -38,9 +40,48 @@ def _has_nul(scope: Scope) -> bool:
     return b"%00" in raw or b"\x00" in raw
 
 
+#: The largest body the bureau API and the console read (a login, a case form); the national
+#: interface has its own limit and reads its body itself (`interface.route`).
+MAX_FORM_BYTES: Final = 100_000
+_TOO_LARGE = json.dumps({"detail": {"reason": "too_large",
+                                    "message": f"请求体超过 {MAX_FORM_BYTES} 字节"}},
+                        ensure_ascii=False).encode()
+
+
+async def _bounded_body(scope: Scope, receive: Receive) -> Receive | None:
+    """A receive that replays the request's body, read here up to MAX_FORM_BYTES, or None when
+    the body is longer (declared by Content-Length, or as it streams in): nothing past the limit
+    is read, and no face reads a body before the limit is checked."""
+    declared = dict(scope["headers"]).get(b"content-length", b"")
+    if declared.isdigit() and int(declared[:18]) > MAX_FORM_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return receive  # the client went away: let the face see it
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    body, sent = b"".join(chunks), [False]
+
+    async def replay() -> Message:
+        if sent[0]:
+            return await receive()
+        sent[0] = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 class RequestContext:
     """Gives every response an `X-Request-ID` (the caller's when well formed) and writes one
-    JSON log line per request; refuses a path or query holding a NUL character (400)."""
+    JSON log line per request; refuses a path or query holding a NUL character (400) and,
+    outside the national interface, a body over MAX_FORM_BYTES (413)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,14 +105,29 @@ class RequestContext:
             if _has_nul(scope):
                 await Response(_NUL_REFUSED, 400, media_type="application/json")(
                     scope, receive, send_with_id)
-            else:
-                await self.app(scope, receive, send_with_id)
+                return
+            if scope["path"] != national.PATH and scope["method"] in ("POST", "PUT", "PATCH"):
+                bounded = await _bounded_body(scope, receive)
+                if bounded is None:
+                    await Response(_TOO_LARGE, 413, media_type="application/json")(
+                        scope, receive, send_with_id)
+                    return
+                receive = bounded
+            await self.app(scope, receive, send_with_id)
         finally:
             client = scope.get("client")
             log.info("request", extra={
                 "request_id": request_id, "method": scope["method"], "path": scope["path"],
                 "status": status[0], "client": client[0] if client else "",
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+
+
+async def _invalid(_request: Request, error: RequestValidationError) -> Response:
+    """FastAPI's 422 answer, written so that an input it echoes may hold a lone surrogate: the
+    one character UTF-8 cannot encode is written as its JSON escape (`\\ud800`)."""
+    text = json.dumps({"detail": jsonable_encoder(error.errors())}, ensure_ascii=False)
+    return Response(text.encode("utf-8", "backslashreplace"), 422,
+                    media_type="application/json")
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -97,6 +153,7 @@ def create_app(store: Database | None = None) -> FastAPI:
                   openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.store = store or open_database()
     app.add_middleware(RequestContext)
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.router.routes.append(national.ROUTE)
     app.include_router(bureau.router)
     console.mount(app)

@@ -372,3 +372,20 @@ settlement_lists = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 Index(None, settlement_lists.c.region, settlement_lists.c.year)
+
+# The fee-item catalogue (医保目录) imported with `yibao catalog import`: what the rule checks of
+# the national interface (3101/3102) read. Amounts in 10⁻⁶ yuan; -1 or "" mean none.
+
+catalog_items = Table(
+    "catalog_items", metadata,
+    Column("hilist_code", String(50), primary_key=True),
+    Column("hilist_name", String(200), nullable=False),
+    Column("chrg_itm_lv", String(2), nullable=False),
+    Column("cap_e6", BigInteger, nullable=False),
+    Column("lmt_sex", String(1), nullable=False),
+    Column("age_min", Integer, nullable=False),
+    Column("age_max", Integer, nullable=False),
+    Column("lv_min", String(1), nullable=False),
+    Column("lv_max", String(1), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from yibao.store.accounts import AccountRepository
 from yibao.store.balances import BalanceRepository
 from yibao.store.cases import CaseRepository
+from yibao.store.catalog import CatalogRepository
 from yibao.store.contributions import ContributionRepository
 from yibao.store.interface import InterfaceRepository
 from yibao.store.ledger import LedgerRepository
@@ -46,6 +47,7 @@ class UnitOfWork:
     interface: InterfaceRepository
     accounts: AccountRepository
     cases: CaseRepository
+    catalog: CatalogRepository
     reads: BureauReads
     connection: Connection
 
@@ -75,6 +77,7 @@ class UnitOfWork:
         self.accounts = AccountRepository(connection, runner)
         self.interface = InterfaceRepository(connection, dialect, runner, self.accounts)
         self.cases = CaseRepository(connection)
+        self.catalog = CatalogRepository(connection, dialect)
         self.reads = BureauReads(connection)
         return self
 

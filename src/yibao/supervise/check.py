@@ -30,6 +30,18 @@ def compile_checks(base: RuleBase, scene: str | None = None) -> Compiled:
     return Compiled(tuple((r, KINDS[r.kind].check) for r in rules))
 
 
+#: What a rule's check may read beyond the visit and its lines.
+NEEDS: Final = ("catalogue", "history")
+
+
+def needs(rule: Rule) -> tuple[str, ...]:
+    """What of NEEDS the rule's check reads: the catalogue (unless its own logic stands in
+    for it) and the person's earlier visits."""
+    kind = KINDS[rule.kind]
+    catalogue = kind.uses_items and not any(key in rule.logic for key in kind.own_logic)
+    return ("catalogue",) * catalogue + ("history",) * kind.uses_history
+
+
 def check_visit(compiled: Compiled, ctx: Context) -> tuple[Hit, ...]:
     """Hits of every rule on the visit, sorted; `feedetl_sn` -1 marks a rule that failed."""
     if len(ctx.lines) > LINES_MAX or len(ctx.history) > HISTORY_MAX:

@@ -101,6 +101,11 @@ class Kind:
     check: Check
     sql: Compile
     uses_items: bool = True
+    #: Parameters that, set in a rule's own logic, stand in for the catalogue (the rule then
+    #: reads no catalogue knowledge).
+    own_logic: tuple[str, ...] = ()
+    #: Whether its check reads the person's earlier visits.
+    uses_history: bool = False
 
 
 def quote(text: str) -> str:

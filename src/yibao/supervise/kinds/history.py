@@ -199,16 +199,16 @@ KINDS = (
          {"group_chars": Param("int", default=3), "exclude_dx_prefixes": Param("strs"),
           "same_institution": Param("bool", default=False),
           "other_institution": Param("bool", default=False)},
-         WINDOWED, _readmit_check, _readmit_sql, uses_items=False),
+         WINDOWED, _readmit_check, _readmit_sql, uses_items=False, uses_history=True),
     Kind("stay_overlap", "住院期间他院就诊/住院（挂床、两院同时住院）",
          {"other_institution": Param("bool", default=True)},
-         ("stay",), _overlap_check, _overlap_sql, uses_items=False),
+         ("stay",), _overlap_check, _overlap_sql, uses_items=False, uses_history=True),
     Kind("duplicate_settlement", "重复结算（含异地）", {"offsite": Param("strs")},
-         ("days", "visit"), _dupset_check, _dupset_sql, uses_items=False),
+         ("days", "visit"), _dupset_check, _dupset_sql, uses_items=False, uses_history=True),
     Kind("quantity_window", "周期内超量开药", {"max_units": Param("int", True)},
-         WINDOWED, _qwin_check, _qwin_sql, uses_items=False),
+         WINDOWED, _qwin_check, _qwin_sql, uses_items=False, uses_history=True),
     Kind("frequency_window", "周期内超频次", {"max_times": Param("int", True)},
-         WINDOWED, _fwin_check, _fwin_sql, uses_items=False),
+         WINDOWED, _fwin_check, _fwin_sql, uses_items=False, uses_history=True),
 )
 
 __all__ = ["KINDS", "Past"]

@@ -174,27 +174,29 @@ def _swap_check(rule: Rule, ctx: Context) -> Iterator[Hit]:
         if not rule.selector.match(line.hilist_code):
             continue
         if (item is None and unknown) or (
-                item is not None and abs(line.pric_e6 - item.ref_pric_e6) * 10_000
-                > tol * item.ref_pric_e6):
+                item is not None and item.ref_pric_e6 >= 0
+                and abs(line.pric_e6 - item.ref_pric_e6) * 10_000 > tol * item.ref_pric_e6):
             yield Hit(rule.id, ctx.visit.mdtrt_id, line.feedetl_sn)
 
 
 def _swap_sql(rule: Rule) -> Part:
     tol = num(rule, "tolerance_e4", 0)
     unknown = "i.hilist_code IS NULL OR " if rule.param("flag_unknown", True) else ""
-    return line_query(rule, line=f"{unknown}(i.hilist_code IS NOT NULL AND "
-                                 f"abs(l.pric_e6 - i.ref_pric_e6) * 10000 > {tol} * i.ref_pric_e6)")
+    return line_query(rule, line=f"{unknown}(i.hilist_code IS NOT NULL AND i.ref_pric_e6 >= 0 "
+                                 f"AND abs(l.pric_e6 - i.ref_pric_e6) * 10000 "
+                                 f"> {tol} * i.ref_pric_e6)")
 
 
 LINE_WINDOWS = ("visit", "stay")
 KINDS = (
-    Kind("restrict_sex", "限性别", {"sex": Param("str")}, LINE_WINDOWS, _sex_check, _sex_sql),
+    Kind("restrict_sex", "限性别", {"sex": Param("str")}, LINE_WINDOWS, _sex_check, _sex_sql,
+         own_logic=("sex",)),
     Kind("restrict_age", "限年龄", {"age_min": Param("int"), "age_max": Param("int")},
-         LINE_WINDOWS, _age_check, _age_sql),
+         LINE_WINDOWS, _age_check, _age_sql, own_logic=("age_min", "age_max")),
     Kind("restrict_child", "儿童专用", {"child_age_max": Param("int", default=14)},
          LINE_WINDOWS, _child_check, _child_sql),
     Kind("restrict_level", "限医疗机构等级", {"lv_min": Param("str"), "lv_max": Param("str")},
-         LINE_WINDOWS, _level_check, _level_sql),
+         LINE_WINDOWS, _level_check, _level_sql, own_logic=("lv_min", "lv_max")),
     Kind("restrict_indication", "限适应症/诊断", {"dx_prefixes": Param("strs", True)},
          LINE_WINDOWS, _indication_check, _indication_sql, uses_items=False),
     Kind("restrict_scheme", "限险种（工伤/生育）", {"allowed_insutypes": Param("strs", True)},
