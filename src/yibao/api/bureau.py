@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
 
 from yibao.api.schemas import (
     AuditCaseOut,
@@ -56,6 +57,41 @@ class AuditCaseItem(AuditCaseOut):
     recovery_txn_id: str | None
     refund_txn_id: str | None
     created_at: datetime
+
+class CaseEventOut(BaseModel):
+    at: datetime
+    by: str
+    from_state: str
+    to_state: str
+    note: str
+    amount: str
+
+
+class AuditCaseDetail(AuditCaseItem):
+    """A case with its evidence, its trail (who, when) and the moves open to the reader."""
+
+    evidence: dict[str, Any]
+    trail: list[CaseEventOut]
+    moves: list[str]
+
+
+class CaseMoveIn(BaseModel):
+    """A move of a case: 开始审核 under_review, 确认违规 confirmed (with the amount in yuan),
+    排除 dismissed, 登记申诉 appealed."""
+
+    to: str = Field(pattern="^(new|under_review|confirmed|dismissed|appealed)$")
+    note: str = Field(default="", max_length=500)
+    amount: str | None = Field(default=None, max_length=32,
+                               description="确认违规的追回金额（元），省略时为涉及金额")
+
+
+#: A refused move's HTTP status: bad input 422, a move the state or a racing reviewer forbids
+#: 409, a move that needs another person (separation of duties) 403.
+MOVE_STATUS: Final = {
+    cases.MoveRefusal.INVALID: 422, cases.MoveRefusal.AMOUNT_NEEDED: 422,
+    cases.MoveRefusal.AMOUNT_TOO_LARGE: 422, cases.MoveRefusal.NOT_ALLOWED: 409,
+    cases.MoveRefusal.TRAIL_FULL: 409, cases.MoveRefusal.CONFLICT: 409,
+    cases.MoveRefusal.SAME_PERSON: 403, cases.MoveRefusal.SECOND_REVIEW_NEEDED: 403}
 
 V = TypeVar("V")
 
@@ -153,6 +189,26 @@ def audit_cases(who: PrincipalDep, store: StoreDep, region: Region = None,
     """稽核案件（稽核工作队列，由 yibao audit 批量分析的规则命中生成），可按状态筛选。"""
     query = bureau.Query(limit, offset, {"region": region, "state": state})
     return _page(cases.list_cases(who, query, store=store))
+
+
+@router.get("/audit/cases/{case_id}", response_model=AuditCaseDetail, responses=ERRORS)
+def audit_case(case_id: str, who: PrincipalDep, store: StoreDep) -> Mapping[str, Any]:
+    """一个稽核案件：证据、处理记录（谁、何时）与当前可做的操作。"""
+    return _one(cases.get_case(who, case_id, store=store))
+
+
+@router.post("/audit/cases/{case_id}/moves", response_model=AuditCaseDetail,
+             responses={**ERRORS, 409: {"model": Problem}, 422: {"model": Problem}})
+def move_audit_case(case_id: str, body: CaseMoveIn, who: PrincipalDep, store: StoreDep
+                    ) -> Mapping[str, Any]:
+    """办理稽核案件：开始审核、确认违规（追回）、排除、登记申诉。开始审核的人不能独自确认；
+    追回金额超过命中金额须另一名稽核人员复审批准；系统管理员不办理案件。"""
+    moved = cases.move_case(who, case_id, body.to, note=body.note, amount=body.amount,
+                            store=store)
+    if isinstance(moved, cases.MoveRefused):
+        raise HTTPException(MOVE_STATUS[moved.reason],
+                            {"reason": moved.reason.value, "message": moved.message})
+    return _one(moved)
 
 
 @router.get("/drg/results", response_model=Page[DrgResultOut], responses=ERRORS)

@@ -43,6 +43,10 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     # Handlers (经办) do the first review (初审) of suspicious items in the national workflow
     # 初审 → 复审 → 申诉 → 调查核实 → 违规处理 (facts/audit.md §1.3); auditors the rest.
     "audit": frozenset({"handler", "auditor", "director", "admin"}),
+    # Who works cases (moves them): handlers and auditors; administrators manage users, not
+    # cases. A recovery above the hit's amount needs a second person with the auditor role (复审).
+    "case_moves": frozenset({"handler", "auditor"}),
+    "case_approve": frozenset({"auditor"}),
     "drg": frozenset({"handler", "auditor", "finance", "director", "admin"}),
     "indicators": frozenset({"handler", "auditor", "finance", "director", "admin"}),
     "write_log": frozenset({"admin"}),
