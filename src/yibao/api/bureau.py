@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Final, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from yibao.api.schemas import (
@@ -25,7 +25,14 @@ from yibao.api.schemas import (
     SettlementOut,
     WriteLogOut,
 )
-from yibao.server.deps import PrincipalDep, StoreDep, TokenDep, refused
+from yibao.server.deps import (
+    PrincipalDep,
+    StoreDep,
+    TokenDep,
+    account_refused,
+    client_address,
+    refused,
+)
 from yibao.services import accounts, bureau, cases
 from yibao.services.bureau import PAGE_SIZE_MAX, Refused
 
@@ -110,12 +117,15 @@ def _one(result: V | Refused) -> V:
     return result
 
 
-@router.post("/session", response_model=SessionOut, responses=ERRORS)
-def login(body: LoginIn, store: StoreDep) -> dict[str, Any]:
-    """登录：用户名与密码换取会话令牌（Bearer），会话到期后需重新登录。"""
-    opened = accounts.open_session(body.username, body.password, store=store)
+@router.post("/session", response_model=SessionOut,
+             responses={**ERRORS, 429: {"model": Problem}})
+def login(body: LoginIn, store: StoreDep, request: Request) -> dict[str, Any]:
+    """登录：用户名与密码换取会话令牌（Bearer），会话到期后需重新登录。失败次数过多时
+    暂时锁定（429），由系统管理员解锁。"""
+    opened = accounts.open_session(body.username, body.password,
+                                   address=client_address(request), store=store)
     if isinstance(opened, accounts.AccountError):
-        raise HTTPException(401, {"reason": opened.reason.value, "message": opened.message})
+        raise account_refused(opened)
     who = opened.principal
     return {"token": opened.token, "expires_at": opened.expires_at, "username": who.username,
             "role": who.role, "region": who.region}

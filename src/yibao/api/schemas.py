@@ -27,6 +27,20 @@ class LoginIn(BaseModel):
     password: str = Field(max_length=256)
 
 
+class PasswordIn(BaseModel):
+    current: str = Field(max_length=256)
+    new: str = Field(max_length=256)
+
+
+class UserOut(BaseModel):
+    username: str
+    role: str
+    role_name: str
+    region: str
+    disabled: bool
+    locked: bool
+
+
 class SessionOut(BaseModel):
     token: str
     expires_at: dt.datetime
@@ -171,3 +185,4 @@ class WriteLogOut(BaseModel):
     action: str
     target: str
     detail: dict[str, Any]
+    region: str | None = None

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yibao.api import bureau
+from yibao.api import bureau, users
 from yibao.api.schemas import Health, Ready
 from yibao.interface import route as national
 from yibao.server.deps import StoreDep
@@ -98,6 +98,7 @@ def create_app(store: Database | None = None) -> FastAPI:
     app.add_middleware(RequestContext)
     app.router.routes.append(national.ROUTE)
     app.include_router(bureau.router)
+    app.include_router(users.router)
     console.mount(app)
 
     @app.get("/health", response_model=Health, tags=["运行"])

@@ -235,11 +235,14 @@ def indicators(who: Principal, year: int, region: str | None = None, *,
 
 def write_log_page(who: Principal, query: Query, *, store: Store | None = None
                    ) -> Page | Refused:
-    """The write log (操作日志), newest first: administrators only."""
+    """The write log (操作日志), newest first, of the writes in the reader's scope (a county
+    sees its county, a city its counties): administrators only."""
     refused = _allowed(who, "write_log", None)
     if refused is not None:
         return refused
     limit = max(1, min(query.limit, PAGE_SIZE_MAX))
-    total, entries = write_log(limit, query.offset, store=store)
+    total, entries = write_log(limit, query.offset, prefix=scope_prefix(who.region),
+                               store=store)
     return Page(total, limit, query.offset, [
-        WriteLogItem(e.at, e.actor, e.action, e.target, json.loads(e.detail)) for e in entries])
+        WriteLogItem(e.at, e.actor, e.action, e.target, json.loads(e.detail), e.region)
+        for e in entries])

@@ -165,7 +165,7 @@ def open_cases(region: str, year: int, *, actor: str, hits: Sequence[Hit] | None
         fresh = [r for r in rows if r.case_id not in known]
         repo.add(fresh)
         _log(uow, actor, "case.open", f"{region}-{year}",
-             {"hits": len(found), "opened": len(fresh)})
+             {"hits": len(found), "opened": len(fresh)}, region)
         uow.commit()
     return Opened(len(found), len(fresh), len(known))
 
@@ -230,10 +230,11 @@ def get_case(who: Principal, case_id: str, *, store: Store | None = None
 
 # ---------- moving ----------
 
-def _log(uow: UnitOfWork, actor: str, action: str, target: str, detail: object) -> None:
+def _log(uow: UnitOfWork, actor: str, action: str, target: str, detail: object,
+         region: str) -> None:
     uow.accounts.log(WriteEntry(
         datetime.now(UTC), actor, action, target,
-        json.dumps(detail, ensure_ascii=False, sort_keys=True)))
+        json.dumps(detail, ensure_ascii=False, sort_keys=True), region))
 
 
 def _post(uow: UnitOfWork, entry: PostingSet, holder: str, now: datetime) -> None:
@@ -343,7 +344,8 @@ def _move_in(uow: UnitOfWork, who: Principal, case_id: str, target: machine.Stat
     if not repo.moved(case_id, row.state, event, _money(uow, row, moved, now)):
         return MoveRefused(MoveRefusal.CONFLICT, "案件已被他人处理，请刷新后重试")
     _log(uow, who.username, "case.move", case_id,
-         {"from": row.state, "to": moved.state.value, "amount_fen": moved.amount_fen})
+         {"from": row.state, "to": moved.state.value, "amount_fen": moved.amount_fen},
+         row.region)
     uow.commit()
     return None
 
