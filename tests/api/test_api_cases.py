@@ -10,7 +10,6 @@ a recovery of 50,000,000.00 (posted to the ledger), an administrator could confi
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,12 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import _seed
-from tests.postgres import postgres_database
+from tests.api.conftest import USERS, live_server
 from tests.services.population import RESIDENT, visit
-from tests.serving import serving
-from yibao.server.app import create_app
-from yibao.services import accounts, cases
+from yibao.services import cases
 from yibao.services.settle_service import Settled, settle_committed
 from yibao.store import Store
 from yibao.supervise.model import Hit
@@ -59,27 +55,21 @@ class Queue:
                           json={"to": to, **body}, headers=self.auth(who), timeout=30)
 
 
+def _open_cases(store: Store) -> None:
+    settled = settle_committed(visit(RESIDENT, "CASE-1"), store=store)
+    assert isinstance(settled, Settled), settled
+    hits = [Hit(rule, "CASE-1", 2) for rule in RULES]
+    opened = cases.open_cases("511623", 2024, actor="test", hits=hits, store=store)
+    assert opened.opened == len(RULES)
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def queue(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[Queue]:
-    folder = tmp_path_factory.mktemp("cases")
-    with contextlib.ExitStack() as stack:
-        url = (f"sqlite:///{folder / 'cases.db'}" if request.param == "sqlite"
-               else stack.enter_context(postgres_database()))
-        store, _secrets, passwords = _seed(Store(url), folder)
-        for name, (role, region) in MORE_USERS.items():
-            issued = accounts.add_user(name, role, region, actor="test", store=store)
-            assert isinstance(issued, accounts.Issued)
-            passwords[name] = issued.secret
-        settled = settle_committed(visit(RESIDENT, "CASE-1"), store=store)
-        assert isinstance(settled, Settled), settled
-        hits = [Hit(rule, "CASE-1", 2) for rule in RULES]
-        opened = cases.open_cases("511623", 2024, actor="test", hits=hits, store=store)
-        assert opened.opened == len(RULES)
+    with live_server(request.param, tmp_path_factory.mktemp("cases"), USERS | MORE_USERS,
+                     _open_cases) as (live, _url):
         ids = [cases.case_id_of("511623", 2024, rule, "CASE-1") for rule in RULES]
-        with serving(create_app(store)) as served:
-            yield Queue(served, passwords, ids)
-        store.dispose()
+        yield Queue(live.url, live.passwords, ids)
 
 
 def _reviewed(q: Queue, by: str = "county") -> str:

@@ -12,7 +12,6 @@ administrator read every region's write log.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,11 +22,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tests.api.conftest import _seed
-from tests.postgres import postgres_database
-from tests.serving import serving
+from tests.api.conftest import USERS, live_server
 from yibao.cli import app as cli
-from yibao.server.app import create_app
 from yibao.services import accounts, passwords
 from yibao.store import Store
 from yibao.web.session import csrf_of
@@ -63,18 +59,9 @@ class Site:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[Site]:
-    folder = tmp_path_factory.mktemp("logins")
-    with contextlib.ExitStack() as stack:
-        url = (f"sqlite:///{folder / 'logins.db'}" if request.param == "sqlite"
-               else stack.enter_context(postgres_database()))
-        store, _secrets, passwords = _seed(Store(url), folder)
-        for name, (role, region) in MORE_USERS.items():
-            issued = accounts.add_user(name, role, region, actor="test", store=store)
-            assert isinstance(issued, accounts.Issued)
-            passwords[name] = issued.secret
-        with serving(create_app(store)) as served:
-            yield Site(served, store, url, passwords)
-        store.dispose()
+    with live_server(request.param, tmp_path_factory.mktemp("logins"),
+                     USERS | MORE_USERS) as (live, url):
+        yield Site(live.url, live.store, url, live.passwords)
 
 
 def test_concurrent_guesses_lock_the_user_until_an_administrator_unlocks(site: Site) -> None:
