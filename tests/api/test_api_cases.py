@@ -116,7 +116,7 @@ def test_an_auditor_approves_a_larger_recovery(queue: Queue) -> None:
 @pytest.mark.parametrize("amount", ["99999999999999999.99", "100000000.01", "1e30", "abc",
                                     "-5", "0"])
 def test_an_absurd_amount_is_a_clear_refusal(queue: Queue, amount: str) -> None:
-    case_id = queue.free[-1]
+    case_id = queue.free[1]  # one case for every amount (cases are popped from the end)
     state = httpx.get(f"{queue.url}/api/v1/audit/cases/{case_id}",
                       headers=queue.auth("county")).json()["state"]
     if state == "new":
@@ -154,3 +154,20 @@ def test_administrators_do_not_work_cases_in_the_console(queue: Queue) -> None:
         assert moved.status_code == 403, moved.text
     assert httpx.get(f"{queue.url}/api/v1/audit/cases/{case_id}",
                      headers=queue.auth("county")).json()["state"] == "new"
+
+
+def test_the_console_refuses_the_reviewer_confirming_alone(queue: Queue) -> None:
+    case_id = _reviewed(queue)
+    with httpx.Client(base_url=queue.url, timeout=30) as client:
+        login = client.post("/console/login", data={"username": "county",
+                                                    "password": queue.passwords["county"]})
+        assert login.status_code == 303, login.text
+        token = client.cookies.get("yibao_console")
+        assert token is not None
+        moved = client.post(f"/console/cases/{case_id}/move", data={
+            "csrf": csrf_of(token), "to": "confirmed", "amount": "50000000.00", "note": ""})
+        assert moved.status_code == 409, moved.text
+        assert "不能独自确认违规" in moved.text
+    detail = httpx.get(f"{queue.url}/api/v1/audit/cases/{case_id}",
+                       headers=queue.auth("county")).json()
+    assert detail["state"] == "under_review" and detail["recovery_txn_id"] is None

@@ -22,7 +22,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tests.api.conftest import USERS, live_server
+from tests.api.conftest import USERS, Live, live_server
+from tests.services.population import RESIDENT
 from yibao.cli import app as cli
 from yibao.services import accounts, passwords
 from yibao.store import Store
@@ -41,6 +42,7 @@ class Site:
     store: Store
     database_url: str
     passwords: dict[str, str]
+    live: Live
 
     def login(self, who: str, password: str | None = None) -> httpx.Response:
         return httpx.post(f"{self.url}/api/v1/session", timeout=60, json={
@@ -61,7 +63,7 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
          ) -> Iterator[Site]:
     with live_server(request.param, tmp_path_factory.mktemp("logins"),
                      USERS | MORE_USERS) as (live, url):
-        yield Site(live.url, live.store, url, live.passwords)
+        yield Site(live.url, live.store, url, live.passwords, live)
 
 
 def test_concurrent_guesses_lock_the_user_until_an_administrator_unlocks(site: Site) -> None:
@@ -213,7 +215,13 @@ def test_the_write_log_is_scoped(site: Site) -> None:
         assert answer.status_code == 200, answer.text
         return list(answer.json()["items"])
 
+    registered = site.live.call("2201", {"data": {  # a national write by a 511623 hospital
+        "psn_no": RESIDENT, "insutype": "390", "begntime": "2024-03-09 08:00:00",
+        "ipt_otp_no": "LOG-SCOPE-1"}})
+    assert registered.json()["infcode"] == 0, registered.text
     county, other, city = log("admin_county"), log("admin_other"), log("admin_city")
+    assert any(e["action"] == "if.2201" and e["region"] == "511623" for e in county)
+    assert not any(e["action"].startswith("if.") for e in other)
     assert county and all((e["region"] or "").startswith("511623") for e in county)
     assert {"victim", "leaver"} <= {e["target"] for e in county if e["action"] == "user.add"}
     assert all((e["region"] or "").startswith("511602") for e in other)
