@@ -9,7 +9,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,7 +70,8 @@ class Live:
                          headers={"Authorization": f"Bearer {self.tokens[who]}"})
 
 
-def _seed(store: Store, folder: Path) -> tuple[Store, dict[str, str], dict[str, str]]:
+def _seed(store: Store, folder: Path, users: dict[str, tuple[str, str]] | None = None
+          ) -> tuple[Store, dict[str, str], dict[str, str]]:
     upgrade(store)
     populate(store, folder)
     secrets = {}
@@ -79,21 +80,31 @@ def _seed(store: Store, folder: Path) -> tuple[Store, dict[str, str], dict[str, 
         assert isinstance(issued, accounts.Issued)
         secrets[code] = issued.secret
     passwords = {}
-    for name, (role, region) in USERS.items():
+    for name, (role, region) in (users or USERS).items():
         issued = accounts.add_user(name, role, region, actor="test", store=store)
         assert isinstance(issued, accounts.Issued)
         passwords[name] = issued.secret
     return store, secrets, passwords
 
 
+@contextlib.contextmanager
+def live_server(kind: str, folder: Path, users: dict[str, tuple[str, str]] | None = None,
+                prepare: Callable[[Store], None] | None = None) -> Iterator[tuple[Live, str]]:
+    """A served store of `kind` (sqlite or postgresql) seeded with `users` (default `USERS`)
+    and prepared by `prepare`; the live server and the database URL."""
+    with contextlib.ExitStack() as stack:
+        url = (f"sqlite:///{folder / 'api.db'}" if kind == "sqlite"
+               else stack.enter_context(postgres_database()))
+        store, secrets, passwords = _seed(Store(url), folder, users)
+        if prepare is not None:
+            prepare(store)
+        with serving(create_app(store)) as served:
+            yield Live(served, store, secrets, passwords), url
+        store.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[Live]:
-    folder = tmp_path_factory.mktemp("api")
-    with contextlib.ExitStack() as stack:
-        url = (f"sqlite:///{folder / 'api.db'}" if request.param == "sqlite"
-               else stack.enter_context(postgres_database()))
-        store, secrets, passwords = _seed(Store(url), folder)
-        with serving(create_app(store)) as served:
-            yield Live(served, store, secrets, passwords)
-        store.dispose()
+    with live_server(request.param, tmp_path_factory.mktemp("api")) as (served, _url):
+        yield served

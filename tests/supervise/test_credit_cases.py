@@ -94,3 +94,34 @@ def test_confirmed_amount_needed_and_recovered() -> None:
     assert ps.amount_fen == 10_000
     debit = next(p for p in ps.postings if p.side is Side.DEBIT)
     assert debit.account.holder == "H1"
+
+
+@pytest.mark.parametrize(("by", "amount_fen", "approver", "expected"), [
+    ("a", 10_000, False, Refusal.SAME_PERSON),  # the reviewer cannot confirm alone
+    ("a", 10_000, True, Refusal.SAME_PERSON),
+    ("b", 12_345, False, State.CONFIRMED),  # a second person, within the hit's amount
+    ("b", 12_346, False, Refusal.SECOND_REVIEW_NEEDED),
+    ("b", 5_000_000_000, True, State.CONFIRMED),  # an approver (复审) allows more
+    ("b", 10_000_000_001, True, Refusal.AMOUNT_TOO_LARGE),
+    ("a", 10_000_000_001, False, Refusal.AMOUNT_TOO_LARGE),  # precedence: amount first
+    ("b", 0, True, Refusal.AMOUNT_NEEDED),
+])
+def test_confirmation_needs_a_second_person(by: str, amount_fen: int, approver: bool,
+                                            expected: object) -> None:
+    review = move(CASE, State.UNDER_REVIEW, "a", "t", amount_fen=99_999)
+    assert isinstance(review, Case) and review.amount_fen == 12_345  # only confirming sets it
+    done = move(review, State.CONFIRMED, by, "t", amount_fen=amount_fen, approver=approver)
+    assert (done.state if isinstance(done, Case) else done) == expected
+
+
+def test_the_bound_stays_the_hit_after_an_appeal() -> None:
+    steps = [(State.UNDER_REVIEW, "a", None), (State.CONFIRMED, "b", 10_000),
+             (State.APPEALED, "c", None)]
+    case: Case | Refusal = CASE
+    for to, by, amount in steps:
+        assert isinstance(case, Case)
+        case = move(case, to, by, "t", amount_fen=amount)
+    assert isinstance(case, Case) and case.bound_fen == 12_345
+    assert move(case, State.CONFIRMED, "c", "t") is Refusal.SAME_PERSON
+    assert move(case, State.CONFIRMED, "d", "t", amount_fen=20_000) is \
+        Refusal.SECOND_REVIEW_NEEDED

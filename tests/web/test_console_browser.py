@@ -1,6 +1,7 @@
 """In headless Chromium, a county handler signs in, finds a person, opens a settlement and sees
-every yuan explained, is refused another county's person, and confirms an audit case (recorded
-with who and when) on a tablet-sized screen. Screenshots go to var/screenshots/."""
+every yuan explained, is refused another county's person, and opens the review of an audit case;
+a second user (the county's auditor) confirms it (复审; the handler alone may not), recorded with
+who and when, on a tablet-sized screen. Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
@@ -44,25 +45,37 @@ def test_handler_reads_a_settlement_and_confirms_a_case(browser: Browser,
     assert answer is not None and answer.status == 403
     expect(page.locator("h1")).to_have_text("无权查看")
     page.screenshot(path=str(SHOTS / "05-other-county-refused.png"), full_page=True)
-    _confirm_a_case(page)
+    case_url = _review_a_case(page)
     page.click("button:has-text('退出')")
     expect(page).to_have_url(re.compile(r"/console/login$"))
     page.close()
+    second = _login(browser, console, "auditor", TABLET)
+    second.goto(case_url)
+    _confirm_a_case(second)
+    second.close()
 
 
-def _confirm_a_case(page: Page) -> None:
-    """The first review (初审) of a flagged item by the handler: review, then confirm."""
+def _review_a_case(page: Page) -> str:
+    """The first review (初审) of a flagged item by the handler, who may not confirm it alone."""
     page.click("text=稽核工作队列")
     page.locator("td a").first.click()
     expect(page.locator("body")).to_contain_text("证据")
     page.click("button:has-text('开始审核')")
     expect(page.locator(".ok")).to_have_text("已开始审核")
+    page.click("button:has-text('确认违规')")
+    expect(page.locator(".error")).to_contain_text("不能独自确认违规")
+    return page.url.split("?")[0].removesuffix("/move")  # the refusal answers the form's POST
+
+
+def _confirm_a_case(page: Page) -> None:
+    """The second review (复审) by another person: confirm, the recovery is posted."""
     page.fill("form:has(input[value=confirmed]) textarea", "核实病历，确认违规收费")
     page.click("button:has-text('确认违规')")
     expect(page.locator(".ok")).to_have_text("已确认违规")
     trail = page.locator("section:has(h2:has-text('处理记录')) tbody tr")
     expect(trail).to_have_count(2)
-    expect(trail.nth(1)).to_contain_text("county")
+    expect(trail.nth(0)).to_contain_text("county")
+    expect(trail.nth(1)).to_contain_text("auditor")
     expect(trail.nth(1)).to_contain_text("核实病历")
     expect(page.locator("body")).to_contain_text("RC")  # the recovery posted to the ledger
     page.screenshot(path=str(SHOTS / "06-case-confirmed.png"), full_page=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Final, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
 
 from yibao.api.schemas import (
     AuditCaseOut,
@@ -24,7 +26,14 @@ from yibao.api.schemas import (
     SettlementOut,
     WriteLogOut,
 )
-from yibao.server.deps import PrincipalDep, StoreDep, TokenDep, refused
+from yibao.server.deps import (
+    PrincipalDep,
+    StoreDep,
+    TokenDep,
+    account_refused,
+    client_address,
+    refused,
+)
 from yibao.services import accounts, bureau, cases
 from yibao.services.bureau import PAGE_SIZE_MAX, Refused
 
@@ -57,6 +66,41 @@ class AuditCaseItem(AuditCaseOut):
     refund_txn_id: str | None
     created_at: BeijingTime
 
+class CaseEventOut(BaseModel):
+    at: datetime
+    by: str
+    from_state: str
+    to_state: str
+    note: str
+    amount: str
+
+
+class AuditCaseDetail(AuditCaseItem):
+    """A case with its evidence, its trail (who, when) and the moves open to the reader."""
+
+    evidence: dict[str, Any]
+    trail: list[CaseEventOut]
+    moves: list[str]
+
+
+class CaseMoveIn(BaseModel):
+    """A move of a case: 开始审核 under_review, 确认违规 confirmed (with the amount in yuan),
+    排除 dismissed, 登记申诉 appealed."""
+
+    to: str = Field(pattern="^(new|under_review|confirmed|dismissed|appealed)$")
+    note: str = Field(default="", max_length=500)
+    amount: str | None = Field(default=None, max_length=32,
+                               description="确认违规的追回金额（元），省略时为涉及金额")
+
+
+#: A refused move's HTTP status: bad input 422, a move the state or a racing reviewer forbids
+#: 409, a move that needs another person (separation of duties) 403.
+MOVE_STATUS: Final = {
+    cases.MoveRefusal.INVALID: 422, cases.MoveRefusal.AMOUNT_NEEDED: 422,
+    cases.MoveRefusal.AMOUNT_TOO_LARGE: 422, cases.MoveRefusal.NOT_ALLOWED: 409,
+    cases.MoveRefusal.TRAIL_FULL: 409, cases.MoveRefusal.CONFLICT: 409,
+    cases.MoveRefusal.SAME_PERSON: 403, cases.MoveRefusal.SECOND_REVIEW_NEEDED: 403}
+
 V = TypeVar("V")
 
 
@@ -74,12 +118,15 @@ def _one(result: V | Refused) -> V:
     return result
 
 
-@router.post("/session", response_model=SessionOut, responses=ERRORS)
-def login(body: LoginIn, store: StoreDep) -> dict[str, Any]:
-    """登录：用户名与密码换取会话令牌（Bearer），会话到期后需重新登录。"""
-    opened = accounts.open_session(body.username, body.password, store=store)
+@router.post("/session", response_model=SessionOut,
+             responses={**ERRORS, 429: {"model": Problem}})
+def login(body: LoginIn, store: StoreDep, request: Request) -> dict[str, Any]:
+    """登录：用户名与密码换取会话令牌（Bearer），会话到期后需重新登录。失败次数过多时
+    暂时锁定（429），由系统管理员解锁。"""
+    opened = accounts.open_session(body.username, body.password,
+                                   address=client_address(request), store=store)
     if isinstance(opened, accounts.AccountError):
-        raise HTTPException(401, {"reason": opened.reason.value, "message": opened.message})
+        raise account_refused(opened)
     who = opened.principal
     return {"token": opened.token, "expires_at": opened.expires_at, "username": who.username,
             "role": who.role, "region": who.region}
@@ -153,6 +200,26 @@ def audit_cases(who: PrincipalDep, store: StoreDep, region: Region = None,
     """稽核案件（稽核工作队列，由 yibao audit 批量分析的规则命中生成），可按状态筛选。"""
     query = bureau.Query(limit, offset, {"region": region, "state": state})
     return _page(cases.list_cases(who, query, store=store))
+
+
+@router.get("/audit/cases/{case_id}", response_model=AuditCaseDetail, responses=ERRORS)
+def audit_case(case_id: str, who: PrincipalDep, store: StoreDep) -> Mapping[str, Any]:
+    """一个稽核案件：证据、处理记录（谁、何时）与当前可做的操作。"""
+    return _one(cases.get_case(who, case_id, store=store))
+
+
+@router.post("/audit/cases/{case_id}/moves", response_model=AuditCaseDetail,
+             responses={**ERRORS, 409: {"model": Problem}, 422: {"model": Problem}})
+def move_audit_case(case_id: str, body: CaseMoveIn, who: PrincipalDep, store: StoreDep
+                    ) -> Mapping[str, Any]:
+    """办理稽核案件：开始审核、确认违规（追回）、排除、登记申诉。开始审核的人不能独自确认；
+    追回金额超过命中金额须另一名稽核人员复审批准；系统管理员不办理案件。"""
+    moved = cases.move_case(who, case_id, body.to, note=body.note, amount=body.amount,
+                            store=store)
+    if isinstance(moved, cases.MoveRefused):
+        raise HTTPException(MOVE_STATUS[moved.reason],
+                            {"reason": moved.reason.value, "message": moved.message})
+    return _one(moved)
 
 
 @router.get("/drg/results", response_model=Page[DrgResultOut], responses=ERRORS)

@@ -46,6 +46,20 @@ class LoginIn(BaseModel):
     password: Text = Field(max_length=256)
 
 
+class PasswordIn(BaseModel):
+    current: str = Field(max_length=256)
+    new: str = Field(max_length=256)
+
+
+class UserOut(BaseModel):
+    username: str
+    role: str
+    role_name: str
+    region: str
+    disabled: bool
+    locked: bool
+
+
 class SessionOut(BaseModel):
     token: str
     expires_at: BeijingTime
@@ -192,3 +206,4 @@ class WriteLogOut(BaseModel):
     action: str
     target: str
     detail: dict[str, Any]
+    region: str | None = None

@@ -1,4 +1,6 @@
-"""`yibao user add`: create a bureau user; the generated password is printed once."""
+"""`yibao user add`: create a bureau user; the generated password is printed once.
+`yibao user disable` / `enable` / `unlock`: the operator manages users (an administrator does the
+same in the console and the API)."""
 
 from __future__ import annotations
 
@@ -32,6 +34,49 @@ def add(role: Annotated[str, typer.Option(help=ROLE_HELP)],
     console.print(f"[green]✓[/] 已新建用户 {username}（{accounts.ROLE_NAMES[role]}，"
                   f"管辖 {region}）。初始密码只显示这一次：")
     typer.echo(issued.secret)
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _finish(result: object, done: str) -> None:
+    if isinstance(result, accounts.AccountError):
+        console.print(f"[red]✗ {result.message}[/]")
+        raise typer.Exit(1)
+    console.print(f"[green]✓[/] {done}")
+
+
+Name = Annotated[str, typer.Argument(help="用户名")]
+
+
+@app.command("disable")
+def disable(username: Name) -> None:
+    """停用用户：不能再登录，已有会话立即失效。"""
+    _finish(accounts.set_disabled(username, True, actor=_actor()), f"已停用用户 {username}")
+
+
+@app.command("enable")
+def enable(username: Name) -> None:
+    """恢复已停用的用户。"""
+    _finish(accounts.set_disabled(username, False, actor=_actor()), f"已恢复用户 {username}")
+
+
+@app.command("unlock")
+def unlock(username: Annotated[str | None, typer.Argument(help="用户名")] = None,
+           address: Annotated[str | None, typer.Option(help="解锁一个登录地址（IP）")] = None,
+           ) -> None:
+    """解锁因登录失败次数过多而锁定的用户或地址（失败记录保留）。"""
+    if (username is None) == (address is None):
+        console.print("[red]✗ 请给出用户名或 --address 之一[/]")
+        raise typer.Exit(2)
+    if address is not None:
+        cleared = accounts.unlock_address(address, actor=_actor())
+        _finish(None, f"已解锁地址 {address}（清除 {cleared} 次失败记录）")
+        return
+    assert username is not None
+    result = accounts.unlock(username, actor=_actor())
+    _finish(result, f"已解锁用户 {username}（清除 {result} 次失败记录）")
 
 
 def register(root: typer.Typer) -> None:

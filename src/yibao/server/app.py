@@ -17,7 +17,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yibao.api import bureau
+from yibao.api import bureau, users
 from yibao.api.docs import mount_docs
 from yibao.api.schemas import Health, Ready
 from yibao.interface import route as national
@@ -156,6 +156,7 @@ def create_app(store: Database | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.router.routes.append(national.ROUTE)
     app.include_router(bureau.router)
+    app.include_router(users.router)
     console.mount(app)
     mount_docs(app)
 

@@ -9,12 +9,17 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from yibao.services import accounts
-from yibao.services.accounts import AccountError, Principal
+from yibao.services.accounts import AccountError, AccountRefusal, Principal
 from yibao.services.bureau import ReadRefusal, Refused
 from yibao.services.database import Database
 
 STATUS_OF_REFUSAL = {ReadRefusal.FORBIDDEN: 403, ReadRefusal.OUT_OF_SCOPE: 403,
                      ReadRefusal.NOT_FOUND: 404}
+STATUS_OF_ACCOUNT_REFUSAL = {
+    AccountRefusal.INVALID: 422, AccountRefusal.EXISTS: 409,
+    AccountRefusal.BAD_CREDENTIALS: 401, AccountRefusal.LOCKED: 429,
+    AccountRefusal.EXPIRED: 401, AccountRefusal.FORBIDDEN: 403,
+    AccountRefusal.NOT_FOUND: 404}
 
 
 # Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the
@@ -55,3 +60,14 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 def refused(result: Refused) -> HTTPException:
     return HTTPException(STATUS_OF_REFUSAL[result.reason],
                          {"reason": result.reason.value, "message": result.message})
+
+
+def account_refused(error: AccountError) -> HTTPException:
+    return HTTPException(STATUS_OF_ACCOUNT_REFUSAL[error.reason],
+                         {"reason": error.reason.value, "message": error.message})
+
+
+def client_address(request: Request) -> str:
+    """The address a login comes from, for the throttle (the peer's: put a proxy that sets
+    it right in front, or every client behind the proxy shares one address's limit)."""
+    return request.client.host if request.client is not None else ""

@@ -1,18 +1,22 @@
 """Accounts use cases (账户): bureau users with a role and a regional scope, their sessions, and
 institutions' signing secrets; every write is logged with who and when.
 
-Passwords are generated (no default password exists), shown once and stored as scrypt hashes
-(`hashlib.scrypt`, N=2^14, r=8, p=1, 16-byte salt). Sessions are random bearer tokens stored as
-SHA-256 hashes that expire after `SESSION_TTL`. A scope is a region code: a county (`511623`)
-sees itself, a city (`511600`) its counties, a province (`510000`) all of its regions, and
-`000000` everything.
+Passwords are generated (no default password exists), shown once and stored as Argon2id
+hashes (argon2-cffi); a scrypt hash of an older release is verified and re-hashed on the next
+successful login. Sessions are random bearer tokens stored as SHA-256 hashes that expire after
+`SESSION_TTL`. A scope is a region code: a county (`511623`) sees itself, a city (`511600`) its
+counties, a province (`510000`) all of its regions, and `000000` everything.
+
+Logins (登录): every attempt is recorded before the password is checked; more than
+`USER_FAILURES_MAX` uncleared failures of one user, or `ADDRESS_FAILURES_MAX` from one address,
+within `LOGIN_WINDOW` lock further attempts (the right password too) until the window passes or
+an administrator unlocks. An unknown user's password is checked against a dummy hash, so both
+paths do the same work. A disabled user cannot sign in and their sessions end.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
 import re
 import secrets
@@ -22,16 +26,25 @@ from enum import StrEnum
 from typing import Final
 
 from yibao.core.codes import check_institution
+from yibao.services.passwords import (
+    PASSWORD_BYTES,
+    dummy_hash,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from yibao.services.secrets import forget_secret
 from yibao.store import Conflict, Store, default_store
 from yibao.store.accounts import ROLES, UserRecord, WriteEntry
 from yibao.store.uow import UnitOfWork
 
 SESSION_TTL: Final = timedelta(hours=8)
-SCRYPT_N: Final = 2**14
-SCRYPT_R: Final = 8
-SCRYPT_P: Final = 1
-PASSWORD_BYTES: Final = 15
+#: The login throttle: failures counted per user and per address over the window.
+LOGIN_WINDOW: Final = timedelta(minutes=30)
+USER_FAILURES_MAX: Final = 5
+ADDRESS_FAILURES_MAX: Final = 20
+PASSWORD_MIN: Final = 12
+PASSWORD_MAX: Final = 256
 SECRET_BYTES: Final = 32
 USERNAME: Final = re.compile(r"^[a-z][a-z0-9_.\-]{2,63}$")
 REGION: Final = re.compile(r"^\d{6}$")
@@ -43,7 +56,10 @@ class AccountRefusal(StrEnum):
     INVALID = "invalid"
     EXISTS = "exists"
     BAD_CREDENTIALS = "bad_credentials"
+    LOCKED = "locked"
     EXPIRED = "expired"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,33 +106,15 @@ def scope_prefix(region: str) -> str:
     return region
 
 
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
-                            dklen=32)
-    encode = base64.b64encode
-    return (f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${encode(salt).decode()}$"
-            f"{encode(digest).decode()}")
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        kind, n, r, p, salt, digest = stored.split("$")
-        assert kind == "scrypt"
-        got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                             p=int(p), dklen=32)
-    except (ValueError, AssertionError):
-        return False
-    return hmac.compare_digest(got, base64.b64decode(digest))
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _log(work: UnitOfWork, actor: str, action: str, target: str, detail: object) -> None:
+def _log(work: UnitOfWork, actor: str, action: str, target: str, detail: object,
+         region: str | None) -> None:
     work.accounts.log(WriteEntry(datetime.now(UTC), actor, action, target,
-                                 json.dumps(detail, ensure_ascii=False, sort_keys=True)))
+                                 json.dumps(detail, ensure_ascii=False, sort_keys=True),
+                                 region))
 
 
 def add_user(username: str, role: str, region: str, *, actor: str,
@@ -137,7 +135,7 @@ def add_user(username: str, role: str, region: str, *, actor: str,
         if work.accounts.user(username) is not None:
             return exists
         work.accounts.add_user(record, datetime.now(UTC), actor)
-        _log(work, actor, "user.add", username, {"role": role, "region": region})
+        _log(work, actor, "user.add", username, {"role": role, "region": region}, region)
         work.commit()
         return None
 
@@ -160,27 +158,66 @@ def add_institution_secret(fixmedins_code: str, *, actor: str, rotate: bool = Fa
             return AccountError(AccountRefusal.EXISTS,
                                 f"机构 {fixmedins_code} 已有密钥；更换请加 --rotate")
         work.accounts.save_secret(fixmedins_code, secret, datetime.now(UTC), actor)
-        _log(work, actor, "institution.secret", fixmedins_code, {"rotate": rotate})
+        _log(work, actor, "institution.secret", fixmedins_code, {"rotate": rotate},
+             fixmedins_code[1:7])
         work.commit()
     forget_secret(store or default_store(), fixmedins_code)  # this process stops at once
     return Issued(fixmedins_code, secret)
 
 
-def open_session(username: str, password: str, *, store: Store | None = None
-                 ) -> SessionToken | AccountError:
-    """Log in: a new session token, or a refusal that does not say which part was wrong."""
-    with (store or default_store()).unit_of_work() as work:
-        user = work.accounts.user(username)
-    ok = user is not None and not user.disabled and verify_password(password,
-                                                                     user.password_hash)
-    if not ok or user is None:
-        return AccountError(AccountRefusal.BAD_CREDENTIALS, "用户名或密码错误")
-    token = secrets.token_urlsafe(32)
+def _throttled(work: UnitOfWork, username: str, address: str, now: datetime) -> bool:
+    since = now - LOGIN_WINDOW
+    return (work.accounts.failures(since, username=username) > USER_FAILURES_MAX
+            or work.accounts.failures(since, address=address) > ADDRESS_FAILURES_MAX)
+
+
+def _checked(username: str, password: str, address: str, store: Store
+             ) -> tuple[UserRecord, int] | AccountError:
+    """The user whose password this is and the attempt's id, or the refusal. The attempt is
+    recorded (as a failure until it succeeds) before anything is checked, so concurrent
+    guesses count against the throttle at once; an unknown user's password is checked
+    against a dummy hash, the same work as a known user's."""
     now = datetime.now(UTC)
-    with (store or default_store()).unit_of_work() as work:
+    with store.unit_of_work() as work:
+        attempt = work.accounts.add_attempt(now, username, address)
+        work.commit()
+    with store.unit_of_work() as work:
+        user = work.accounts.user(username)
+        locked = _throttled(work, username, address, now)
+    if locked:
+        return AccountError(AccountRefusal.LOCKED, "登录失败次数过多，已暂时锁定；请稍后再试"
+                                                   "或联系系统管理员解锁")
+    matches = verify_password(password, user.password_hash if user else dummy_hash())
+    if user is None or user.disabled or not matches:
+        return AccountError(AccountRefusal.BAD_CREDENTIALS, "用户名或密码错误")
+    return user, attempt
+
+
+def _succeeded(work: UnitOfWork, user: UserRecord, attempt: int, password: str) -> bool:
+    """Clear the user's failures; re-hash an older hash as Argon2id (whether it was)."""
+    work.accounts.attempt_succeeded(attempt, user.username)
+    if not needs_rehash(user.password_hash):
+        return False
+    work.accounts.set_password_hash(user.username, hash_password(password))
+    return True
+
+
+def open_session(username: str, password: str, *, address: str = "",
+                 store: Store | None = None) -> SessionToken | AccountError:
+    """Log in from `address`: a new session token, or a refusal that does not say which part
+    was wrong (locked, when the throttle stops the attempt)."""
+    store = store or default_store()
+    checked = _checked(username[:64], password, address[:64], store)
+    if isinstance(checked, AccountError):
+        return checked
+    user, attempt = checked
+    token, now = secrets.token_urlsafe(32), datetime.now(UTC)
+    with store.unit_of_work() as work:
+        rehashed = _succeeded(work, user, attempt, password)
         work.accounts.drop_expired(now)
-        work.accounts.add_session(token_hash(token), username, now, now + SESSION_TTL)
-        _log(work, username, "session.open", username, {})
+        work.accounts.add_session(token_hash(token), user.username, now, now + SESSION_TTL)
+        _log(work, user.username, "session.open", user.username,
+             {"rehashed": True} if rehashed else {}, user.region)
         work.commit()
     return SessionToken(token, now + SESSION_TTL, Principal(user.username, user.role,
                                                             user.region))
@@ -203,12 +240,116 @@ def principal_of(token: str, *, store: Store | None = None) -> Principal | Accou
 def close_session(token: str, principal: Principal, *, store: Store | None = None) -> None:
     with (store or default_store()).unit_of_work() as work:
         work.accounts.end_session(token_hash(token))
-        _log(work, principal.username, "session.close", principal.username, {})
+        _log(work, principal.username, "session.close", principal.username, {},
+             principal.region)
         work.commit()
 
 
-def write_log(limit: int = 50, offset: int = 0, *, store: Store | None = None
-              ) -> tuple[int, list[WriteEntry]]:
-    """The newest entries of the write log, and how many there are."""
+def write_log(limit: int = 50, offset: int = 0, *, prefix: str = "",
+              store: Store | None = None) -> tuple[int, list[WriteEntry]]:
+    """The newest entries of the write log whose region starts with `prefix`, and how many
+    there are."""
     with (store or default_store()).unit_of_work() as work:
-        return work.accounts.log_count(), work.accounts.log_entries(limit, offset)
+        return (work.accounts.log_count(prefix),
+                work.accounts.log_entries(limit, offset, prefix))
+
+
+# ---------- a user's own password, and administrators managing users ----------
+
+def change_password(who: Principal, current: str, new: str, *, address: str = "",
+                    store: Store | None = None) -> AccountError | None:
+    """A user changes their own password from `address`: the current one is checked like a
+    login (a wrong one counts against the throttle), the new one has `PASSWORD_MIN`–
+    `PASSWORD_MAX` characters and differs from it. Every session of the user ends (sign in
+    again with the new password)."""
+    if not PASSWORD_MIN <= len(new) <= PASSWORD_MAX or new == current:
+        return AccountError(AccountRefusal.INVALID, f"新密码应为 {PASSWORD_MIN}–{PASSWORD_MAX} "
+                                                    "个字符，且不同于当前密码")
+    store = store or default_store()
+    checked = _checked(who.username, current, address[:64], store)
+    if isinstance(checked, AccountError):
+        return AccountError(checked.reason, "当前密码错误" if checked.reason is
+                            AccountRefusal.BAD_CREDENTIALS else checked.message)
+    user, attempt = checked
+    with store.unit_of_work() as work:
+        _succeeded(work, user, attempt, current)
+        work.accounts.set_password_hash(who.username, hash_password(new))
+        work.accounts.end_sessions_of(who.username)
+        _log(work, who.username, "user.password", who.username, {}, who.region)
+        work.commit()
+    return None
+
+
+def _managed(work: UnitOfWork, by: Principal | None, username: str
+             ) -> UserRecord | AccountError:
+    """The user `by` may manage: an administrator's (or the operator's, `by=None`) within
+    scope; an administrator does not lock themself out."""
+    if by is not None and by.role != "admin":
+        return AccountError(AccountRefusal.FORBIDDEN, "只有系统管理员可以管理用户")
+    user = work.accounts.user(username)
+    if user is None or (by is not None and not by.sees(user.region)):
+        return AccountError(AccountRefusal.NOT_FOUND, f"没有用户 {username}（或不在管辖范围内）")
+    if by is not None and by.username == username:
+        return AccountError(AccountRefusal.INVALID, "不能停用或解锁自己的账户")
+    return user
+
+
+def set_disabled(username: str, disabled: bool, *, actor: str, by: Principal | None = None,
+                 store: Store | None = None) -> AccountError | None:
+    """Disable (停用) or enable a user; a disabled user's sessions end at once."""
+    with (store or default_store()).unit_of_work() as work:
+        user = _managed(work, by, username)
+        if isinstance(user, AccountError):
+            return user
+        work.accounts.set_disabled(username, disabled)
+        if disabled:
+            work.accounts.end_sessions_of(username)
+        _log(work, actor, "user.disable" if disabled else "user.enable", username, {},
+             user.region)
+        work.commit()
+    return None
+
+
+def unlock(username: str, *, actor: str, by: Principal | None = None,
+           store: Store | None = None) -> int | AccountError:
+    """Unlock a user locked by the throttle: their failed attempts are cleared (kept on
+    record); how many."""
+    with (store or default_store()).unit_of_work() as work:
+        user = _managed(work, by, username)
+        if isinstance(user, AccountError):
+            return user
+        cleared = work.accounts.clear_failures(username=username)
+        _log(work, actor, "user.unlock", username, {"cleared": cleared}, user.region)
+        work.commit()
+    return cleared
+
+
+def unlock_address(address: str, *, actor: str, store: Store | None = None) -> int:
+    """Unlock an address locked by the throttle (the operator's command line only)."""
+    with (store or default_store()).unit_of_work() as work:
+        cleared = work.accounts.clear_failures(address=address[:64])
+        _log(work, actor, "address.unlock", address[:64], {"cleared": cleared}, None)
+        work.commit()
+    return cleared
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    username: str
+    role: str
+    role_name: str
+    region: str
+    disabled: bool
+    locked: bool
+
+
+def list_users(by: Principal, *, store: Store | None = None) -> list[UserView] | AccountError:
+    """The users in an administrator's scope, with whether each is disabled or locked."""
+    if by.role != "admin":
+        return AccountError(AccountRefusal.FORBIDDEN, "只有系统管理员可以管理用户")
+    since = datetime.now(UTC) - LOGIN_WINDOW
+    with (store or default_store()).unit_of_work() as work:
+        return [UserView(u.username, u.role, ROLE_NAMES[u.role], u.region, u.disabled,
+                         work.accounts.failures(since, username=u.username)
+                         >= USER_FAILURES_MAX)
+                for u in work.accounts.users_in(scope_prefix(by.region))]

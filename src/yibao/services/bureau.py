@@ -44,6 +44,10 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     # Handlers (经办) do the first review (初审) of suspicious items in the national workflow
     # 初审 → 复审 → 申诉 → 调查核实 → 违规处理 (facts/audit.md §1.3); auditors the rest.
     "audit": frozenset({"handler", "auditor", "director", "admin"}),
+    # Who works cases (moves them): handlers and auditors; administrators manage users, not
+    # cases. A recovery above the hit's amount needs a second person with the auditor role (复审).
+    "case_moves": frozenset({"handler", "auditor"}),
+    "case_approve": frozenset({"auditor"}),
     "drg": frozenset({"handler", "auditor", "finance", "director", "admin"}),
     "indicators": frozenset({"handler", "auditor", "finance", "director", "admin"}),
     "write_log": frozenset({"admin"}),
@@ -233,11 +237,14 @@ def indicators(who: Principal, year: int, region: str | None = None, *,
 
 def write_log_page(who: Principal, query: Query, *, store: Store | None = None
                    ) -> Page | Refused:
-    """The write log (操作日志), newest first: administrators only."""
+    """The write log (操作日志), newest first, of the writes in the reader's scope (a county
+    sees its county, a city its counties): administrators only."""
     refused = _allowed(who, "write_log", None)
     if refused is not None:
         return refused
     limit = max(1, min(query.limit, PAGE_SIZE_MAX))
-    total, entries = write_log(limit, query.offset, store=store)
+    total, entries = write_log(limit, query.offset, prefix=scope_prefix(who.region),
+                               store=store)
     return Page(total, limit, query.offset, [
-        WriteLogItem(e.at, e.actor, e.action, e.target, json.loads(e.detail)) for e in entries])
+        WriteLogItem(e.at, e.actor, e.action, e.target, json.loads(e.detail), e.region)
+        for e in entries])

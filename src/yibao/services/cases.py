@@ -5,7 +5,10 @@ pure state machine of `yibao.supervise.cases` with who and when, in the reader's
 A case is one rule on one visit; its id is derived from region, year, rule and visit, so running
 the analysis again opens only new cases. Confirming a case posts the recovery (追回) of the
 confirmed amount to the fund ledger; dismissing it after an appeal posts the mirror (退回).
-Every move is recorded in the case's trail and in the write log.
+Every move is recorded in the case's trail and in the write log. Separation of duties: only the
+roles of `PERMISSIONS["case_moves"]` move cases; the domain refuses a confirmation by the person
+who opened the review, and a recovery above the hit's amount unless the confirming person's role
+is in `PERMISSIONS["case_approve"]` (复审).
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ class MoveRefusal(StrEnum):
     NOT_ALLOWED = "not_allowed"
     TRAIL_FULL = "trail_full"
     AMOUNT_NEEDED = "amount_needed"
+    AMOUNT_TOO_LARGE = "amount_too_large"
+    SAME_PERSON = "same_person"
+    SECOND_REVIEW_NEEDED = "second_review_needed"
     CONFLICT = "conflict"
 
 
@@ -159,7 +165,7 @@ def open_cases(region: str, year: int, *, actor: str, hits: Sequence[Hit] | None
         fresh = [r for r in rows if r.case_id not in known]
         repo.add(fresh)
         _log(uow, actor, "case.open", f"{region}-{year}",
-             {"hits": len(found), "opened": len(fresh)})
+             {"hits": len(found), "opened": len(fresh)}, region)
         uow.commit()
     return Opened(len(found), len(fresh), len(known))
 
@@ -218,15 +224,17 @@ def get_case(who: Principal, case_id: str, *, store: Store | None = None
     state = machine.State(row.state)
     return CaseDetail(**_shape(row), evidence=json.loads(row.evidence_json),
                       trail=tuple(_event(e) for e in events),
-                      moves=tuple(sorted(to.value for frm, to in machine.MOVES if frm is state)))
+                      moves=() if _mover_refusal(who) else tuple(sorted(
+                          to.value for frm, to in machine.MOVES if frm is state)))
 
 
 # ---------- moving ----------
 
-def _log(uow: UnitOfWork, actor: str, action: str, target: str, detail: object) -> None:
+def _log(uow: UnitOfWork, actor: str, action: str, target: str, detail: object,
+         region: str) -> None:
     uow.accounts.log(WriteEntry(
         datetime.now(UTC), actor, action, target,
-        json.dumps(detail, ensure_ascii=False, sort_keys=True)))
+        json.dumps(detail, ensure_ascii=False, sort_keys=True), region))
 
 
 def _post(uow: UnitOfWork, entry: PostingSet, holder: str, now: datetime) -> None:
@@ -263,17 +271,28 @@ def _amount(text: str | None) -> int | MoveRefused | None:
 
 
 def _domain(row: CaseRow, events: list[EventRow]) -> machine.Case:
+    """The case for the state machine; the hit's amount is the one the trail started with
+    (only a confirmation changes the amount, and a case is never confirmed from new)."""
     trail = tuple(machine.Event(e.at.isoformat(), e.actor, machine.State(e.from_state),
                                 machine.State(e.to_state), e.note) for e in events)
+    hit_fen = events[0].amount_fen if events else row.amount_fen
     return machine.Case(row.case_id, row.rule_id, row.mdtrt_id, row.fixmedins_code,
                         row.staff_code, row.insutype, row.amount_fen, machine.State(row.state),
-                        trail)
+                        trail, hit_fen)
 
 
 MESSAGES: Final = {
     machine.Refusal.NOT_ALLOWED: (MoveRefusal.NOT_ALLOWED, "案件当前状态不能做此操作"),
     machine.Refusal.TRAIL_FULL: (MoveRefusal.TRAIL_FULL, "案件处理记录已满"),
     machine.Refusal.AMOUNT_NEEDED: (MoveRefusal.AMOUNT_NEEDED, "确认违规须有大于零的金额"),
+    machine.Refusal.AMOUNT_TOO_LARGE: (
+        MoveRefusal.AMOUNT_TOO_LARGE,
+        f"金额超出上限 {fmt(from_fen(machine.AMOUNT_FEN_MAX))} 元，请核对"),
+    machine.Refusal.SAME_PERSON: (
+        MoveRefusal.SAME_PERSON, "开始审核（初审）的人不能独自确认违规，须由另一人复审确认"),
+    machine.Refusal.SECOND_REVIEW_NEEDED: (
+        MoveRefusal.SECOND_REVIEW_NEEDED,
+        "追回金额超过命中金额，须由另一名稽核人员复审批准"),
 }
 
 
@@ -284,11 +303,18 @@ def _check_move(to: str, note: str) -> MoveRefused | machine.State:
     return machine.State(to)
 
 
+def _mover_refusal(who: Principal) -> Refused | None:
+    if who.role not in PERMISSIONS["case_moves"]:
+        return Refused(ReadRefusal.FORBIDDEN, f"角色 {who.role} 不办理稽核案件"
+                                              "（系统管理员管理用户，不办理案件）")
+    return None
+
+
 def move_case(who: Principal, case_id: str, to: str, *, note: str = "",
               amount: str | None = None, store: Store | None = None
               ) -> CaseDetail | Refused | MoveRefused:
     """Move a case (review, confirm, dismiss, appeal) as `who`, now; the case as it stands."""
-    refused = _refusal(who)
+    refused = _refusal(who) or _mover_refusal(who)
     if refused is not None:
         return refused
     target, amount_fen = _check_move(to, note), _amount(amount)
@@ -310,14 +336,16 @@ def _move_in(uow: UnitOfWork, who: Principal, case_id: str, target: machine.Stat
         return Refused(ReadRefusal.NOT_FOUND, f"没有稽核案件 {case_id}（或不在管辖范围内）")
     now = datetime.now(UTC)
     moved = machine.move(_domain(row, repo.events(case_id)), target, who.username,
-                         now.isoformat(), note, amount_fen)
+                         now.isoformat(), note, amount_fen,
+                         approver=who.role in PERMISSIONS["case_approve"])
     if isinstance(moved, machine.Refusal):
         return MoveRefused(*MESSAGES[moved])
     event = EventRow(now, who.username, row.state, moved.state.value, note, moved.amount_fen)
     if not repo.moved(case_id, row.state, event, _money(uow, row, moved, now)):
         return MoveRefused(MoveRefusal.CONFLICT, "案件已被他人处理，请刷新后重试")
     _log(uow, who.username, "case.move", case_id,
-         {"from": row.state, "to": moved.state.value, "amount_fen": moved.amount_fen})
+         {"from": row.state, "to": moved.state.value, "amount_fen": moved.amount_fen},
+         row.region)
     uow.commit()
     return None
 

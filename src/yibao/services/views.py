@@ -166,6 +166,7 @@ class WriteLogItem(View):
     action: str
     target: str
     detail: Mapping[str, Any]
+    region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

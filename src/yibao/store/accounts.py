@@ -12,10 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from yibao.store.runner import Runner
-from yibao.store.schema import institution_keys, sessions, users, write_log
+from yibao.store.schema import institution_keys, login_attempts, sessions, users, write_log
 
 ROLES = ("handler", "auditor", "finance", "director", "admin")
 
@@ -37,6 +49,22 @@ class WriteEntry:
     action: str
     target: str
     detail: str
+    region: str | None = None  # the region the write concerns (None: the actor's institution)
+
+
+def _entry_region() -> ColumnElement[str]:
+    """The region of a write-log row: its own, or for a national transaction (`if.*`) the
+    region digits of the institution code that is the actor (`H511623…/opter`)."""
+    national = write_log.c.action.startswith("if.")
+    return func.coalesce(write_log.c.region,
+                         case((national, func.substr(write_log.c.actor, 2, 6)), else_=literal("")))
+
+
+def _in_scope(prefix: str) -> ColumnElement[bool]:
+    if not prefix:
+        return literal(True)
+    return or_(write_log.c.region.startswith(prefix),
+               and_(write_log.c.region.is_(None), _entry_region().startswith(prefix)))
 
 
 _SECRET = select(institution_keys.c.secret).where(
@@ -102,16 +130,82 @@ class AccountRepository:
 
     def log(self, entry: WriteEntry) -> None:
         self.runner.run(_LOG, {"at": entry.at, "actor": entry.actor, "action": entry.action,
-                               "target": entry.target[:96], "detail": entry.detail})
+                               "target": entry.target[:96], "detail": entry.detail,
+                               "region": entry.region})
 
-    def log_entries(self, limit: int, offset: int = 0) -> list[WriteEntry]:
+    def log_entries(self, limit: int, offset: int = 0, prefix: str = "") -> list[WriteEntry]:
+        """The newest entries whose region starts with `prefix` ("" for every entry)."""
         rows = self.connection.execute(
-            select(write_log).order_by(write_log.c.id.desc()).limit(limit).offset(offset))
-        return [WriteEntry(r.at, r.actor, r.action, r.target, r.detail) for r in rows]
+            select(write_log.c.at, write_log.c.actor, write_log.c.action, write_log.c.target,
+                   write_log.c.detail, _entry_region().label("region"))
+            .where(_in_scope(prefix))
+            .order_by(write_log.c.id.desc()).limit(limit).offset(offset))
+        return [WriteEntry(r.at, r.actor, r.action, r.target, r.detail, r.region or None)
+                for r in rows]
 
-    def log_count(self) -> int:
-        return int(self.connection.execute(select(func.count()).select_from(write_log))
-                   .scalar_one())
+    def log_count(self, prefix: str = "") -> int:
+        return int(self.connection.execute(
+            select(func.count()).select_from(write_log).where(_in_scope(prefix))).scalar_one())
+
+    # ---------- users and login attempts ----------
+
+    def set_password_hash(self, username: str, password_hash: str) -> None:
+        self.connection.execute(update(users).where(users.c.username == username)
+                                .values(password_hash=password_hash))
+
+    def set_disabled(self, username: str, disabled: bool) -> bool:
+        done = self.connection.execute(update(users).where(users.c.username == username)
+                                       .values(disabled=disabled))
+        return done.rowcount == 1
+
+    def end_sessions_of(self, username: str) -> None:
+        self.connection.execute(delete(sessions).where(sessions.c.username == username))
+
+    def add_attempt(self, at: datetime, username: str, address: str) -> int:
+        """Record a login attempt as a failure (until `attempt_succeeded`); its id."""
+        row = self.connection.execute(login_attempts.insert().returning(login_attempts.c.id), {
+            "at": at, "username": username, "address": address, "failed": True,
+            "cleared": False}).first()
+        assert row is not None
+        return int(row[0])
+
+    def attempt_succeeded(self, attempt_id: int, username: str) -> None:
+        """The attempt succeeded: it is no failure, and the user's earlier ones are cleared."""
+        self.connection.execute(update(login_attempts).where(login_attempts.c.id == attempt_id)
+                                .values(failed=False, cleared=True))
+        self.clear_failures(username=username)
+
+    def failures(self, since: datetime, *, username: str | None = None,
+                 address: str | None = None) -> int:
+        """Uncleared failed attempts since `since`, of a user or from an address."""
+        where: list[ColumnElement[bool]] = [
+            login_attempts.c.failed, login_attempts.c.at >= since,
+            login_attempts.c.cleared.is_(False)]
+        if username is not None:
+            where.append(login_attempts.c.username == username)
+        if address is not None:
+            where.append(login_attempts.c.address == address)
+        return int(self.connection.execute(
+            select(func.count()).select_from(login_attempts).where(*where)).scalar_one())
+
+    def clear_failures(self, *, username: str | None = None, address: str | None = None
+                       ) -> int:
+        """Clear (never delete) the failed attempts of a user or an address: an unlock."""
+        assert username is not None or address is not None
+        where: list[ColumnElement[bool]] = [login_attempts.c.cleared.is_(False)]
+        if username is not None:
+            where.append(login_attempts.c.username == username)
+        if address is not None:
+            where.append(login_attempts.c.address == address)
+        done = self.connection.execute(update(login_attempts).where(*where)
+                                       .values(cleared=True))
+        return int(done.rowcount)
+
+    def users_in(self, prefix: str) -> list[UserRecord]:
+        rows = self.connection.execute(select(users).where(users.c.region.startswith(prefix))
+                                       .order_by(users.c.username))
+        return [UserRecord(r.username, r.role, r.region, r.password_hash, bool(r.disabled))
+                for r in rows]
 
 
 def row_dict(row: Any) -> dict[str, Any]:

@@ -271,8 +271,27 @@ write_log = Table(
     Column("action", String(32), nullable=False),
     Column("target", String(96), nullable=False),
     Column("detail", Text, nullable=False),
+    # The region the write concerns (scope of the reader); NULL on the national interface's
+    # rows, whose region is the institution code's (actor `H511623…/opter`), and on old rows.
+    Column("region", String(6), nullable=True),
 )
 Index(None, write_log.c.at)
+Index(None, write_log.c.region)
+
+# Login attempts (登录尝试): every attempt is recorded before the password is checked (a
+# failure until it succeeds), so concurrent guesses count at once; the throttle counts the
+# uncleared failures per user and per address; an administrator's unlock clears them.
+login_attempts = Table(
+    "login_attempts", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("failed", Boolean, nullable=False),
+    Column("cleared", Boolean, nullable=False),
+)
+Index(None, login_attempts.c.username, login_attempts.c.at)
+Index(None, login_attempts.c.address, login_attempts.c.at)
 
 # Audit cases (稽核案件): a case row per rule hit on a visit, and its append-only trail.
 

@@ -12,11 +12,11 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from yibao.core import labels
-from yibao.server.deps import StoreDep
+from yibao.server.deps import StoreDep, client_address
 from yibao.services import accounts, browse, bureau, cases
 from yibao.services.bureau import Refused
 from yibao.services.settle_service import accumulators_of
-from yibao.web import columns, dashboard, export, people, queue, report
+from yibao.web import account, columns, dashboard, export, people, queue, report
 from yibao.web.html import esc, link, page, pager, path, section
 from yibao.web.session import (
     COOKIE,
@@ -45,8 +45,9 @@ def refused(result: Refused, who: Viewer) -> HTMLResponse:
                 who, 403)
 
 
-def _login_page(error: str = "", status: int = 200) -> HTMLResponse:
-    flash = f"<p class='error'>{esc(error)}</p>" if error else ""
+def _login_page(error: str = "", status: int = 200, notice: str = "") -> HTMLResponse:
+    flash = (f"<p class='error'>{esc(error)}</p>" if error else "") + (
+        f"<p class='ok'>{esc(notice)}</p>" if notice else "")
     body = ("<section class='login'>" + flash + "<form method='post' action='/console/login'>"
             "<label>用户名 <input name='username' autocomplete='username' required></label>"
             "<label>密码 <input name='password' type='password' autocomplete='current-password'"
@@ -55,16 +56,18 @@ def _login_page(error: str = "", status: int = 200) -> HTMLResponse:
 
 
 @router.get("/login")
-def login_form() -> HTMLResponse:
-    return _login_page()
+def login_form(changed: Annotated[str, Query(max_length=1)] = "") -> HTMLResponse:
+    return _login_page(notice="密码已修改，请用新密码登录" if changed else "")
 
 
 @router.post("/login")
-def login(fields: FormDep, store: StoreDep) -> Any:
+def login(fields: FormDep, store: StoreDep, request: Request) -> Any:
     opened = accounts.open_session(fields.get("username", "")[:64],
-                                   fields.get("password", "")[:256], store=store)
+                                   fields.get("password", "")[:256],
+                                   address=client_address(request), store=store)
     if isinstance(opened, accounts.AccountError):
-        return _login_page(opened.message, 401)
+        locked = opened.reason is accounts.AccountRefusal.LOCKED
+        return _login_page(opened.message, 429 if locked else 401)
     answer = RedirectResponse("/console/", status_code=303)
     answer.set_cookie(COOKIE, opened.token, httponly=True, samesite="strict", path="/console",
                       max_age=int(accounts.SESSION_TTL.total_seconds()))
@@ -285,6 +288,7 @@ def mount(app: FastAPI) -> None:
     """Add the console to the application: its routes and its answers to a missing session
     or a bad form."""
     app.include_router(router)
+    app.include_router(account.router)
 
     async def to_login(_request: Request, _error: Exception) -> RedirectResponse:
         return RedirectResponse("/console/login", status_code=303)

@@ -113,7 +113,7 @@ def header(who: Any, csrf: str) -> str:
         return "<header><b>医保平台控制台</b></header>"
     nav = "".join(link(href, text) for href, text in NAV)
     return (f"<header><b>医保平台控制台</b><nav>{nav}</nav>"
-            f"<span class='who'>{esc(who.username)}（{esc(who.role_name)}，"
+            f"<span class='who'>{link('/console/account', who.username)}（{esc(who.role_name)}，"
             f"{esc(who.region)}）</span>"
             f"<form method='post' action='/console/logout'>"
             f"<input type='hidden' name='csrf' value='{esc(csrf)}'>"
