@@ -31,10 +31,17 @@ from yibao.jobs.year_store import (
     settled_frame,
     visit_frame,
 )
+from yibao.policy.loader import load_policy
 from yibao.services.contribute import post_contributions
-from yibao.services.settle_service import Refused, Settled, accumulators_of, settle_committed
+from yibao.services.settle_service import (
+    Refused,
+    Settled,
+    accumulators_of,
+    canonical_json,
+    settle_committed,
+)
 from yibao.settle.batch import BatchResult
-from yibao.settle.batch_output import detail_frame
+from yibao.settle.batch_output import detail_frame, result_json
 from yibao.settle.model import MONEY_FIELDS, YTD_KEYS
 from yibao.sim.simulate import SimTables
 from yibao.store import Store
@@ -88,7 +95,8 @@ def _requests(visits: pl.DataFrame, lines: pl.DataFrame) -> list[dict[str, Any]]
 
 def _compare(batch: Mapping[str, Any], details: list[dict[str, Any]], out: Settled | Refused
              ) -> list[tuple[str, str, str]]:
-    """(field, batch, stateful) of every amount that differs, in fen."""
+    """(field, batch, stateful) of every amount that differs, in fen, and the stored result
+    document (with every explanation) when it differs from the one the bulk load stores."""
     if isinstance(out, Refused):
         return [("refused", "settled", f"{out.reason.value}: {out.message}")]
     doc: Mapping[str, Any] = out.result
@@ -104,6 +112,7 @@ def _compare(batch: Mapping[str, Any], details: list[dict[str, Any]], out: Settl
                else to_fen(Decimal(d["crt_payb_lmt_amt"])), to_fen(Decimal(d["fund_payamt"])))
               for d in doc["setldetail"]]
     pairs.append(("setldetail", mine, theirs))
+    pairs.append(("result_json", batch["result_json"], canonical_json(doc)))
     return [(name, str(a), str(b)) for name, a, b in pairs if a != b]
 
 
@@ -149,7 +158,8 @@ def replay_sample(tables: SimTables, batch_result: BatchResult, n_persons: int =
     chosen = _sample(tables, n_persons, seed)
     rows = np.flatnonzero(np.isin(tables.visits["person"].to_numpy(), chosen["person"].to_numpy()))
     frame = settled_frame(visit_frame(tables, batch_result, rows), region, year)
-    details = detail_frame(frame)
+    details = detail_frame(frame, (load_policy(f"{region}-{year}"),))
+    frame = frame.with_columns(result_json(frame, details))
     visits = tables.visits[rows].with_columns(frame["id_number"])
     lines = tables.fee_lines.filter(pl.col("visit").is_in(visits["visit"].to_list()))
     docs = _requests(visits, lines)

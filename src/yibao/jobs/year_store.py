@@ -11,7 +11,7 @@ of persons is replayed through the stateful path by `year_replay`.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,12 +24,13 @@ from sqlalchemy import select
 from yibao.fund.checks import LedgerReport
 from yibao.fund.events import contribution_posting_frame, settlement_posting_frame
 from yibao.fund.postings import TxnKind
+from yibao.policy.model import Policy
 from yibao.services.fund import check_fund_ledger
 from yibao.services.settle_service import (
     settlement_id,
 )
 from yibao.settle.batch import BatchResult
-from yibao.settle.batch_output import detail_frame, ytd_json
+from yibao.settle.batch_output import detail_frame, result_json, ytd_json
 from yibao.settle.columns import RequestColumns
 from yibao.settle.model import MONEY_FIELDS, YTD_KEYS
 from yibao.sim.simulate import SimTables
@@ -196,20 +197,18 @@ def settled_frame(frame: pl.DataFrame, region: str, year: int) -> pl.DataFrame:
         pl.col("person").cum_count().over("person").cast(pl.Int64).alias("accum_version"))
 
 
-def settlement_rows(frame: pl.DataFrame, now: datetime) -> pl.DataFrame:
-    """The `settlements` rows of settled visits (`settled_frame`)."""
+def settlement_rows(frame: pl.DataFrame, details: pl.DataFrame, now: datetime) -> pl.DataFrame:
+    """The `settlements` rows of settled visits (`settled_frame`) with their detail rows
+    (`detail_frame`): the stored result document is the stateful path's (`result_json`)."""
     region, year = frame["region"][0], frame["year"][0]
-    result = pl.concat_str([pl.lit('{"setl_id":"'), pl.col("setl_id"),
-                            pl.lit(f'","source":"{BATCH_SOURCE}","ytd_after":'),
-                            ytd_json("a_"), pl.lit("}")])
     request = pl.concat_str([pl.lit('{"mdtrt_id":"'), pl.col("mdtrt_id"),
                              pl.lit(f'","source":"{BATCH_SOURCE}"}}')])
-    return frame.select(
+    return frame.with_columns(result_json(frame, details)).select(
         "setl_id", "fixmedins_code", "mdtrt_id", "id_number", "scheme", "region", "year",
         pl.lit(f"{region}-{year}").alias("policy_id"), "med_type",
         *(pl.col(name).alias(f"{name}_fen") for name in MONEY_FIELDS),
         pl.lit(BATCH_SOURCE).alias("request_hash"), request.alias("request_json"),
-        result.alias("result_json"), ytd_json("b_").alias("ytd_before_json"),
+        "result_json", ytd_json("b_", sort_keys=True).alias("ytd_before_json"),
         "accum_version", "txn_id", pl.lit(now).alias("created_at"))
 
 
@@ -222,14 +221,15 @@ def accumulator_rows(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("accum_version").alias("version"))
 
 
-def _write_settlements(store: Store, frame: pl.DataFrame, now: datetime) -> tuple[int, int]:
+def _write_settlements(store: Store, frame: pl.DataFrame, policies: Sequence[Policy],
+                       now: datetime) -> tuple[int, int]:
     """One chunk of persons' settlements, details, postings and accumulators; one transaction.
     (detail rows, postings)."""
-    details = detail_frame(frame)
+    details = detail_frame(frame, policies)
     moving = _with_shard(frame.filter(pl.col("txn_id").is_not_null()))
     postings = settlement_posting_frame(moving, keep=("shard",))
     with store.engine.begin() as connection:
-        insert_frame(connection, settlements, settlement_rows(frame, now))
+        insert_frame(connection, settlements, settlement_rows(frame, details, now))
         insert_frame(connection, settlement_details, details)
         count = write_ledger(connection, TxnKind.SETTLEMENT, moving.select(
             "txn_id", "region", pl.lit(now).alias("created_at")), postings)
@@ -281,7 +281,7 @@ def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url:
         for part in range(int(chunk.max()) + 1 if chunk.size else 0):
             rows = np.flatnonzero(chunk == part)
             frame = settled_frame(visit_frame(tables, result, rows), region, year)
-            added = _write_settlements(store, frame, now)
+            added = _write_settlements(store, frame, cols.policies, now)
             details, postings = details + added[0], postings + added[1]
             say(f"写入结算 {int(rows.size)} 笔（第 {part + 1} 批）")
         say("核对基金账务")

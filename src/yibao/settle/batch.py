@@ -263,7 +263,7 @@ def _settle_partition(cols: RequestColumns) -> BatchResult:
                 values[name] = np.empty(cols.size, dtype=np.int64)
             values[name][part] = column
     for name in ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
-                 "inscp_scp_amt", "ratio", "si_threshold", "aid_group"):
+                 "inscp_scp_amt", "ratio", "si_threshold", "si_add", "aid_group", "policy"):
         values[name] = per_request[name]
     values["pool_prop_selfpay"] = values.pop("ratio")
     restored = {name: _unpermute(column, order) for name, column in values.items()}

@@ -9,7 +9,7 @@ from typing import Final
 import polars as pl
 
 from yibao.core.money import from_fen
-from yibao.policy.model import ASSISTANCE_ORDER, Policy
+from yibao.policy.model import ASSISTANCE_ORDER, CappedFund, Policy
 from yibao.settle.batch import NO_ROOM, BatchResult
 from yibao.settle.engine import serious_illness_claim
 from yibao.settle.model import (
@@ -24,6 +24,7 @@ from yibao.settle.model import (
     FundDetail,
     SettleRequest,
 )
+from yibao.settle.params import UNBOUNDED, policy_arrays
 from yibao.settle.trace import pct, pooling_info, room_text, simple_info
 
 
@@ -127,30 +128,156 @@ def documents(
 
 # ---------- the columnar forms (the year job's bulk load) ----------
 
-#: `setl_proc_info` of a detail row written by the year job's bulk load.
-BULK_DETAIL_INFO: Final = "年度批量结算（yibao year）"
+def _pct(e4: pl.Expr) -> pl.Expr:
+    """`trace.pct` over a column of ratios in 10^-4: 7700 → "77%", 6250 → "62.5%"."""
+    whole, part = (e4 // 100).cast(pl.Utf8), e4 % 100
+    return pl.concat_str([pl.when(part == 0).then(whole).otherwise(pl.format(
+        "{}.{}", whole, part.cast(pl.Utf8).str.zfill(2).str.strip_chars_end("0"))), pl.lit("%")])
 
 
-def detail_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """`setldetail` rows over columns, `_details` without the explanation: a frame of settled
-    requests (`setl_id`, `scheme` and the batch values) → one row per fund paying, in order,
-    amounts in fen: `setl_id, row_no, fund_pay_type, inscp_scp_amt_fen, crt_payb_lmt_amt_fen,
-    fund_payamt_fen, setl_proc_info` (`BULK_DETAIL_INFO`)."""
+def _ratio_text(e4: pl.Expr) -> pl.Expr:
+    """`fmt_ratio` over a column of ratios in 10^-4: 7700 → "0.77", 10000 → "1"."""
+    whole, part = (e4 // 10_000).cast(pl.Utf8), e4 % 10_000
+    return pl.when(part == 0).then(whole).otherwise(pl.format(
+        "{}.{}", whole, part.cast(pl.Utf8).str.zfill(4).str.strip_chars_end("0")))
+
+
+def _room_text(fen: pl.Expr) -> pl.Expr:
+    """`trace.room_text` over a column of fen (NO_ROOM: no annual limit)."""
+    return pl.when(fen == NO_ROOM).then(pl.lit("不设年度限额")).otherwise(
+        pl.concat_str([pl.lit("年度限额剩余"), _yuan(fen)]))
+
+
+def _per_policy(policies: Sequence[Policy], text: Callable[[Policy], str | None]) -> pl.Expr:
+    """A text of each request's policy (`policy` column, an index into `policies`)."""
+    return pl.col("policy").replace_strict(
+        {i: text(p) for i, p in enumerate(policies)}, default=None, return_dtype=pl.Utf8)
+
+
+def _serious_illness_frame(frame: pl.DataFrame, policies: Sequence[Policy]) -> pl.Expr:
+    """`_serious_illness_info` over columns (`si_threshold`, `si_add`, `si_eligible` and the
+    accumulators after, `a_si_base`): each tier's overlap × ratio = part, as the scalar claim."""
+    params = policy_arrays(policies)
+    pi = frame["policy"].to_numpy()
+    after = pl.col("a_si_base")
+    before = after - pl.col("si_eligible")
+    threshold = pl.col("si_threshold")
+    tiers = []
+    for tier in range(params.si_ratio.shape[1]):
+        above = pl.lit(pl.Series(params.si_above[pi, tier]))
+        nxt = pl.lit(pl.Series(params.si_above[pi, tier + 1]))
+        low = threshold + above
+        high = pl.when(nxt == UNBOUNDED).then(pl.lit(int(UNBOUNDED))).otherwise(threshold + nxt)
+        overlap = pl.max_horizontal(pl.lit(0), pl.min_horizontal(after, high)
+                                    - pl.max_horizontal(before, low))
+        ratio = pl.min_horizontal(pl.lit(10_000), pl.lit(pl.Series(params.si_ratio[pi, tier]))
+                                  + pl.col("si_add"))
+        part = (overlap * ratio + 5_000) // 10_000
+        tiers.append(pl.when(overlap > 0).then(pl.format(
+            "{}×{}={}", _yuan(overlap), _pct(ratio), _yuan(part))))
+    return pl.format("大病起付线{}，年度累计{}→{}：{}", _yuan(threshold), _yuan(before),
+                     _yuan(after), pl.concat_str(tiers, separator="；", ignore_nulls=True))
+
+
+def _assistance_text(policies: Sequence[Policy]) -> pl.Expr:
+    """`_assistance_info` over columns: the group and its ratio by (policy, `aid_group`)."""
+    key = pl.col("policy") * len(ASSISTANCE_ORDER) + pl.col("aid_group")
+    named = [(i * len(ASSISTANCE_ORDER) + g, group, dict(p.assistance)[group])
+             for i, p in enumerate(policies) for g, group in enumerate(ASSISTANCE_ORDER)
+             if group in dict(p.assistance)]
+    group = key.replace_strict({k: g for k, g, _ in named}, default=None, return_dtype=pl.Utf8)
+    ratio = key.replace_strict({k: pct(aid.ratio) for k, _, aid in named}, default=None,
+                               return_dtype=pl.Utf8)
+    return pl.format("救助人群{}，救助起付{}，比例{}，{}", group, _yuan(pl.col("maf_dedc")),
+                     ratio, _room_text(pl.col("maf_room")))
+
+
+def _info_exprs(frame: pl.DataFrame, policies: Sequence[Policy]) -> dict[str, pl.Expr]:
+    """Each fund's `setl_proc_info` over columns, as `_INFO` gives it for one request."""
+    def simple(base: str, fund: Callable[[Policy], CappedFund | None], room: str) -> pl.Expr:
+        head = _per_policy(policies, lambda p: None if (f := fund(p)) is None
+                           else f"{base}按{pct(f.ratio)}支付，")
+        return pl.concat_str([head, _room_text(pl.col(room))])
+
+    return {
+        "hifp_pay": pl.format("起付线{}，比例{}，{}", _yuan(pl.col("act_pay_dedc")),
+                              _pct(pl.col("pool_prop_selfpay")),
+                              _room_text(pl.col("pool_room"))),
+        "hifob_pay": simple("统筹封顶线以上", lambda p: p.large_expense,
+                            "le_room"),
+        "hifmi_pay": _serious_illness_frame(frame, policies),
+        "cvlserv_pay": simple("基本医保后政策内自付",
+                              lambda p: p.civil_servant, "cs_room"),
+        "maf_pay": _assistance_text(policies),
+    }
+
+
+def detail_frame(frame: pl.DataFrame, policies: Sequence[Policy]) -> pl.DataFrame:
+    """`setldetail` rows over columns, as `_details` gives them: a frame of settled requests
+    (`setl_id`, `scheme`, `policy` (an index into `policies`), the batch values and the
+    accumulators after, `a_<key>`) → one row per fund paying, in order, amounts in fen:
+    `setl_id, row_no, fund_pay_type, inscp_scp_amt_fen, crt_payb_lmt_amt_fen,
+    fund_payamt_fen, setl_proc_info`."""
     parts = []
     indexed = frame.with_row_index("seq")
+    infos = _info_exprs(frame, policies)
     for line, (amount, fund, base, room) in enumerate(DETAIL_LINES):
         code = pl.lit(fund) if fund else pl.when(pl.col("scheme") == "310").then(
             pl.lit(FUND_EMPLOYEE_POOL)).otherwise(pl.lit(FUND_RESIDENT_POOL))
-        parts.append(indexed.filter(pl.col(amount) > 0).select(
+        parts.append(indexed.with_columns(infos[amount].alias("setl_proc_info"))
+                     .filter(pl.col(amount) > 0).select(
             "seq", pl.lit(line).alias("line"), "setl_id", code.alias("fund_pay_type"),
             pl.col(base).alias("inscp_scp_amt_fen"),
             pl.when(pl.col(room) == NO_ROOM).then(None).otherwise(pl.col(room))
-            .alias("crt_payb_lmt_amt_fen"), pl.col(amount).alias("fund_payamt_fen")))
+            .alias("crt_payb_lmt_amt_fen"), pl.col(amount).alias("fund_payamt_fen"),
+            "setl_proc_info"))
     rows = pl.concat(parts).sort("seq", "line")
     return rows.select(
         "setl_id", (pl.col("setl_id").cum_count().over("setl_id")).cast(pl.Int64)
         .alias("row_no"), "fund_pay_type", "inscp_scp_amt_fen", "crt_payb_lmt_amt_fen",
-        "fund_payamt_fen", pl.lit(BULK_DETAIL_INFO).alias("setl_proc_info"))
+        "fund_payamt_fen", "setl_proc_info")
+
+
+def _quoted(text: pl.Expr) -> pl.Expr:
+    """A JSON string of a column of text without quotes, backslashes or control characters."""
+    return pl.concat_str([pl.lit('"'), text, pl.lit('"')])
+
+
+def _object(members: Sequence[tuple[str, pl.Expr]]) -> pl.Expr:
+    """A compact JSON object with keys sorted (`canonical_json`) over JSON value columns."""
+    parts: list[pl.Expr] = []
+    for index, (key, value) in enumerate(sorted(members, key=lambda m: m[0])):
+        parts += [pl.lit(("{" if index == 0 else ",") + f'"{key}":'), value]
+    return pl.concat_str([*parts, pl.lit("}")])
+
+
+def result_json(frame: pl.DataFrame, details: pl.DataFrame) -> pl.Series:
+    """The stored result document of each settled request (`canonical_json` of
+    `SettleResult.to_json`, as the stateful path stores it), over the columns of `detail_frame`'s
+    input and its rows `details`; in the order of `frame`."""
+    detail = details.select("setl_id", _object([
+        ("fund_pay_type", _quoted(pl.col("fund_pay_type"))),
+        ("inscp_scp_amt", _quoted(_yuan(pl.col("inscp_scp_amt_fen")))),
+        ("crt_payb_lmt_amt", pl.when(pl.col("crt_payb_lmt_amt_fen").is_null())
+         .then(pl.lit("null")).otherwise(_quoted(_yuan(pl.col("crt_payb_lmt_amt_fen"))))),
+        ("fund_payamt", _quoted(_yuan(pl.col("fund_payamt_fen")))),
+        ("setl_proc_info", _quoted(pl.col("setl_proc_info")))]).alias("row"))
+    lists = detail.group_by("setl_id", maintain_order=True).agg(
+        pl.col("row").str.join(",").alias("rows"))
+    joined = frame.select("setl_id", "mdtrt_id", "id_number", "scheme", "med_type",
+                          *MONEY_FIELDS, "pool_prop_selfpay",
+                          *(f"a_{k}" for k in YTD_KEYS)).join(
+        lists, on="setl_id", how="left", maintain_order="left")
+    doc = _object([
+        ("setl_id", _quoted(pl.col("setl_id"))), ("mdtrt_id", _quoted(pl.col("mdtrt_id"))),
+        ("psn_no", _quoted(pl.col("id_number"))), ("insutype", _quoted(pl.col("scheme"))),
+        ("med_type", _quoted(pl.col("med_type"))),
+        *((name, _quoted(_yuan(pl.col(name)))) for name in MONEY_FIELDS),
+        ("pool_prop_selfpay", _quoted(_ratio_text(pl.col("pool_prop_selfpay")))),
+        ("setldetail", pl.concat_str([pl.lit("["), pl.col("rows").fill_null(""),
+                                      pl.lit("]")])),
+        ("ytd_after", ytd_json("a_", sort_keys=True))])
+    return joined.select(doc.alias("result_json"))["result_json"]
 
 
 def _yuan(fen: pl.Expr) -> pl.Expr:
@@ -158,11 +285,12 @@ def _yuan(fen: pl.Expr) -> pl.Expr:
     return pl.format("{}.{}", fen // 100, (fen % 100).cast(pl.Utf8).str.zfill(2))
 
 
-def ytd_json(prefix: str) -> pl.Expr:
-    """`Ytd.to_json` as compact JSON text (keys in `YTD_KEYS` order, `json.dumps` with
-    separators `,` and `:`), over the columns `<prefix><key>` of non-negative fen."""
+def ytd_json(prefix: str, sort_keys: bool = False) -> pl.Expr:
+    """`Ytd.to_json` as compact JSON text (keys in `YTD_KEYS` order, or sorted as
+    `canonical_json` writes them; `json.dumps` with separators `,` and `:`), over the columns
+    `<prefix><key>` of non-negative fen."""
     parts: list[pl.Expr] = []
-    for index, key in enumerate(YTD_KEYS):
+    for index, key in enumerate(sorted(YTD_KEYS) if sort_keys else YTD_KEYS):
         column = pl.col(f"{prefix}{key}")
         parts += [pl.lit(("{" if index == 0 else ",") + f'"{key}":'),
                   column.cast(pl.Utf8) if key == "admissions"
