@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from tests.serving import serving
-from yibao.api.app import create_app
 from yibao.jobs.year import run_year
+from yibao.server.app import create_app
 from yibao.services import accounts
 from yibao.services.sim import run_sim
 from yibao.settle.model import MONEY_FIELDS

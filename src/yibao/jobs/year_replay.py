@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from yibao.core.canonical import canonical_json
 from yibao.core.money import to_fen
 from yibao.jobs.year_store import (
     CONTRIBUTION_AMOUNTS,
@@ -37,7 +38,6 @@ from yibao.services.settle_service import (
     Refused,
     Settled,
     accumulators_of,
-    canonical_json,
     settle_committed,
 )
 from yibao.settle.batch import BatchResult
