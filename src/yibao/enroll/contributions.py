@@ -75,13 +75,16 @@ def _resident(e: Enrollment, groups: frozenset[str], funding: ResidentFunding,
     group, share = contributions.assistance_share(groups) or ("", ZERO)
     paid_by_aid = cents(due * share)
     split, subsidy = funding.subsidy_split, funding.subsidy
+    # Cumulative rounding: the levels' rounded shares never exceed the whole, so none is
+    # negative (rounding each share alone gave 0.01 + 0.01 + (-0.01) for 0.01 split 50/50).
     central = cents(subsidy * split.central)
-    provincial = cents(subsidy * split.provincial)
+    up_to_provincial = cents(subsidy * (split.central + split.provincial))
+    provincial = up_to_provincial - central
     return Contribution(
         e.id_number, e.scheme, e.region, e.year, e.psn_type, MONTHS_PER_YEAR,
         individual=due - paid_by_aid, assistance=paid_by_aid, assistance_group=group,
         subsidy_central=central, subsidy_provincial=provincial,
-        subsidy_local=subsidy - central - provincial,
+        subsidy_local=subsidy - up_to_provincial,
         serious_illness=funding.serious_illness_per_capita,
     )
 

@@ -56,10 +56,13 @@ def contributions(persons: pl.DataFrame, rules: Contributions, year: int) -> pl.
             {g: _e4(s) for g, s in shares.items()}, default=0, return_dtype=pl.Int64).to_numpy()
         aid = _mul(due, share)
         subsidy = np.where(resident, _fen(res.subsidy), 0)
+        # Cumulative rounding, as enroll/contributions.py does: no level's share is negative.
         central = _mul(subsidy, _e4(res.subsidy_split.central))
-        provincial = _mul(subsidy, _e4(res.subsidy_split.provincial))
+        up_to_provincial = _mul(subsidy, _e4(res.subsidy_split.central)
+                                + _e4(res.subsidy_split.provincial))
         cols |= {"individual": due - aid, "assistance": aid, "subsidy_central": central,
-                 "subsidy_provincial": provincial, "subsidy_local": subsidy - central - provincial,
+                 "subsidy_provincial": up_to_provincial - central,
+                 "subsidy_local": subsidy - up_to_provincial,
                  "serious_illness": np.where(resident, _fen(res.serious_illness_per_capita), 0)}
     emp = rules.employee
     if emp is not None:
