@@ -1,6 +1,7 @@
 """The audit work queue (稽核工作队列): cases opened from the rule hits of the batch analysis
-(`yibao audit`, 事后) over a region-year's stored settlements, listed and moved through the
-pure state machine of `yibao.supervise.cases` with who and when, in the reader's scope.
+(事后) — `yibao audit open` over a region-year's stored settlements, or the year job over the
+year it holds in memory — listed and moved through the pure state machine of
+`yibao.supervise.cases` with who and when, in the reader's scope.
 
 A case is one rule on one visit; its id is derived from region, year, rule and visit, so running
 the analysis again opens only new cases. Confirming a case posts the recovery (追回) of the
@@ -294,7 +295,8 @@ def open_cases(region: str, year: int, *, actor: str, base: RuleBase | None = No
         return refused
     with store.unit_of_work() as uow:
         visits = CaseRepository(uow.ledger.connection).settled_visits(region, year, VISITS_MAX)
-    say(f"读取结算 {len(visits)} 笔")
+    say(f"读取结算 {len(visits)} 笔" + (f"（只读取前 {VISITS_MAX} 笔）"
+                                        if len(visits) == VISITS_MAX else ""))
     read = [rule_facts(v) for v in visits]
     facts = [f for f in read if f is not None]
     say(f"规则批量分析 {len(facts)} 笔（{len(read) - len(facts)} 笔无可读的费用明细，跳过）")
@@ -335,7 +337,8 @@ def list_cases(who: Principal, query: Query, *, store: Store | None = None) -> P
     with (store or default_store()).unit_of_work() as uow:
         total, rows = CaseRepository(uow.ledger.connection).page(
             prefix, query.filters.get("state"), limit, query.offset)
-    note = "" if total else "没有稽核案件（由 yibao audit 批量分析的规则命中生成）"
+    note = "" if total else ("没有稽核案件（由年度作业 yibao year 或 yibao audit open "
+                             "批量分析的规则命中开立）")
     return Page(total, limit, query.offset, [_shape(r) for r in rows], note)
 
 
