@@ -1,10 +1,16 @@
-"""Shared fixtures of the CLI tests."""
+"""Shared fixtures of the CLI tests: a fresh SQLite file, and for the tests that need a store
+both backends with the service tests' population."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+from tests.services.conftest import populated
+from tests.store.fixtures import backend, make_store, store, templates
+
+__all__ = ["backend", "make_store", "populated", "store", "templates"]
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def _seed(folder: Path) -> tuple[Store, dict[str, str], str]:
     settled = settle_committed(visit(WORKER, "WEB-2", day="2024-04-02"), store=store)
     assert isinstance(settled, Settled), settled
     opened = cases.open_cases("511623", 2024, actor="test", store=store)
-    assert opened.opened > 0, opened
+    assert isinstance(opened, cases.Opened) and opened.opened > 0, opened
     passwords = {}
     for name, (role, region) in USERS.items():
         issued = accounts.add_user(name, role, region, actor="test", store=store)

@@ -1,7 +1,9 @@
-"""`yibao audit`: validate the rule base, run it over a year, evaluate against labels."""
+"""`yibao audit`: validate the rule base, run it over a year, evaluate against labels, and open
+the audit cases of a stored region-year (`yibao audit open`)."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import tempfile
 from pathlib import Path
@@ -10,6 +12,8 @@ from typing import Annotated
 import typer
 
 from yibao.cli.errors import Commands
+from yibao.cli.progress import console
+from yibao.services import cases, database
 from yibao.services.audit import credit_year, draw_year, evaluate, simulate_reference
 from yibao.sim.abuse import PATTERN_NAMES
 from yibao.supervise.load import RuleFileError, load_rules
@@ -98,3 +102,35 @@ def draw_command(
     """双随机抽查：按信用等级分层抽取机构并匹配回避后的检查人员，打印公开名单。"""
     for line in draw_year(data, seed, rules, scheme, register):
         typer.echo(line)
+
+
+@app.command("open")
+def open_command(
+    region: Annotated[str, typer.Option("--region", help="统筹区划（6 位行政区划代码）")],
+    year: Annotated[int, typer.Option("--year", help="结算年度")],
+    rules: RulesOpt = None,
+) -> None:
+    """对库中某统筹区某年度的结算运行规则批量分析，为每条命中（规则-就诊）开立稽核案件；已开立的不重复开立。"""
+    try:
+        base = load_rules(rules)
+    except RuleFileError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    status = database.database_status()
+    console.print(f"数据库：{status.location}")
+    if not status.up_to_date:
+        typer.echo(f"数据库 {status.location} 的结构不是最新版本：请先运行 yibao db upgrade",
+                   err=True)
+        raise typer.Exit(2)
+    done = cases.open_cases(region, year, actor=f"cli:{getpass.getuser()}", base=base,
+                            progress=lambda message: console.print(message))
+    if isinstance(done, cases.OpenRefused):
+        typer.echo(done.message, err=True)
+        raise typer.Exit(2)
+    typer.echo(f"区划 {region} {year} 年度：规则命中 {done.hits} 条，新开立稽核案件 "
+               f"{done.opened} 件，已开立 {done.existing} 件")
+    if done.skipped:
+        typer.echo(f"{done.skipped} 笔结算没有可读的费用明细（年度作业批量写入的结算，"
+                   "其命中已由年度作业开立案件），未参与本次分析")
+    if done.hits and not done.opened:
+        typer.echo("没有新的案件：全部命中均已开立")

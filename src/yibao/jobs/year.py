@@ -38,11 +38,13 @@ from yibao.jobs.year_payment import PER_DIEM_AFTER_DAYS, drg_summary, pay_year
 from yibao.jobs.year_replay import replay_sample
 from yibao.jobs.year_store import (
     load_year,
+    region_year,
     remove_sqlite,
     year_database,
 )
-from yibao.jobs.year_supervise import audit_year, reference_scores
+from yibao.jobs.year_supervise import audit_year, open_year_cases, reference_scores
 from yibao.policy.loader import load_policy
+from yibao.services.cases import Finding
 from yibao.services.sim import read_meta, read_tables
 from yibao.settle.batch import BatchResult, settle_columns
 from yibao.settle.columns import RequestColumns, subset
@@ -141,13 +143,20 @@ def settle_year(cols: RequestColumns, tables: SimTables, workers: int) -> BatchR
 
 
 def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, report: Path,
-                db: str | None, replay: int, say: Step) -> dict[str, Any]:
-    """Load the year into the store, check the ledger, replay a sample; the report's block."""
+                db: str | None, replay: int, say: Step,
+                findings: tuple[list[Finding], int] | None = None) -> dict[str, Any]:
+    """Load the year into the store, open the audit cases of the batch `findings` (with the
+    number of hits), check the ledger, replay a sample; the report's block."""
     url, owned = year_database(report, db)
     if owned:
         remove_sqlite(url)  # the job's own file: rebuilt from scratch on every run
     say("写入结算库（批量）")
     load = load_year(tables, cols, result, url, say, owned=owned)
+    cases = {}
+    if findings is not None:
+        opened = open_year_cases(url, *region_year(tables), *findings, say)
+        cases = {"cases_hits": opened.hits, "cases_opened": opened.opened,
+                 "cases_existing": opened.existing}
     say(f"抽样重放 {replay} 人（逐笔有状态结算）")
     again = replay_sample(tables, result, replay, seed=1, progress=say)
     return {"database": load.location, "settlements_written": load.settlements,
@@ -158,7 +167,7 @@ def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, re
             "replayed_persons": again.persons, "replayed_visits": again.visits,
             "replay_mismatches": len(again.mismatches),
             "replay_examples": [f"{m.psn_no} {m.mdtrt_id} {m.field}: 批量 {m.batch} / 逐笔 "
-                                f"{m.stateful}" for m in again.mismatches[:10]]}
+                                f"{m.stateful}" for m in again.mismatches[:10]], **cases}
 
 
 #: How far a simulated figure may stand from its calibration target: at scale 1.0, and below
@@ -201,8 +210,10 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     facts = year_facts(tables, cols, result, profile.year)
     say("DRG 分组与点数法付费")
     payment = pay_year(tables, cols, result)
-    audit = audit_year(tables, payment.stay_drg, reference, say) if reference else None
-    store = store_block(tables, cols, result, report, db, replay, say)
+    audit, findings = (audit_year(tables, payment.stay_drg, reference, say) if reference
+                       else (None, []))
+    store = store_block(tables, cols, result, report, db, replay, say,
+                        (findings, audit["hits_total"]) if audit else None)
     invariant(store["contribution_income_fen"] == facts.fund_income_fen,
               "ledger contribution income ≠ contribution table", store)
     values = {**indicator_values(facts), "inpatient_cost_share_drg": payment.drg_share}

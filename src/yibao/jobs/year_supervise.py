@@ -30,11 +30,16 @@ from yibao.services.audit import (
     score_claims,
     with_drg,
 )
+from yibao.services.cases import Finding, Opened, claim_findings, open_findings
 from yibao.services.sim import simulate_year
 from yibao.sim.abuse import default_rates
 from yibao.sim.simulate import SimTables
+from yibao.store import Store
 from yibao.supervise.load import load_rules
 from yibao.supervise.model import RuleBase
+
+#: Who opens the cases of the year job's hits (the write log's actor).
+YEAR_ACTOR = "yibao-year"
 
 
 def year_claims(base: RuleBase, tables: SimTables, stay_drg: pl.DataFrame | None = None
@@ -59,9 +64,10 @@ def reference_scores(meta: tuple[str, float, int], say: Callable[[str], None]) -
 
 
 def audit_year(tables: SimTables, stay_drg: pl.DataFrame, reference: YearScores,
-               say: Callable[[str], None]) -> dict[str, Any]:
+               say: Callable[[str], None]) -> tuple[dict[str, Any], list[Finding]]:
     """The audit block of the year report: hits, recoveries, suspicious providers, evaluation;
-    the detectors fitted on `reference` (`reference_scores`)."""
+    the detectors fitted on `reference` (`reference_scores`). With it, the (rule, visit)
+    findings of the hits, for `open_year_cases` once the year is in the store."""
     base = load_rules(None)
     say("基金监管：规则批量分析与检测器评分")
     claims = year_claims(base, tables, stay_drg)
@@ -81,4 +87,17 @@ def audit_year(tables: SimTables, stay_drg: pl.DataFrame, reference: YearScores,
         "top_providers": found["top_providers"],
         "rules": found["rules"],
         "detectors": found["detectors"],
-    }
+    }, claim_findings(hits, claims)
+
+
+def open_year_cases(url: str, region: str, year: int, findings: list[Finding], hits: int,
+                    say: Callable[[str], None]) -> Opened:
+    """Open the audit cases of the year's batch hits in the store at `url` (the rules do not
+    run again); a case already open is left as it is."""
+    say(f"开立稽核案件：{len(findings)} 个规则-就诊命中")
+    store = Store(url)
+    try:
+        return open_findings(region, year, findings, actor=YEAR_ACTOR, hits=hits,
+                             base=load_rules(None), store=store, progress=say)
+    finally:
+        store.dispose()

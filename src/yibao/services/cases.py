@@ -1,6 +1,7 @@
 """The audit work queue (稽核工作队列): cases opened from the rule hits of the batch analysis
-(`yibao audit`, 事后) over a region-year's stored settlements, listed and moved through the
-pure state machine of `yibao.supervise.cases` with who and when, in the reader's scope.
+(事后) — `yibao audit open` over a region-year's stored settlements, or the year job over the
+year it holds in memory — listed and moved through the pure state machine of
+`yibao.supervise.cases` with who and when, in the reader's scope.
 
 A case is one rule on one visit; its id is derived from region, year, rule and visit, so running
 the analysis again opens only new cases. Confirming a case posts the recovery (追回) of the
@@ -15,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from yibao.core.labels import CASE_STATE
 from yibao.core.money import fmt, from_fen, parse_amount, to_fen
@@ -30,16 +31,20 @@ from yibao.services.bureau import PAGE_SIZE_MAX, PERMISSIONS, Page, Query, ReadR
 from yibao.services.views import CaseDetail, CaseEvent, CaseItem
 from yibao.store import Store, default_store
 from yibao.store.accounts import WriteEntry
-from yibao.store.cases import CaseRow, EventRow, SettledVisit
+from yibao.store.cases import CaseRow, EventRow, SettledVisit, SettlementKey
 from yibao.store.ledger import shard_of
 from yibao.store.uow import UnitOfWork
 from yibao.supervise import cases as machine
 from yibao.supervise.load import load_rules
 from yibao.supervise.model import Hit, Line, Rule, RuleBase, Visit
 
-#: Settlements read for one batch run, and cases opened by one run.
+if TYPE_CHECKING:  # the rule engine (DuckDB) is imported only when the rules run
+    import polars as pl
+
+    from yibao.services.audit import Claims
+
+#: Settlements read for one batch run.
 VISITS_MAX: Final = 200_000
-CASES_MAX: Final = 50_000
 NOTE_MAX: Final = 500
 KIND_OF_MED_TYPE: Final = {"11": "outpatient", "14": "chronic", "21": "inpatient"}
 STATE_NAMES: Final = CASE_STATE
@@ -71,6 +76,7 @@ class Opened:
     hits: int
     opened: int
     existing: int
+    skipped: int = 0  # settlements whose stored request the rules cannot read
 
 
 def case_id_of(region: str, year: int, rule_id: str, mdtrt_id: str) -> str:
@@ -80,94 +86,230 @@ def case_id_of(region: str, year: int, rule_id: str, mdtrt_id: str) -> str:
 
 # ---------- the batch rules over stored settlements ----------
 
+#: A fee line's own number is read as a line number when it is 1 to 9 ASCII digits; any other
+#: (say "²", for which `str.isdigit` is true and `int` fails) gets a number after the others.
+SN_DIGITS_MAX: Final = 9
+#: (rule, visit) findings opened per transaction.
+CASES_PER_CHUNK: Final = 2_000
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRefused:
+    """Why no case can be opened for that region-year (one zh-CN sentence)."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule on one visit with what its case records: the hit lines (the number as
+    submitted, the code, the fee in fen; none for the visit as a whole), the visit's whole fee
+    and the visit as the evidence shows it."""
+
+    rule_id: str
+    mdtrt_id: str
+    lines: tuple[tuple[str, str, int], ...]
+    visit_fee_fen: int
+    shown: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class VisitFacts:
+    """A stored settlement as the rules read it, with each line's number as submitted."""
+
+    visit: Visit
+    lines: tuple[Line, ...]
+    shown: dict[str, Any]
+    submitted: dict[int, str]
+
+
 def _age(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _line(position: int, raw: dict[str, Any]) -> Line:
-    cnt, pric = Decimal(str(raw["cnt"])), Decimal(str(raw["pric"]))
-    sn = str(raw.get("feedetl_sn", position))
-    return Line(int(sn) if sn.isdigit() else position, str(raw["hilist_code"]),
-                int(cnt * 10_000), int(pric * 1_000_000), to_fen(cnt * pric))
+def _number(text: str) -> int | None:
+    ok = text.isascii() and text.isdigit() and len(text) <= SN_DIGITS_MAX
+    return int(text) if ok and int(text) > 0 else None
 
 
-def rule_facts(stored: SettledVisit) -> tuple[Visit, tuple[Line, ...]]:
-    """The facts the rules read, from a stored settlement's request document."""
-    doc = json.loads(stored.request_json)
-    visit = doc["visit"]
-    begin, end = date.fromisoformat(visit["begndate"]), date.fromisoformat(visit["enddate"])
-    lines = tuple(_line(i + 1, raw) for i, raw in enumerate(doc.get("fees", ())))
-    return Visit(stored.mdtrt_id, stored.id_number, stored.fixmedins_code, stored.hosp_lv,
-                 KIND_OF_MED_TYPE.get(str(visit.get("med_type")), ""), stored.scheme, "local",
-                 begin, end, max(0, (end - begin).days), sum(x.fee_fen for x in lines),
-                 str(visit.get("chfpdr_code", "")), stored.sex, _age(stored.birth_date, end),
-                 None, str(visit.get("pdx", ""))), lines
+def _lines(fees: Sequence[dict[str, Any]]) -> tuple[tuple[Line, ...], dict[int, str]]:
+    """The fee lines, numbered by their own number when it is a plain one (and not taken
+    already), else after the largest plain number."""
+    texts = [str(raw.get("feedetl_sn", "")) for raw in fees]
+    numbers: list[int | None] = []
+    for text in texts:
+        n = _number(text)
+        numbers.append(None if n in numbers else n)
+    free = max((n for n in numbers if n is not None), default=0)
+    lines, submitted = [], {}
+    for raw, text, n in zip(fees, texts, numbers, strict=True):
+        if n is None:
+            free += 1
+            n = free
+        cnt, pric = Decimal(str(raw["cnt"])), Decimal(str(raw["pric"]))
+        lines.append(Line(n, str(raw["hilist_code"]), int(cnt * 10_000), int(pric * 1_000_000),
+                          to_fen(cnt * pric)))
+        submitted[n] = text
+    return tuple(lines), submitted
 
 
-def batch_hits_of(visits: Sequence[SettledVisit], base: RuleBase) -> list[Hit]:
+def rule_facts(stored: SettledVisit) -> VisitFacts | None:
+    """The facts the rules read, from a stored settlement's request document; None when the
+    document has no visit the rules can read (a bulk-loaded settlement of the year job stores
+    no request, its hits are opened by the job itself)."""
+    try:
+        doc = json.loads(stored.request_json)
+        visit = doc["visit"]
+        begin, end = date.fromisoformat(visit["begndate"]), date.fromisoformat(visit["enddate"])
+        lines, submitted = _lines(doc.get("fees", ()))
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+        return None
+    return VisitFacts(Visit(
+        stored.mdtrt_id, stored.id_number, stored.fixmedins_code, stored.hosp_lv,
+        KIND_OF_MED_TYPE.get(str(visit.get("med_type")), ""), stored.scheme, "local",
+        begin, end, max(0, (end - begin).days), sum(x.fee_fen for x in lines),
+        str(visit.get("chfpdr_code", "")), stored.sex, _age(stored.birth_date, end),
+        None, str(visit.get("pdx", ""))), lines, visit, submitted)
+
+
+def batch_hits_of(facts: Sequence[VisitFacts], base: RuleBase) -> list[Hit]:
     """Every hit of the rule base over the visits (the `yibao audit` batch engine)."""
     from yibao.services.audit import batch_hits, claims_of
 
-    if not visits:
+    if not facts:
         return []
-    facts = [rule_facts(v) for v in visits]
-    claims = claims_of([f[0] for f in facts], {f[0].mdtrt_id: list(f[1]) for f in facts}, {})
+    claims = claims_of([f.visit for f in facts],
+                       {f.visit.mdtrt_id: list(f.lines) for f in facts}, {})
     frame = batch_hits(base, claims)
     return [Hit(str(r), str(m), int(s)) for r, m, s in
             frame.select("rule_id", "mdtrt_id", "feedetl_sn").iter_rows()]
 
 
-def _evidence(rule: Rule, stored: SettledVisit, sns: set[int]) -> tuple[int, str]:
-    doc = json.loads(stored.request_json)
-    _visit, lines = rule_facts(stored)
-    hit_lines = [x for x in lines if x.feedetl_sn in sns]
-    amount = sum(x.fee_fen for x in hit_lines) if hit_lines else sum(x.fee_fen for x in lines)
+def _grouped(hits: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str], set[int]]:
+    grouped: dict[tuple[str, str], set[int]] = {}
+    for rule_id, mdtrt_id, sn in hits:
+        if sn >= 0:
+            grouped.setdefault((rule_id, mdtrt_id), set()).add(sn)
+    return grouped
+
+
+def findings_of(hits: Iterable[Hit], facts: Sequence[VisitFacts]) -> list[Finding]:
+    """The (rule, visit) findings of hits on stored settlements."""
+    by_visit = {f.visit.mdtrt_id: f for f in facts}
+    found = []
+    for (rule_id, mdtrt_id), sns in sorted(_grouped(
+            (h.rule_id, h.mdtrt_id, h.feedetl_sn) for h in hits).items()):
+        f = by_visit.get(mdtrt_id)
+        if f is not None:
+            found.append(Finding(rule_id, mdtrt_id, tuple(
+                (f.submitted[x.feedetl_sn], x.hilist_code, x.fee_fen)
+                for x in f.lines if x.feedetl_sn in sns), f.visit.total_fen, f.shown))
+    return found
+
+
+def claim_findings(hits: pl.DataFrame, claims: Claims) -> list[Finding]:
+    """The (rule, visit) findings of batch hits (`rule_id, mdtrt_id, feedetl_sn`) over claims
+    held in memory (the year job's), without running the rules again."""
+    wanted = hits.select("mdtrt_id").unique()
+    visits = {r[0]: r for r in claims.visits.join(wanted, on="mdtrt_id").select(
+        "mdtrt_id", "total_fen", "kind", "begndate", "enddate", "pdx", "chfpdr_code").iter_rows()}
+    lines = {(m, s): (c, f) for m, s, c, f in hits.join(
+        claims.lines, on=["mdtrt_id", "feedetl_sn"]).select(
+        "mdtrt_id", "feedetl_sn", "hilist_code", "fee_fen").iter_rows()}
+    found = []
+    for (rule_id, mdtrt_id), sns in sorted(_grouped(hits.select(
+            "rule_id", "mdtrt_id", "feedetl_sn").iter_rows()).items()):
+        if mdtrt_id not in visits:
+            continue
+        _m, total, kind, begin, end, pdx, doctor = visits[mdtrt_id]
+        hit = tuple((str(s), *lines[(mdtrt_id, s)]) for s in sorted(sns)
+                    if (mdtrt_id, s) in lines)
+        found.append(Finding(rule_id, mdtrt_id, hit, int(total), {
+            "mdtrt_id": mdtrt_id, "kind": kind, "begndate": begin.isoformat(),
+            "enddate": end.isoformat(), "pdx": pdx, "chfpdr_code": doctor}))
+    return found
+
+
+def _case_row(region: str, year: int, rule: Rule, finding: Finding, key: SettlementKey,
+              actor: str, now: datetime) -> CaseRow:
+    amount = (sum(fee for _sn, _code, fee in finding.lines) if finding.lines
+              else finding.visit_fee_fen)
     evidence = {
         "rule": {"id": rule.id, "name": rule.name, "category": rule.category,
                  "result": rule.result, "severity": rule.severity, "message": rule.message,
                  "source": rule.source},
-        "visit": doc["visit"], "setl_id": stored.setl_id,
-        "lines": [{"feedetl_sn": x.feedetl_sn, "hilist_code": x.hilist_code,
-                   "fee": fmt(from_fen(x.fee_fen))} for x in hit_lines],
-        "visit_level": not hit_lines}
-    return amount, json.dumps(evidence, ensure_ascii=False, sort_keys=True)
+        "visit": finding.shown, "setl_id": key.setl_id,
+        "lines": [{"feedetl_sn": sn, "hilist_code": code, "fee": fmt(from_fen(fee))}
+                  for sn, code, fee in finding.lines],
+        "visit_level": not finding.lines}
+    return CaseRow(case_id_of(region, year, rule.id, finding.mdtrt_id), region, year, rule.id,
+                   rule.name[:128], finding.mdtrt_id, key.setl_id, key.fixmedins_code,
+                   key.id_number, "", key.scheme, amount, machine.State.NEW.value,
+                   json.dumps(evidence, ensure_ascii=False, sort_keys=True), None, None, now,
+                   actor)
 
 
-def _new_cases(region: str, year: int, hits: Iterable[Hit], visits: Sequence[SettledVisit],
-               base: RuleBase, actor: str, now: datetime) -> list[CaseRow]:
-    by_visit = {v.mdtrt_id: v for v in visits}
-    grouped: dict[tuple[str, str], set[int]] = {}
-    for hit in hits:
-        if hit.mdtrt_id in by_visit and hit.feedetl_sn >= 0:
-            grouped.setdefault((hit.rule_id, hit.mdtrt_id), set()).add(hit.feedetl_sn)
-    rows = []
-    for (rule_id, mdtrt_id), sns in sorted(grouped.items())[:CASES_MAX]:
-        rule, stored = base.by_id(rule_id), by_visit[mdtrt_id]
-        amount, evidence = _evidence(rule, stored, sns)
-        rows.append(CaseRow(case_id_of(region, year, rule_id, mdtrt_id), region, year, rule_id,
-                            rule.name[:128], mdtrt_id, stored.setl_id, stored.fixmedins_code,
-                            stored.id_number, "", stored.scheme, amount, machine.State.NEW.value,
-                            evidence, None, None, now, actor))
-    return rows
-
-
-def open_cases(region: str, year: int, *, actor: str, hits: Sequence[Hit] | None = None,
-               base: RuleBase | None = None, store: Store | None = None) -> Opened:
-    """Open a case for each (rule, visit) hit on the region-year's settlements: the hits given,
-    or those the batch rules find (`hits=None`). Cases already open are left as they are."""
-    base = base or load_rules()
-    with (store or default_store()).unit_of_work() as uow:
+def _checked(region: str, year: int, store: Store) -> OpenRefused | None:
+    if not (region.isascii() and region.isdigit() and len(region) == 6):
+        return OpenRefused(f"区划代码 {region!r} 有误：应为 6 位数字的行政区划代码")
+    with store.unit_of_work(read_only=True) as uow:
         repo = uow.cases
-        visits = repo.settled_visits(region, year, VISITS_MAX)
-        found = batch_hits_of(visits, base) if hits is None else list(hits)
-        rows = _new_cases(region, year, found, visits, base, actor, datetime.now(UTC))
-        known = repo.existing(r.case_id for r in rows)
-        fresh = [r for r in rows if r.case_id not in known]
-        repo.add(fresh)
+        if not repo.settlement_count(region):
+            return OpenRefused(f"库中没有区划 {region} 的结算记录：请检查区划代码或数据库")
+        if not repo.settlement_count(region, year):
+            return OpenRefused(f"区划 {region} 在 {year} 年度没有结算记录：请检查年度")
+    return None
+
+
+def open_findings(region: str, year: int, findings: Sequence[Finding], *, actor: str,
+                  hits: int, base: RuleBase, store: Store, skipped: int = 0,
+                  progress: Progress | None = None) -> Opened:
+    """Open a case for each finding on an unreversed settlement of the region-year, in chunks
+    of `CASES_PER_CHUNK` (one transaction each); cases already open are left as they are."""
+    say = progress or (lambda _message: None)
+    opened = existing = 0
+    for start in range(0, len(findings), CASES_PER_CHUNK):
+        chunk = findings[start:start + CASES_PER_CHUNK]
+        with store.unit_of_work() as uow:
+            repo = uow.cases
+            keys = repo.settlement_keys(region, year, [f.mdtrt_id for f in chunk])
+            now = datetime.now(UTC)
+            rows = [_case_row(region, year, base.by_id(f.rule_id), f, keys[f.mdtrt_id], actor,
+                              now) for f in chunk if f.mdtrt_id in keys]
+            known = repo.existing(r.case_id for r in rows)
+            repo.add(r for r in rows if r.case_id not in known)
+            uow.commit()
+        opened, existing = opened + len(rows) - len(known), existing + len(known)
+        say(f"开立稽核案件 {min(len(findings), start + CASES_PER_CHUNK)}/{len(findings)}")
+    with store.unit_of_work() as uow:
         _log(uow, actor, "case.open", f"{region}-{year}",
-             {"hits": len(found), "opened": len(fresh)}, region)
+             {"hits": hits, "opened": opened, "existing": existing, "skipped": skipped}, region)
         uow.commit()
-    return Opened(len(found), len(fresh), len(known))
+    return Opened(hits, opened, existing, skipped)
+
+
+def open_cases(region: str, year: int, *, actor: str, base: RuleBase | None = None,
+               store: Store | None = None, progress: Progress | None = None,
+               hits: Sequence[Hit] | None = None) -> Opened | OpenRefused:
+    """Run the batch rules over the region-year's stored settlements (`yibao audit open`), or
+    take the `hits` given, and open a case for each (rule, visit) hit; cases already open are
+    left as they are. Settlements whose stored request the rules cannot read are skipped."""
+    base, store = base or load_rules(), store or default_store()
+    say = progress or (lambda _message: None)
+    refused = _checked(region, year, store)
+    if refused is not None:
+        return refused
+    with store.unit_of_work(read_only=True) as uow:
+        visits = uow.cases.settled_visits(region, year, VISITS_MAX)
+    say(f"读取结算 {len(visits)} 笔" + (f"（只读取前 {VISITS_MAX} 笔）"
+                                        if len(visits) == VISITS_MAX else ""))
+    read = [rule_facts(v) for v in visits]
+    facts = [f for f in read if f is not None]
+    say(f"规则批量分析 {len(facts)} 笔（{len(read) - len(facts)} 笔无可读的费用明细，跳过）")
+    hits = batch_hits_of(facts, base) if hits is None else list(hits)
+    return open_findings(region, year, findings_of(hits, facts), actor=actor, hits=len(hits),
+                         base=base, store=store, skipped=len(read) - len(facts), progress=say)
 
 
 # ---------- reading ----------
@@ -200,7 +342,8 @@ def list_cases(who: Principal, query: Query, *, store: Store | None = None) -> P
     with (store or default_store()).unit_of_work() as uow:
         total, rows = uow.cases.page(
             prefix, query.filters.get("state"), limit, query.offset)
-    note = "" if total else "没有稽核案件（由 yibao audit 批量分析的规则命中生成）"
+    note = "" if total else ("没有稽核案件（由年度作业 yibao year 或 yibao audit open "
+                             "批量分析的规则命中开立）")
     return Page(total, limit, query.offset, [_shape(r) for r in rows], note)
 
 
@@ -350,5 +493,17 @@ def _move_in(uow: UnitOfWork, who: Principal, case_id: str, target: machine.Stat
     return None
 
 
-__all__ = ["MoveRefusal", "MoveRefused", "Opened", "case_id_of", "get_case", "list_cases",
-           "move_case", "open_cases"]
+__all__ = [
+    "Finding",
+    "MoveRefusal",
+    "MoveRefused",
+    "OpenRefused",
+    "Opened",
+    "case_id_of",
+    "claim_findings",
+    "get_case",
+    "list_cases",
+    "move_case",
+    "open_cases",
+    "open_findings",
+]

@@ -72,6 +72,17 @@ class SettledVisit:
     hosp_lv: str
 
 
+@dataclass(frozen=True, slots=True)
+class SettlementKey:
+    """What a case names of the settlement it is drawn from."""
+
+    setl_id: str
+    mdtrt_id: str
+    fixmedins_code: str
+    id_number: str
+    scheme: str
+
+
 CASE_FIELDS = tuple(CaseRow.__dataclass_fields__)
 
 
@@ -98,6 +109,28 @@ class CaseRepository:
                         reversals.c.setl_id.is_(None)))
             .order_by(settlements.c.commit_seq).limit(limit))
         return [SettledVisit(*row) for row in rows]
+
+    def settlement_keys(self, region: str, year: int, mdtrt_ids: Iterable[str]
+                        ) -> dict[str, SettlementKey]:
+        """The unreversed settlements of the region-year of these visits, by visit."""
+        ids = sorted(set(mdtrt_ids))
+        if not ids:
+            return {}
+        rows = self.connection.execute(
+            select(settlements.c.setl_id, settlements.c.mdtrt_id, settlements.c.fixmedins_code,
+                   settlements.c.id_number, settlements.c.scheme)
+            .outerjoin(reversals, reversals.c.setl_id == settlements.c.setl_id)
+            .where(and_(settlements.c.region == region, settlements.c.year == year,
+                        settlements.c.mdtrt_id.in_(ids), reversals.c.setl_id.is_(None))))
+        return {row.mdtrt_id: SettlementKey(*row) for row in rows}
+
+    def settlement_count(self, region: str, year: int | None = None) -> int:
+        """Settlements stored for the region (in that year)."""
+        where = [settlements.c.region == region]
+        if year is not None:
+            where.append(settlements.c.year == year)
+        return int(self.connection.execute(
+            select(func.count()).select_from(settlements).where(*where)).scalar_one())
 
     def existing(self, case_ids: Iterable[str]) -> set[str]:
         ids = list(case_ids)
