@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from yibao.store.testing import postgres_database
 
+from tests.postgres import postgres_database
 from tests.store.fixtures import BACKENDS
 from yibao.jobs.year import run_year
 from yibao.services import cases
