@@ -17,6 +17,7 @@ from yibao.fund.accounts import FISCAL_LEVELS, PAYERS
 from yibao.payment.drg.model import Status
 from yibao.policy.model import ASSISTANCE_ORDER
 from yibao.settle import model as settle_model
+from yibao.sim.calibrate import CALIBRATED
 from yibao.supervise.cases import State
 
 RULES = (files("yibao.supervise") / "rules" / "base-2020.toml").read_text("utf-8")
@@ -34,6 +35,7 @@ FUNDS = {v for k, v in vars(settle_model).items() if k.startswith("FUND_") and i
     ("drg_status", {s.value for s in Status}),
     ("holder", set(FISCAL_LEVELS) | set(PAYERS)),
     ("sex", {"M", "F"}),
+    ("calibration", {key for key, _ in CALIBRATED}),
     ("severity", set(re.findall(r'severity\s*=\s*"([^"]+)"', RULES))),
 ])
 def test_every_code_has_a_name(kind: str, codes: set[str]) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from yibao.core import labels
 from yibao.services.sim import calibration_check, run_sim
 from yibao.sim.abuse import AbuseError, load_rates
 from yibao.sim.profile import ProfileError
@@ -36,7 +37,8 @@ def sim_command(
     if check:
         _, rows_ = calibration_check(out)
         for row in rows_:
-            typer.echo(f"{row['indicator']:28s} 目标 {row['target']:>16,.3f}  模拟 "
+            label = labels.name("calibration", row["indicator"])
+            typer.echo(f"{label:16s} 目标 {row['target']:>16,.3f}  模拟 "
                        f"{row['simulated']:>16,.3f}  偏差 {row['error']:+.3f}")
 
 

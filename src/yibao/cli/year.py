@@ -11,6 +11,7 @@ from rich.table import Table
 
 from yibao.cli.errors import fail
 from yibao.cli.progress import console
+from yibao.core import labels
 from yibao.indicators.render import show
 from yibao.jobs.year import YearOutcome, run_year
 from yibao.jobs.year_store import YearStoreError
@@ -46,7 +47,7 @@ def _calibration(outcome: YearOutcome) -> Table | None:
         error = f"{row['error'] * 100:+.1f} 点" if points else f"{row['error']:+.1%}"
         tolerance = f"±{row['tolerance'] * 100:.0f} 点" if points else f"±{row['tolerance']:.0%}"
         fmt = "{:.3f}" if points else "{:,.0f}"
-        table.add_row(str(row["indicator"]), fmt.format(row["target"]),
+        table.add_row(labels.name("calibration", row["indicator"]), fmt.format(row["target"]),
                       fmt.format(row["simulated"]), error, tolerance,
                       "[green]✓[/]" if row["within"] else "[red]✗[/]")
     return table

@@ -51,12 +51,20 @@ HOLDER: Final[Mapping[str, str]] = MappingProxyType({
     "provincial": "省级财政", "local": "市县财政"})
 #: 是否 for flags.
 YES_NO: Final[Mapping[str, str]] = MappingProxyType({"True": "是", "False": "否"})
+#: The calibration check's rows (sim/calibrate.py), as staff read them.
+CALIBRATION: Final[Mapping[str, str]] = MappingProxyType({
+    "insured": "参保人数", "employees": "职工医保参保人数", "residents": "居民医保参保人数",
+    "fund_income_yuan": "基金收入（元）", "fund_expenditure_yuan": "基金支出（元）",
+    "employee_inpatient_ratio": "职工政策范围内住院支付比例",
+    "resident_inpatient_ratio": "居民政策范围内住院支付比例",
+    "offsite_settlements": "异地就医直接结算人次",
+    "offsite_medfee_yuan": "异地就医直接结算金额（元）"})
 
 KINDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType({
     "sex": SEX, "insutype": INSUTYPE, "psn_type": PSN_TYPE, "enroll_status": ENROLL_STATUS,
     "assistance_group": ASSISTANCE_GROUP, "med_type": MED_TYPE, "fund_pay_type": FUND_PAY_TYPE,
     "level": LEVEL, "case_state": CASE_STATE, "drg_status": DRG_STATUS, "holder": HOLDER,
-    "severity": SEVERITY, "yes_no": YES_NO})
+    "severity": SEVERITY, "yes_no": YES_NO, "calibration": CALIBRATION})
 
 
 def name(kind: str, code: object) -> str:

@@ -69,13 +69,17 @@ def settle_year(cols: RequestColumns) -> BatchResult:
     return settle_columns(cols)
 
 
+#: The calibrated figures and their unit: 1 a count, 100 money in fen, 0 a ratio.
+CALIBRATED: tuple[tuple[str, int], ...] = (
+    ("insured", 1), ("employees", 1), ("residents", 1), ("fund_income_yuan", 100),
+    ("fund_expenditure_yuan", 100), ("employee_inpatient_ratio", 0),
+    ("resident_inpatient_ratio", 0), ("offsite_settlements", 1), ("offsite_medfee_yuan", 100))
+
+
 def compare(found: Indicators, targets: dict[str, object], scale: float) -> list[dict[str, object]]:
     """Each target next to the simulated value (counts and money scaled back to 1.0)."""
     rows = []
-    for key, unit in (("insured", 1), ("employees", 1), ("residents", 1),
-                      ("fund_income_yuan", 100), ("fund_expenditure_yuan", 100),
-                      ("employee_inpatient_ratio", 0), ("resident_inpatient_ratio", 0),
-                      ("offsite_settlements", 1), ("offsite_medfee_yuan", 100)):
+    for key, unit in CALIBRATED:
         if key not in targets:
             continue
         name = key.replace("_yuan", "_fen")
