@@ -30,6 +30,7 @@ from yibao.interface.common import (
 from yibao.interface.envelope import parse_envelope, verify_signature
 from yibao.services import national
 from yibao.services.database import Database, open_database
+from yibao.services.errors import CONCURRENT_MESSAGE, lost_to_concurrent
 
 __all__ = ["TRANSACTIONS", "Answer", "Signed", "call_service", "sign"]
 
@@ -124,3 +125,8 @@ def call_service(body: bytes, signed: Signed, *, store: Database | None = None,
         return Answer(200, _run(call, payload))
     except national.AnsweredBefore as before:
         return replay(call, before.kept)
+    except Exception as error:
+        if not lost_to_concurrent(error):
+            raise
+        # Nothing was written, nor kept under the msgid: the same message may be sent again.
+        return Answer.of(200, failure(call, Refusal("concurrent_conflict", CONCURRENT_MESSAGE)))

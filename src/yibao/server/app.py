@@ -23,6 +23,7 @@ from yibao.api.schemas import Health, Ready
 from yibao.interface import route as national
 from yibao.server.deps import StoreDep
 from yibao.services.database import Database, database_status, open_database
+from yibao.services.errors import CONCURRENT_MESSAGE, lost_to_concurrent
 from yibao.web import console
 
 log = logging.getLogger("yibao.api")
@@ -46,6 +47,9 @@ MAX_FORM_BYTES: Final = 100_000
 _TOO_LARGE = json.dumps({"detail": {"reason": "too_large",
                                     "message": f"请求体超过 {MAX_FORM_BYTES} 字节"}},
                         ensure_ascii=False).encode()
+_CONCURRENT = json.dumps({"detail": {"reason": "concurrent_conflict",
+                                     "message": CONCURRENT_MESSAGE}},
+                         ensure_ascii=False).encode()
 
 
 async def _bounded_body(scope: Scope, receive: Receive) -> Receive | None:
@@ -81,7 +85,9 @@ async def _bounded_body(scope: Scope, receive: Receive) -> Receive | None:
 class RequestContext:
     """Gives every response an `X-Request-ID` (the caller's when well formed) and writes one
     JSON log line per request; refuses a path or query holding a NUL character (400) and,
-    outside the national interface, a body over MAX_FORM_BYTES (413)."""
+    outside the national interface, a body over MAX_FORM_BYTES (413); answers a write that lost
+    every attempt to concurrent ones with 409 (the national interface answers it in its own
+    envelope before it gets here)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -92,11 +98,11 @@ class RequestContext:
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
-        started, status = time.perf_counter(), [500]
+        started, status, answered = time.perf_counter(), [500], [False]
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status[0] = message["status"]
+                status[0], answered[0] = message["status"], True
                 message["headers"] = [*message.get("headers", []),
                                       (b"x-request-id", request_id.encode())]
             await send(message)
@@ -113,7 +119,13 @@ class RequestContext:
                         scope, receive, send_with_id)
                     return
                 receive = bounded
-            await self.app(scope, receive, send_with_id)
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception as error:
+                if not lost_to_concurrent(error) or answered[0]:
+                    raise
+                await Response(_CONCURRENT, 409, media_type="application/json")(
+                    scope, receive, send_with_id)
         finally:
             client = scope.get("client")
             log.info("request", extra={

@@ -4,6 +4,10 @@ A missing or broken policy file, DRG rule pack or city table, a file that cannot
 database that is unsupported or cannot be reached: each already carries a zh-CN message naming
 what to fix. `user_message` gives that sentence, or None for anything else (a programmer error,
 which keeps its traceback).
+
+A write that lost every attempt to concurrent ones (`lost_to_concurrent`) changed nothing; the
+faces answer it as a refusal to try again (`CONCURRENT_MESSAGE`): the national interface in its
+envelope, the API with 409, the CLI with exit status 2.
 """
 
 from __future__ import annotations
@@ -14,9 +18,20 @@ from yibao.policy.loader import PolicyError
 from yibao.services.calculate import policy_problem
 from yibao.services.database import DatabaseUnavailable, unavailable
 from yibao.services.enroll import ImportFileError
+from yibao.store import Conflict
 
 #: Errors whose message is already the sentence to show.
 USER_ERRORS = (PolicyError, DrgPackError, CityTableError, ImportFileError, DatabaseUnavailable)
+
+
+#: What a person is told when their write lost to concurrent ones every time it was tried.
+CONCURRENT_MESSAGE = "请求与同时进行的其他请求冲突，未做任何更改，请稍后重试"
+
+
+def lost_to_concurrent(error: BaseException) -> bool:
+    """Whether `error` says a write kept losing races with concurrent writes and was given up
+    (nothing of it was written): the request may simply be sent again."""
+    return isinstance(error, Conflict)
 
 
 def user_message(error: BaseException) -> str | None:
@@ -29,5 +44,7 @@ def user_message(error: BaseException) -> str | None:
         return f"DRG 规则包不可用（{error.file}）：{error.message}"
     if isinstance(error, USER_ERRORS):
         return str(error)
+    if lost_to_concurrent(error):
+        return CONCURRENT_MESSAGE
     database = unavailable(error)
     return None if database is None else str(database)
