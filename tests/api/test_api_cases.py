@@ -105,6 +105,15 @@ def test_a_second_handler_confirms_within_the_hit(queue: Queue) -> None:
     assert [e["by"] for e in done["trail"]] == ["county", "handler2"]
 
 
+def test_the_trail_is_in_beijing_time(queue: Queue) -> None:
+    case_id = _reviewed(queue)
+    detail = httpx.get(f"{queue.url}/api/v1/audit/cases/{case_id}",
+                       headers=queue.auth("county")).json()
+    assert detail["created_at"].endswith("+08:00")
+    assert detail["trail"] and all(e["at"].endswith("+08:00") for e in detail["trail"]), \
+        detail["trail"]
+
+
 def test_an_auditor_approves_a_larger_recovery(queue: Queue) -> None:
     case_id = _reviewed(queue)
     answer = queue.move("auditor1", case_id, "confirmed", amount="120.00", note="复审批准")

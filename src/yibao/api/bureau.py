@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -67,7 +66,7 @@ class AuditCaseItem(AuditCaseOut):
     created_at: BeijingTime
 
 class CaseEventOut(BaseModel):
-    at: datetime
+    at: BeijingTime
     by: str
     from_state: str
     to_state: str
