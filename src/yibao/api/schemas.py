@@ -5,7 +5,7 @@ settlement's `setl_time` as `YYYY-MM-DD HH:MM:SS` like the national interface.""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Final, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field
 
@@ -39,6 +39,11 @@ def _encodable(value: str) -> str:
 
 #: Text of a request body: valid Unicode (no lone surrogate).
 Text = Annotated[str, AfterValidator(_encodable)]
+
+
+#: The body fields that carry a password (`LoginIn`, `PasswordIn`): a 422 answer never echoes
+#: their value (`yibao.server.app`).
+SECRET_FIELDS: Final = frozenset({"password", "current", "new"})
 
 
 class LoginIn(BaseModel):

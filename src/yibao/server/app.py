@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yibao.api import bureau, users
 from yibao.api.docs import mount_docs
-from yibao.api.schemas import Health, Ready
+from yibao.api.schemas import SECRET_FIELDS, Health, Ready
 from yibao.interface import route as national
 from yibao.server.deps import StoreDep
 from yibao.services.database import Database, database_status, open_database
@@ -134,10 +134,35 @@ class RequestContext:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
 
 
+#: What a 422 answer shows in place of a password it would echo.
+MASK: Final = "******"
+
+
+def _masked(value: Any) -> Any:
+    """`value` with the value of every password field (`SECRET_FIELDS`) in it masked."""
+    if isinstance(value, dict):
+        return {k: MASK if k in SECRET_FIELDS else _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    return value
+
+
+def _without_secrets(problem: dict[str, Any]) -> dict[str, Any]:
+    """One validation error whose `input` shows no password: masked when it is a password
+    field's value, and inside a body or object it echoes whole."""
+    if "input" not in problem:
+        return problem
+    names = [part for part in problem.get("loc", ()) if isinstance(part, str)]
+    hidden = MASK if names and names[-1] in SECRET_FIELDS else _masked(problem["input"])
+    return {**problem, "input": hidden}
+
+
 async def _invalid(_request: Request, error: RequestValidationError) -> Response:
-    """FastAPI's 422 answer, written so that an input it echoes may hold a lone surrogate: the
-    one character UTF-8 cannot encode is written as its JSON escape (`\\ud800`)."""
-    text = json.dumps({"detail": jsonable_encoder(error.errors())}, ensure_ascii=False)
+    """FastAPI's 422 answer, with no password echoed back (`_without_secrets`), written so that
+    an input it echoes may hold a lone surrogate: the one character UTF-8 cannot encode is
+    written as its JSON escape (`\\ud800`)."""
+    problems = [_without_secrets(problem) for problem in error.errors()]
+    text = json.dumps({"detail": jsonable_encoder(problems)}, ensure_ascii=False)
     return Response(text.encode("utf-8", "backslashreplace"), 422,
                     media_type="application/json")
 
