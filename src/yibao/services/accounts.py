@@ -7,7 +7,8 @@ successful login. Sessions are random bearer tokens stored as SHA-256 hashes tha
 `SESSION_TTL`. A scope is a region code: a county (`511623`) sees itself, a city (`511600`) its
 counties, a province (`510000`) all of its regions, and `000000` everything.
 
-Logins (登录): every attempt is recorded before the password is checked; more than
+Logins (登录): every attempt is recorded before the password is checked (and the oldest
+attempts past `LOGIN_RECORD_KEPT` are pruned with it); more than
 `USER_FAILURES_MAX` uncleared failures of one user, or `ADDRESS_FAILURES_MAX` from one address,
 within `LOGIN_WINDOW` lock further attempts (the right password too) until the window passes or
 an administrator unlocks. An unknown user's password is checked against a dummy hash, so both
@@ -43,6 +44,12 @@ SESSION_TTL: Final = timedelta(hours=8)
 LOGIN_WINDOW: Final = timedelta(minutes=30)
 USER_FAILURES_MAX: Final = 5
 ADDRESS_FAILURES_MAX: Final = 20
+#: How long login attempts stay on record: six months, the least the Cybersecurity Law
+#: (网络安全法, art. 21) asks network logs to be kept; the throttle reads only `LOGIN_WINDOW`.
+LOGIN_RECORD_KEPT: Final = timedelta(days=183)
+#: Expired attempts removed, at most, with each new one: more than the one added, so the record
+#: never grows past what `LOGIN_RECORD_KEPT` holds, at a fixed cost per login.
+LOGIN_PRUNE_BATCH: Final = 2
 PASSWORD_MIN: Final = 12
 PASSWORD_MAX: Final = 256
 SECRET_BYTES: Final = 32
@@ -180,6 +187,7 @@ def _checked(username: str, password: str, address: str, store: Store
     now = datetime.now(UTC)
     with store.unit_of_work() as work:
         attempt = work.accounts.add_attempt(now, username, address)
+        work.accounts.prune_attempts(now - LOGIN_RECORD_KEPT, LOGIN_PRUNE_BATCH)
         work.commit()
     with store.unit_of_work() as work:
         user = work.accounts.user(username)

@@ -169,6 +169,14 @@ class AccountRepository:
         assert row is not None
         return int(row[0])
 
+    def prune_attempts(self, before: datetime, limit: int) -> int:
+        """Delete those of the `limit` oldest attempts (by id, the order they were recorded in)
+        that are older than `before`: a fixed cost, whatever the table holds."""
+        oldest = select(login_attempts.c.id).order_by(login_attempts.c.id).limit(limit)
+        done = self.connection.execute(delete(login_attempts).where(
+            login_attempts.c.id.in_(oldest.scalar_subquery()), login_attempts.c.at < before))
+        return int(done.rowcount)
+
     def attempt_succeeded(self, attempt_id: int, username: str) -> None:
         """The attempt succeeded: it is no failure, and the user's earlier ones are cleared."""
         self.connection.execute(update(login_attempts).where(login_attempts.c.id == attempt_id)
