@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import update
 
 from tests.services.population import RESIDENT, WORKER, visit
@@ -57,3 +58,24 @@ def test_an_unknown_region_or_a_year_without_settlements_is_refused(populated: S
                                 ("511623", 2019, "2019 年度没有结算记录")):
         refused = cases.open_cases(region, year, actor="test", store=populated)
         assert isinstance(refused, cases.OpenRefused) and words in refused.message, refused
+
+
+def test_every_page_of_the_year_is_read(populated: Store, monkeypatch: pytest.MonkeyPatch
+                                        ) -> None:
+    """A region-year with more settlements than a page is read whole, page after page (before
+    the fix the batch read only the first VISITS_MAX settlements and left the rest unchecked)."""
+    visits = [(RESIDENT, "AU-P1", "2024-03-09"), (WORKER, "AU-P2", "2024-04-02"),
+              (RESIDENT, "AU-P3", "2024-05-06"), (WORKER, "AU-P4", "2024-06-01"),
+              (RESIDENT, "AU-P5", "2024-07-01")]
+    for psn_no, mdtrt_id, day in visits:
+        _settle(populated, psn_no, mdtrt_id, day=day)
+    monkeypatch.setattr(cases, "VISITS_PER_PAGE", 2)
+    said: list[str] = []
+    opened = cases.open_cases("511623", 2024, actor="test", store=populated,
+                              progress=said.append)
+    assert isinstance(opened, cases.Opened), opened
+    assert [m for m in said if m.startswith("读取结算")] == [
+        "读取结算 2 笔", "读取结算 4 笔", "读取结算 5 笔"]
+    with populated.unit_of_work(read_only=True) as uow:
+        _total, rows = uow.cases.page("511623", None, 500, 0)
+    assert {r.mdtrt_id for r in rows} == {m for _p, m, _d in visits}

@@ -43,8 +43,9 @@ if TYPE_CHECKING:  # the rule engine (DuckDB) is imported only when the rules ru
 
     from yibao.services.audit import Claims
 
-#: Settlements read for one batch run.
-VISITS_MAX: Final = 200_000
+#: Settlements read per page by a batch run (`open_cases` reads every page of the region-year,
+#: keeping only the facts the rules read of each, not its stored request).
+VISITS_PER_PAGE: Final = 20_000
 NOTE_MAX: Final = 500
 KIND_OF_MED_TYPE: Final = {"11": "outpatient", "14": "chronic", "21": "inpatient"}
 STATE_NAMES: Final = CASE_STATE
@@ -289,6 +290,23 @@ def open_findings(region: str, year: int, findings: Sequence[Finding], *, actor:
     return Opened(hits, opened, existing, skipped)
 
 
+def _settled_facts(region: str, year: int, store: Store, say: Progress
+                   ) -> tuple[list[VisitFacts], int]:
+    """The rule facts of every unreversed settlement of the region-year, read page by page
+    (`VISITS_PER_PAGE`, in commit order), and how many settlements were read (those whose
+    stored request the rules cannot read have no facts)."""
+    facts: list[VisitFacts] = []
+    read = after = 0
+    while True:
+        with store.unit_of_work(read_only=True) as uow:
+            page = uow.cases.settled_visits(region, year, VISITS_PER_PAGE, after)
+        if not page:
+            return facts, read
+        facts += [f for f in map(rule_facts, page) if f is not None]
+        read, after = read + len(page), page[-1].commit_seq
+        say(f"读取结算 {read} 笔")
+
+
 def open_cases(region: str, year: int, *, actor: str, base: RuleBase | None = None,
                store: Store | None = None, progress: Progress | None = None,
                hits: Sequence[Hit] | None = None) -> Opened | OpenRefused:
@@ -300,16 +318,11 @@ def open_cases(region: str, year: int, *, actor: str, base: RuleBase | None = No
     refused = _checked(region, year, store)
     if refused is not None:
         return refused
-    with store.unit_of_work(read_only=True) as uow:
-        visits = uow.cases.settled_visits(region, year, VISITS_MAX)
-    say(f"读取结算 {len(visits)} 笔" + (f"（只读取前 {VISITS_MAX} 笔）"
-                                        if len(visits) == VISITS_MAX else ""))
-    read = [rule_facts(v) for v in visits]
-    facts = [f for f in read if f is not None]
-    say(f"规则批量分析 {len(facts)} 笔（{len(read) - len(facts)} 笔无可读的费用明细，跳过）")
+    facts, read = _settled_facts(region, year, store, say)
+    say(f"规则批量分析 {len(facts)} 笔（{read - len(facts)} 笔无可读的费用明细，跳过）")
     hits = batch_hits_of(facts, base) if hits is None else list(hits)
     return open_findings(region, year, findings_of(hits, facts), actor=actor, hits=len(hits),
-                         base=base, store=store, skipped=len(read) - len(facts), progress=say)
+                         base=base, store=store, skipped=read - len(facts), progress=say)
 
 
 # ---------- reading ----------

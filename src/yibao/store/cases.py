@@ -70,6 +70,7 @@ class SettledVisit:
     sex: str
     birth_date: date
     hosp_lv: str
+    commit_seq: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,17 +97,20 @@ class CaseRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def settled_visits(self, region: str, year: int, limit: int) -> list[SettledVisit]:
+    def settled_visits(self, region: str, year: int, limit: int, after: int = 0
+                       ) -> list[SettledVisit]:
+        """Up to `limit` of the region-year's unreversed settlements, in commit order from
+        after the commit sequence number `after` (a page: pass the last one's `commit_seq`)."""
         rows = self.connection.execute(
             select(settlements.c.setl_id, settlements.c.mdtrt_id, settlements.c.fixmedins_code,
                    settlements.c.id_number, settlements.c.scheme, settlements.c.request_json,
                    persons.c.sex, persons.c.birth_date,
-                   func.coalesce(institutions.c.level, ""))
+                   func.coalesce(institutions.c.level, ""), settlements.c.commit_seq)
             .join(persons, persons.c.id_number == settlements.c.id_number)
             .outerjoin(institutions, institutions.c.code == settlements.c.fixmedins_code)
             .outerjoin(reversals, reversals.c.setl_id == settlements.c.setl_id)
             .where(and_(settlements.c.region == region, settlements.c.year == year,
-                        reversals.c.setl_id.is_(None)))
+                        settlements.c.commit_seq > after, reversals.c.setl_id.is_(None)))
             .order_by(settlements.c.commit_seq).limit(limit))
         return [SettledVisit(*row) for row in rows]
 
