@@ -1,18 +1,25 @@
-"""`yibao fund`: account balances and the ledger check."""
+"""`yibao fund`: account balances, the ledger check and the repair of overdrawn personal
+accounts."""
 
 from __future__ import annotations
 
+import getpass
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from yibao.cli.errors import Commands
+from yibao.cli.errors import Commands, fail
 from yibao.cli.progress import console
 from yibao.core import labels
 from yibao.core.money import fmt, from_fen
 from yibao.services.database import database_location
-from yibao.services.fund import check_fund_ledger, fund_balances
+from yibao.services.fund import (
+    RepairRefused,
+    check_fund_ledger,
+    fund_balances,
+    repair_overdrafts,
+)
 
 app = typer.Typer(cls=Commands, help="基金账务：余额与对账", no_args_is_help=True)
 
@@ -55,6 +62,33 @@ def check() -> None:
     if not report.ok:
         raise typer.Exit(1)
     console.print("[green]✓ 借贷平衡，账户余额与分录一致，无透支[/]")
+
+
+@app.command("repair")
+def repair(
+    region: Annotated[str, typer.Option("--region", help="统筹区（6 位区划代码）")],
+    commit: Annotated[bool, typer.Option("--commit", help="记账；不加时只列出将要更正的账户")]
+    = False,
+) -> None:
+    """更正透支的个人账户（迁移 0005 之前并发结算可能造成）：每个余额为负的个人账户记一笔
+    新的平衡交易，借记“应收个人账户透支款”、贷记该个人账户，使余额回到零，透支额留作应收款
+    待追回；不修改任何已有分录（见 docs/ledger.md）。"""
+    found = repair_overdrafts(region, actor=f"cli:{getpass.getuser()}", commit=commit)
+    if isinstance(found, RepairRefused):
+        fail(found.message)
+    if not found:
+        console.print(f"统筹区 {region} 没有透支的个人账户。")
+        return
+    table = Table("个人账户", "透支金额（元）", "更正交易", title=f"透支的个人账户 — {region}")
+    for item in found:
+        table.add_row(item.holder, fmt(from_fen(item.amount_fen)), item.txn_id)
+    console.print(table)
+    total = fmt(from_fen(sum(item.amount_fen for item in found)))
+    if commit:
+        console.print(f"[green]✓ 已记账更正 {len(found)} 个账户，共 {total} 元转入"
+                      "应收个人账户透支款（overdraft_receivable），待向参保人或定点医药机构追回[/]")
+    else:
+        console.print(f"共 {len(found)} 个账户、{total} 元；未记账，确认后加 --commit 记账")
 
 
 def register(root: typer.Typer) -> None:

@@ -49,6 +49,7 @@ class AccountCode(StrEnum):
     PAYABLE_INSTITUTION = "payable_institution"
     FISCAL_RECEIVABLE = "fiscal_receivable"
     CONTRIBUTION_RECEIVABLE = "contribution_receivable"
+    OVERDRAFT_RECEIVABLE = "overdraft_receivable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,8 @@ CHART: Final[Mapping[AccountCode, AccountSpec]] = MappingProxyType({
         AccountKind.ASSET, "应收财政补助", "财政层级", never_negative=True),
     AccountCode.CONTRIBUTION_RECEIVABLE: AccountSpec(
         AccountKind.ASSET, "应收参保缴费", "缴费方", never_negative=True),
+    AccountCode.OVERDRAFT_RECEIVABLE: AccountSpec(
+        AccountKind.ASSET, "应收个人账户透支款", "参保人", never_negative=True),
 })
 
 #: The account that pays each `setldetail` fund pay type (docs/settlement.md §4).

@@ -30,6 +30,7 @@ class TxnKind(StrEnum):
     SETTLEMENT = "settlement"
     REVERSAL = "reversal"
     CONTRIBUTION = "contribution"
+    OVERDRAFT = "overdraft"
 
 
 @dataclass(frozen=True, slots=True)

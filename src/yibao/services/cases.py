@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from yibao.core.labels import CASE_STATE
 from yibao.core.money import fmt, from_fen, parse_amount, to_fen
-from yibao.fund.postings import PostingSet, reversal_of
+from yibao.fund.postings import reversal_of
 from yibao.services.accounts import Principal, scope_prefix
 from yibao.services.bureau import PAGE_SIZE_MAX, PERMISSIONS, Page, Query, ReadRefusal, Refused
+from yibao.services.fund import post_entry
 from yibao.services.views import CaseDetail, CaseEvent, CaseItem
 from yibao.store import Store, default_store
 from yibao.store.accounts import WriteEntry
 from yibao.store.cases import CaseRow, EventRow, SettledVisit, SettlementKey
-from yibao.store.ledger import shard_of
 from yibao.store.uow import UnitOfWork
 from yibao.supervise import cases as machine
 from yibao.supervise.load import load_rules
@@ -393,26 +393,19 @@ def _log(uow: UnitOfWork, actor: str, action: str, target: str, detail: object,
         json.dumps(detail, ensure_ascii=False, sort_keys=True), region))
 
 
-def _post(uow: UnitOfWork, entry: PostingSet, holder: str, now: datetime) -> None:
-    uow.ledger.ensure_accounts(p.account for p in entry.postings)
-    uow.ledger.add_transaction(entry, now)
-    uow.ledger.add_postings([entry])
-    uow.balances.apply([(entry, shard_of(holder))])
-
-
 def _money(uow: UnitOfWork, row: CaseRow, moved: machine.Case, now: datetime
            ) -> dict[str, Any]:
     """Recovery on the first confirmation; its mirror when an appeal dismisses the case."""
     if moved.state is machine.State.CONFIRMED and row.recovery_txn_id is None:
         entry = machine.recovery_postings(moved, row.region, "RC" + row.case_id[2:])
-        _post(uow, entry, row.fixmedins_code, now)
+        post_entry(uow, entry, row.fixmedins_code, now)
         return {"recovery_txn_id": entry.txn_id}
     if (moved.state is machine.State.DISMISSED and row.recovery_txn_id is not None
             and row.refund_txn_id is None):
         original = uow.ledger.postings_of(row.recovery_txn_id)
         assert original is not None, "a recorded recovery has its postings"
         entry = reversal_of(original, "RF" + row.case_id[2:])
-        _post(uow, entry, row.fixmedins_code, now)
+        post_entry(uow, entry, row.fixmedins_code, now)
         return {"refund_txn_id": entry.txn_id}
     return {}
 
