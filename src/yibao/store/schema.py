@@ -142,6 +142,8 @@ settlements = Table(
     UniqueConstraint("fixmedins_code", "mdtrt_id"),
 )
 Index(None, settlements.c.id_number, settlements.c.year)
+# A region-year's settlements by visit: the audit cases' settlement keys (`CaseRepository`).
+Index(None, settlements.c.region, settlements.c.year, settlements.c.mdtrt_id)
 
 settlement_details = Table(
     "settlement_details", metadata,
