@@ -169,3 +169,22 @@ def test_bytes_neither_utf8_nor_gbk_are_refused(tmp_path: Path,
     (tmp_path / "f.csv").write_bytes(b"code,name\n\xff\xfe\x80\n")
     result = runner.invoke(app, ["enroll", "institutions", str(tmp_path / "f.csv")])
     _fails_cleanly(result, "既不是 UTF-8 也不是 GBK", "另存为")
+
+
+def test_a_write_that_loses_every_race_is_one_sentence(store: Store,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Conflict` (every attempt of `Store.transaction` lost to concurrent writes) ends a
+    command with the zh-CN 'try again' sentence and status 2, not a traceback."""
+    from sqlalchemy.exc import IntegrityError
+
+    from yibao.cli import fund
+
+    def lose(_uow: object) -> None:
+        raise IntegrityError("INSERT …", {}, Exception("duplicate key (concurrent)"))
+
+    monkeypatch.setattr(fund, "repair_overdrafts",
+                        lambda *_a, **_k: store.transaction(lose))
+    result = runner.invoke(app, ["fund", "repair", "--region", "511623", "--commit"])
+    assert result.exit_code == 2, result.output
+    assert "冲突" in result.output and "重试" in result.output
+    assert "Traceback" not in result.output
