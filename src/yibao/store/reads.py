@@ -154,6 +154,26 @@ class BureauReads:
                    reversals.c.reversal_id.is_(None))
             .group_by(s.med_type).order_by(s.med_type)))
 
+    def inpatient_parts(self, prefix: str, year: int) -> list[Any]:
+        """Per region, employee flag and key-group flag (特困, 低保, 返贫致贫 in the person's
+        groups): the inpatient (21) settlements' count and sums of the funds that enter the
+        plan's ratios, reversed ones left out."""
+        s = settlements.c
+        marked = "," + persons.c.groups + ","
+        key = (marked.like("%,tekun,%") | marked.like("%,dibao,%")
+               | marked.like("%,fanpin,%"))
+        employee = s.scheme == "310"
+        return list(self.connection.execute(
+            select(s.region, employee, key, func.count(),
+                   *(func.sum(getattr(s, f"{name}_fen")) for name in (
+                       "hifp_pay", "hifob_pay", "hifmi_pay", "cvlserv_pay", "maf_pay",
+                       "inscp_scp_amt")))
+            .join(persons, persons.c.id_number == s.id_number)
+            .outerjoin(reversals, reversals.c.setl_id == s.setl_id)
+            .where(s.region.like(f"{prefix}%"), s.year == year, s.med_type == "21",
+                   reversals.c.reversal_id.is_(None))
+            .group_by(s.region, employee, key)))
+
     def grouped_lists(self, prefix: str, year: int) -> int:
         c = settlement_lists.c
         return int(self.connection.execute(
