@@ -130,6 +130,7 @@ def _dashboard(page: Page, shot: Path) -> None:
         "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
     assert all(w > 0 and h > 0 for w, h in sizes), sizes
     expect(page.locator(".notice")).to_contain_text("模拟数据")
+    expect(page.locator("body")).to_contain_text("管辖范围（511600）内只有统筹区 511623")
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 0
 

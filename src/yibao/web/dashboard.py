@@ -75,11 +75,14 @@ def _notice(doc: dict[str, Any]) -> str:
     return f"<p class='notice'>{esc(text)}</p>"
 
 
-def _intro(doc: dict[str, Any]) -> str:
+def _intro(doc: dict[str, Any], scope: str) -> str:
     regions = doc.get("regions")
     if not regions:
-        return kv([("统筹区", doc.get("region")), ("年度", doc.get("year")),
-                   ("测算方案", doc.get("profile")), ("规模", doc.get("scale"))])
+        alone = "" if doc.get("region") == scope else (
+            f"<p class='note'>您的管辖范围（{esc(scope)}）内只有统筹区 {esc(doc.get('region'))} "
+            "有本年度的报告数据，下列为该统筹区的数字。</p>")
+        return alone + kv([("统筹区", doc.get("region")), ("年度", doc.get("year")),
+                           ("测算方案", doc.get("profile")), ("规模", doc.get("scale"))])
     gaps = [k for k in RATIOS if doc.get(k) is None]
     note = ("<p class='note'>管辖范围内各统筹区年度报告的合计：人数、金额与按月收支相加，"
             "比例由结算库中各统筹区住院结算的分子、分母合计后重算（不取平均）"
@@ -96,7 +99,7 @@ def dashboard_body(doc: dict[str, Any] | None, folder: Path,
     ledger = section("基金账本（当前余额）", balances_block(balances))
     if doc is None:
         return no_report(folder, scope) + ledger
-    return (section("年度报告", _notice(doc) + _intro(doc))
+    return (section("年度报告", _notice(doc) + _intro(doc, scope))
             + section("主要指标与“十四五”目标", indicator_rows(indicator_table(doc)))
             + section("基金收支与结余（按月）", _monthly(doc["monthly"]) + EXPORT) + ledger)
 
