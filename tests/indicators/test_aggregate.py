@@ -35,6 +35,9 @@ def test_sums_and_recomputed_ratios() -> None:
     assert doc["inpatient_inscp_ratio_resident"] == Decimal("0.7")
     assert doc["assistance_ratio_key_groups"] == Decimal("0.36")  # 90 / (1000 − 700 − 50)
     assert doc == {**doc, **ratios_from_parts(PARTS)}
+    stray = StayParts("511621", True, False, 5, 0, 0, 0, 0, 0, 9000)  # a region without a report
+    assert combine([_report("511623", 1, "0.07"), _report("511602", 3, "0.05")],
+                   [*PARTS, stray])["inpatient_inscp_ratio_employee"] == Decimal("0.25")
 
 
 def test_a_region_missing_from_the_parts_leaves_the_ratios_unknown() -> None:

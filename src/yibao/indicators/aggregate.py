@@ -91,10 +91,13 @@ def _flows(reports: Sequence[Mapping[str, Any]]) -> dict[str, list[Decimal]]:
 def combine(reports: Sequence[Mapping[str, Any]], parts: Sequence[StayParts]
             ) -> dict[str, Any]:
     """One report document for the reports of one year's regions: a single report as it is,
-    several summed (`regions` names them; a ratio is None when the parts miss a region)."""
+    several summed (`regions` names them; a ratio is None when the parts miss a region; parts
+    of regions without a report are left out, as their counts and money are)."""
     if len(reports) == 1:
         return dict(reports[0])
     first = reports[0]
+    summed = {str(r["region"]) for r in reports}
+    parts = [p for p in parts if p.region in summed]  # a region without a report stays out
     known = not missing_regions(reports, parts)
     ratios: dict[str, Decimal | None] = (
         dict(ratios_from_parts(parts)) if known else dict.fromkeys(RATIOS))
