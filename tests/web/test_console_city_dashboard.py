@@ -7,6 +7,7 @@ PostgreSQL. Before the fix the city user saw one county's report as if it were t
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from tests.postgres import postgres_store
@@ -61,14 +63,17 @@ class City:
     reports: dict[str, dict[str, Any]]
     stored: list[dict[str, Any]]  # the inpatient settlements with the person's groups
 
-    def page(self, who: str) -> str:
+    def get(self, who: str, path: str = "/console/") -> httpx.Response:
         with httpx.Client(base_url=self.url, timeout=30) as client:
             signed = client.post("/console/login", data={
                 "username": who, "password": self.passwords[who]})
             assert signed.status_code == 303, signed.text
-            answer = client.get("/console/")
+            answer = client.get(path)
             assert answer.status_code == 200
-            return answer.text
+            return answer
+
+    def page(self, who: str) -> str:
+        return self.get(who).text
 
 
 def _seed(store: Store, folder: Path) -> list[dict[str, Any]]:
@@ -149,6 +154,10 @@ def test_a_city_user_sees_the_sum_of_its_counties(city: City) -> None:
         assert show(value, "ratio") in page
     assert show(Decimal("0.50"), "ratio") not in page  # not the average of 40 % and 60 %
     assert "DRG 付费占比需各统筹区的分组结果" in page
+    sheet = load_workbook(io.BytesIO(city.get("city", "/console/export/dashboard.xlsx").content),
+                          read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert Decimal(str(rows[1][1])) == january  # the export follows the same sums
 
 
 def test_a_county_user_sees_only_their_county(city: City) -> None:
