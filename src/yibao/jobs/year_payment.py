@@ -25,6 +25,7 @@ from yibao.payment.capitation import CapitationRules, capitation, fee_for_servic
 from yibao.payment.cases import conform_cases
 from yibao.payment.drg.batch import case_traces, group_batch
 from yibao.payment.drg.layout import to_settlement
+from yibao.payment.drg.loader import RulePack
 from yibao.payment.evaluate import cmi
 from yibao.payment.perdiem import Band, PerDiemRules, per_diem_payment
 from yibao.payment.points import PointRules, case_points
@@ -125,13 +126,13 @@ LIST_FIELDS = ("mdtrt_id", "psn_no", "fixmedins_code", "gender", "age", "age_day
                "procedures", "icu_hours", "vent_hours", "adm_time", "dscg_time")
 
 
-def stay_lists(stays: pl.DataFrame, layout: pl.DataFrame, grouped: pl.DataFrame
-               ) -> pl.DataFrame:
+def stay_lists(rules: RulePack, stays: pl.DataFrame, layout: pl.DataFrame,
+               grouped: pl.DataFrame) -> pl.DataFrame:
     """Every stay's settlement list as the store keeps one: the list (JSON), its DRG group
     with the grouper's trace (a JSON array of steps, as 4101A keeps it) and its payment
     method (`payment.share.stay_method`)."""
     traces = [canonical_json(list(steps))
-              for steps in case_traces(load_rules().pack, layout, grouped["drg"])]
+              for steps in case_traces(rules.pack, layout, grouped["drg"])]
     fields = [f for f in LIST_FIELDS if f in stays.columns]
     return stays.select(
         "mdtrt_id", "fixmedins_code", "mdc", "adrg", "drg", "status", "payment_method",
@@ -144,7 +145,8 @@ def pay_year(tables: SimTables, cols: RequestColumns, result: BatchResult,
     """Group all stays, pay the local ones by DRG points, evaluate the grouping."""
     stays = _stays(tables, cols, result)
     layout = to_settlement(tables.settlement_lists)
-    grouped = group_batch(load_rules(), layout)
+    rules = load_rules()
+    grouped = group_batch(rules, layout)
     stays = stays.with_columns(drg=grouped["drg"], mdc=grouped["mdc"], adrg=grouped["adrg"],
                                status=grouped["status"]).with_columns(
         stay_method(pl.col("local"), pl.col("los_days")))
@@ -169,7 +171,7 @@ def pay_year(tables: SimTables, cols: RequestColumns, result: BatchResult,
         drg_share=non_itemised_share(non_itemised, all_cost),
         status_counts=dict(stays["status"].value_counts().iter_rows()),
         names=dict(tables.institutions.select("fixmedins_code", "fixmedins_name").iter_rows()),
-        stay_drg=stays.select("mdtrt_id", "drg"), lists=stay_lists(stays, layout, grouped))
+        stay_drg=stays.select("mdtrt_id", "drg"), lists=stay_lists(rules, stays, layout, grouped))
 
 
 def drg_summary(payment: YearPayment) -> dict[str, Any]:
