@@ -181,6 +181,7 @@ class DrgResultOut(BaseModel):
     status: str
     trace: list[str]
     created_at: BeijingTime
+    payment_method: str | None
 
 
 class MedTypeTotals(BaseModel):
@@ -197,7 +198,7 @@ class IndicatorsOut(BaseModel):
     scope: str
     by_med_type: list[MedTypeTotals]
     inpatient_policy_ratio: str | None
-    drg_grouped_share: str | None
+    inpatient_cost_share_drg: str | None
 
 
 class WriteLogOut(BaseModel):

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from yibao.core.beijing import beijing_text
 from yibao.core.money import fmt, from_fen
+from yibao.payment.share import NON_ITEMISED, non_itemised_share
 from yibao.services.accounts import Principal, scope_prefix, write_log
 from yibao.services.fund import fund_balances
 from yibao.services.views import (
@@ -36,6 +37,7 @@ from yibao.store import Store, default_store
 from yibao.store.uow import UnitOfWork
 
 PAGE_SIZE_MAX: Final = 500
+INPATIENT: Final = "21"  # med_type of an inpatient stay (住院)
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "persons": frozenset({"handler", "auditor", "director", "admin"}),
     "enrollments": frozenset({"handler", "auditor", "director", "admin"}),
@@ -199,7 +201,7 @@ def list_fund_balances(who: Principal, region: str | None, *, store: Store | Non
 def _drg(row: Any) -> DrgItem:
     return DrgItem(row.setl_id, row.mdtrt_id, row.fixmedins_code, row.region, row.year,
                    row.mdc, row.adrg, row.drg, row.status, tuple(json.loads(row.trace_json)),
-                   row.created_at)
+                   row.created_at, row.payment_method)
 
 
 def list_drg_results(who: Principal, query: Query, *, store: Store | None = None
@@ -216,23 +218,23 @@ def indicators(who: Principal, year: int, region: str | None = None, *,
                store: Store | None = None) -> Indicators | Refused:
     """Settlement indicators of a year in the scope (or one region of it), reversals left out:
     counts and amounts by `med_type`, the in-policy inpatient reimbursement ratio (基金支付 /
-    政策范围内费用) and the share of inpatient settlements with a DRG group (DRG 覆盖)."""
+    政策范围内费用) and the plan's share of inpatient cost paid by DRG and other non-itemised
+    methods (`payment.share.non_itemised_share`, the year report's figure)."""
     refused = _allowed(who, "indicators", region)
     if refused is not None:
         return refused
     prefix = region if region is not None else scope_prefix(who.region)
     with (store or default_store()).unit_of_work(read_only=True) as work:
         rows = work.reads.settlement_totals(prefix, year)
-        grouped = work.reads.grouped_lists(prefix, year)
+        non_itemised = work.reads.cost_paid_by(prefix, year, INPATIENT, NON_ITEMISED)
     by_type = {r[0]: r for r in rows}
-    inpatient = by_type.get("21")
-    inpatient_count = int(inpatient[1]) if inpatient else 0
+    inpatient = by_type.get(INPATIENT)
     return Indicators(
         year, prefix or "全部",
         tuple(MedTypeTotals(r[0], int(r[1]), *(fmt(from_fen(int(v or 0))) for v in r[2:6]))
               for r in rows),
         _ratio(int(inpatient[5] or 0), int(inpatient[3] or 0)) if inpatient else None,
-        _ratio(min(grouped, inpatient_count), inpatient_count))
+        str(non_itemised_share(non_itemised, int(inpatient[2] or 0))) if inpatient else None)
 
 
 def write_log_page(who: Principal, query: Query, *, store: Store | None = None

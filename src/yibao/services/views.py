@@ -136,6 +136,7 @@ class DrgItem(View):
     status: str
     trace: tuple[str, ...]
     created_at: datetime
+    payment_method: str | None  # `payment.share.stay_method`; None until a year's payment
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +157,8 @@ class Indicators(View):
     scope: str
     by_med_type: tuple[MedTypeTotals, ...]
     inpatient_policy_ratio: str | None
-    drg_grouped_share: str | None
+    #: 住院费用按 DRG 结合点数法等非项目付费占比, as in the year report (`payment.share`).
+    inpatient_cost_share_drg: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,7 +135,8 @@ class BureauReads:
                     ) -> tuple[int, list[Any]]:
         c = settlement_lists.c
         query = (select(c.setl_id, c.mdtrt_id, c.fixmedins_code, c.region, c.year, c.mdc,
-                        c.adrg, c.drg, c.status, c.trace_json, c.created_at)
+                        c.adrg, c.drg, c.status, c.trace_json, c.created_at,
+                        c.payment_method)
                  .where(c.region.like(f"{prefix}%")).order_by(c.setl_id))
         for key in ("year", "region", "drg", "status", "fixmedins_code"):
             if filters.get(key) is not None:
@@ -174,8 +175,15 @@ class BureauReads:
                    reversals.c.reversal_id.is_(None))
             .group_by(s.region, employee, key)))
 
-    def grouped_lists(self, prefix: str, year: int) -> int:
-        c = settlement_lists.c
+    def cost_paid_by(self, prefix: str, year: int, med_type: str, methods: Sequence[str]
+                     ) -> int:
+        """Medical cost (fen) of the `med_type` settlements whose list was paid by one of
+        `methods` (reversed left out)."""
+        s, c = settlements.c, settlement_lists.c
         return int(self.connection.execute(
-            select(func.count()).where(c.region.like(f"{prefix}%"), c.year == year,
-                                       c.status == "ok")).scalar_one())
+            select(func.coalesce(func.sum(s.medfee_sumamt_fen), 0))
+            .join(settlement_lists, c.setl_id == s.setl_id)
+            .outerjoin(reversals, reversals.c.setl_id == s.setl_id)
+            .where(s.region.like(f"{prefix}%"), s.year == year, s.med_type == med_type,
+                   c.payment_method.in_(methods), reversals.c.reversal_id.is_(None))
+        ).scalar_one())
