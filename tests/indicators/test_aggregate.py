@@ -49,3 +49,15 @@ def test_a_region_missing_from_the_parts_leaves_the_ratios_unknown() -> None:
 def test_one_report_is_shown_as_it_is() -> None:
     single = _report("511623", 1, "0.07")
     assert combine([single], []) == single
+
+
+def test_the_drg_share_of_a_sum_is_recomputed_from_cost() -> None:
+    # 511623: 600 of 1,000 fen in stays paid by DRG points; 511602: 2,900 of 3,000 fen
+    parts = [StayParts("511623", True, False, 1, 0, 0, 0, 0, 0, 1000, 1000, 600, 1),
+             StayParts("511602", False, False, 2, 0, 0, 0, 0, 0, 1000, 3000, 2900, 2)]
+    doc = combine([_report("511623", 1, "0.07"), _report("511602", 2, "0.05")], parts)
+    # 3,500 / 4,000, not the mean of 0.6 and 0.966667
+    assert doc["inpatient_cost_share_drg"] == Decimal("0.875")
+    unpaid = [parts[0], StayParts("511602", False, False, 2, 0, 0, 0, 0, 0, 1000, 3000, 0, 1)]
+    assert combine([_report("511623", 1, "0.07"), _report("511602", 2, "0.05")],
+                   unpaid)["inpatient_cost_share_drg"] is None  # one stay has no paid list

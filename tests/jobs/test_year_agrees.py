@@ -73,7 +73,10 @@ def test_the_api_indicators_are_the_reports(year: Year) -> None:
     shown = answer.json()
     share = Decimal(str(report["inpatient_cost_share_drg"]))
     assert share > Decimal("0.5")  # most stays are local and paid by DRG points
-    assert Decimal(shown["inpatient_cost_share_drg"]) == share
+    for key in ("inpatient_cost_share_drg", "inpatient_inscp_ratio_employee",
+                "inpatient_inscp_ratio_resident", "assistance_ratio_key_groups"):
+        assert Decimal(shown[key]) == Decimal(str(report[key])), key
+        assert Decimal(shown[key]) > 0, key
     by_type = {row["med_type"]: row for row in shown["by_med_type"]}
     assert sum(row["settlements"] for row in by_type.values()) == report["visits"]
     assert by_type["21"]["settlements"] == report["inpatient_stays"]

@@ -197,7 +197,9 @@ class IndicatorsOut(BaseModel):
     year: int
     scope: str
     by_med_type: list[MedTypeTotals]
-    inpatient_policy_ratio: str | None
+    inpatient_inscp_ratio_employee: str | None
+    inpatient_inscp_ratio_resident: str | None
+    assistance_ratio_key_groups: str | None
     inpatient_cost_share_drg: str | None
 
 

@@ -6,7 +6,9 @@ The parts of the in-policy inpatient ratios and of the key groups' assistance ra
 inpatient settlements' sums by scheme and key group (`StayParts`, read from the store), with
 the definitions of `yibao.indicators.table`. A region whose stays the parts do not hold in full
 (its report counts more inpatient stays than the parts) leaves the ratios unknown (None) rather
-than wrong. The DRG share needs each region's grouped stays and is left out of a sum.
+than wrong. The DRG share (`yibao.payment.share`) is recomputed the same way, from each
+region's inpatient medical cost and the part of it in stays paid by a non-itemised method;
+it is unknown while some stays have no paid settlement list (`listed` < `stays`).
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from typing import Any, Final
 
 from yibao.core.money import from_fen, to_fen
 from yibao.indicators.table import ratio
+from yibao.payment.share import non_itemised_share
 
 COUNTS: Final = ("insured", "insured_employee", "insured_resident",
                  "offsite_direct_settlements", "visits", "inpatient_stays")
 MONEY: Final = ("fund_income", "fund_expenditure", "offsite_direct_amount")
 RATIOS: Final = ("inpatient_inscp_ratio_employee", "inpatient_inscp_ratio_resident",
-                 "assistance_ratio_key_groups")
+                 "assistance_ratio_key_groups", "inpatient_cost_share_drg")
 FLOWS: Final = ("income", "expenditure")
 
 
@@ -41,10 +44,13 @@ class StayParts:
     cvlserv: int
     maf: int
     inscp: int
+    medfee: int = 0
+    medfee_non_itemised: int = 0  # in stays paid by DRG/DIP points or per bed-day
+    listed: int = 0  # stays whose settlement list the year's payment has paid
 
 
-def ratios_from_parts(parts: Iterable[StayParts]) -> dict[str, Decimal]:
-    """The three ratios of `table._ratios`, from the summed parts."""
+def ratios_from_parts(parts: Iterable[StayParts]) -> dict[str, Decimal | None]:
+    """The three ratios of `table._ratios` and the DRG share, from the summed parts."""
     rows = list(parts)
 
     def total(rows_: Iterable[StayParts], *names: str) -> int:
@@ -60,6 +66,8 @@ def ratios_from_parts(parts: Iterable[StayParts]) -> dict[str, Decimal]:
         "inpatient_inscp_ratio_resident": ratio(total(resident, "hifp", "hifmi"),
                                                 total(resident, "inscp")),
         "assistance_ratio_key_groups": ratio(total(key, "maf"), left),
+        "inpatient_cost_share_drg": None if total(rows, "listed") < total(rows, "stays")
+        else non_itemised_share(total(rows, "medfee_non_itemised"), total(rows, "medfee")),
     }
 
 

@@ -8,16 +8,23 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from yibao.indicators.aggregate import StayParts, combine
+from yibao.payment.share import NON_ITEMISED
 from yibao.services.accounts import Principal, scope_prefix
 from yibao.store import Store, default_store
+from yibao.store.uow import UnitOfWork
+
+
+def read_parts(work: UnitOfWork, prefix: str, year: int) -> list[StayParts]:
+    """The inpatient settlements' parts of the plan's ratios, by region, in `prefix`."""
+    rows = work.reads.inpatient_parts(prefix, year, NON_ITEMISED)
+    return [StayParts(str(r[0]), bool(r[1]), bool(r[2]), int(r[3]),
+                      *(int(v or 0) for v in r[4:13])) for r in rows]
 
 
 def stay_parts(prefix: str, year: int, *, store: Store | None = None) -> list[StayParts]:
-    """The inpatient settlements' parts of the plan's ratios, by region, in `prefix`."""
+    """`read_parts` in a read-only unit of work of its own."""
     with (store or default_store()).unit_of_work(read_only=True) as work:
-        rows = work.reads.inpatient_parts(prefix, year)
-    return [StayParts(str(r[0]), bool(r[1]), bool(r[2]), int(r[3]),
-                      *(int(v or 0) for v in r[4:10])) for r in rows]
+        return read_parts(work, prefix, year)
 
 
 def scope_figures(who: Principal, reports: Sequence[Mapping[str, Any]], *,
