@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
@@ -137,7 +138,14 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-def login_page(browser: Browser, console: Console, who: str, viewport: dict[str, int]) -> Page:
+class Served(Protocol):
+    """A live console: its base URL and its users' passwords."""
+
+    url: str
+    passwords: dict[str, str]
+
+
+def login_page(browser: Browser, console: Served, who: str, viewport: dict[str, int]) -> Page:
     """A browser page signed in to the console as `who`, on the dashboard."""
     page = browser.new_page(viewport=viewport, locale="zh-CN", accept_downloads=True)
     page.goto(f"{console.url}/console/")

@@ -236,7 +236,8 @@ def drg_results(who: PrincipalDep, store: StoreDep, region: Region = None, year:
 def indicators(who: PrincipalDep, store: StoreDep,
                year: Annotated[int, Query(ge=1990, le=2100)], region: Region = None
                ) -> Mapping[str, Any]:
-    """结算指标：按医疗类别的人次与金额、住院政策范围内基金支付比例、DRG 覆盖率。"""
+    """结算指标：按医疗类别的人次与金额、住院政策范围内基金支付比例、住院费用按 DRG 结合点数法等
+    非项目付费占比（与年度报告同一口径）。"""
     return _one(bureau.indicators(who, year, region, store=store))
 
 

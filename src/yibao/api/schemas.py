@@ -186,6 +186,7 @@ class DrgResultOut(BaseModel):
     status: str
     trace: list[str]
     created_at: BeijingTime
+    payment_method: str | None
 
 
 class MedTypeTotals(BaseModel):
@@ -201,8 +202,10 @@ class IndicatorsOut(BaseModel):
     year: int
     scope: str
     by_med_type: list[MedTypeTotals]
-    inpatient_policy_ratio: str | None
-    drg_grouped_share: str | None
+    inpatient_inscp_ratio_employee: str | None
+    inpatient_inscp_ratio_resident: str | None
+    assistance_ratio_key_groups: str | None
+    inpatient_cost_share_drg: str | None
 
 
 class WriteLogOut(BaseModel):

@@ -50,8 +50,11 @@ def dumps_exact(document: object) -> str:
     return _EXACT.sub(r"\1", json.dumps(mark(document), ensure_ascii=False, indent=2))
 
 
-def show(value: Decimal | int, unit: str) -> str:
-    """A value as bureau staff read it: 人, 万元 with the exact yuan, or a percentage."""
+def show(value: Decimal | int | None, unit: str) -> str:
+    """A value as bureau staff read it: 人, 万元 with the exact yuan, or a percentage (— when
+    not known)."""
+    if value is None:
+        return "—"
     if unit == "count":
         return f"{int(value):,}"
     if unit == "yuan":

@@ -19,6 +19,7 @@ half-up to six places.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
@@ -59,7 +60,7 @@ class Indicator:
 
     key: str
     label: str
-    value: Decimal | int
+    value: Decimal | int | None  # None: not known for this scope (a sum lacking its parts)
     unit: str  # count, yuan, ratio
     target_text: str
     target: Decimal | None = None
@@ -116,13 +117,13 @@ def indicator_values(facts: YearFacts) -> dict[str, Decimal | int]:
     }
 
 
-def indicator_table(values: dict[str, Decimal | int]) -> tuple[Indicator, ...]:
+def indicator_table(values: Mapping[str, Decimal | int | None]) -> tuple[Indicator, ...]:
     """The rows of the plan's table beside the 2025 targets of the Linshui plan (table 1)."""
 
     def row(key: str, label: str, unit: str, text: str, target: str | None = None) -> Indicator:
         value = values[key]
         goal = None if target is None else Decimal(target)
-        met = None if goal is None else Decimal(value) >= goal
+        met = None if goal is None or value is None else Decimal(value) >= goal
         return Indicator(key, label, value, unit, text, goal, met)
 
     drg = () if "inpatient_cost_share_drg" not in values else (

@@ -34,7 +34,7 @@ from yibao.indicators.table import (
     monthly,
     reimbursement_by_group,
 )
-from yibao.jobs.year_payment import PER_DIEM_AFTER_DAYS, drg_summary, pay_year
+from yibao.jobs.year_payment import drg_summary, pay_year
 from yibao.jobs.year_replay import replay_sample
 from yibao.jobs.year_store import (
     load_year,
@@ -43,6 +43,7 @@ from yibao.jobs.year_store import (
     year_database,
 )
 from yibao.jobs.year_supervise import audit_year, open_year_cases, reference_scores
+from yibao.payment.share import PER_DIEM_AFTER_DAYS
 from yibao.policy.loader import load_policy
 from yibao.services.cases import Finding
 from yibao.services.sim import read_meta, read_tables
@@ -144,14 +145,16 @@ def settle_year(cols: RequestColumns, tables: SimTables, workers: int) -> BatchR
 
 def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, report: Path,
                 db: str | None, replay: int, say: Step,
-                findings: tuple[list[Finding], int] | None = None) -> dict[str, Any]:
-    """Load the year into the store, open the audit cases of the batch `findings` (with the
-    number of hits), check the ledger, replay a sample; the report's block."""
+                findings: tuple[list[Finding], int] | None = None,
+                lists: pl.DataFrame | None = None) -> dict[str, Any]:
+    """Load the year into the store with the stays' settlement `lists`, open the audit cases
+    of the batch `findings` (with the number of hits), check the ledger, replay a sample; the
+    report's block."""
     url, owned = year_database(report, db)
     if owned:
         remove_sqlite(url)  # the job's own file: rebuilt from scratch on every run
     say("写入结算库（批量）")
-    load = load_year(tables, cols, result, url, say, owned=owned)
+    load = load_year(tables, cols, result, url, say, owned=owned, lists=lists)
     cases = {}
     if findings is not None:
         opened = open_year_cases(url, *region_year(tables), *findings, say)
@@ -160,7 +163,7 @@ def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, re
     say(f"抽样重放 {replay} 人（逐笔有状态结算）")
     again = replay_sample(tables, result, replay, seed=1, progress=say)
     return {"database": load.location, "settlements_written": load.settlements,
-            "details": load.details, "postings": load.postings,
+            "details": load.details, "postings": load.postings, "lists": load.lists,
             "accumulators": load.accumulators, "ledger_ok": load.ledger.ok,
             "ledger_transactions": load.ledger.transactions,
             "contribution_income_fen": load.income_fen,
@@ -213,7 +216,7 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     audit, findings = (audit_year(tables, payment.stay_drg, reference, say) if reference
                        else (None, []))
     store = store_block(tables, cols, result, report, db, replay, say,
-                        (findings, audit["hits_total"]) if audit else None)
+                        (findings, audit["hits_total"]) if audit else None, payment.lists)
     invariant(store["contribution_income_fen"] == facts.fund_income_fen,
               "ledger contribution income ≠ contribution table", store)
     values = {**indicator_values(facts), "inpatient_cost_share_drg": payment.drg_share}

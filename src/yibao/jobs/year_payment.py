@@ -18,25 +18,26 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from yibao.core.canonical import canonical_json
 from yibao.core.money import from_fen
-from yibao.indicators.table import ratio
 from yibao.payment.budget import METHODS
 from yibao.payment.capitation import CapitationRules, capitation, fee_for_service
 from yibao.payment.cases import conform_cases
-from yibao.payment.drg.batch import group_batch
+from yibao.payment.drg.batch import case_traces, group_batch
 from yibao.payment.drg.layout import to_settlement
+from yibao.payment.drg.loader import RulePack
 from yibao.payment.evaluate import cmi
 from yibao.payment.perdiem import Band, PerDiemRules, per_diem_payment
 from yibao.payment.points import PointRules, case_points
 from yibao.payment.report import evaluation
 from yibao.payment.settlement import PointSettlement, settle_cases
+from yibao.payment.share import NON_ITEMISED, non_itemised_share, stay_method
 from yibao.payment.weights import relative_weights
 from yibao.services.drg import load_rules
 from yibao.settle.batch import BatchResult
 from yibao.settle.columns import RequestColumns
 from yibao.sim.simulate import SimTables
 
-PER_DIEM_AFTER_DAYS = 60  # local stays longer than this are paid per bed-day (按床日)
 CAPITATION_LEVEL = "1"  # residents' outpatient care at township health centres: family doctors
 
 
@@ -48,12 +49,6 @@ class MethodRow:
     units: int  # stays, persons or visits
     budget_fen: int
     paid_fen: int
-
-
-@dataclass(frozen=True, slots=True)
-class Methods:
-    rows: tuple[MethodRow, ...]
-    long_stay_medfee_fen: int
 
 
 def _per_diem(long: pl.DataFrame) -> MethodRow:
@@ -80,9 +75,9 @@ def _capitation(outpatient: pl.DataFrame) -> MethodRow:
 
 
 def other_methods(stays: pl.DataFrame, tables: SimTables, cols: RequestColumns,
-                  result: BatchResult) -> Methods:
+                  result: BatchResult) -> tuple[MethodRow, ...]:
     """Per-diem, capitation and fee-for-service beside DRG, budget-neutral per method."""
-    long = stays.filter(pl.col("local") & (pl.col("los_days") > PER_DIEM_AFTER_DAYS)).select(
+    long = stays.filter(pl.col("payment_method") == "per_diem").select(
         "los_days", "fund_pay_fen", (pl.col("medfee_sumamt") - pl.col("fund_pay_fen"))
         .alias("other_pay_fen"), "medfee_sumamt")
     v = result.values
@@ -96,7 +91,7 @@ def other_methods(stays: pl.DataFrame, tables: SimTables, cols: RequestColumns,
     rows = (_per_diem(long), _capitation(outpatient.filter(family)),
             MethodRow("fee_for_service", int(itemised["claims"].sum()),
                       int(itemised["fund_pay_fen"].sum()), int(itemised["amount_fen"].sum())))
-    return Methods(rows, int(long["medfee_sumamt"].sum()))
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +102,12 @@ class YearPayment:
     settlement: PointSettlement
     cmi: dict[str, Decimal]
     evaluation: dict[str, Any]
-    drg_share: Decimal  # share of all inpatient cost paid by DRG points or per diem
+    drg_share: Decimal  # `payment.share.non_itemised_share` of the year
     methods: tuple[MethodRow, ...]  # the regional budget by payment method
     status_counts: dict[str, int]
     names: dict[str, str]  # institution code → name
     stay_drg: pl.DataFrame  # `mdtrt_id, drg` of every stay, grouped as coded
+    lists: pl.DataFrame  # every stay's list, group, trace and method (`stay_lists`)
 
 
 def _stays(tables: SimTables, cols: RequestColumns, result: BatchResult) -> pl.DataFrame:
@@ -124,14 +120,37 @@ def _stays(tables: SimTables, cols: RequestColumns, result: BatchResult) -> pl.D
     return tables.settlement_lists.join(visits, on="mdtrt_id", how="left", maintain_order="left")
 
 
+#: The settlement-list fields a stored list (`list_json`) of the year job carries.
+LIST_FIELDS = ("mdtrt_id", "psn_no", "fixmedins_code", "gender", "age", "age_days",
+               "weight_g", "los_days", "dscg_way", "principal_diagnosis", "secondary_diagnoses",
+               "procedures", "icu_hours", "vent_hours", "adm_time", "dscg_time")
+
+
+def stay_lists(rules: RulePack, stays: pl.DataFrame, layout: pl.DataFrame,
+               grouped: pl.DataFrame) -> pl.DataFrame:
+    """Every stay's settlement list as the store keeps one: the list (JSON), its DRG group
+    with the grouper's trace (a JSON array of steps, as 4101A keeps it) and its payment
+    method (`payment.share.stay_method`)."""
+    traces = [canonical_json(list(steps))
+              for steps in case_traces(rules.pack, layout, grouped["drg"])]
+    fields = [f for f in LIST_FIELDS if f in stays.columns]
+    return stays.select(
+        "mdtrt_id", "fixmedins_code", "mdc", "adrg", "drg", "status", "payment_method",
+        pl.struct(fields).struct.json_encode().alias("list_json"),
+    ).with_columns(pl.Series("trace_json", traces, dtype=pl.Utf8))
+
+
 def pay_year(tables: SimTables, cols: RequestColumns, result: BatchResult,
              budget_fen: int | None = None) -> YearPayment:
     """Group all stays, pay the local ones by DRG points, evaluate the grouping."""
     stays = _stays(tables, cols, result)
-    grouped = group_batch(load_rules(), to_settlement(tables.settlement_lists))
+    layout = to_settlement(tables.settlement_lists)
+    rules = load_rules()
+    grouped = group_batch(rules, layout)
     stays = stays.with_columns(drg=grouped["drg"], mdc=grouped["mdc"], adrg=grouped["adrg"],
-                               status=grouped["status"])
-    local = stays.filter(pl.col("local") & (pl.col("los_days") <= PER_DIEM_AFTER_DAYS))
+                               status=grouped["status"]).with_columns(
+        stay_method(pl.col("local"), pl.col("los_days")))
+    local = stays.filter(pl.col("payment_method") == "drg")
     cases = conform_cases(local.select(
         "setl_id", pl.col("fixmedins_code").alias("hospital"),
         pl.col("hosp_lv").alias("level"), "drg", "medfee_sumamt", "fund_pay_fen",
@@ -144,14 +163,15 @@ def pay_year(tables: SimTables, cols: RequestColumns, result: BatchResult,
     budget = int(cases["fund_pay_fen"].sum()) if budget_fen is None else budget_fen
     all_cost = int(np.asarray(result.values["medfee_sumamt"])[cols.med == 2].sum())
     methods = other_methods(stays, tables, cols, result)
-    non_itemised = int(cases["medfee_sumamt"].sum()) + methods.long_stay_medfee_fen
+    non_itemised = int(stays.filter(pl.col("payment_method").is_in(NON_ITEMISED))
+                       ["medfee_sumamt"].sum())
     return YearPayment(
         cases=points, settlement=settle_cases(points, budget), cmi=cmi(cases, weights),
-        evaluation=evaluation(cases), methods=methods.rows,
-        drg_share=ratio(non_itemised, all_cost),
+        evaluation=evaluation(cases), methods=methods,
+        drg_share=non_itemised_share(non_itemised, all_cost),
         status_counts=dict(stays["status"].value_counts().iter_rows()),
         names=dict(tables.institutions.select("fixmedins_code", "fixmedins_name").iter_rows()),
-        stay_drg=stays.select("mdtrt_id", "drg"))
+        stay_drg=stays.select("mdtrt_id", "drg"), lists=stay_lists(rules, stays, layout, grouped))
 
 
 def drg_summary(payment: YearPayment) -> dict[str, Any]:

@@ -3,9 +3,11 @@ database in bulk (`load_year`).
 
 `load_year` migrates a fresh database, imports the persons, enrollments and institutions, posts
 the year's contributions and writes every batch settlement with its detail rows, its postings and
-the final accumulators, then runs the ledger check. The rows are shaped by the domain
-(`yibao.fund.events`, `yibao.settle.batch_output`) and written by `yibao.store.bulk`; a sample
-of persons is replayed through the stateful path by `year_replay`.
+the final accumulators, and every stay's settlement list with its DRG group, grouping trace and
+payment method (from the payment step, `year_payment.stay_lists`), then runs the ledger check.
+The rows are shaped by the domain (`yibao.fund.events`, `yibao.settle.batch_output`) and
+written by `yibao.store.bulk`; a sample of persons is replayed through the stateful path by
+`year_replay`.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from yibao.store.schema import (
     institutions,
     persons,
     settlement_details,
+    settlement_lists,
     settlements,
 )
 
@@ -85,6 +88,7 @@ class StoreLoad:
     accumulators: int
     income_fen: int
     ledger: LedgerReport
+    lists: int = 0
 
 
 def year_database(report: Path, url: str | None) -> tuple[str, bool]:
@@ -237,6 +241,18 @@ def _write_settlements(store: Store, frame: pl.DataFrame, policies: Sequence[Pol
     return details.height, count
 
 
+def list_rows(lists: pl.DataFrame, region: str, year: int, now: datetime) -> pl.DataFrame:
+    """The `settlement_lists` rows of the payment step's stays (`year_payment.stay_lists`),
+    each under the setl_id of its visit's settlement (`settlement_id`)."""
+    ids = [settlement_id(c, m) for c, m in zip(lists["fixmedins_code"].to_list(),
+                                               lists["mdtrt_id"].to_list(), strict=True)]
+    return lists.select(
+        pl.Series("setl_id", ids, dtype=pl.Utf8), "mdtrt_id", "fixmedins_code",
+        pl.lit(region).alias("region"), pl.lit(year).alias("year"), "list_json", "mdc",
+        "adrg", "drg", "status", "trace_json", pl.lit(now).alias("created_at"),
+        "payment_method")
+
+
 def _fresh(store: Store, region: str, year: int, codes: list[str]) -> None:
     upgrade(store)
     with store.engine.connect() as connection:
@@ -255,8 +271,10 @@ def _fresh(store: Store, region: str, year: int, codes: list[str]) -> None:
 
 
 def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url: str,
-              progress: Progress | None = None, owned: bool = False) -> StoreLoad:
-    """Write the settled year into the (fresh) database at `url` in bulk; see the module doc.
+              progress: Progress | None = None, owned: bool = False,
+              lists: pl.DataFrame | None = None) -> StoreLoad:
+    """Write the settled year into the (fresh) database at `url` in bulk, with the stays'
+    settlement lists `lists` (`year_payment.stay_lists`) when given; see the module doc.
 
     `owned`: the database is the job's own file, rebuilt on every run, so it may be loaded with
     SQLite's bulk settings (`bulk.tune_for_bulk_load`); its foreign keys are checked at the end.
@@ -284,6 +302,10 @@ def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url:
             added = _write_settlements(store, frame, cols.policies, now)
             details, postings = details + added[0], postings + added[1]
             say(f"写入结算 {int(rows.size)} 笔（第 {part + 1} 批）")
+        if lists is not None:
+            with store.engine.begin() as connection:
+                insert_frame(connection, settlement_lists, list_rows(lists, region, year, now))
+            say(f"写入结算清单与 DRG 分组 {lists.height} 份")
         say("核对基金账务")
         ledger = check_fund_ledger(store)
         with store.engine.connect() as connection:
@@ -295,4 +317,5 @@ def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url:
     finally:
         store.dispose()
     return StoreLoad(describe(store.url), n, tables.contributions.height,
-                     tables.visits.height, details, postings, held, income, ledger)
+                     tables.visits.height, details, postings, held, income, ledger,
+                     0 if lists is None else lists.height)

@@ -17,7 +17,9 @@ from typing import Any, Final
 
 from yibao.core.beijing import beijing_text
 from yibao.core.money import fmt, from_fen
+from yibao.indicators.aggregate import RATIOS, ratios_from_parts
 from yibao.services.accounts import Principal, scope_prefix, write_log
+from yibao.services.dashboard import read_parts
 from yibao.services.fund import fund_balances
 from yibao.services.views import (
     DrgItem,
@@ -36,6 +38,7 @@ from yibao.store import Store, default_store
 from yibao.store.uow import UnitOfWork
 
 PAGE_SIZE_MAX: Final = 500
+INPATIENT: Final = "21"  # med_type of an inpatient stay (住院)
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "persons": frozenset({"handler", "auditor", "director", "admin"}),
     "enrollments": frozenset({"handler", "auditor", "director", "admin"}),
@@ -199,7 +202,7 @@ def list_fund_balances(who: Principal, region: str | None, *, store: Store | Non
 def _drg(row: Any) -> DrgItem:
     return DrgItem(row.setl_id, row.mdtrt_id, row.fixmedins_code, row.region, row.year,
                    row.mdc, row.adrg, row.drg, row.status, tuple(json.loads(row.trace_json)),
-                   row.created_at)
+                   row.created_at, row.payment_method)
 
 
 def list_drg_results(who: Principal, query: Query, *, store: Store | None = None
@@ -208,31 +211,26 @@ def list_drg_results(who: Principal, query: Query, *, store: Store | None = None
                    lambda w, p, f, lim, off: w.reads.drg_results(p, f, lim, off), _drg)
 
 
-def _ratio(part: int, whole: int) -> str | None:
-    return None if whole == 0 else str((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")))
-
-
 def indicators(who: Principal, year: int, region: str | None = None, *,
                store: Store | None = None) -> Indicators | Refused:
     """Settlement indicators of a year in the scope (or one region of it), reversals left out:
-    counts and amounts by `med_type`, the in-policy inpatient reimbursement ratio (基金支付 /
-    政策范围内费用) and the share of inpatient settlements with a DRG group (DRG 覆盖)."""
+    counts and amounts by `med_type`, and the plan's ratios of the year report recomputed from
+    the inpatient settlements (`indicators.aggregate.ratios_from_parts`: in-policy ratios of
+    each scheme, the key groups' assistance ratio and the share of inpatient cost paid by DRG
+    and other non-itemised methods); None when the year has no inpatient settlement."""
     refused = _allowed(who, "indicators", region)
     if refused is not None:
         return refused
     prefix = region if region is not None else scope_prefix(who.region)
     with (store or default_store()).unit_of_work(read_only=True) as work:
         rows = work.reads.settlement_totals(prefix, year)
-        grouped = work.reads.grouped_lists(prefix, year)
-    by_type = {r[0]: r for r in rows}
-    inpatient = by_type.get("21")
-    inpatient_count = int(inpatient[1]) if inpatient else 0
+        parts = read_parts(work, prefix, year)
+    ratios = ratios_from_parts(parts) if parts else {}
     return Indicators(
         year, prefix or "全部",
         tuple(MedTypeTotals(r[0], int(r[1]), *(fmt(from_fen(int(v or 0))) for v in r[2:6]))
               for r in rows),
-        _ratio(int(inpatient[5] or 0), int(inpatient[3] or 0)) if inpatient else None,
-        _ratio(min(grouped, inpatient_count), inpatient_count))
+        *(None if ratios.get(k) is None else str(ratios[k]) for k in RATIOS))
 
 
 def write_log_page(who: Principal, query: Query, *, store: Store | None = None

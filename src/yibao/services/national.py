@@ -101,6 +101,7 @@ class SettlementList:
     status: str
     trace_json: str
     created_at: datetime
+    payment_method: str | None = None  # set by a year's payment (`payment.share`)
 
 
 FeeLines = list[tuple[str, str]]

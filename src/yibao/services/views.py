@@ -136,6 +136,7 @@ class DrgItem(View):
     status: str
     trace: tuple[str, ...]
     created_at: datetime
+    payment_method: str | None  # `payment.share.stay_method`; None until a year's payment
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +156,13 @@ class Indicators(View):
     year: int
     scope: str
     by_med_type: tuple[MedTypeTotals, ...]
-    inpatient_policy_ratio: str | None
-    drg_grouped_share: str | None
+    #: The plan's ratios as the year report computes them (`indicators.aggregate`), from the
+    #: inpatient settlements the store holds: in-policy ratios of each scheme, the key groups'
+    #: assistance ratio and 住院费用按 DRG 结合点数法等非项目付费占比 (`payment.share`).
+    inpatient_inscp_ratio_employee: str | None
+    inpatient_inscp_ratio_resident: str | None
+    assistance_ratio_key_groups: str | None
+    inpatient_cost_share_drg: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, literal, select
+from sqlalchemy import Connection, and_, case, exists, func, literal, select
 
 from yibao.store.schema import (
     enrollments,
@@ -135,7 +135,8 @@ class BureauReads:
                     ) -> tuple[int, list[Any]]:
         c = settlement_lists.c
         query = (select(c.setl_id, c.mdtrt_id, c.fixmedins_code, c.region, c.year, c.mdc,
-                        c.adrg, c.drg, c.status, c.trace_json, c.created_at)
+                        c.adrg, c.drg, c.status, c.trace_json, c.created_at,
+                        c.payment_method)
                  .where(c.region.like(f"{prefix}%")).order_by(c.setl_id))
         for key in ("year", "region", "drg", "status", "fixmedins_code"):
             if filters.get(key) is not None:
@@ -154,8 +155,27 @@ class BureauReads:
                    reversals.c.reversal_id.is_(None))
             .group_by(s.med_type).order_by(s.med_type)))
 
-    def grouped_lists(self, prefix: str, year: int) -> int:
-        c = settlement_lists.c
-        return int(self.connection.execute(
-            select(func.count()).where(c.region.like(f"{prefix}%"), c.year == year,
-                                       c.status == "ok")).scalar_one())
+    def inpatient_parts(self, prefix: str, year: int, non_itemised: Sequence[str]) -> list[Any]:
+        """Per region, employee flag and key-group flag (特困, 低保, 返贫致贫 in the person's
+        groups): the inpatient (21) settlements' count, sums of the funds that enter the plan's
+        ratios, their medical cost, the part of it in stays whose list was paid by one of the
+        `non_itemised` methods, and how many stays have a paid list; reversed ones left out."""
+        s, c = settlements.c, settlement_lists.c
+        marked = "," + persons.c.groups + ","
+        key = (marked.like("%,tekun,%") | marked.like("%,dibao,%")
+               | marked.like("%,fanpin,%"))
+        employee = s.scheme == "310"
+        paid_so = case((c.payment_method.in_(non_itemised), s.medfee_sumamt_fen), else_=0)
+        return list(self.connection.execute(
+            select(s.region, employee, key, func.count(),
+                   *(func.sum(getattr(s, f"{name}_fen")) for name in (
+                       "hifp_pay", "hifob_pay", "hifmi_pay", "cvlserv_pay", "maf_pay",
+                       "inscp_scp_amt", "medfee_sumamt")),
+                   func.sum(paid_so),
+                   func.sum(case((c.payment_method.is_not(None), 1), else_=0)))
+            .join(persons, persons.c.id_number == s.id_number)
+            .outerjoin(settlement_lists, c.setl_id == s.setl_id)
+            .outerjoin(reversals, reversals.c.setl_id == s.setl_id)
+            .where(s.region.like(f"{prefix}%"), s.year == year, s.med_type == "21",
+                   reversals.c.reversal_id.is_(None))
+            .group_by(s.region, employee, key)))

@@ -391,6 +391,9 @@ settlement_lists = Table(
     Column("status", String(16), nullable=False),
     Column("trace_json", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # How the stay was paid (`yibao.payment.share.stay_method`), set by the year's payment;
+    # null for a list uploaded with 4101A that no year's payment has paid yet.
+    Column("payment_method", String(16), nullable=True),
 )
 Index(None, settlement_lists.c.region, settlement_lists.c.year)
 

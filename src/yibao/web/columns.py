@@ -11,6 +11,7 @@ from typing import Any, Final, Literal
 
 from yibao.core import labels
 from yibao.core.beijing import beijing_text
+from yibao.payment.budget import METHODS
 from yibao.web.html import esc, link, path, table
 
 Row = Mapping[str, Any]
@@ -109,7 +110,8 @@ DRG_RESULTS: Final = (
     Column("ADRG", lambda r: r["adrg"]),
     Column("DRG", lambda r: r["drg"]),
     Column("分组状态", lambda r: labels.name("drg_status", r["status"])),
-    Column("上传时间", lambda r: beijing_text(r["created_at"])),
+    Column("付费方式", lambda r: METHODS.get(r["payment_method"] or "", "待清算")),
+    Column("写入时间", lambda r: beijing_text(r["created_at"])),
 )
 
 HOSPITALS: Final = (

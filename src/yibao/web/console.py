@@ -15,6 +15,7 @@ from yibao.core import labels
 from yibao.server.deps import StoreDep, client_address
 from yibao.services import accounts, browse, bureau, cases
 from yibao.services.bureau import Refused
+from yibao.services.dashboard import scope_figures
 from yibao.services.settle_service import accumulators_of
 from yibao.web import account, columns, dashboard, export, people, queue, report
 from yibao.web.html import esc, link, page, pager, path, section
@@ -88,8 +89,9 @@ def dashboard_page(who: ViewerDep, store: StoreDep) -> HTMLResponse:
     funds = bureau.list_fund_balances(who.principal, None, store=store)
     balances = None if isinstance(funds, Refused) else funds.items
     folder = report.report_dir()
-    found = report.latest_report(folder, who.principal.sees)
-    body = dashboard.dashboard_body(found, folder, balances, who.region)
+    figures = scope_figures(who.principal, report.reports_in_scope(folder, who.principal.sees),
+                            store=store)
+    body = dashboard.dashboard_body(figures, folder, balances, who.region)
     return html("运行概览", body, who)
 
 
@@ -262,8 +264,10 @@ def export_cases(who: ViewerDep, store: StoreDep, state: Code = "") -> Any:
 @router.get("/export/dashboard.xlsx")
 def export_dashboard(who: ViewerDep, store: StoreDep) -> Any:
     funds = bureau.list_fund_balances(who.principal, None, store=store)
-    found = report.latest_report(report.report_dir(), who.principal.sees)
-    sheets = [export.Sheet("基金收支（按月）", columns.MONTHLY, dashboard.monthly_rows(found))]
+    figures = scope_figures(
+        who.principal, report.reports_in_scope(report.report_dir(), who.principal.sees),
+        store=store)
+    sheets = [export.Sheet("基金收支（按月）", columns.MONTHLY, dashboard.monthly_rows(figures))]
     if not isinstance(funds, Refused):
         sheets.append(export.Sheet("基金账本", columns.BALANCES,
                                    dashboard.ledger_rows(funds.items)))

@@ -10,6 +10,7 @@ from typing import Any
 
 from yibao.core.labels import simulation_note
 from yibao.fund.accounts import CHART, AccountCode
+from yibao.indicators.aggregate import RATIOS
 from yibao.indicators.charts import bar_chart, hbar_chart, line_chart
 from yibao.indicators.render import MONTHS, indicator_rows, show
 from yibao.indicators.table import indicator_table
@@ -31,11 +32,11 @@ def no_report(folder: Path, scope: str) -> str:
                    "yibao year，或设置 YIBAO_REPORT_DIR。</p>")
 
 
-def monthly_rows(found: tuple[Path, dict[str, Any]] | None) -> list[dict[str, Any]]:
-    """The report's fund flow by month, in yuan to the cent."""
-    if found is None or "monthly" not in found[1]:
+def monthly_rows(doc: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The scope's fund flow by month, in yuan to the cent."""
+    if doc is None or "monthly" not in doc:
         return []
-    month, cent = found[1]["monthly"], Decimal("0.01")
+    month, cent = doc["monthly"], Decimal("0.01")
     return [{"month": MONTHS[i], **{k: Decimal(str(month[k][i])).quantize(cent)
                                     for k in ("income", "expenditure", "balance")}}
             for i in range(len(month["income"]))]
@@ -65,18 +66,40 @@ def balances_block(items: Sequence[dict[str, Any]] | None) -> str:
     return table(["统筹区", "科目", "借方", "贷方", "余额"], rows, (2, 3, 4))
 
 
-def dashboard_body(found: tuple[Path, dict[str, Any]] | None, folder: Path,
+def _notice(doc: dict[str, Any]) -> str:
+    if not doc.get("profile"):
+        return ""
+    text = (simulation_note(doc["profile"], doc["scale"]) if doc.get("scale") is not None
+            else f"模拟数据：由模拟器按测算方案 {doc['profile']} 生成，各统筹区规模不同；"
+                 "不是真实经办数据，金额与人次仅供演示和测算。")
+    return f"<p class='notice'>{esc(text)}</p>"
+
+
+def _intro(doc: dict[str, Any], scope: str) -> str:
+    regions = doc.get("regions")
+    if not regions:
+        alone = "" if doc.get("region") == scope else (
+            f"<p class='note'>您的管辖范围（{esc(scope)}）内只有统筹区 {esc(doc.get('region'))} "
+            "有本年度的报告数据，下列为该统筹区的数字。</p>")
+        return alone + kv([("统筹区", doc.get("region")), ("年度", doc.get("year")),
+                           ("测算方案", doc.get("profile")), ("规模", doc.get("scale"))])
+    gaps = [k for k in RATIOS if doc.get(k) is None]
+    note = ("<p class='note'>管辖范围内各统筹区年度报告的合计：人数、金额与按月收支相加，"
+            "比例由结算库中各统筹区住院结算的分子、分母合计后重算（不取平均）"
+            + ("；结算库未存全各统筹区的住院结算，比例无法重算，显示为 —" if gaps else "")
+            + "；DRG 付费占比需各统筹区的分组结果，合计中不显示。</p>")
+    return note + kv([("统筹区", f"{len(regions)} 个：{'、'.join(regions)}"),
+                      ("年度", doc.get("year")), ("测算方案", doc.get("profile")),
+                      ("规模", doc.get("scale") or "各不相同")])
+
+
+def dashboard_body(doc: dict[str, Any] | None, folder: Path,
                    balances: Sequence[dict[str, Any]] | None, scope: str) -> str:
+    """The scope's year figures (`services.dashboard.scope_figures`) and the ledger."""
     ledger = section("基金账本（当前余额）", balances_block(balances))
-    if found is None:
+    if doc is None:
         return no_report(folder, scope) + ledger
-    where, doc = found
-    intro = kv([("报告", f"{where.parent.name}/{where.name}"), ("统筹区", doc.get("region")),
-                ("年度", doc.get("year")), ("测算方案", doc.get("profile")),
-                ("规模", doc.get("scale"))])
-    notice = (f"<p class='notice'>{esc(simulation_note(doc['profile'], doc.get('scale')))}</p>"
-              if doc.get("profile") else "")
-    return (section("年度报告", notice + intro)
+    return (section("年度报告", _notice(doc) + _intro(doc, scope))
             + section("主要指标与“十四五”目标", indicator_rows(indicator_table(doc)))
             + section("基金收支与结余（按月）", _monthly(doc["monthly"]) + EXPORT) + ledger)
 

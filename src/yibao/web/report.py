@@ -1,13 +1,14 @@
 """The latest year report the console can find for a viewer: `indicators.json` under
 `YIBAO_REPORT_DIR` (default `./report`), written by the year job (`yibao year`), whose
-`region` lies in the viewer's scope; the newest by time wins. A report that names no region
+`region` lies in the viewer's scope; the newest by time wins (for the dashboard of a wider
+scope, the newest of each region: `reports_in_scope`). A report that names no region
 (written before the year job recorded it) is shown to no one: run the year job again."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -21,14 +22,12 @@ def report_dir() -> Path:
     return Path(os.environ.get(ENV_REPORT_DIR, "report"))
 
 
-def latest_report(folder: Path | None = None, sees: Callable[[str], bool] | None = None
-                  ) -> tuple[Path, dict[str, Any]] | None:
-    """The newest readable `indicators.json` at most SEARCH_DEPTH folders down, with exact
-    decimals, whose region `sees` accepts (any report when `sees` is None); None when there
-    is none."""
-    root = folder or report_dir()
+def _reports(root: Path, sees: Callable[[str], bool] | None
+             ) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """The readable `indicators.json` files at most SEARCH_DEPTH folders down, newest first,
+    with exact decimals, whose region `sees` accepts (any report when `sees` is None)."""
     if not root.is_dir():
-        return None
+        return
     found: list[Path] = []
     for depth in range(SEARCH_DEPTH + 1):
         found += list(root.glob("/".join(["*"] * depth + ["indicators.json"])))[:FILES_MAX]
@@ -38,5 +37,19 @@ def latest_report(folder: Path | None = None, sees: Callable[[str], bool] | None
         except (OSError, ValueError):
             continue
         if sees is None or (isinstance(doc.get("region"), str) and sees(doc["region"])):
-            return candidate, doc
-    return None
+            yield candidate, doc
+
+
+def latest_report(folder: Path | None = None, sees: Callable[[str], bool] | None = None
+                  ) -> tuple[Path, dict[str, Any]] | None:
+    """The newest report whose region `sees` accepts; None when there is none."""
+    return next(_reports(folder or report_dir(), sees), None)
+
+
+def reports_in_scope(folder: Path | None = None, sees: Callable[[str], bool] | None = None
+                     ) -> list[dict[str, Any]]:
+    """The newest report of each region and year that `sees` accepts (a city's counties)."""
+    newest: dict[tuple[str, object], dict[str, Any]] = {}
+    for _path, doc in _reports(folder or report_dir(), sees):
+        newest.setdefault((str(doc.get("region")), doc.get("year")), doc)
+    return list(newest.values())

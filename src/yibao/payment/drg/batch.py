@@ -302,12 +302,15 @@ def group_batch(rules: RulePack, frame: pl.DataFrame, *, trace: bool = False) ->
             _names([r.value for r in REASONS], reason.astype(np.int32) - 1, "reason"),
         ]
     )
-    steps = _traces(pack, frame, out["drg"]) if trace else [""] * frame.height
+    steps = [";".join(t) for t in case_traces(pack, frame, out["drg"])] if trace \
+        else [""] * frame.height
     return out.with_columns(pl.Series("trace", steps, dtype=pl.Utf8))
 
 
-def _traces(pack: Pack, frame: pl.DataFrame, drgs: pl.Series) -> list[str]:
+def case_traces(pack: Pack, frame: pl.DataFrame, drgs: pl.Series) -> list[tuple[str, ...]]:
+    """The scalar grouper's steps for every row of `frame`, checked against the column
+    grouper's `drgs` (the batch's `drg` column)."""
     results = [group_case(pack, case) for case in cases_from_frame(frame)]
     for result, drg in zip(results, drgs, strict=True):
         invariant(result.drg == drg, "column grouper differs from group_case", result.index)
-    return [";".join(result.trace) for result in results]
+    return [result.trace for result in results]
