@@ -2,7 +2,7 @@
 (`CaseRepository.settlement_keys`, 2,000 visits a chunk): the lookup searches an index rather
 than scanning every settlement once per chunk, which made opening a province-size year's cases
 grow with the square of its size. Checked on the query plan SQLite gives the statement the
-repository runs; before migration 0008 the plan was `SCAN settlements`."""
+repository runs; before migration 0009 the plan was `SCAN settlements`."""
 
 from __future__ import annotations
 

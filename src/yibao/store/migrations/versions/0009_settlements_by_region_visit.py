@@ -2,8 +2,8 @@
 settlement of each hit visit (`CaseRepository.settlement_keys`), which scanned the whole
 settlements table once per chunk of 2,000 cases.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
