@@ -9,6 +9,8 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from tests.postgres import postgres_store
 from yibao.store import Store
@@ -52,3 +54,42 @@ def test_migrations_ship_inside_the_package() -> None:
     assert MIGRATIONS.is_relative_to(Path(__file__).parents[2] / "src" / "yibao" / "store")
     assert (MIGRATIONS / "env.py").is_file()
     assert list((MIGRATIONS / "versions").glob("0001_*.py"))
+
+
+def _overdrawn_at_0004(store: Store) -> None:
+    """A database at 0004 holding a personal account overdrawn by the double spend, as an old
+    installation does (0004 had no guard)."""
+    with store.engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0004")
+        connection.execute(text(
+            "INSERT INTO fund_accounts (key, region, code, holder, kind) VALUES "
+            "('511623:personal_account:P1', '511623', 'personal_account', 'P1', 'liability')"))
+        connection.execute(text(
+            "INSERT INTO fund_balances (account_key, shard, debit_fen, credit_fen) VALUES "
+            "('511623:personal_account:P1', 0, 768000, 384000)"))
+
+
+def _upgrades_keeping_the_old_row(store: Store) -> None:
+    assert upgrade(store) == ("0004", head_revision())
+    with store.engine.connect() as connection:
+        assert connection.execute(text(
+            "SELECT debit_fen - credit_fen FROM fund_balances")).scalar_one() == 384000
+    with pytest.raises(IntegrityError), store.engine.begin() as connection:  # new rows checked
+        connection.execute(text(
+            "UPDATE fund_balances SET debit_fen = debit_fen + 1"))
+
+
+def test_sqlite_upgrades_a_database_holding_an_old_overdraft(tmp_path: Path) -> None:
+    """Before the fix SQLite's table copy in 0005 refused the old row and the upgrade stopped,
+    so `yibao fund repair` could never reach such a database."""
+    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    _overdrawn_at_0004(store)
+    _upgrades_keeping_the_old_row(store)
+    store.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_upgrades_a_database_holding_an_old_overdraft() -> None:
+    with postgres_store(migrated=False) as store:
+        _overdrawn_at_0004(store)
+        _upgrades_keeping_the_old_row(store)

@@ -5,7 +5,9 @@ visits settled before).
 
 On PostgreSQL the constraint is added `NOT VALID`: rows written before it (an account
 overdrawn by the double spend this migration closes) do not stop the upgrade, every new or
-changed row is checked, and `yibao fund check` reports the old ones. SQLite copies the table.
+changed row is checked, and `yibao fund check` reports the old ones. SQLite copies the table
+with its CHECK enforcement off for the copy (`ignore_check_constraints`), to the same effect:
+old rows are kept as they are and `yibao fund repair` can then clear them.
 
 Revision ID: 0005
 Revises: 0004
@@ -40,8 +42,10 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"ALTER TABLE fund_balances ADD CONSTRAINT {NAME} CHECK ({RULE}) NOT VALID")
         return
+    op.execute("PRAGMA ignore_check_constraints = ON")
     with op.batch_alter_table("fund_balances") as batch:
         batch.create_check_constraint(op.f(NAME), RULE)
+    op.execute("PRAGMA ignore_check_constraints = OFF")
 
 
 def downgrade() -> None:
