@@ -61,3 +61,12 @@ def test_the_drg_share_of_a_sum_is_recomputed_from_cost() -> None:
     unpaid = [parts[0], StayParts("511602", False, False, 2, 0, 0, 0, 0, 0, 1000, 3000, 0, 1)]
     assert combine([_report("511623", 1, "0.07"), _report("511602", 2, "0.05")],
                    unpaid)["inpatient_cost_share_drg"] is None  # one stay has no paid list
+
+
+def test_the_coverage_rate_of_a_sum_is_recomputed() -> None:
+    a = {**_report("511623", 1, "0.07"), "insured": 95, "should_insure": 100}
+    b = {**_report("511602", 1, "0.05"), "insured": 290, "should_insure": 300}
+    doc = combine([a, b], [])
+    assert doc["should_insure"] == 400
+    assert doc["coverage_rate"] == Decimal("0.9625")  # 385 / 400, not the mean of 0.95 and 0.966667
+    assert "coverage_rate" not in combine([a, _report("511602", 1, "0.05")], [])

@@ -76,3 +76,37 @@ def test_ratio_rounds_half_up() -> None:
     assert ratio(1, 3) == Decimal("0.333333")
     assert ratio(2, 3) == Decimal("0.666667")
     assert ratio(0, 0) == Decimal(0)
+
+
+def test_coverage_rate_from_those_who_should_insure() -> None:
+    from dataclasses import replace
+
+    values = indicator_values(replace(FACTS, should_insure=11))
+    assert values["coverage_rate"] == Decimal("0.909091")  # 10 insured / 11, half up at 6 places
+    rows = {row.key: row for row in indicator_table(values)}
+    assert rows["coverage_rate"].met is False  # below the plan's 95 %
+    assert rows["coverage_rate"].label == "基本医疗保险参保率"
+    assert "coverage_rate" not in indicator_values(FACTS)  # no denominator, no rate
+
+
+def test_the_linshui_profile_names_a_denominator_scaled_as_the_quotas() -> None:
+    from yibao.sim.profile import load_profile
+
+    profile = load_profile("linshui-2020")
+    assert profile.should_insure(1.0) == 880_000
+    assert profile.should_insure(0.1) == 88_000
+    assert load_profile("sichuan-2020").should_insure(1.0) == 104_000  # its own placeholder
+
+
+def test_a_profile_without_or_with_a_bad_denominator() -> None:
+    from dataclasses import replace
+
+    import pytest
+
+    from yibao.sim.profile import ProfileError, load_profile
+
+    profile = load_profile("linshui-2020")
+    without = {k: v for k, v in profile.population.items() if k != "should_insure"}
+    assert replace(profile, population=without).should_insure(1.0) is None
+    with pytest.raises(ProfileError, match="should_insure"):
+        replace(profile, population={**without, "should_insure": 0}).should_insure(1.0)

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from yibao.core.money import from_fen, to_fen
-from yibao.indicators.table import ratio
+from yibao.indicators.table import coverage_rate, ratio
 from yibao.payment.share import non_itemised_share
 
 COUNTS: Final = ("insured", "insured_employee", "insured_resident",
@@ -110,6 +110,11 @@ def combine(reports: Sequence[Mapping[str, Any]], parts: Sequence[StayParts]
     ratios: dict[str, Decimal | None] = (
         dict(ratios_from_parts(parts)) if known else dict.fromkeys(RATIOS))
     scales = {r.get("scale") for r in reports}
+    should = [r.get("should_insure") for r in reports]
+    coverage = {} if None in should else {  # 参保率 of the sum: Σ insured ÷ Σ should insure
+        "should_insure": sum(int(n) for n in should if n is not None),
+        "coverage_rate": coverage_rate(sum(int(r.get("insured", 0)) for r in reports),
+                                       sum(int(n) for n in should if n is not None))}
     return {
         "year": first["year"], "region": None,
         "regions": sorted(str(r["region"]) for r in reports),
@@ -117,6 +122,7 @@ def combine(reports: Sequence[Mapping[str, Any]], parts: Sequence[StayParts]
         else "、".join(sorted({str(r.get("profile")) for r in reports})),
         "scale": first.get("scale") if len(scales) == 1 else None,
         **{k: sum(int(r.get(k, 0)) for r in reports) for k in COUNTS},
+        **coverage,
         **{k: from_fen(sum(_fen(r.get(k, 0)) for r in reports)) for k in MONEY},
         **ratios,
         "monthly": _flows([r for r in reports if "monthly" in r]),

@@ -52,6 +52,7 @@ class YearFacts:
     groups: I64  # assistance-group bit mask
     month: I64  # 1–12, of the settlement date
     values: dict[str, I64] = field(default_factory=dict)  # batch results in fen
+    should_insure: int | None = None  # 应参保人数, the denominator of 参保率, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,11 @@ def ratio(numerator: int, denominator: int) -> Decimal:
     if denominator == 0:
         return Decimal(0)
     return (Decimal(numerator) / Decimal(denominator)).quantize(RATIO_PLACES, ROUND_HALF_UP)
+
+
+def coverage_rate(insured: int, should_insure: int) -> Decimal:
+    """参保率: the insured over those who should insure here (应参保人数)."""
+    return ratio(insured, should_insure)
 
 
 def _sum(values: I64, mask: Bools | None = None) -> int:
@@ -107,6 +113,10 @@ def indicator_values(facts: YearFacts) -> dict[str, Decimal | int]:
         "insured": facts.insured_employee + facts.insured_resident,
         "insured_employee": facts.insured_employee,
         "insured_resident": facts.insured_resident,
+        **({} if facts.should_insure is None else {
+            "should_insure": facts.should_insure,
+            "coverage_rate": coverage_rate(facts.insured_employee + facts.insured_resident,
+                                           facts.should_insure)}),
         "fund_income": from_fen(facts.fund_income_fen),
         "fund_expenditure": from_fen(_sum(expenditure_fen(facts))),
         **_ratios(facts),
@@ -129,8 +139,12 @@ def indicator_table(values: Mapping[str, Decimal | int | None]) -> tuple[Indicat
     drg = () if "inpatient_cost_share_drg" not in values else (
         row("inpatient_cost_share_drg", "住院费用按 DRG 结合点数法等非项目付费占比", "ratio",
             "70%", "0.70"),)
+    coverage = () if "coverage_rate" not in values else (
+        row("coverage_rate", "基本医疗保险参保率", "ratio", "稳定在 95% 以上", "0.95"),)
     return (
-        row("insured", "基本医疗保险参保人数", "count", "参保率稳定在 95% 以上"),
+        *coverage,
+        row("insured", "基本医疗保险参保人数", "count",
+            "—" if coverage else "参保率稳定在 95% 以上"),
         row("insured_employee", "其中：职工医保", "count", "—"),
         row("insured_resident", "其中：城乡居民医保", "count", "—"),
         row("fund_income", "基本医疗保险基金收入", "yuan", "与经济社会发展水平相适应"),

@@ -99,7 +99,7 @@ def income_by_month(contributions: pl.DataFrame) -> np.ndarray:
 
 
 def year_facts(tables: SimTables, cols: RequestColumns, result: BatchResult,
-               year: int) -> YearFacts:
+               year: int, should_insure: int | None = None) -> YearFacts:
     persons = tables.persons
     employees = int((persons["insutype"] == "310").sum())
     return YearFacts(
@@ -108,7 +108,7 @@ def year_facts(tables: SimTables, cols: RequestColumns, result: BatchResult,
         income_by_month_fen=income_by_month(tables.contributions),
         employee=cols.employee, med=cols.med, lv=cols.lv, offsite=cols.offsite,
         groups=cols.groups, month=tables.visits["enddate"].dt.month().to_numpy().astype(np.int64),
-        values=result.values)
+        values=result.values, should_insure=should_insure)
 
 
 def _write(path: Path, text: str) -> None:
@@ -210,7 +210,7 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
                       load_policy(profile.policy), profile.year)
     say("批量结算")
     result = settle_year(cols, tables, workers=os.cpu_count() or 1)
-    facts = year_facts(tables, cols, result, profile.year)
+    facts = year_facts(tables, cols, result, profile.year, profile.should_insure(scale))
     say("DRG 分组与点数法付费")
     payment = pay_year(tables, cols, result)
     audit, findings = (audit_year(tables, payment.stay_drg, reference, say) if reference

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from yibao.sim.amounts import yuan_to_fen
+from yibao.sim.quota import scaled
 
 PROFILES: Final = ("linshui-2020", "linshui-2024", "sichuan-2020")
 F64 = npt.NDArray[np.float64]
@@ -73,6 +74,17 @@ class Profile:
     def vector(self, section: str, key: str) -> F64:
         """A list of rates (one per age band or level), as floats."""
         return np.array([float(v) for v in getattr(self, section)[key]], dtype=np.float64)
+
+    def should_insure(self, scale: float) -> int | None:
+        """应参保人数 at `scale` (the denominator of 参保率, scaled as the quotas are); None
+        when the profile names none."""
+        total = self.population.get("should_insure")
+        if total is None:
+            return None
+        if not isinstance(total, int) or isinstance(total, bool) or total <= 0:
+            raise ProfileError(
+                f"模拟配置 {self.id} 的 population.should_insure 应为正整数：{total!r}")
+        return scaled(total, scale)
 
     def bands(self) -> npt.NDArray[np.int64]:
         return np.array(self.population["ages"]["bands"], dtype=np.int64)
