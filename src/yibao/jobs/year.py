@@ -34,6 +34,7 @@ from yibao.indicators.table import (
     monthly,
     reimbursement_by_group,
 )
+from yibao.jobs.year_fund import FundFlows, balance_rows, fund_flows, fund_warnings
 from yibao.jobs.year_payment import PER_DIEM_AFTER_DAYS, drg_summary, pay_year
 from yibao.jobs.year_replay import replay_sample
 from yibao.jobs.year_store import (
@@ -45,6 +46,7 @@ from yibao.jobs.year_store import (
 from yibao.jobs.year_supervise import audit_year, open_year_cases, reference_scores
 from yibao.policy.loader import load_policy
 from yibao.services.cases import Finding
+from yibao.services.fund import fund_balances
 from yibao.services.sim import read_meta, read_tables
 from yibao.settle.batch import BatchResult, settle_columns
 from yibao.settle.columns import RequestColumns, subset
@@ -54,6 +56,7 @@ from yibao.sim.columns import to_columns
 from yibao.sim.funding import basic_fund_income_fen
 from yibao.sim.profile import load_profile
 from yibao.sim.simulate import SimTables
+from yibao.store import Store
 
 Step = Callable[[str], None]
 #: A balance no visit can exhaust: settling with it gives what the account would pay if it could.
@@ -144,14 +147,24 @@ def settle_year(cols: RequestColumns, tables: SimTables, workers: int) -> BatchR
 
 def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, report: Path,
                 db: str | None, replay: int, say: Step,
-                findings: tuple[list[Finding], int] | None = None) -> dict[str, Any]:
-    """Load the year into the store, open the audit cases of the batch `findings` (with the
-    number of hits), check the ledger, replay a sample; the report's block."""
+                findings: tuple[list[Finding], int] | None = None,
+                flows: FundFlows | None = None) -> dict[str, Any]:
+    """Load the year into the store (with the fund `flows`), open the audit cases of the batch
+    `findings` (with the number of hits), check the ledger, replay a sample; the report's
+    block, with each fund's closing balance and a warning for each below zero."""
     url, owned = year_database(report, db)
     if owned:
         remove_sqlite(url)  # the job's own file: rebuilt from scratch on every run
     say("写入结算库（批量）")
-    load = load_year(tables, cols, result, url, say, owned=owned)
+    load = load_year(tables, cols, result, url, say, owned=owned, flows=flows)
+    store = Store(url)
+    try:
+        balances = fund_balances(region_year(tables)[0], store=store)
+    finally:
+        store.dispose()
+    funds = {"fund_balances": balance_rows(balances, flows.opening_fen),
+             "fund_warnings": fund_warnings(balances, flows.opening_fen),
+             "quality_deposit": flows.deposit_share} if flows is not None else {}
     cases = {}
     if findings is not None:
         opened = open_year_cases(url, *region_year(tables), *findings, say)
@@ -167,7 +180,7 @@ def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, re
             "replayed_persons": again.persons, "replayed_visits": again.visits,
             "replay_mismatches": len(again.mismatches),
             "replay_examples": [f"{m.psn_no} {m.mdtrt_id} {m.field}: 批量 {m.batch} / 逐笔 "
-                                f"{m.stateful}" for m in again.mismatches[:10]], **cases}
+                                f"{m.stateful}" for m in again.mismatches[:10]], **cases, **funds}
 
 
 #: How far a simulated figure may stand from its calibration target: at scale 1.0, and below
@@ -212,8 +225,11 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     payment = pay_year(tables, cols, result)
     audit, findings = (audit_year(tables, payment.stay_drg, reference, say) if reference
                        else (None, []))
+    region, year = region_year(tables)
+    months = {k: Decimal(str(v)) for k, v in profile.funds.get("opening_months", {}).items()}
+    flows = fund_flows(tables, cols, result, payment, months, region, year)
     store = store_block(tables, cols, result, report, db, replay, say,
-                        (findings, audit["hits_total"]) if audit else None)
+                        (findings, audit["hits_total"]) if audit else None, flows)
     invariant(store["contribution_income_fen"] == facts.fund_income_fen,
               "ledger contribution income ≠ contribution table", store)
     values = {**indicator_values(facts), "inpatient_cost_share_drg": payment.drg_share}
