@@ -60,7 +60,7 @@ CALIBRATION: Final[Mapping[str, str]] = MappingProxyType({
     "offsite_settlements": "异地就医直接结算人次",
     "offsite_medfee_yuan": "异地就医直接结算金额（元）",
     "resident_fund_ratio": "居民医保统筹基金当期收支率",
-    "employee_fund_ratio": "职工医保基金（统筹与个人账户）当期收支率"})
+    "employee_fund_ratio": "职工统筹与个账当期收支率"})
 
 KINDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType({
     "sex": SEX, "insutype": INSUTYPE, "psn_type": PSN_TYPE, "enroll_status": ENROLL_STATUS,
