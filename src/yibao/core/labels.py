@@ -58,7 +58,9 @@ CALIBRATION: Final[Mapping[str, str]] = MappingProxyType({
     "employee_inpatient_ratio": "职工政策范围内住院支付比例",
     "resident_inpatient_ratio": "居民政策范围内住院支付比例",
     "offsite_settlements": "异地就医直接结算人次",
-    "offsite_medfee_yuan": "异地就医直接结算金额（元）"})
+    "offsite_medfee_yuan": "异地就医直接结算金额（元）",
+    "resident_fund_ratio": "居民医保统筹基金当期收支率",
+    "employee_fund_ratio": "职工统筹与个账当期收支率"})
 
 KINDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType({
     "sex": SEX, "insutype": INSUTYPE, "psn_type": PSN_TYPE, "enroll_status": ENROLL_STATUS,

@@ -50,6 +50,7 @@ class AccountCode(StrEnum):
     FISCAL_RECEIVABLE = "fiscal_receivable"
     CONTRIBUTION_RECEIVABLE = "contribution_receivable"
     OVERDRAFT_RECEIVABLE = "overdraft_receivable"
+    FUND_DEPOSIT = "fund_deposit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ class AccountSpec:
     holder: str = ""
     #: The sign rule: the balance (on the growing side) may never be below zero. Personal
     #: accounts are the insured's money; receivables are never collected beyond what is owed.
-    #: Funds may run a deficit (穿底, and the income of some is not modelled yet), and an
+    #: Funds may run a deficit (穿底; the year job warns when one closes below zero), and an
     #: institution may owe a recovery larger than what it is owed.
     never_negative: bool = False
 
@@ -83,6 +84,7 @@ CHART: Final[Mapping[AccountCode, AccountSpec]] = MappingProxyType({
         AccountKind.ASSET, "应收参保缴费", "缴费方", never_negative=True),
     AccountCode.OVERDRAFT_RECEIVABLE: AccountSpec(
         AccountKind.ASSET, "应收个人账户透支款", "参保人", never_negative=True),
+    AccountCode.FUND_DEPOSIT: AccountSpec(AccountKind.ASSET, "基金存款"),
 })
 
 #: The account that pays each `setldetail` fund pay type (docs/settlement.md §4).

@@ -24,8 +24,15 @@ import polars as pl
 from sqlalchemy import select
 
 from yibao.fund.checks import LedgerReport
-from yibao.fund.events import contribution_posting_frame, settlement_posting_frame
+from yibao.fund.events import (
+    PREMIUM_LINES,
+    PREMIUM_PREFIX,
+    contribution_posting_frame,
+    event_posting_frame,
+    settlement_posting_frame,
+)
 from yibao.fund.postings import TxnKind
+from yibao.jobs.year_fund import FundFlows
 from yibao.policy.model import Policy
 from yibao.services.fund import check_fund_ledger
 from yibao.services.settle_service import (
@@ -171,9 +178,15 @@ def import_people(store: Store, tables: SimTables, chosen: pl.DataFrame,
             return 0
         paid = _contribution_frame(tables, chosen, cols, region, year, now)
         insert_frame(connection, contributions, paid.drop("shard"))
-        return write_ledger(connection, TxnKind.CONTRIBUTION,
-                            paid.select("txn_id", "region", "created_at"),
-                            contribution_posting_frame(paid, keep=("shard",)))
+        count = write_ledger(connection, TxnKind.CONTRIBUTION,
+                             paid.select("txn_id", "region", "created_at"),
+                             contribution_posting_frame(paid, keep=("shard",)))
+        premiums = paid.filter(pl.col("serious_illness_fen") > 0).with_columns(
+            pl.concat_str([pl.lit(PREMIUM_PREFIX), pl.col("txn_id").str.slice(1)]).alias("txn_id"))
+        return count + write_ledger(connection, TxnKind.PREMIUM,
+                                    premiums.select("txn_id", "region", "created_at"),
+                                    contribution_posting_frame(premiums, ("shard",),
+                                                               PREMIUM_LINES))
 
 
 def visit_frame(tables: SimTables, result: BatchResult, rows: np.ndarray) -> pl.DataFrame:
@@ -270,11 +283,27 @@ def _fresh(store: Store, region: str, year: int, codes: list[str]) -> None:
             "年度作业只写入新库：请换一个数据库（--db）或删除该库后重试")
 
 
+def write_flows(store: Store, flows: FundFlows, now: datetime) -> int:
+    """The year's region-level fund events (`year_fund.fund_flows`), in one transaction; the
+    number of postings. Their accounts are region-wide or institutions': ledger shard 0."""
+    count = 0
+    with store.engine.begin() as connection:
+        for kind, lines, frame in flows.events:
+            postings = event_posting_frame(frame, lines).with_columns(
+                pl.lit(0, pl.Int64).alias("shard"))
+            made = frame.filter(pl.col("txn_id").is_in(postings["txn_id"].implode()))
+            count += write_ledger(connection, kind, made.select(
+                "txn_id", "region", pl.lit(now).alias("created_at")), postings)
+    return count
+
+
 def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url: str,
               progress: Progress | None = None, owned: bool = False,
-              lists: pl.DataFrame | None = None) -> StoreLoad:
+              lists: pl.DataFrame | None = None, flows: FundFlows | None = None
+              ) -> StoreLoad:
     """Write the settled year into the (fresh) database at `url` in bulk, with the stays'
     settlement lists `lists` (`year_payment.stay_lists`) when given; see the module doc.
+    With `flows`, the year's opening balances, funding, receipts, payments and clearing too.
 
     `owned`: the database is the job's own file, rebuilt on every run, so it may be loaded with
     SQLite's bulk settings (`bulk.tune_for_bulk_load`); its foreign keys are checked at the end.
@@ -306,6 +335,9 @@ def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url:
             with store.engine.begin() as connection:
                 insert_frame(connection, settlement_lists, list_rows(lists, region, year, now))
             say(f"写入结算清单与 DRG 分组 {lists.height} 份")
+        if flows is not None:
+            postings += write_flows(store, flows, now)
+            say("写入期初结余、基金筹资、收款、DRG 清算与月度拨付")
         say("核对基金账务")
         ledger = check_fund_ledger(store)
         with store.engine.connect() as connection:

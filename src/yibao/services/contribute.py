@@ -17,7 +17,7 @@ from typing import Final
 from yibao.core.money import ZERO
 from yibao.enroll.contributions import Contribution, contribution_for
 from yibao.enroll.model import Enrollment
-from yibao.fund.events import contribution_postings
+from yibao.fund.events import contribution_postings, premium_postings
 from yibao.policy.contributions import Contributions
 from yibao.policy.loader import PolicyError, load_policy
 from yibao.store import Store, default_store
@@ -73,6 +73,10 @@ def _post_batch(uow: UnitOfWork, batch: Sequence[Contribution]) -> list[Contribu
     done = uow.contributions.existing([c.client_id for c in batch])
     fresh = [c for c in batch if c.client_id not in done]
     entries = [contribution_postings(c.client_id, c) for c in fresh]
+    # Each resident's serious-illness premium is its own transaction (kind `premium`).
+    premiums = [(p, c) for c in fresh if (p := premium_postings(c)) is not None]
+    entries += [p for p, _c in premiums]
+    holders = [*fresh, *(c for _p, c in premiums)]
     uow.ledger.ensure_accounts(p.account for e in entries for p in e.postings)
     uow.step("accounts")
     uow.ledger.add_transactions(entries, now)
@@ -81,7 +85,7 @@ def _post_batch(uow: UnitOfWork, batch: Sequence[Contribution]) -> list[Contribu
     uow.step("contributions")
     uow.ledger.add_postings(entries)
     uow.step("postings")
-    uow.balances.apply((e, shard_of(c.id_number)) for e, c in zip(entries, fresh, strict=True))
+    uow.balances.apply((e, shard_of(c.id_number)) for e, c in zip(entries, holders, strict=True))
     uow.commit()
     return fresh
 
