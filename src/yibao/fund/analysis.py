@@ -22,6 +22,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
@@ -131,6 +132,13 @@ def postings_with_code(postings: pl.DataFrame) -> pl.DataFrame:
     """Posting rows with `account_key` (`region:code[:holder]`, as `fund.events` makes them)
     given the `code` column `fund_flows` reads."""
     return postings.with_columns(pl.col("account_key").str.split(":").list.get(1).alias("code"))
+
+
+def contribution_day(year: int, today: date | None) -> date:
+    """The day a contribution for `year` is booked on: `today` when it falls in that year;
+    else (posted before the year, in the collection period, or afterwards, or by the year job,
+    `today` None) the first day of the year it finances."""
+    return today if today is not None and today.year == year else date(year, 1, 1)
 
 
 # ---------- the figures of one year ----------
