@@ -18,7 +18,12 @@ from typing import Any, Final
 from yibao.core.beijing import beijing_text
 from yibao.core.money import fmt, from_fen
 from yibao.services.accounts import Principal, scope_prefix, write_log
-from yibao.services.fund import fund_balances
+from yibao.services.fund import (
+    FundAnalysisError,
+    NoFundPostings,
+    fund_analysis,
+    fund_balances,
+)
 from yibao.services.views import (
     DrgItem,
     EnrollmentItem,
@@ -58,6 +63,7 @@ class ReadRefusal(StrEnum):
     FORBIDDEN = "forbidden"
     OUT_OF_SCOPE = "out_of_scope"
     NOT_FOUND = "not_found"
+    INVALID = "invalid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +200,21 @@ def list_fund_balances(who: Principal, region: str | None, *, store: Store | Non
                              fmt(from_fen(b.credit_fen)), fmt(from_fen(b.balance_fen)))
              for b in lines]
     return Page(len(items), len(items), 0, items)
+
+
+def fund_analysis_of(who: Principal, region: str, year: int, *, store: Store | None = None
+                     ) -> dict[str, Any] | Refused:
+    """The fund analysis of a region in the reader's scope (`yibao fund analyze --json`'s
+    document); finance staff, directors and administrators."""
+    refused = _allowed(who, "funds", region)
+    if refused is not None:
+        return refused
+    try:
+        return fund_analysis(region, year, store=store).to_json()
+    except NoFundPostings as error:
+        return Refused(ReadRefusal.NOT_FOUND, str(error))
+    except FundAnalysisError as error:
+        return Refused(ReadRefusal.INVALID, str(error))
 
 
 def _drg(row: Any) -> DrgItem:

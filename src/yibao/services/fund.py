@@ -47,6 +47,10 @@ class FundAnalysisError(ValueError):
     """A fund analysis that cannot be made (zh-CN message)."""
 
 
+class NoFundPostings(FundAnalysisError):
+    """The region has no fund posting up to the end of the year."""
+
+
 REGION_PATTERN: Final = re.compile(r"^\d{6}$")
 FIRST_YEAR: Final = 1998  # the employee scheme's founding year (国发〔1998〕44号)
 
@@ -74,7 +78,7 @@ def fund_analysis(region: str, year: int, *, thresholds: str | Path | None = Non
         rows = uow.ledger.fund_sums_by_day(region, [f.value for f in FUNDS],
                                            date(year, through, monthrange(year, through)[1]))
     if not rows:
-        raise FundAnalysisError(f"统筹区 {region} 在 {year} 年及以前没有任何基金记账，无从分析")
+        raise NoFundPostings(f"统筹区 {region} 在 {year} 年及以前没有任何基金记账，无从分析")
     postings = pl.DataFrame(
         [(f"{d.year:04d}-{d.month:02d}", code, kind, side, fen)
          for d, code, kind, side, fen in rows],
