@@ -217,6 +217,30 @@ def fund_analysis_of(who: Principal, region: str, year: int, *, store: Store | N
         return Refused(ReadRefusal.INVALID, str(error))
 
 
+#: The regions of a scope whose warnings the dashboard shows (a province has ~180 counties).
+WARNING_REGIONS_MAX: Final = 200
+
+
+def fund_warnings_in_scope(who: Principal, *, store: Store | None = None
+                           ) -> list[dict[str, Any]] | None:
+    """The fund warnings of each region in the reader's scope with fund postings, for the latest
+    year it has postings in: `{"region", "year", "warnings"}` (warnings as in `fund analyze`);
+    None for a role that does not read the funds."""
+    if _allowed(who, "funds", None) is not None:
+        return None
+    store = store or default_store()
+    with store.unit_of_work(read_only=True) as work:
+        years = work.ledger.latest_booked_years(scope_prefix(who.region))
+    out = []
+    for region, year in years[:WARNING_REGIONS_MAX]:
+        try:
+            doc = fund_analysis(region, year, store=store).to_json()
+        except FundAnalysisError:
+            continue  # a year not begun (postings dated ahead), or none on fund accounts
+        out.append({"region": region, "year": year, "warnings": doc["warnings"]})
+    return out
+
+
 def _drg(row: Any) -> DrgItem:
     return DrgItem(row.setl_id, row.mdtrt_id, row.fixmedins_code, row.region, row.year,
                    row.mdc, row.adrg, row.drg, row.status, tuple(json.loads(row.trace_json)),

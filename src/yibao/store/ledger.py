@@ -48,6 +48,11 @@ def beijing_day(at: datetime) -> date:
     return in_beijing(at).date()
 
 
+def _day(value: date | str) -> date:
+    """A date column's value: SQLite hands an aggregate of a date back as its text."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def shard_of(holder: str) -> int:
     """The balance shard a person's (or batch's) postings are counted in."""
     return zlib.crc32(holder.encode()) % BALANCE_SHARDS
@@ -159,6 +164,14 @@ class LedgerRepository:
                  .where(t.region == region, t.booked_on <= until, a.code.in_(sorted(codes)))
                  .group_by(t.booked_on, a.code, t.kind, p.side))
         return [(r[0], r[1], r[2], r[3], int(r[4])) for r in self.connection.execute(query)]
+
+    def latest_booked_years(self, prefix: str) -> list[tuple[str, int]]:
+        """(region, year of its latest booked transaction) of each region starting with
+        `prefix`, by region."""
+        t = fund_transactions.c
+        query = (select(t.region, func.max(t.booked_on)).where(t.region.startswith(prefix))
+                 .group_by(t.region).order_by(t.region))
+        return [(r[0], _day(r[1]).year) for r in self.connection.execute(query)]
 
     def posting_count(self) -> int:
         return int(self.connection.execute(select(func.count()).select_from(fund_postings))
