@@ -7,9 +7,9 @@ base, remaining room and explanation), in the same shape as a settlement made th
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
