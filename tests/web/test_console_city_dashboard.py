@@ -153,7 +153,8 @@ def test_a_city_user_sees_the_sum_of_its_counties(city: City) -> None:
     for value in recomputed.values():
         assert show(value, "ratio") in page
     assert show(Decimal("0.50"), "ratio") not in page  # not the average of 40 % and 60 %
-    assert "DRG 付费占比需各统筹区的分组结果" in page
+    # the stays here have no paid settlement list: the DRG share of the sum is unknown, said so
+    assert "未存全各统筹区的住院结算（或其结算清单）" in page
     sheet = load_workbook(io.BytesIO(city.get("city", "/console/export/dashboard.xlsx").content),
                           read_only=True).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))

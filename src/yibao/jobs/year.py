@@ -24,7 +24,7 @@ import polars as pl
 from yibao.core.checks import invariant
 from yibao.core.labels import simulation_note
 from yibao.indicators.render import dumps_exact, report_html
-from yibao.indicators.sections import audit_sections, drg_sections
+from yibao.indicators.sections import audit_sections, drg_sections, fund_sections
 from yibao.indicators.table import (
     Indicator,
     YearFacts,
@@ -47,7 +47,7 @@ from yibao.jobs.year_supervise import audit_year, open_year_cases, reference_sco
 from yibao.payment.share import PER_DIEM_AFTER_DAYS
 from yibao.policy.loader import load_policy
 from yibao.services.cases import Finding
-from yibao.services.fund import fund_balances
+from yibao.services.fund import fund_analysis, fund_balances, fund_names
 from yibao.services.sim import read_meta, read_tables
 from yibao.settle.batch import BatchResult, settle_columns
 from yibao.settle.columns import RequestColumns, subset
@@ -153,8 +153,9 @@ def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, re
                 ) -> dict[str, Any]:
     """Load the year into the store with the stays' settlement `lists` (and the fund
     `flows`), open the audit cases of the batch `findings` (with the number of hits), check
-    the ledger, replay a sample; the report's block, with each fund's closing balance and a
-    warning for each below zero."""
+    the ledger, analyse the funds (`fund`: the document of `yibao fund analyze`), replay a
+    sample; the report's block, with each fund's closing balance and a warning for each
+    below zero."""
     url, owned = year_database(report, db)
     if owned:
         remove_sqlite(url)  # the job's own file: rebuilt from scratch on every run
@@ -174,6 +175,13 @@ def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, re
         opened = open_year_cases(url, *region_year(tables), *findings, say)
         cases = {"cases_hits": opened.hits, "cases_opened": opened.opened,
                  "cases_existing": opened.existing}
+    say("基金运行分析")
+    region, year = region_year(tables)
+    stored = Store(url)
+    try:
+        fund = fund_analysis(region, year, store=stored).to_json()
+    finally:
+        stored.dispose()
     say(f"抽样重放 {replay} 人（逐笔有状态结算）")
     again = replay_sample(tables, result, replay, seed=1, progress=say)
     return {"database": load.location, "settlements_written": load.settlements,
@@ -184,7 +192,8 @@ def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, re
             "replayed_persons": again.persons, "replayed_visits": again.visits,
             "replay_mismatches": len(again.mismatches),
             "replay_examples": [f"{m.psn_no} {m.mdtrt_id} {m.field}: 批量 {m.batch} / 逐笔 "
-                                f"{m.stateful}" for m in again.mismatches[:10]], **cases, **funds}
+                                f"{m.stateful}" for m in again.mismatches[:10]], **cases, **funds,
+            "fund": fund}
 
 
 #: How far a simulated figure may stand from its calibration target: at scale 1.0, and below
@@ -238,6 +247,7 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     store = store_block(tables, cols, result, report, db, replay, say,
                         (findings, audit["hits_total"]) if audit else None, payment.lists,
                         flows)
+    fund = store.pop("fund")
     invariant(store["contribution_income_fen"] == facts.fund_income_fen,
               "ledger contribution income ≠ contribution table", store)
     values = {**indicator_values(facts), "inpatient_cost_share_drg": payment.drg_share}
@@ -245,7 +255,7 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     rows = indicator_table(values)
     extra = {"monthly": monthly(facts), "cost_by_level": cost_by_level(facts),
              "reimbursement_by_group": reimbursement_by_group(facts),
-             "drg": drg,
+             "drg": drg, "fund": fund,
              "calibration": calibration(tables, cols, result, profile.targets, scale),
              **({"audit": audit} if audit else {})}
     say("写入报告")
@@ -256,6 +266,7 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     _write(json_path, dumps_exact(document))
     title = f"{profile.name} 年度医保运行报告"
     sections = drg_sections(drg, payment.drg_share, PER_DIEM_AFTER_DAYS)
+    sections += fund_sections(fund, fund_names())
     if audit:
         sections += audit_sections(audit, payment.names)
     _write(html_path, report_html(title, rows, extra, sections,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Final
 
@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import select
 
+from yibao.fund.analysis import contribution_day
 from yibao.fund.checks import LedgerReport
 from yibao.fund.events import (
     PREMIUM_LINES,
@@ -178,13 +179,14 @@ def import_people(store: Store, tables: SimTables, chosen: pl.DataFrame,
             return 0
         paid = _contribution_frame(tables, chosen, cols, region, year, now)
         insert_frame(connection, contributions, paid.drop("shard"))
+        booked = pl.lit(contribution_day(year, None)).alias("booked_on")
         count = write_ledger(connection, TxnKind.CONTRIBUTION,
-                             paid.select("txn_id", "region", "created_at"),
+                             paid.select("txn_id", "region", "created_at", booked),
                              contribution_posting_frame(paid, keep=("shard",)))
         premiums = paid.filter(pl.col("serious_illness_fen") > 0).with_columns(
             pl.concat_str([pl.lit(PREMIUM_PREFIX), pl.col("txn_id").str.slice(1)]).alias("txn_id"))
         return count + write_ledger(connection, TxnKind.PREMIUM,
-                                    premiums.select("txn_id", "region", "created_at"),
+                                    premiums.select("txn_id", "region", "created_at", booked),
                                     contribution_posting_frame(premiums, ("shard",),
                                                                PREMIUM_LINES))
 
@@ -194,7 +196,7 @@ def visit_frame(tables: SimTables, result: BatchResult, rows: np.ndarray) -> pl.
     visits = tables.visits[rows]
     after = result.ytd_after[rows]
     return visits.select(
-        "visit", "person", "mdtrt_id", "fixmedins_code", "med_type",
+        "visit", "person", "mdtrt_id", "fixmedins_code", "med_type", "enddate",
         pl.col("insutype").alias("scheme"),
         tables.persons["id_number"].gather(visits["person"]).alias("id_number"),
     ).with_columns(
@@ -249,7 +251,8 @@ def _write_settlements(store: Store, frame: pl.DataFrame, policies: Sequence[Pol
         insert_frame(connection, settlements, settlement_rows(frame, details, now))
         insert_frame(connection, settlement_details, details)
         count = write_ledger(connection, TxnKind.SETTLEMENT, moving.select(
-            "txn_id", "region", pl.lit(now).alias("created_at")), postings)
+            "txn_id", "region", pl.lit(now).alias("created_at"),
+            pl.col("enddate").alias("booked_on")), postings)
         insert_frame(connection, accumulators, accumulator_rows(frame))
     return details.height, count
 
@@ -283,9 +286,24 @@ def _fresh(store: Store, region: str, year: int, codes: list[str]) -> None:
             "年度作业只写入新库：请换一个数据库（--db）或删除该库后重试")
 
 
-def write_flows(store: Store, flows: FundFlows, now: datetime) -> int:
-    """The year's region-level fund events (`year_fund.fund_flows`), in one transaction; the
-    number of postings. Their accounts are region-wide or institutions': ledger shard 0."""
+#: The month in a schedule event's id (`<prefix><year>-<MM>[-…]`, `yibao.fund.schedule`).
+EVENT_MONTH: Final = r"^[A-Z]+\d{4}-(\d{2})(?:-|$)"
+
+
+def event_day(kind: TxnKind, year: int) -> pl.Expr:
+    """The day a region-level event of `year` is booked on: a monthly one (receipts, monthly
+    payments) the last day of its month; the opening balance and the year's funding 1 January;
+    the rest (DRG clearing, the year-end payment) 31 December."""
+    month = pl.col("txn_id").str.extract(EVENT_MONTH, 1).cast(pl.Int32)
+    first = date(year, 1, 1) if kind in (TxnKind.OPENING, TxnKind.FUNDING) else date(year, 12, 31)
+    return pl.when(month.is_not_null()).then(
+        pl.date(year, month, 1).dt.month_end()).otherwise(pl.lit(first))
+
+
+def write_flows(store: Store, flows: FundFlows, now: datetime, year: int) -> int:
+    """The year's region-level fund events (`year_fund.fund_flows`), in one transaction, each
+    booked on its day (`event_day`); the number of postings. Their accounts are region-wide or
+    institutions': ledger shard 0."""
     count = 0
     with store.engine.begin() as connection:
         for kind, lines, frame in flows.events:
@@ -293,7 +311,8 @@ def write_flows(store: Store, flows: FundFlows, now: datetime) -> int:
                 pl.lit(0, pl.Int64).alias("shard"))
             made = frame.filter(pl.col("txn_id").is_in(postings["txn_id"].implode()))
             count += write_ledger(connection, kind, made.select(
-                "txn_id", "region", pl.lit(now).alias("created_at")), postings)
+                "txn_id", "region", pl.lit(now).alias("created_at"),
+                event_day(kind, year).alias("booked_on")), postings)
     return count
 
 
@@ -336,7 +355,7 @@ def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url:
                 insert_frame(connection, settlement_lists, list_rows(lists, region, year, now))
             say(f"写入结算清单与 DRG 分组 {lists.height} 份")
         if flows is not None:
-            postings += write_flows(store, flows, now)
+            postings += write_flows(store, flows, now, year)
             say("写入期初结余、基金筹资、收款、DRG 清算与月度拨付")
         say("核对基金账务")
         ledger = check_fund_ledger(store)

@@ -91,7 +91,8 @@ def dashboard_page(who: ViewerDep, store: StoreDep) -> HTMLResponse:
     folder = report.report_dir()
     figures = scope_figures(who.principal, report.reports_in_scope(folder, who.principal.sees),
                             store=store)
-    body = dashboard.dashboard_body(figures, folder, balances, who.region)
+    warnings = bureau.fund_warnings_in_scope(who.principal, store=store)
+    body = dashboard.dashboard_body(figures, folder, balances, who.region, warnings)
     return html("运行概览", body, who)
 
 

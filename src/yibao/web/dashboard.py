@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from yibao.core import labels
 from yibao.core.labels import simulation_note
 from yibao.fund.accounts import CHART, AccountCode
 from yibao.indicators.aggregate import RATIOS
@@ -86,17 +87,47 @@ def _intro(doc: dict[str, Any], scope: str) -> str:
     gaps = [k for k in RATIOS if doc.get(k) is None]
     note = ("<p class='note'>管辖范围内各统筹区年度报告的合计：人数、金额与按月收支相加，"
             "比例由结算库中各统筹区住院结算的分子、分母合计后重算（不取平均）"
-            + ("；结算库未存全各统筹区的住院结算，比例无法重算，显示为 —" if gaps else "")
-            + "；DRG 付费占比需各统筹区的分组结果，合计中不显示。</p>")
+            + ("；结算库未存全各统筹区的住院结算（或其结算清单），比例无法重算，显示为 —"
+               if gaps else "") + "。</p>")
     return note + kv([("统筹区", f"{len(regions)} 个：{'、'.join(regions)}"),
                       ("年度", doc.get("year")), ("测算方案", doc.get("profile")),
                       ("规模", doc.get("scale") or "各不相同")])
 
 
+#: Levels shown in red: a fund that may not pay (结余不足) or spends more than it receives.
+RED_LEVELS = frozenset({"insufficient", "deficit"})
+
+
+def warnings_block(regions: Sequence[dict[str, Any]] | None) -> str:
+    """The fund risk warnings (基金运行风险预警) of the regions in the viewer's scope."""
+    if regions is None:
+        return "<p class='note'>您的角色不查看基金运行预警（基金财务、局领导可见）。</p>"
+    if not regions:
+        return "<p class='note'>管辖范围内的账本中还没有基金记账。</p>"
+    rows = []
+    for block in regions:
+        for w in block["warnings"]:
+            level = labels.name("fund_level", w["level"])
+            css = "unmet" if w["level"] in RED_LEVELS else "warn"
+            rows.append((esc(block["region"]), esc(block["year"]), esc(account_name(w["fund"])),
+                         f"<b class='{css}'>{esc(level)}</b>",
+                         esc(labels.name("fund_indicator", w["indicator"])),
+                         esc(w["value"] if w["value"] is not None else "—"), esc(w["message"])))
+    quiet = [f"{b['region']}（{b['year']} 年）" for b in regions if not b["warnings"]]
+    note = (f"<p class='met'>无预警：{esc('、'.join(quiet))}</p>" if quiet else "")
+    head = ("<p class='note'>按账本实时计算（yibao fund analyze），每个统筹区取有记账的最近年度；"
+            "阈值见 docs/fund-analysis.md。</p>")
+    return head + (table(["统筹区", "年度", "基金", "等级", "指标", "值", "说明"], rows, (5,))
+                   if rows else "") + note
+
+
 def dashboard_body(doc: dict[str, Any] | None, folder: Path,
-                   balances: Sequence[dict[str, Any]] | None, scope: str) -> str:
-    """The scope's year figures (`services.dashboard.scope_figures`) and the ledger."""
-    ledger = section("基金账本（当前余额）", balances_block(balances))
+                   balances: Sequence[dict[str, Any]] | None, scope: str,
+                   warnings: Sequence[dict[str, Any]] | None = None) -> str:
+    """The scope's year figures (`services.dashboard.scope_figures`), the fund warnings and
+    the ledger."""
+    ledger = (section("基金运行风险预警", warnings_block(warnings))
+              + section("基金账本（当前余额）", balances_block(balances)))
     if doc is None:
         return no_report(folder, scope) + ledger
     return (section("年度报告", _notice(doc) + _intro(doc, scope))
