@@ -11,12 +11,14 @@ from __future__ import annotations
 from yibao.payment.cities import CityTableError
 from yibao.payment.drg.scheme import DrgPackError
 from yibao.policy.loader import PolicyError
+from yibao.services.actuary import ActuaryInputError
 from yibao.services.calculate import policy_problem
 from yibao.services.database import DatabaseUnavailable, unavailable
 from yibao.services.enroll import ImportFileError
 
 #: Errors whose message is already the sentence to show.
-USER_ERRORS = (PolicyError, DrgPackError, CityTableError, ImportFileError, DatabaseUnavailable)
+USER_ERRORS = (ActuaryInputError, PolicyError, DrgPackError, CityTableError, ImportFileError,
+               DatabaseUnavailable)
 
 
 def user_message(error: BaseException) -> str | None:
