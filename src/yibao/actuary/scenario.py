@@ -7,6 +7,7 @@ key and the line (`yibao.policy.loader.PolicyError`, the same errors policy file
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -88,14 +89,17 @@ class _Read:
             node = node[key]
         return self.user
 
-    def fail(self, path: tuple[str, ...], message: str) -> PolicyError:
+    def fail(self, path: tuple[str, ...], message: str, entry: int | None = None) -> PolicyError:
+        if entry is not None:  # the `entry`-th [[policy]] table of the user's file
+            return PolicyError(self.user.file, ".".join(path),
+                               _entry_line(self.user.text, entry, path[-1]), message)
         reader = self.user if path[0] == "policy" else self.reader(path)
         return reader.fail(path, message)
 
     def decimal(self, raw: object, path: tuple[str, ...], places: int = 4,
-                maximum: Decimal | None = None) -> Decimal:
+                maximum: Decimal | None = None, minimum: Decimal = Decimal(0)) -> Decimal:
         try:
-            return parse_decimal(raw, places=places, maximum=maximum)
+            return parse_decimal(raw, places=places, minimum=minimum, maximum=maximum)
         except DecimalError as err:
             raise self.fail(path, err.message) from None
 
@@ -105,7 +109,8 @@ class _Read:
         return raw
 
     def by_age(self, raw: Mapping[str, Any], path: tuple[str, ...], key: str,
-               maximum: Decimal | None = None) -> ByAge:
+               minimum: Decimal = Decimal(0)) -> ByAge:
+        """Rates by age band, each in [minimum, 1] with at most six places."""
         bands = raw.get("bands")
         if (not isinstance(bands, list) or not bands or bands[0] != 0
                 or any(isinstance(b, bool) or not isinstance(b, int) for b in bands)
@@ -114,14 +119,24 @@ class _Read:
         values = raw.get(key)
         if not isinstance(values, list) or len(values) != len(bands):
             raise self.fail((*path, key), f"应为与 bands 等长（{len(bands)} 个）的列表")
-        low = Decimal(-1) if maximum is None else Decimal(0)
-        parsed = []
-        for v in values:
-            number = self.decimal(v, (*path, key), places=6, maximum=maximum or Decimal(1))
-            if number < low:
-                raise self.fail((*path, key), "取值超出范围")
-            parsed.append(number)
-        return ByAge(tuple(bands), tuple(parsed))
+        parsed = tuple(self.decimal(v, (*path, key), 6, Decimal(1), minimum) for v in values)
+        return ByAge(tuple(bands), parsed)
+
+
+def _entry_line(text: str, entry: int, key: str) -> int | None:
+    """The line of `key` in the `entry`-th (0-based) `[[policy]]` table, else of its header."""
+    seen, header = -1, None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            if seen == entry:
+                break
+            if re.match(r"^\[\[\s*policy\s*\]\]", stripped):
+                seen += 1
+                header = number if seen == entry else header
+        elif seen == entry and re.match(rf"^{re.escape(key)}\s*=", stripped):
+            return number
+    return header
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any], reader: Reader,
@@ -147,21 +162,29 @@ def _policy(read: _Read, raw: object) -> tuple[PolicyChange, ...]:
         raise read.fail(("policy",), "应为 [[policy]] 表数组")
     changes = []
     years: set[int] = set()
-    for entry in raw:
-        table = read.user.table(entry, ("policy",))
-        year = read.integer(table.get("year"), ("policy", "year"), 1990, 2200)
+    for index, entry in enumerate(raw):
+        if not isinstance(entry, Mapping):
+            raise read.fail(("policy",), "应为表（table）", index)
+        if isinstance(entry.get("year"), bool) or not isinstance(entry.get("year"), int) \
+                or not 1990 <= entry["year"] <= 2200:
+            raise read.fail(("policy", "year"), "应为 1990–2200 的整数", index)
+        year = entry["year"]
         if year in years:
-            raise read.fail(("policy", "year"), f"{year} 年重复")
+            raise read.fail(("policy", "year"), f"{year} 年重复", index)
         years.add(year)
         values = []
-        for key, value in table.items():
+        for key, value in entry.items():
             if key == "year":
                 continue
             if key not in POLICY_KEYS:
-                raise read.fail(("policy", key), "未知的键")
-            maximum = Decimal(1) if POLICY_KEYS[key] == "ratio" else None
-            values.append((key, read.decimal(value, ("policy", key), 2 if maximum is None else 4,
-                                             maximum)))
+                raise read.fail(("policy", key), "未知的键", index)
+            ratio = POLICY_KEYS[key] == "ratio"
+            try:
+                number = parse_decimal(value, places=4 if ratio else 2,
+                                       maximum=Decimal(1) if ratio else None)
+            except DecimalError as err:
+                raise read.fail(("policy", key), err.message, index) from None
+            values.append((key, number))
         changes.append(PolicyChange(year, tuple(values)))
     return tuple(sorted(changes, key=lambda c: c.year))
 
@@ -174,7 +197,8 @@ def parse_scenario(text: str = "", file: str = "<scenario>") -> Scenario:
     try:
         user_raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise PolicyError(file, "", getattr(err, "lineno", None),
+        where = re.search(r"line (\d+)", str(err))
+        raise PolicyError(file, "", int(where.group(1)) if where else None,
                           f"不是有效的 TOML：{err}") from None
     raw = _merge(tomllib.loads(default_text), user_raw, user)
     read = _Read(user, user_raw, default)
@@ -196,11 +220,10 @@ def parse_scenario(text: str = "", file: str = "<scenario>") -> Scenario:
         name=name,
         birth_rate=dec(pop, ("population", "birth_rate"), 6, Decimal(1)),
         male_share_at_birth=dec(pop, ("population", "male_share_at_birth"), 4, Decimal(1)),
-        mortality_male=read.by_age(pop["mortality"], ("population", "mortality"), "male",
-                                   Decimal(1)),
-        mortality_female=read.by_age(pop["mortality"], ("population", "mortality"), "female",
-                                     Decimal(1)),
-        migration=read.by_age(pop["migration"], ("population", "migration"), "rates"),
+        mortality_male=read.by_age(pop["mortality"], ("population", "mortality"), "male"),
+        mortality_female=read.by_age(pop["mortality"], ("population", "mortality"), "female"),
+        migration=read.by_age(pop["migration"], ("population", "migration"), "rates",
+                              Decimal(-1)),
         retirement_age_male=male_age, retirement_age_female=female_age,
         entry_age=read.integer(emp["entry_age"], ("employees", "entry_age"), 16, 40),
         entry_rate=dec(emp, ("employees", "entry_rate"), 4, Decimal(1)),
