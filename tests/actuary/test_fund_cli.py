@@ -44,7 +44,8 @@ def test_budget_prints_each_factor_and_writes_json(year: Path, tmp_path: Path) -
     out = tmp_path / "budget.json"
     shown = _run("fund", "budget", "--region", "511623", "--year", "2021", "--data", str(year),
                  "--json", str(out))
-    for heading in ("参保人数", "年龄结构因子", "就诊率趋势", "费用趋势", "基金收入", "区域总额预算"):
+    for heading in ("参保人数", "年龄结构因子", "就诊率趋势", "费用趋势", "基金收入",
+                    "区域总额预算"):
         assert heading in shown
     data = json.loads(out.read_text("utf-8"))
     assert data["year"] == 2021 and data["rates"]["next"]["resident_subsidy"] == "580"

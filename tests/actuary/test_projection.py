@@ -1,16 +1,19 @@
 """The projection on a hand-built cohort: two age bands, three years, every figure worked out by
-hand below (not copied from the code), and the cohort step and the levels at their edges."""
+hand below (not copied from the code); the cohort step; the levels taken from the bureau's
+thresholds (the levels at each threshold ± 1 fen are tested with `fund.analysis`)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
 from yibao.actuary.cohort import make_cohort, step
-from yibao.actuary.levels import months_level, months_payable
 from yibao.actuary.projection import Base, Rates, project, rates_by_year
 from yibao.actuary.scenario import parse_scenario
+from yibao.fund.analysis import ratio_text
+from yibao.fund.thresholds import Thresholds
 
 D = Decimal
 # Two cost bands: 0–59 and 60+. Men die at 10 % a year below 60 and 20 % from 60; women never.
@@ -66,12 +69,12 @@ OPENING = {"resident_pool": 0, "employee_pool": 0, "personal_account": 0, "serio
 #   2022 29,160 / 8,100 → 70,460 (104.3852: 70,460 × 12 ÷ 8,100 = 104.38518…).
 # Personal account: income employees × 1,000 × 12 × 2 % = 240 each, no spending (no months).
 CASES = [
-    ("resident_pool", 2020, "45000.00", "30000.00", "15000.00", D("6.0000"), "reasonable"),
-    ("resident_pool", 2021, "43500.00", "51700.00", "6800.00", D("1.5783"), "insufficient"),
-    ("resident_pool", 2022, "40800.00", "50336.00", "-2736.00", D("-0.6523"), "insufficient"),
-    ("employee_pool", 2020, "36000.00", "10000.00", "26000.00", D("31.2000"), "excess"),
-    ("employee_pool", 2021, "32400.00", "9000.00", "49400.00", D("65.8667"), "excess"),
-    ("employee_pool", 2022, "29160.00", "8100.00", "70460.00", D("104.3852"), "excess"),
+    ("resident_pool", 2020, "45000.00", "30000.00", "15000.00", "6.0000", "reasonable"),
+    ("resident_pool", 2021, "43500.00", "51700.00", "6800.00", "1.5783", "insufficient"),
+    ("resident_pool", 2022, "40800.00", "50336.00", "-2736.00", "-0.6523", "insufficient"),
+    ("employee_pool", 2020, "36000.00", "10000.00", "26000.00", "31.2000", "excess"),
+    ("employee_pool", 2021, "32400.00", "9000.00", "49400.00", "65.8667", "excess"),
+    ("employee_pool", 2022, "29160.00", "8100.00", "70460.00", "104.3852", "excess"),
     ("personal_account", 2020, "12000.00", "0.00", "12000.00", None, ""),
     ("personal_account", 2021, "10800.00", "0.00", "22800.00", None, ""),
     ("personal_account", 2022, "9720.00", "0.00", "32520.00", None, ""),
@@ -85,11 +88,11 @@ def projection():  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(("fund", "year", "income", "spent", "closing", "months", "level"), CASES)
 def test_hand_built_cohort(projection, fund: str, year: int, income: str, spent: str,  # type: ignore[no-untyped-def]
-                           closing: str, months: Decimal | None, level: str) -> None:
+                           closing: str, months: str | None, level: str) -> None:
     row = next(r for r in projection.of(fund) if r.year == year)
     assert (D(row.income_fen) / 100, D(row.expenditure_fen) / 100, D(row.closing_fen) / 100) \
         == (D(income), D(spent), D(closing))
-    assert row.months == months and row.level == level
+    assert ratio_text(row.months) == months and row.level == level
 
 
 def test_population_and_exhaustion(projection) -> None:  # type: ignore[no-untyped-def]
@@ -148,22 +151,15 @@ def test_entrants_come_from_residents_of_the_entry_age() -> None:
         "7.5")
 
 
-@pytest.mark.parametrize(("closing", "spent", "months", "level"), [
-    (299, 1_200, D("2.9900"), "insufficient"),  # 1 fen below 3 months
-    (300, 1_200, D("3.0000"), "low"),
-    (599, 1_200, D("5.9900"), "low"),
-    (600, 1_200, D("6.0000"), "reasonable"),
-    (899, 1_200, D("8.9900"), "reasonable"),
-    (900, 1_200, D("9.0000"), "high"),
-    (1_500, 1_200, D("15.0000"), "high"),
-    (1_501, 1_200, D("15.0100"), "excess"),  # 1 fen above 15 months
-    (-1, 1_200, D("-0.0100"), "insufficient"),
-    (5, 0, None, ""),  # no spending: no months
+@pytest.mark.parametrize(("thresholds", "resident_level_2020"), [
+    (None, "reasonable"),  # 6.0000 months: 6–9 is reasonable in the shipped thresholds
+    (Thresholds(low_below=D("6.5")), "low"),  # a bureau's own band moves it
 ])
-def test_months_payable_and_level(closing: int, spent: int, months: Decimal | None,
-                                  level: str) -> None:
-    assert months_payable(closing, spent) == months
-    assert months_level(months) == level
+def test_levels_come_from_the_thresholds(thresholds: Thresholds | None,
+                                         resident_level_2020: str) -> None:
+    projection = project(BASE, {2020: RATES}, 0, SCENARIO, OPENING, thresholds)
+    (row,) = projection.of("resident_pool")
+    assert (row.months, row.level) == (Fraction(6), resident_level_2020)
 
 
 def test_rates_follow_the_policies_then_step_then_scenario_changes() -> None:

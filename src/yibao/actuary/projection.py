@@ -12,8 +12,10 @@ For each projected year t (from the base year Y on), with the population on 1 Ja
   (1 + wage growth)^k × 12 × the rates, shared between pooling fund and personal accounts by the
   policy; retirees get 12 × the monthly account credit from the pooling fund;
 - each fund-year's income and expenditure are rounded half up to the fen once, as totals; the
-  closing balance is opening + income − expenditure; months payable and level come from
-  `levels`; a fund is exhausted in the first year its closing balance is below zero.
+  closing balance is opening + income − expenditure; months payable (closing ÷ (the year's
+  expenditure ÷ 12)) and its level come from `yibao.fund.analysis` with the bureau's thresholds
+  (`yibao.fund.thresholds`); a fund is exhausted in the first year its closing balance is below
+  zero.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Final
 
 from yibao.actuary.cohort import GROUPS, SEXES, ZERO, Cohort, Flows, band_of, step
-from yibao.actuary.levels import months_level, months_payable
 from yibao.actuary.scenario import FUNDS, Scenario
+from yibao.fund.analysis import months_level, months_payable
+from yibao.fund.thresholds import Thresholds
 from yibao.policy.contributions import Contributions
 
 FUND_NAMES: Final = {"resident_pool": "居民医保统筹基金", "employee_pool": "职工医保统筹基金",
@@ -171,8 +175,8 @@ class FundYear:
     expenditure_fen: int
     opening_fen: int
     closing_fen: int
-    months: Decimal | None  # 累计结余可支付月数
-    level: str
+    months: Fraction | None  # 累计结余可支付月数, exact
+    level: str  # a `yibao.fund.analysis.Level` value, "" without expenditure
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,10 +212,12 @@ def opening_balances(base: Base, rates: Rates, scenario: Scenario) -> dict[str, 
 
 
 def project(base: Base, known: Mapping[int, Rates], years: int, scenario: Scenario,
-            opening: Mapping[str, int] | None = None) -> Projection:
+            opening: Mapping[str, int] | None = None,
+            thresholds: Thresholds | None = None) -> Projection:
     """The base year and `years` projected years, fund by fund (module docstring)."""
     last = base.year + years
     rates = rates_by_year(known, base.year, last, scenario)
+    bands = thresholds or Thresholds()
     balance = (dict(opening) if opening is not None
                else opening_balances(base, rates[0].rates, scenario))
     cohort = base.cohort
@@ -229,9 +235,10 @@ def project(base: Base, known: Mapping[int, Rates], years: int, scenario: Scenar
         for fund in FUNDS:
             income, spent = fen(money.income[fund]), fen(money.expenditure[fund])
             closing = balance[fund] + income - spent
-            months = months_payable(closing, spent)
+            months = months_payable(closing, spent, MONTHS)
+            level = "" if months is None else months_level(months, bands).value
             rows.append(FundYear(fund, year_rates.year, income, spent, balance[fund], closing,
-                                 months, months_level(months)))
+                                 months, level))
             balance[fund] = closing
     exhausted = tuple((fund, next((r.year for r in rows if r.fund == fund and r.closing_fen < 0),
                                   None)) for fund in FUNDS)

@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from yibao.actuary.budget import Budget
-from yibao.actuary.levels import LEVELS
 from yibao.actuary.projection import Projection, Rates
+from yibao.core.labels import FUND_LEVEL
 from yibao.core.money import from_fen
+from yibao.fund.analysis import ratio_text
 
 TWO, FOUR = Decimal("0.01"), Decimal("0.0001")
 
@@ -68,13 +69,13 @@ def projection_json(projection: Projection) -> dict[str, Any]:
             "year": row.year, "income": yuan(row.income_fen),
             "expenditure": yuan(row.expenditure_fen), "balance_open": yuan(row.opening_fen),
             "balance_close": yuan(row.closing_fen),
-            "months_payable": None if row.months is None else four(row.months),
+            "months_payable": ratio_text(row.months),
             "level": row.level})
     for fund, year in projection.exhausted:
         funds[fund]["exhausted"] = year
     return {
         "region": projection.region, "from": projection.base_year,
-        "scenario": projection.scenario, "levels": LEVELS,
+        "scenario": projection.scenario, "levels": dict(FUND_LEVEL),
         "population": [{"year": p.year, "residents": two(p.residents),
                         "in_service": two(p.in_service), "retired": two(p.retired),
                         "deaths": two(p.flows.deaths), "births": two(p.flows.births),

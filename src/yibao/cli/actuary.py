@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from yibao.cli.progress import console
+from yibao.core import labels
 from yibao.core.money import from_fen
 from yibao.services import actuary as service
 
@@ -22,12 +23,12 @@ FUND_NAMES = {"resident_pool": "居民医保统筹基金", "employee_pool": "职
 BENEFITS = {"inpatient": "住院", "chronic": "门诊慢特病", "outpatient": "普通门诊",
             "pharmacy": "定点药店购药"}
 SCENARIO_HELP = "情景文件（TOML），只写要改的键"
+THRESHOLDS_HELP = "可支付月数水平的阈值文件（默认 fund/thresholds.toml）"
 REPORT_HELP = "在该目录写 HTML 报告（含图）"
 DATA_HELP = "基年的模拟数据目录（yibao sim 的输出）"
 POLICY_HELP = "预算年度的政策文件（默认内置）"
 SCHEMES = {"resident": "居民", "employee": "职工"}
-LEVEL_NAMES = {"insufficient": "[red]不足[/]", "low": "[yellow]偏低[/]", "reasonable": "合理",
-               "high": "偏高", "excess": "[yellow]过多[/]", "": "—"}
+LEVEL_STYLE = {"insufficient": "red", "low": "yellow", "excess": "yellow"}
 
 
 def _yuan(fen: int) -> str:
@@ -36,6 +37,14 @@ def _yuan(fen: int) -> str:
 
 def _n(value: Decimal) -> str:
     return f"{value:,.0f}"
+
+
+def _level(level: str) -> str:
+    if not level:
+        return "—"
+    style = LEVEL_STYLE.get(level)
+    name = labels.name("fund_level", level)
+    return f"[{style}]{name}[/]" if style else name
 
 
 def _line(scheme: str, benefit: str, level: str) -> str:
@@ -91,8 +100,8 @@ def _budget(region: str, year: int, data: Path, policy: Path | None, scenario: P
 
 
 def _project(region: str, start: int, years: int, data: Path, scenario: Path | None,
-             json_file: Path | None, report: Path | None) -> None:
-    p = service.fund_projection(region, start, years, data, scenario)
+             thresholds: Path | None, json_file: Path | None, report: Path | None) -> None:
+    p = service.fund_projection(region, start, years, data, scenario, thresholds)
     console.print(f"[bold]{region} 医保基金中长期精算[/]：基年 {start}，预测 {years} 年，"
                   f"情景 {p.scenario}")
     t = Table("年度", "城乡居民", "在职职工", "退休职工", "死亡", "出生", "退休",
@@ -106,7 +115,7 @@ def _project(region: str, start: int, years: int, data: Path, scenario: Path | N
                   title=FUND_NAMES[fund])
         for r in p.of(fund):
             t.add_row(str(r.year), _yuan(r.income_fen), _yuan(r.expenditure_fen),
-                      _yuan(r.closing_fen), service.months_text(r.months), LEVEL_NAMES[r.level])
+                      _yuan(r.closing_fen), service.months_text(r.months), _level(r.level))
         console.print(t)
         console.print(f"  [red]{exhausted} 年累计结余转负（基金耗尽）[/]" if exhausted
                       else "  预测期内累计结余未转负")
@@ -140,7 +149,9 @@ def add_commands(app: typer.Typer) -> None:
         years: Annotated[int, typer.Option("--years", help="预测年数")] = 10,
         scenario: Annotated[Path | None, typer.Option("--scenario", help=SCENARIO_HELP)] = None,
         json_file: Annotated[Path | None, typer.Option("--json", help="把预测写成 JSON")] = None,
+        thresholds: Annotated[Path | None, typer.Option("--thresholds", help=THRESHOLDS_HELP)]
+        = None,
         report: Annotated[Path | None, typer.Option("--report", help=REPORT_HELP)] = None,
     ) -> None:
         """中长期精算：按单岁年龄与性别的队列预测，各基金逐年收支、累计结余、可支付月数。"""
-        _project(region, start, years, data, scenario, json_file, report)
+        _project(region, start, years, data, scenario, thresholds, json_file, report)

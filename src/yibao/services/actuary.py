@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal
+from fractions import Fraction
 from html import escape
 from pathlib import Path
 
@@ -18,11 +18,13 @@ import polars as pl
 
 from yibao.actuary.base import base_year, visit_frame
 from yibao.actuary.budget import Budget, build_budget, cells
-from yibao.actuary.levels import LEVELS
 from yibao.actuary.projection import FUND_NAMES, Base, Projection, Rates, project, rates_of
 from yibao.actuary.report import budget_json, projection_json
 from yibao.actuary.scenario import Scenario, load_scenario
+from yibao.core.labels import FUND_LEVEL
 from yibao.core.money import from_fen
+from yibao.fund.analysis import ratio_text
+from yibao.fund.thresholds import Thresholds, load_thresholds
 from yibao.indicators.charts import projection_chart
 from yibao.policy.loader import SHIPPED_DIR, PolicyError, load_policy
 from yibao.policy.model import Policy
@@ -52,6 +54,15 @@ def _scenario(path: Path | None) -> Scenario:
         where = f"{error.file}:{error.line}" if error.line else error.file
         key = f"（键 {error.key}）" if error.key else ""
         raise ActuaryInputError(f"情景文件 {where} 不可用：{error.message}{key}") from None
+
+
+def _thresholds(path: Path | None) -> Thresholds:
+    try:
+        return load_thresholds(path)
+    except PolicyError as error:
+        where = f"{error.file}:{error.line}" if error.line else error.file
+        key = f"（键 {error.key}）" if error.key else ""
+        raise ActuaryInputError(f"阈值文件 {where} 不可用：{error.message}{key}") from None
 
 
 def _base_year(directory: Path, region: str, year: int) -> BaseYear:
@@ -109,15 +120,17 @@ def fund_budget(region: str, year: int, directory: Path, policy_file: Path | Non
 
 
 def fund_projection(region: str, start: int, years: int, directory: Path,
-                    scenario_file: Path | None = None) -> Projection:
+                    scenario_file: Path | None = None,
+                    thresholds_file: Path | None = None) -> Projection:
     """The projection of `years` years after the simulated base year `start`."""
     if not 1 <= years <= MAX_YEARS:
         raise ActuaryInputError(f"预测年数应在 1–{MAX_YEARS} 之间，实为 {years}")
     scenario = _scenario(scenario_file)
+    thresholds = _thresholds(thresholds_file)
     base = _base_year(directory, region, start)
     known = shipped_rates(region, start + 1, start + years)
     known[start] = _rates(base.policy)
-    return project(base.base, known, years, scenario)
+    return project(base.base, known, years, scenario, thresholds=thresholds)
 
 
 def write_json(path: Path, data: dict[str, object]) -> None:
@@ -145,12 +158,12 @@ def write_projection_report(projection: Projection, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     rows = []
     for row in projection.funds:
-        months = "—" if row.months is None else f"{row.months:.2f}"
+        months = ratio_text(row.months) or "—"
         rows.append(
             f"<tr><td>{escape(FUND_NAMES[row.fund])}</td><td>{row.year}</td>"
             f"<td>{from_fen(row.income_fen):,}</td><td>{from_fen(row.expenditure_fen):,}</td>"
             f"<td>{from_fen(row.closing_fen):,}</td><td>{months}</td>"
-            f"<td>{escape(LEVELS.get(row.level, ''))}</td></tr>")
+            f"<td>{escape(FUND_LEVEL.get(row.level, ''))}</td></tr>")
     exhausted = "".join(
         f"<li>{escape(FUND_NAMES[fund])}："
         + (f"{year} 年累计结余转负" if year else "预测期内未耗尽") + "</li>"
@@ -171,5 +184,5 @@ def write_projection_report(projection: Projection, directory: Path) -> Path:
     return path
 
 
-def months_text(months: Decimal | None) -> str:
-    return "—" if months is None else f"{months:.2f}"
+def months_text(months: Fraction | None) -> str:
+    return ratio_text(months) or "—"
