@@ -18,7 +18,7 @@ is this year's figure times named factors, so a finance officer can follow it.
   account credits are transfers between funds (`projection.year_money`).
 - The regional DRG global budget (区域总额预算, DRG 付费部分): the pooling funds' payments for
   local stays of at most 60 days (those the point method pays) × the factors of their line. It is
-  the budget `yibao payment pay --budget` takes.
+  the budget `yibao drg pay --budget` takes.
 """
 
 from __future__ import annotations

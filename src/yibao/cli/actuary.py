@@ -92,7 +92,7 @@ def _budget(region: str, year: int, data: Path, policy: Path | None, scenario: P
     console.print(t)
     console.print(f"六、区域总额预算（DRG 付费部分）：[bold]{_yuan(b.drg_budget_fen)}[/] 元"
                   f"（本地 {60} 天以内住院的统筹基金支付 × 各行因子；"
-                  f"用于 yibao payment pay --budget {from_fen(b.drg_budget_fen)}）")
+                  f"用于 yibao drg pay --budget {from_fen(b.drg_budget_fen)}）")
     console.print("注：大额、公务员补助与医疗救助的筹资不在本预算的收入中（见 issue 13 第 1 项）。")
     if json_file:
         service.write_json(json_file, service.budget_data(b))
