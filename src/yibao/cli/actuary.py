@@ -20,8 +20,7 @@ FUND_NAMES = {"resident_pool": "居民医保统筹基金", "employee_pool": "职
               "personal_account": "职工医保个人账户", "serious_illness": "城乡居民大病保险资金",
               "large_expense": "大额医疗费用补助资金", "civil_servant": "公务员医疗补助资金",
               "assistance": "医疗救助基金"}
-BENEFITS = {"inpatient": "住院", "chronic": "门诊慢特病", "outpatient": "普通门诊",
-            "pharmacy": "定点药店购药"}
+BENEFITS = {"inpatient": "住院", "chronic": "慢特病", "outpatient": "门诊", "pharmacy": "药店"}
 SCENARIO_HELP = "情景文件（TOML），只写要改的键"
 THRESHOLDS_HELP = "可支付月数水平的阈值文件（默认 fund/thresholds.toml）"
 REPORT_HELP = "在该目录写 HTML 报告（含图）"
@@ -48,7 +47,7 @@ def _level(level: str) -> str:
 
 
 def _line(scheme: str, benefit: str, level: str) -> str:
-    return f"{SCHEMES[scheme]}·{BENEFITS.get(benefit, benefit)}·{level} 级"
+    return f"{SCHEMES[scheme]}·{BENEFITS.get(benefit, benefit)}·{level}级"
 
 
 def _budget(region: str, year: int, data: Path, policy: Path | None, scenario: Path | None,
@@ -68,14 +67,16 @@ def _budget(region: str, year: int, data: Path, policy: Path | None, scenario: P
     console.print(f"  预计死亡 {_n(f.deaths)} 人，出生 {_n(f.births)} 人，"
                   f"净迁移 {_n(f.migration)} 人，"
                   f"退休 {_n(f.retirements)} 人，新参加职工医保 {_n(f.entrants)} 人")
-    t = Table("险种·待遇·医院等级", "就诊人次", "预计人次", "次均费用（元）", "预计次均",
+    t = Table("险种·待遇·等级", "就诊人次", "预计人次", "次均费用（元）", "预计次均",
               title="二、就诊与费用（医疗总费用口径）")
+    t.columns[0].no_wrap = True
     for e in b.expenditure:
         t.add_row(_line(e.scheme, e.benefit, e.level), f"{e.visits_now:,}", _n(e.visits_next),
                   f"{e.cost_per_visit_now:,.2f}", f"{e.cost_per_visit_next:,.2f}")
     console.print(t)
-    t = Table("险种·待遇·医院等级", "基金支付（元）", "年龄结构", "就诊率", "费用", "预算（元）",
+    t = Table("险种·待遇·等级", "基金支付（元）", "年龄结构", "就诊率", "费用", "预算（元）",
               title="三、基金支出 = 本年支付 × 年龄结构因子 × 就诊率趋势 × 费用趋势")
+    t.columns[0].no_wrap = True
     for e in b.expenditure:
         t.add_row(_line(e.scheme, e.benefit, e.level), _yuan(sum(e.now_fen.values())),
                   f"{e.age_factor}", f"{e.utilisation_trend}", f"{e.cost_trend}",
