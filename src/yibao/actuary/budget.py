@@ -34,9 +34,9 @@ from yibao.actuary.cohort import GROUPS, ZERO, Cohort, Flows, step
 from yibao.actuary.projection import SCHEME_OF, Base, Rates, fen, growth, year_money
 from yibao.actuary.scenario import FUNDS, Scenario
 
-BENEFITS: Final = {"inpatient": "住院", "chronic": "门诊慢特病", "outpatient": "普通门诊",
-                   "pharmacy": "定点药店购药"}
-SCHEMES: Final = {"resident": "城乡居民", "employee": "职工"}
+#: The order of the expenditure lines: 住院, 门诊慢特病, 普通门诊, 定点药店购药; residents first.
+BENEFITS: Final = ("inpatient", "chronic", "outpatient", "pharmacy")
+SCHEMES: Final = ("resident", "employee")
 FACTOR_PLACES: Final = Decimal("0.0001")
 
 
@@ -146,8 +146,8 @@ def build_budget(base: Base, visit_cells: pl.DataFrame, rates_now: Rates, rates_
             _q(per_visit * cost), age, util, cost, paid,
             {f: fen(Decimal(v) * factor) for f, v in paid.items()}, drg,
             fen(Decimal(drg) * factor)))
-    lines.sort(key=lambda line: (list(SCHEMES).index(line.scheme),
-                                 list(BENEFITS).index(line.benefit), line.level))
+    lines.sort(key=lambda line: (SCHEMES.index(line.scheme), BENEFITS.index(line.benefit),
+                                 line.level))
     money_now = year_money(base, base.cohort, rates_now, 0, scenario)
     money_next = year_money(base, after, rates_next, 1, scenario)
     income = _income_lines(base, after, rates_now, rates_next, scenario, money_now.income,

@@ -32,10 +32,6 @@ from yibao.fund.analysis import months_level, months_payable
 from yibao.fund.thresholds import Thresholds
 from yibao.policy.contributions import Contributions
 
-FUND_NAMES: Final = {"resident_pool": "居民医保统筹基金", "employee_pool": "职工医保统筹基金",
-                     "personal_account": "职工医保个人账户",
-                     "serious_illness": "城乡居民大病保险资金"}
-GROUP_NAMES: Final = {"resident": "城乡居民", "in_service": "在职职工", "retired": "退休职工"}
 SCHEME_OF: Final = {"resident": "resident", "in_service": "employee", "retired": "employee"}
 MONTHS: Final = 12
 

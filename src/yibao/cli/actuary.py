@@ -15,11 +15,7 @@ from yibao.core import labels
 from yibao.core.money import from_fen
 from yibao.services import actuary as service
 
-GROUP_NAMES = {"resident": "城乡居民", "in_service": "在职职工", "retired": "退休职工"}
-FUND_NAMES = {"resident_pool": "居民医保统筹基金", "employee_pool": "职工医保统筹基金",
-              "personal_account": "职工医保个人账户", "serious_illness": "城乡居民大病保险资金",
-              "large_expense": "大额医疗费用补助资金", "civil_servant": "公务员医疗补助资金",
-              "assistance": "医疗救助基金"}
+FUND_NAMES = service.FUND_NAMES
 BENEFITS = {"inpatient": "住院", "chronic": "慢特病", "outpatient": "门诊", "pharmacy": "药店"}
 SCENARIO_HELP = "情景文件（TOML），只写要改的键"
 THRESHOLDS_HELP = "可支付月数水平的阈值文件（默认 fund/thresholds.toml）"
@@ -60,7 +56,7 @@ def _budget(region: str, year: int, data: Path, policy: Path | None, scenario: P
         upper = b.bands[line.band + 1] - 1 if line.band + 1 < len(b.bands) else None
         low = b.bands[line.band]
         ages = f"{low}–{upper} 岁" if upper is not None else f"{low} 岁以上"
-        t.add_row(GROUP_NAMES[line.group], ages, _n(line.now), _n(line.next),
+        t.add_row(labels.name("psn_type", line.group), ages, _n(line.now), _n(line.next),
                   _n(line.next - line.now))
     console.print(t)
     f = b.flows

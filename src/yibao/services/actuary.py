@@ -16,13 +16,14 @@ from pathlib import Path
 
 import polars as pl
 
-from yibao.actuary.base import base_year, visit_frame
+from yibao.actuary.base import ALL_FUNDS, base_year, visit_frame
 from yibao.actuary.budget import Budget, build_budget, cells
-from yibao.actuary.projection import FUND_NAMES, Base, Projection, Rates, project, rates_of
+from yibao.actuary.projection import Base, Projection, Rates, project, rates_of
 from yibao.actuary.report import budget_json, projection_json
 from yibao.actuary.scenario import Scenario, load_scenario
 from yibao.core.labels import FUND_LEVEL
 from yibao.core.money import from_fen
+from yibao.fund.accounts import CHART, AccountCode
 from yibao.fund.analysis import ratio_text
 from yibao.fund.thresholds import Thresholds, load_thresholds
 from yibao.indicators.charts import projection_chart
@@ -34,6 +35,8 @@ from yibao.sim.columns import to_columns
 from yibao.sim.profile import load_profile
 
 MAX_YEARS = 50
+#: The zh-CN name of each fund, from the chart of accounts.
+FUND_NAMES = {code: CHART[AccountCode(code)].name for code in ALL_FUNDS}
 
 
 class ActuaryInputError(ValueError):
@@ -149,7 +152,7 @@ def projection_svg(projection: Projection) -> str:
     """The closing balance of each fund by year (the chart of the report and the console)."""
     years = sorted({row.year for row in projection.funds})
     balances = {FUND_NAMES[fund]: [from_fen(r.closing_fen) for r in projection.of(fund)]
-                for fund in FUND_NAMES}
+                for fund in dict(projection.exhausted)}
     return projection_chart(f"基金累计结余预测（{projection.scenario}）", years, balances)
 
 
