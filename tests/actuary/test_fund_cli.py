@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from yibao.cli import app
 from yibao.cli.progress import console
-from yibao.services.sim import run_sim, sim_to_columns
+from yibao.jobs.year_payment import pay_year
+from yibao.services.sim import read_tables, run_sim, sim_to_columns
 from yibao.settle.batch import settle_columns
 
 runner = CliRunner()
@@ -122,3 +123,16 @@ def test_not_a_simulated_year(tmp_path: Path) -> None:
     shown = _run("fund", "budget", "--region", "511623", "--year", "2021", "--data",
                  str(tmp_path), code=2)
     assert "不是模拟数据目录" in shown
+
+
+def test_the_drg_part_of_this_year_is_the_payment_rooms_budget(year: Path, tmp_path: Path
+                                                                ) -> None:
+    """The budget's DRG lines start from the same stays the year job pays by DRG points: their
+    sum this year equals the budget `pay_year` settles the point value under."""
+    out = tmp_path / "budget.json"
+    _run("fund", "budget", "--region", "511623", "--year", "2021", "--data", str(year),
+         "--json", str(out))
+    lines = json.loads(out.read_text("utf-8"))["expenditure"]
+    cols = sim_to_columns(year)
+    payment = pay_year(read_tables(year), cols, settle_columns(cols))
+    assert sum(_yuan(e["drg_now"]) for e in lines) == Decimal(payment.settlement.budget_fen) / 100
