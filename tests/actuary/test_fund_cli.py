@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from yibao.cli import app
 from yibao.cli.progress import console
 from yibao.jobs.year_payment import pay_year
+from yibao.services.actuary import projection_svg_of
 from yibao.services.sim import read_tables, run_sim, sim_to_columns
 from yibao.settle.batch import settle_columns
 
@@ -86,6 +87,9 @@ def test_project_writes_json_and_report_deterministically(year: Path, tmp_path: 
     assert Decimal(account["expenditure"]) == Decimal(int(values["acct_pay"].sum())) / 100
     page = (tmp_path / "r" / "projection.html").read_text("utf-8")
     assert "<svg" in page and "居民医保统筹基金" in page
+    # The report folder keeps the JSON, from which the console draws the same chart.
+    kept = json.loads((tmp_path / "r" / "projection.json").read_text("utf-8"))
+    assert kept == data and projection_svg_of(kept) in page
 
 
 def test_a_scenario_changes_the_projection(year: Path, tmp_path: Path) -> None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -149,11 +151,18 @@ def projection_data(projection: Projection) -> dict[str, object]:
 
 
 def projection_svg(projection: Projection) -> str:
-    """The closing balance of each fund by year (the chart of the report and the console)."""
-    years = sorted({row.year for row in projection.funds})
-    balances = {FUND_NAMES[fund]: [from_fen(r.closing_fen) for r in projection.of(fund)]
-                for fund in dict(projection.exhausted)}
-    return projection_chart(f"基金累计结余预测（{projection.scenario}）", years, balances)
+    """The closing balance of each fund by year (the chart of the report)."""
+    return projection_svg_of(projection_json(projection))
+
+
+def projection_svg_of(doc: dict[str, Any]) -> str:
+    """The same chart from a projection's JSON (`projection.json` of `--report`, which the
+    console can read as it reads the year report)."""
+    funds: dict[str, Any] = doc["funds"]
+    years = [int(y["year"]) for y in next(iter(funds.values()))["years"]]
+    balances = {FUND_NAMES[fund]: [Decimal(y["balance_close"]) for y in data["years"]]
+                for fund, data in funds.items()}
+    return projection_chart(f"基金累计结余预测（{doc['scenario']}）", years, balances)
 
 
 def write_projection_report(projection: Projection, directory: Path) -> Path:
@@ -182,6 +191,7 @@ def write_projection_report(projection: Projection, directory: Path) -> Path:
         "<table><tr><th>基金</th><th>年度</th><th>收入（元）</th><th>支出（元）</th>"
         "<th>期末累计结余（元）</th><th>可支付月数</th><th>水平</th></tr>"
         f"{''.join(rows)}</table></body></html>\n")
+    write_json(directory / "projection.json", projection_json(projection))
     path = directory / "projection.html"
     path.write_text(page, encoding="utf-8")
     return path
