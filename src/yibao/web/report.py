@@ -21,17 +21,17 @@ def report_dir() -> Path:
     return Path(os.environ.get(ENV_REPORT_DIR, "report"))
 
 
-def latest_report(folder: Path | None = None, sees: Callable[[str], bool] | None = None
-                  ) -> tuple[Path, dict[str, Any]] | None:
-    """The newest readable `indicators.json` at most SEARCH_DEPTH folders down, with exact
-    decimals, whose region `sees` accepts (any report when `sees` is None); None when there
-    is none."""
+def latest_report(folder: Path | None = None, sees: Callable[[str], bool] | None = None,
+                  name: str = "indicators.json") -> tuple[Path, dict[str, Any]] | None:
+    """The newest readable `name` (the year report's `indicators.json`, or the `projection.json`
+    of `yibao fund project --report`) at most SEARCH_DEPTH folders down, with exact decimals,
+    whose region `sees` accepts (any report when `sees` is None); None when there is none."""
     root = folder or report_dir()
     if not root.is_dir():
         return None
     found: list[Path] = []
     for depth in range(SEARCH_DEPTH + 1):
-        found += list(root.glob("/".join(["*"] * depth + ["indicators.json"])))[:FILES_MAX]
+        found += list(root.glob("/".join(["*"] * depth + [name])))[:FILES_MAX]
     for candidate in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True):
         try:
             doc = json.loads(candidate.read_text("utf-8"), parse_float=Decimal)
