@@ -15,7 +15,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "yibao"
 
 # Domain rooms (ARCHITECTURE.md): pure calculations over typed values.
 DOMAIN_ROOMS = ("core", "policy", "catalog", "settle", "enroll", "fund", "payment", "supervise",
-                "indicators", "sim")
+                "indicators", "sim", "actuary")
 
 # Modules whose floats are dimensionless statistics or drawing coordinates, not yuan.
 FLOAT_ALLOWED = {

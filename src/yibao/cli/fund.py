@@ -164,4 +164,7 @@ def analyze(
 
 
 def register(root: typer.Typer) -> None:
+    from yibao.cli import actuary as actuary_cli
+
+    actuary_cli.add_commands(app)
     root.add_typer(app, name="fund")

@@ -132,3 +132,20 @@ def hbar_chart(title: str, labels: Sequence[str], values: Sequence[Decimal],
     return (f'<svg class="chart" role="img" aria-label="{escape(title)}" '
             f'viewBox="0 0 {WIDTH} {height}" xmlns="http://www.w3.org/2000/svg">'
             f"<title>{escape(title)}</title>{''.join(body)}</svg>")
+
+
+def projection_chart(title: str, years: Sequence[int],
+                     balances: dict[str, Sequence[Decimal]]) -> str:
+    """The projected closing balance of each fund by year (万元), with a zero line when a fund
+    goes below zero: the actuarial projection's chart (`yibao fund project --report`, console)."""
+    chart = line_chart(title, [str(y) for y in years], balances)
+    everything = [v for values in balances.values() for v in values]
+    if not everything or min(everything) >= 0:
+        return chart
+    low, high = _scale(everything)
+    top, right, bottom, left = MARGIN
+    plot_h = HEIGHT - top - bottom
+    y = top + plot_h - plot_h * float(-low) / (float(high - low) or 1.0)
+    zero = (f'<line class="zero" x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" '
+            'stroke="#c00" stroke-dasharray="4 3"><title>基金耗尽线（余额 0）</title></line>')
+    return chart.replace("</svg>", f"{zero}</svg>")

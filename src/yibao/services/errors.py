@@ -16,6 +16,7 @@ from yibao.fund.thresholds import ThresholdsError
 from yibao.payment.cities import CityTableError
 from yibao.payment.drg.scheme import DrgPackError
 from yibao.policy.loader import PolicyError
+from yibao.services.actuary import ActuaryInputError
 from yibao.services.calculate import policy_problem
 from yibao.services.database import DatabaseUnavailable, unavailable
 from yibao.services.enroll import ImportFileError
@@ -23,8 +24,8 @@ from yibao.services.fund import FundAnalysisError
 from yibao.store import Conflict
 
 #: Errors whose message is already the sentence to show.
-USER_ERRORS = (PolicyError, DrgPackError, CityTableError, ImportFileError, DatabaseUnavailable,
-               FundAnalysisError)
+USER_ERRORS = (ActuaryInputError, PolicyError, DrgPackError, CityTableError, ImportFileError,
+               DatabaseUnavailable, FundAnalysisError)
 
 
 #: What a person is told when their write lost to concurrent ones every time it was tried.

@@ -108,6 +108,13 @@ def drg_page(who: ViewerDep, store: StoreDep) -> HTMLResponse:
     return html("DRG 分析", body, who)
 
 
+@router.get("/fund/projection")
+def projection_page(who: ViewerDep) -> HTMLResponse:
+    folder = report.report_dir()
+    found = report.latest_report(folder, who.principal.sees, "projection.json")
+    return html("基金精算", dashboard.projection_body(found, folder, who.region), who)
+
+
 Text = Annotated[str, Query(max_length=64)]
 Code = Annotated[str, Query(max_length=16)]
 

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from yibao.core import labels
-from yibao.core.labels import simulation_note
+from yibao.core.labels import FUND_LEVEL, simulation_note
 from yibao.fund.accounts import CHART, AccountCode
 from yibao.indicators.aggregate import RATIOS
 from yibao.indicators.charts import bar_chart, hbar_chart, line_chart
 from yibao.indicators.render import MONTHS, indicator_rows, show
 from yibao.indicators.table import indicator_table
+from yibao.services import actuary
 from yibao.web import columns
 from yibao.web.html import esc, kv, link, section, table
 
@@ -166,3 +167,34 @@ def drg_body(found: tuple[Path, dict[str, Any]] | None, folder: Path, sees: Any,
             + section("各医院病例组合指数（CMI，管辖范围内）",
                       chart + columns.html_table(columns.HOSPITALS, hospitals))
             + tail)
+
+
+def projection_body(found: tuple[Path, dict[str, Any]] | None, folder: Path, scope: str) -> str:
+    """The newest actuarial projection in scope (`projection.json` of `yibao fund project
+    --report`): the chart of each fund's closing balance, the year it is exhausted, the table."""
+    if found is None:
+        return section("基金中长期精算", f"<p class='note'>您的管辖范围（{esc(scope)}）内没有精算"
+                       f"结果：在 {esc(folder)} 下没有找到 projection.json。先运行 yibao fund "
+                       f"project --region 统筹区 --from 基年 --data 数据目录 --report "
+                       f"{esc(folder)}/精算。</p>")
+    doc = found[1]
+    head = kv([("统筹区", doc.get("region")), ("基年", doc.get("from")),
+               ("情景", doc.get("scenario"))])
+    rows, notes = [], []
+    for fund, data in doc["funds"].items():
+        name = actuary.FUND_NAMES.get(fund, fund)
+        exhausted = data.get("exhausted")
+        notes.append(f"<li>{esc(name)}：" + (f"<b class='unmet'>{esc(exhausted)} 年累计结余转负</b>"
+                                             if exhausted else "预测期内累计结余未转负") + "</li>")
+        for y in data["years"]:
+            months = y.get("months_payable")
+            rows.append([esc(name), esc(y["year"]), esc(show(Decimal(y["income"]), "yuan")),
+                         esc(show(Decimal(y["expenditure"]), "yuan")),
+                         esc(show(Decimal(y["balance_close"]), "yuan")),
+                         esc(months if months is not None else "—"),
+                         esc(FUND_LEVEL.get(y.get("level") or "", "—"))])
+    chart = actuary.projection_svg_of(doc)
+    return (section("基金中长期精算", head + chart + f"<ul>{''.join(notes)}</ul>")
+            + section("各基金逐年收支与累计结余", table(
+                ["基金", "年度", "收入", "支出", "期末累计结余", "可支付月数",
+                 "水平"], rows, numeric=(2, 3, 4, 5))))

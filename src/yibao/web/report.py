@@ -22,15 +22,16 @@ def report_dir() -> Path:
     return Path(os.environ.get(ENV_REPORT_DIR, "report"))
 
 
-def _reports(root: Path, sees: Callable[[str], bool] | None
+def _reports(root: Path, sees: Callable[[str], bool] | None, name: str = "indicators.json"
              ) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """The readable `indicators.json` files at most SEARCH_DEPTH folders down, newest first,
-    with exact decimals, whose region `sees` accepts (any report when `sees` is None)."""
+    """The readable `name` files (the year report's `indicators.json`, or the
+    `projection.json` of `yibao fund project --report`) at most SEARCH_DEPTH folders down,
+    newest first, with exact decimals, whose region `sees` accepts (any when `sees` is None)."""
     if not root.is_dir():
         return
     found: list[Path] = []
     for depth in range(SEARCH_DEPTH + 1):
-        found += list(root.glob("/".join(["*"] * depth + ["indicators.json"])))[:FILES_MAX]
+        found += list(root.glob("/".join(["*"] * depth + [name])))[:FILES_MAX]
     for candidate in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True):
         try:
             doc = json.loads(candidate.read_text("utf-8"), parse_float=Decimal)
@@ -40,10 +41,10 @@ def _reports(root: Path, sees: Callable[[str], bool] | None
             yield candidate, doc
 
 
-def latest_report(folder: Path | None = None, sees: Callable[[str], bool] | None = None
-                  ) -> tuple[Path, dict[str, Any]] | None:
-    """The newest report whose region `sees` accepts; None when there is none."""
-    return next(_reports(folder or report_dir(), sees), None)
+def latest_report(folder: Path | None = None, sees: Callable[[str], bool] | None = None,
+                  name: str = "indicators.json") -> tuple[Path, dict[str, Any]] | None:
+    """The newest report (`name`) whose region `sees` accepts; None when there is none."""
+    return next(_reports(folder or report_dir(), sees, name), None)
 
 
 def reports_in_scope(folder: Path | None = None, sees: Callable[[str], bool] | None = None
