@@ -1,19 +1,31 @@
-"""`yibao policy`: validate a policy file, or show a shipped policy."""
+"""`yibao policy`: validate a policy file, show a shipped policy, and policy what-if (测算):
+`whatif` compares a simulated year under two policies, `solve` finds one key's value for a
+fund's target current ratio."""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from yibao.cli.errors import Commands
+from yibao.cli.errors import Commands, fail
 from yibao.cli.progress import console
 from yibao.core import labels
-from yibao.core.money import fmt, fmt_ratio
+from yibao.core.money import DecimalError, fmt, fmt_ratio, parse_decimal
+from yibao.fund.accounts import CHART
+from yibao.policy.keys import PolicyKeyError
 from yibao.policy.loader import PolicyError, load_policy, load_policy_file, shipped_ids
 from yibao.policy.model import LEVELS, Benefit, Policy
+from yibao.policy.whatif import money_text
+from yibao.services.whatif import WhatIf, WhatIfError, solve, whatif
 
 app = typer.Typer(cls=Commands, help="待遇政策文件：校验与查看", no_args_is_help=True)
 
@@ -81,6 +93,136 @@ def list_policies() -> None:
     """列出内置政策。"""
     for policy_id in shipped_ids():
         console.print(policy_id)
+
+
+# ---------- what-if (测算) ----------
+
+DATA_HELP = "yibao sim 生成的数据目录"
+FUND_NAMES = {code.value: spec.name for code, spec in CHART.items()}
+
+
+@contextmanager
+def _steps(title: str) -> Iterator[Callable[[str], None]]:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(title, total=None)
+
+        def step(message: str) -> None:
+            progress.update(task, description=message)
+
+        yield step
+
+
+def _decimal(text: str, option: str, places: int) -> Decimal:
+    try:
+        return parse_decimal(text, places=places)
+    except DecimalError as err:
+        fail(f"{option} 取值有误：{err.message}")
+
+
+def _fund_table(result: WhatIf) -> Table:
+    table = Table(title=f"各基金收支：原政策 {result.base.policy.id} 与新政策 "
+                        f"{result.new.policy.id}（{result.year.region} {result.year.year} 年，元）")
+    for column in ("基金", "收入", "支出（原）", "支出（新）", "变化", "收支率（原）",
+                   "收支率（新）"):
+        table.add_column(column, justify="left" if column == "基金" else "right")
+    for fund, before in result.base.funds.items():
+        after = result.new.funds[fund]
+        change = after.expenditure_fen - before.expenditure_fen
+        b, a = before.document(), after.document()
+        no_income = before.income_fen == 0
+        table.add_row(FUND_NAMES.get(fund, fund), b["income"], b["expenditure"],
+                      a["expenditure"], f"{'+' if change > 0 else ''}{money_text(change)}",
+                      "—" if no_income else b["current_ratio"],
+                      "—" if no_income else a["current_ratio"])
+    return table
+
+
+SCHEME_ROWS = (("medfee", "医疗总费用（元）"), ("inscp", "政策范围内费用（元）"),
+               ("fund_pay", "基金支付（元）"), ("pool_pay", "统筹基金支付（元）"),
+               ("assistance_pay", "医疗救助支出（元）"), ("self_pay", "个人负担（元）"),
+               ("inscp_ratio", "政策范围内基金支付比例"),
+               ("inpatient_inscp_ratio", "政策范围内住院费用基金支付比例"),
+               ("catastrophic_persons", "灾难性卫生支出家庭的人数"),
+               ("catastrophic_share", "灾难性卫生支出人数占比"))
+
+
+def _scheme_table(result: WhatIf) -> Table:
+    share = result.capacity_share
+    table = Table(title="按险种比较", caption=(
+        f"灾难性卫生支出：家庭全年个人负担超过家庭支付能力的 {share:%}；支付能力按家庭成员年收入"
+        f"合计（在职职工按缴费基数×12，其他人按人均 {fmt(result.income_per_capita)} 元，"
+        "[U] 占位值）"))
+    table.add_column("指标")
+    for scheme, _figures in result.base.schemes.items():
+        name = labels.name("insutype", scheme)
+        table.add_column(f"{name}（原）", justify="right")
+        table.add_column(f"{name}（新）", justify="right")
+    documents = {scheme: (result.base.schemes[scheme].document(),
+                          result.new.schemes[scheme].document())
+                 for scheme in result.base.schemes}
+    for key, label in SCHEME_ROWS:
+        row = [label]
+        for before, after in documents.values():
+            row += [str(before[key]), str(after[key])]
+        table.add_row(*row)
+    return table
+
+
+def _write_json(path: Path, document: dict[str, object]) -> None:
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n",
+                         encoding="utf-8")
+    temporary.replace(path)
+
+
+@app.command("whatif")
+def whatif_command(
+    data: Annotated[Path, typer.Option("--data", help=DATA_HELP)],
+    policy: Annotated[Path, typer.Option("--policy", help="新政策 TOML 文件")],
+    base: Annotated[Path | None, typer.Option(
+        "--base", help="原政策 TOML 文件（默认：模拟配置所用的政策）")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="结果写入该 JSON 文件")] = None,
+    capacity_share: Annotated[str, typer.Option(
+        "--capacity-share", help="个人负担超过家庭支付能力的该比例即为灾难性卫生支出")] = "0.40",
+    income: Annotated[str, typer.Option(
+        "--income-per-capita",
+        help="无缴费基数者的人均年收入（元），[U] 占位值：约为大病保险起付线的两倍")] = "25000",
+) -> None:
+    """政策测算：按新政策用批量引擎重算模拟年度，与原政策逐基金、逐险种比较。"""
+    share = _decimal(capacity_share, "--capacity-share", 4)
+    per_capita = _decimal(income, "--income-per-capita", 2)
+    with _steps("政策测算") as step:
+        try:
+            result = whatif(data, policy, base, capacity_share=share,
+                            income_per_capita=per_capita, progress=step)
+        except (WhatIfError, PolicyError) as err:
+            fail(str(err))
+    console.print(_fund_table(result))
+    console.print(_scheme_table(result))
+    if json_out is not None:
+        _write_json(json_out, result.document())
+        console.print(f"结果已写入：{json_out}")
+
+
+@app.command("solve")
+def solve_command(
+    data: Annotated[Path, typer.Option("--data", help=DATA_HELP)],
+    base: Annotated[Path, typer.Option("--base", help="原政策 TOML 文件")],
+    key: Annotated[str, typer.Option(
+        "--key", help="要求解的政策键，如 resident.inpatient.ratio.2")],
+    fund: Annotated[str, typer.Option("--fund", help="基金科目代码，如 resident_pool")],
+    target: Annotated[str, typer.Option("--target-ratio", help="目标收支率（支出 ÷ 收入）")],
+    out: Annotated[Path, typer.Option("--out", help="写出的新政策文件")],
+) -> None:
+    """求解：找出使某基金收支率达到目标的一个政策参数取值（批量引擎二分），写出新政策文件。"""
+    goal = _decimal(target, "--target-ratio", 4)
+    with _steps("政策求解") as step:
+        try:
+            solved = solve(data, base, key, fund, goal, out, progress=step)
+        except (WhatIfError, PolicyKeyError, PolicyError) as err:
+            fail(str(err))
+    console.print(f"[green]✓[/] {solved.describe()}")
 
 
 def register(root: typer.Typer) -> None:

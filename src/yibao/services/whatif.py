@@ -1,0 +1,327 @@
+"""Policy what-if (政策测算): `yibao policy whatif` and `yibao policy solve`.
+
+`whatif` reads a simulated year (written by `yibao sim`) once, settles it with the year job's
+settle step (`yibao.sim.settle.settle_year`, the batch engine) under the base policy and under
+the new one, and compares per fund (from the ledger postings the year would make) and per
+scheme (`yibao.policy.whatif`). Income is the year's contributions as the simulator collected
+them: a what-if changes the benefits, not what was paid in.
+
+`solve` finds the value of one numeric key (`yibao.policy.keys`) that brings a fund's current
+ratio (收支率 = expenditure ÷ income) to a target, by bisection over re-settlements of the year,
+and writes the base policy file with that one value changed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import polars as pl
+
+from yibao.core.money import scaled_int, to_fen
+from yibao.fund.accounts import CHART, AccountKind
+from yibao.fund.events import SETTLEMENT_LINES, contribution_posting_frame, settlement_posting_frame
+from yibao.policy.keys import PolicyKey, key_value, literal, parse_key, with_value
+from yibao.policy.loader import load_policy, load_policy_file, parse_policy
+from yibao.policy.model import Policy
+from yibao.policy.whatif import (
+    CAPACITY_SHARE,
+    INCOME_PER_CAPITA,
+    NotMonotone,
+    OutOfReach,
+    SchemeFigures,
+    Solution,
+    YearShape,
+    bisect,
+    money_text,
+    ratio_text,
+    scheme_figures,
+)
+from yibao.services.sim import read_meta, read_tables
+from yibao.settle.batch import BatchResult
+from yibao.settle.columns import RequestColumns
+from yibao.sim.columns import to_columns
+from yibao.sim.profile import load_profile
+from yibao.sim.settle import settle_year
+from yibao.sim.simulate import SimTables
+
+Progress = Callable[[str], None]
+CONTRIBUTION_AMOUNTS: Final = (
+    "individual", "assistance", "subsidy_central", "subsidy_provincial", "subsidy_local",
+    "serious_illness", "employer_to_pool", "employer_to_account", "employee_to_pool",
+    "employee_to_account", "retiree_credit")
+SETTLEMENT_AMOUNTS: Final = (*(field for field, _fund in SETTLEMENT_LINES), "acct_pay")
+#: The funds of the ledger (fund/accounts.py): the accounts whose kind is `fund`.
+FUNDS: Final = tuple(code.value for code, spec in CHART.items() if spec.kind is AccountKind.FUND)
+
+
+class WhatIfError(ValueError):
+    """The what-if cannot run on that input (zh-CN message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FundFigures:
+    """A fund's year: income and expenditure in fen, and expenditure ÷ income."""
+
+    income_fen: int
+    expenditure_fen: int
+
+    @property
+    def current_ratio(self) -> Decimal | None:
+        if self.income_fen == 0:
+            return None
+        return Decimal(self.expenditure_fen) / Decimal(self.income_fen)
+
+    def document(self) -> dict[str, str]:
+        return {"income": money_text(self.income_fen),
+                "expenditure": money_text(self.expenditure_fen),
+                "current_ratio": ratio_text(self.expenditure_fen, self.income_fen)}
+
+
+@dataclass(frozen=True, slots=True)
+class SimYear:
+    """A simulated year laid out once for re-settling: its tables, the batch engine's columns,
+    the shape the scheme figures need, and the contribution postings (the same under any
+    benefit policy)."""
+
+    directory: Path
+    profile: str
+    region: str
+    year: int
+    base_policy: Policy
+    tables: SimTables
+    cols: RequestColumns
+    shape: YearShape
+    settlements: pl.DataFrame  # per visit: txn_id, region, fixmedins_code, id_number, scheme
+    contribution_postings: pl.DataFrame
+
+
+def _shape(tables: SimTables, cols: RequestColumns, income_per_capita: Decimal) -> YearShape:
+    persons = tables.persons
+    household = persons["household_id"].rank("dense").cast(pl.Int64).to_numpy() - 1
+    wage = persons["wage_base_fen"].fill_null(0).cast(pl.Int64).to_numpy()
+    in_service = (persons["psn_type"] == "in_service").to_numpy() & (wage > 0)
+    income = np.where(in_service, wage * 12, to_fen(income_per_capita)).astype(np.int64)
+    return YearShape(visit_person=cols.person_key, visit_employee=cols.employee,
+                     visit_med=cols.med, person_employee=(persons["insutype"] == "310").to_numpy(),
+                     household=household, income_fen=income)
+
+
+def _contribution_postings(tables: SimTables, region: str) -> pl.DataFrame:
+    """The year's contribution postings, as the year job's bulk load makes them."""
+    frame = tables.contributions.join(tables.persons.select("psn_no", "id_number"),
+                                      on="psn_no", how="left", maintain_order="left")
+    return contribution_posting_frame(frame.select(
+        pl.format("C-{}-{}", pl.col("insutype"), pl.col("id_number")).alias("txn_id"),
+        pl.lit(region).alias("region"), "id_number", pl.col("insutype").alias("scheme"),
+        *(pl.col(f"{name}_fen") for name in CONTRIBUTION_AMOUNTS)))
+
+
+def read_sim_year(directory: Path, *, income_per_capita: Decimal = INCOME_PER_CAPITA,
+                  progress: Progress | None = None) -> SimYear:
+    """Read the simulated year in `directory` once (zh-CN `WhatIfError` if it is not one)."""
+    say = progress or (lambda _message: None)
+    try:
+        name, _scale, _seed = read_meta(directory)
+    except FileNotFoundError as err:
+        raise WhatIfError(str(err)) from None
+    say("读取模拟数据")
+    profile = load_profile(name)
+    tables = read_tables(directory)
+    base = load_policy(profile.policy)
+    cols = to_columns(tables.visits, tables.fee_lines, tables.persons, tables.contributions,
+                      base, profile.year)
+    first = tables.enrollments.row(0, named=True)
+    region = str(first["insuplc_admdvs"])
+    visits = tables.visits
+    settlements = visits.select(
+        pl.col("mdtrt_id").alias("txn_id"), pl.lit(region).alias("region"), "fixmedins_code",
+        tables.persons["id_number"].gather(visits["person"]).alias("id_number"),
+        pl.col("insutype").alias("scheme"))
+    return SimYear(directory, name, region, profile.year, base, tables, cols,
+                   _shape(tables, cols, income_per_capita), settlements,
+                   _contribution_postings(tables, region))
+
+
+def settle_under(year: SimYear, policy: Policy) -> BatchResult:
+    """The year settled under `policy` by the year job's settle step."""
+    return settle_year(replace(year.cols, policies=(policy,)), year.tables,
+                       workers=os.cpu_count() or 1)
+
+
+def year_postings(year: SimYear, result: BatchResult) -> pl.DataFrame:
+    """Every posting of the settled year: its contributions and its settlements, made by the
+    ledger's columnar forms (`yibao.fund.events`)."""
+    frame = year.settlements.with_columns(
+        pl.Series(name, result.values[name]) for name in SETTLEMENT_AMOUNTS)
+    return pl.concat([year.contribution_postings, settlement_posting_frame(frame)])
+
+
+def fund_figures(postings: pl.DataFrame) -> dict[str, FundFigures]:
+    """Per fund: income (credits) and expenditure (debits) over the postings."""
+    code = pl.col("account_key").str.split(":").list.get(1)
+    sums = postings.group_by(code.alias("code"), "side").agg(pl.col("amount_fen").sum())
+    found = {(row["code"], row["side"]): int(row["amount_fen"])
+             for row in sums.iter_rows(named=True)}
+    return {fund: FundFigures(found.get((fund, "C"), 0), found.get((fund, "D"), 0))
+            for fund in FUNDS}
+
+
+def year_funds(year: SimYear, result: BatchResult) -> dict[str, FundFigures]:
+    return fund_figures(year_postings(year, result))
+
+
+# ---------- whatif ----------
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One policy's settled year: the policy, its fund and scheme figures."""
+
+    policy: Policy
+    funds: dict[str, FundFigures]
+    schemes: dict[str, SchemeFigures]
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIf:
+    """The comparison: the year under the base and the new policy."""
+
+    year: SimYear
+    base: Side
+    new: Side
+    capacity_share: Decimal
+    income_per_capita: Decimal
+
+    def document(self) -> dict[str, Any]:
+        """The JSON document (money with two decimals, ratios with four, as strings)."""
+        return {
+            "data": str(self.year.directory), "region": self.year.region, "year": self.year.year,
+            "policies": {"base": self.base.policy.source, "new": self.new.policy.source},
+            "parameters": {"capacity_share": str(self.capacity_share),
+                           "income_per_capita": money_text(to_fen(self.income_per_capita))},
+            "base": {fund: f.document() for fund, f in self.base.funds.items()},
+            "new": {fund: f.document() for fund, f in self.new.funds.items()},
+            "schemes": {scheme: {"base": self.base.schemes[scheme].document(),
+                                 "new": self.new.schemes[scheme].document()}
+                        for scheme in self.base.schemes},
+        }
+
+
+def _side(year: SimYear, policy: Policy, share: Decimal) -> Side:
+    result = settle_under(year, policy)
+    return Side(policy, year_funds(year, result),
+                scheme_figures(year.shape, result.values, share))
+
+
+def _policy(path: Path) -> Policy:
+    if not path.is_file():
+        raise WhatIfError(f"政策文件不存在：{path}")
+    return load_policy_file(path)
+
+
+def whatif(data: Path, policy: Path, base: Path | None = None, *,
+           capacity_share: Decimal = CAPACITY_SHARE,
+           income_per_capita: Decimal = INCOME_PER_CAPITA,
+           progress: Progress | None = None) -> WhatIf:
+    """Settle the year in `data` under `base` (default: the profile's policy) and `policy`."""
+    say = progress or (lambda _message: None)
+    if not Decimal(0) < capacity_share <= Decimal(1):
+        raise WhatIfError(f"灾难性支出的收入占比应在 (0, 1] 之间，收到 {capacity_share}")
+    new_policy = _policy(policy)
+    base_policy = _policy(base) if base is not None else None
+    year = read_sim_year(data, income_per_capita=income_per_capita, progress=say)
+    say("按原政策结算")
+    before = _side(year, base_policy or year.base_policy, capacity_share)
+    say("按新政策结算")
+    after = _side(year, new_policy, capacity_share)
+    return WhatIf(year, before, after, capacity_share, income_per_capita)
+
+
+# ---------- solve ----------
+
+@dataclass(frozen=True, slots=True)
+class Solved:
+    """What `solve` found and wrote."""
+
+    key: PolicyKey
+    fund: str
+    target: Decimal
+    base_value: Decimal
+    value: Decimal
+    base_ratio: Decimal
+    ratio: Decimal
+    settlements: int
+    out: Path
+
+    def describe(self) -> str:
+        return (f"{self.fund} 收支率 {self.base_ratio:.4f} → {self.ratio:.4f}（目标 "
+                f"{self.target}）：{self.key.name} 由 {literal(self.key, self.base_value)} 改为 "
+                f"{literal(self.key, self.value)}，重算 {self.settlements} 次，写入 {self.out}")
+
+
+def _grid(key: PolicyKey, value: Decimal) -> int:
+    return scaled_int(value.quantize(key.step), key.places)
+
+
+def _money_upper(year: SimYear, result: BatchResult) -> int:
+    """In fen: the most one person's year cost; no deductible, cap or threshold above it changes
+    any settlement."""
+    spent = np.zeros(int(year.cols.person_key.max()) + 1, dtype=np.int64)
+    np.add.at(spent, year.cols.person_key, result.values["medfee_sumamt"])
+    return int(spent.max())
+
+
+def solve(data: Path, base: Path, key_name: str, fund: str, target: Decimal, out: Path, *,
+          progress: Progress | None = None) -> Solved:
+    """Find the key's value that brings the fund's current ratio nearest `target`; write `out`."""
+    say = progress or (lambda _message: None)
+    if fund not in FUNDS:
+        raise WhatIfError(f"未知的基金 {fund}（可选：{'、'.join(FUNDS)}）")
+    if target <= 0:
+        raise WhatIfError(f"目标收支率应大于 0，收到 {target}")
+    key = parse_key(key_name)
+    if not base.is_file():
+        raise WhatIfError(f"政策文件不存在：{base}")
+    text = base.read_text(encoding="utf-8")
+    base_policy = parse_policy(text, str(base))
+    base_value = key_value(text, key)
+    with_value(text, key, base_value)  # the key can be rewritten at all, before any settlement
+    year = read_sim_year(data, progress=say)
+    say("按原政策结算")
+    first = settle_under(year, base_policy)
+    figures = year_funds(year, first)[fund]
+    if figures.current_ratio is None:
+        raise WhatIfError(f"基金 {fund} 本年没有收入，收支率无定义，无法求解")
+    income = figures.income_fen
+
+    def evaluate(point: int) -> Decimal:
+        value = Decimal(point).scaleb(-key.places)
+        say(f"试算 {key.name} = {literal(key, value)}")
+        policy = parse_policy(with_value(text, key, value), str(out))
+        spent = year_funds(year, settle_under(year, policy))[fund].expenditure_fen
+        return Decimal(spent) / Decimal(income)
+
+    start = _grid(key, base_value)
+    high = scaled_int(key.upper, key.places) if key.upper is not None else max(
+        start, _money_upper(year, first))
+    show: Callable[[int], str] = lambda p: literal(key, Decimal(p).scaleb(-key.places))  # noqa: E731
+    try:
+        solution: Solution = bisect(evaluate, 0, high, target, {start: figures.current_ratio},
+                                    show)
+    except OutOfReach as err:
+        raise WhatIfError(f"{key.name} 无法使 {fund} 收支率达到 {target}：{err}") from None
+    except NotMonotone as err:
+        raise WhatIfError(f"{key.name} 不能用于求解 {fund} 的收支率：{err}") from None
+    value = Decimal(solution.point).scaleb(-key.places)
+    written = with_value(text, key, value)
+    temporary = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    temporary.write_text(written, encoding="utf-8")
+    temporary.replace(out)
+    return Solved(key, fund, target, base_value, value, figures.current_ratio, solution.result,
+                  solution.evaluations, out)
+
