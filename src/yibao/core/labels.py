@@ -59,12 +59,20 @@ CALIBRATION: Final[Mapping[str, str]] = MappingProxyType({
     "resident_inpatient_ratio": "居民政策范围内住院支付比例",
     "offsite_settlements": "异地就医直接结算人次",
     "offsite_medfee_yuan": "异地就医直接结算金额（元）"})
+#: 基金运行分析 levels (fund/analysis.py `Level`) and indicators, facts/policy.md §6.
+FUND_LEVEL: Final[Mapping[str, str]] = MappingProxyType({
+    "insufficient": "结余不足", "low": "结余偏低", "reasonable": "结余合理", "high": "结余偏高",
+    "excess": "结余过多", "deficit": "当期赤字", "trend": "支出增长快于收入"})
+FUND_INDICATOR: Final[Mapping[str, str]] = MappingProxyType({
+    "months_payable": "累计结余可支付月数", "current_ratio": "当期收支率",
+    "growth": "支出与收入增长率之差"})
 
 KINDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType({
     "sex": SEX, "insutype": INSUTYPE, "psn_type": PSN_TYPE, "enroll_status": ENROLL_STATUS,
     "assistance_group": ASSISTANCE_GROUP, "med_type": MED_TYPE, "fund_pay_type": FUND_PAY_TYPE,
     "level": LEVEL, "case_state": CASE_STATE, "drg_status": DRG_STATUS, "holder": HOLDER,
-    "severity": SEVERITY, "yes_no": YES_NO, "calibration": CALIBRATION})
+    "severity": SEVERITY, "yes_no": YES_NO, "calibration": CALIBRATION,
+    "fund_level": FUND_LEVEL, "fund_indicator": FUND_INDICATOR})
 
 
 def name(kind: str, code: object) -> str:
@@ -93,3 +101,23 @@ def simulation_note(profile: object, scale: object) -> str:
     share = (Decimal(str(scale)) * 100).normalize()
     return (f"模拟数据：由模拟器按测算方案 {profile} 生成，规模 {scale}（人数约为实际的 "
             f"{share:f}%）；不是真实经办数据，金额与人次仅供演示和测算。")
+
+
+def fund_months_message(fund: str, months: str, level: str, balance: str, low: str,
+                        high: str) -> str:
+    """The warning of a fund's months of payable balance outside the reasonable band."""
+    why = f"期末累计结余为负（{balance} 元），" if balance.startswith("-") else ""
+    return (f"{fund}：{why}累计结余可支付 {months} 个月，{FUND_LEVEL[level]}"
+            f"（合理区间 {low}–{high} 个月）")
+
+
+def fund_deficit_message(fund: str, ratio: str | None, income: str, expenditure: str) -> str:
+    """The warning of a fund whose year's expenditure exceeds its income."""
+    shown = f"当期收支率 {ratio}，" if ratio is not None else "当期无收入，"
+    return f"{fund}：{shown}支出 {expenditure} 元，收入 {income} 元，{FUND_LEVEL['deficit']}"
+
+
+def fund_trend_message(fund: str, years: int, year: int, spent: str, earned: str) -> str:
+    """The warning of a fund whose expenditure grew faster than its income year after year."""
+    return (f"{fund}：支出增长连续 {years} 年快于收入增长（{year} 年支出增长率 {spent}，"
+            f"收入增长率 {earned}）")

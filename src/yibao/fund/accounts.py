@@ -49,6 +49,7 @@ class AccountCode(StrEnum):
     PAYABLE_INSTITUTION = "payable_institution"
     FISCAL_RECEIVABLE = "fiscal_receivable"
     CONTRIBUTION_RECEIVABLE = "contribution_receivable"
+    FUND_DEPOSIT = "fund_deposit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ CHART: Final[Mapping[AccountCode, AccountSpec]] = MappingProxyType({
         AccountKind.ASSET, "应收财政补助", "财政层级", never_negative=True),
     AccountCode.CONTRIBUTION_RECEIVABLE: AccountSpec(
         AccountKind.ASSET, "应收参保缴费", "缴费方", never_negative=True),
+    AccountCode.FUND_DEPOSIT: AccountSpec(AccountKind.ASSET, "基金存款"),
 })
 
 #: The account that pays each `setldetail` fund pay type (docs/settlement.md §4).

@@ -25,11 +25,30 @@ class Side(StrEnum):
 
 
 class TxnKind(StrEnum):
-    """What produced a transaction."""
+    """What produced a transaction, and what it is for a fund (docs/ledger.md, "Kinds").
+
+    Fund expenditure: SETTLEMENT (a fund, or a personal account, owes the institution) and
+    CLEARING (the DRG year-end clearing: what the point settlement pays beyond, or below, what
+    the settlements owed; debit or credit on the pooling fund). REVERSAL mirrors a settlement.
+    Fund income from outside the funds: CONTRIBUTION (its `assistance → pool` line, 资助参保, is
+    a transfer between funds: the assistance fund's expenditure) and FUNDING (fiscal allocations
+    into the civil-servant and assistance funds, the employees' large-expense premium).
+    Transfer between funds: PREMIUM (大病保险筹资, resident pool → serious-illness fund:
+    expenditure of the one, income of the other).
+    Neither income nor expenditure: OPENING (the balance carried from earlier years, held in
+    `fund_deposit`), RECEIPT (receivables collected into `fund_deposit`) and PAYMENT (月度结算
+    拨付: `fund_deposit` pays what is owed to an institution) — cash movements.
+    """
 
     SETTLEMENT = "settlement"
     REVERSAL = "reversal"
     CONTRIBUTION = "contribution"
+    OPENING = "opening"
+    FUNDING = "funding"
+    PREMIUM = "premium"
+    RECEIPT = "receipt"
+    PAYMENT = "payment"
+    CLEARING = "clearing"
 
 
 @dataclass(frozen=True, slots=True)
