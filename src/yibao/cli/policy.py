@@ -21,10 +21,10 @@ from yibao.cli.progress import console
 from yibao.core import labels
 from yibao.core.money import DecimalError, fmt, fmt_ratio, parse_decimal
 from yibao.fund.accounts import CHART
+from yibao.fund.analysis import money
 from yibao.policy.keys import PolicyKeyError
 from yibao.policy.loader import PolicyError, load_policy, load_policy_file, shipped_ids
 from yibao.policy.model import LEVELS, Benefit, Policy
-from yibao.policy.whatif import money_text
 from yibao.services.whatif import WhatIf, WhatIfError, solve, whatif
 
 app = typer.Typer(cls=Commands, help="待遇政策文件：校验与查看", no_args_is_help=True)
@@ -132,7 +132,7 @@ def _fund_table(result: WhatIf) -> Table:
         b, a = before.document(), after.document()
         no_income = before.income_fen == 0
         table.add_row(FUND_NAMES.get(fund, fund), b["income"], b["expenditure"],
-                      a["expenditure"], f"{'+' if change > 0 else ''}{money_text(change)}",
+                      a["expenditure"], f"{'+' if change > 0 else ''}{money(change)}",
                       "—" if no_income else b["current_ratio"],
                       "—" if no_income else a["current_ratio"])
     return table

@@ -25,14 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from itertools import pairwise
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
-from yibao.core.money import RATIO_PLACES, fmt, from_fen, scaled_int
+from yibao.core.money import RATIO_PLACES, scaled_int
+from yibao.fund.analysis import money, ratio_text
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -45,21 +47,13 @@ CAPACITY_SHARE: Final = Decimal("0.40")
 #: threshold of 12,500 元 [U], which is set at about 50 % of the previous year's per-capita
 #: disposable income (医保发〔2019〕30号, facts/policy.md §2 [K]).
 INCOME_PER_CAPITA: Final = Decimal("25000")
-RATIO_QUANTUM: Final = Decimal(1).scaleb(-RATIO_PLACES)
 SCHEMES: Final = ("310", "390")
 SCHEME_MONEY: Final = ("medfee", "inscp", "fund_pay", "pool_pay", "assistance_pay", "self_pay")
 
 
-def ratio_text(numerator: int, denominator: int) -> str:
-    """An exact fraction as a string with four places, half-up; x / 0 is "0.0000"."""
-    if denominator == 0:
-        return str(Decimal(0).quantize(RATIO_QUANTUM))
-    return str((Decimal(numerator) / Decimal(denominator)).quantize(RATIO_QUANTUM, ROUND_HALF_UP))
-
-
-def money_text(fen: int) -> str:
-    """Integer fen as yuan with two decimals."""
-    return fmt(from_fen(fen))
+def share_text(numerator: int, denominator: int) -> str | None:
+    """numerator ÷ denominator with four places, as `fund analyze` writes ratios; None over 0."""
+    return ratio_text(Fraction(numerator, denominator)) if denominator else None
 
 
 # ---------- catastrophic out-of-pocket cost ----------
@@ -97,14 +91,14 @@ class SchemeFigures:
     persons: int
     visits: int
     money_fen: dict[str, int]
-    inscp_ratio: str
-    inpatient_inscp_ratio: str
+    inscp_ratio: str | None
+    inpatient_inscp_ratio: str | None
     catastrophic_persons: int
-    catastrophic_share: str
+    catastrophic_share: str | None
 
     def document(self) -> dict[str, object]:
         return {"persons": self.persons, "visits": self.visits,
-                **{name: money_text(fen) for name, fen in self.money_fen.items()},
+                **{name: money(fen) for name, fen in self.money_fen.items()},
                 "inscp_ratio": self.inscp_ratio,
                 "inpatient_inscp_ratio": self.inpatient_inscp_ratio,
                 "catastrophic_persons": self.catastrophic_persons,
@@ -145,10 +139,10 @@ def scheme_figures(shape: YearShape, values: Mapping[str, I64],
         hit = int((catastrophic & persons).sum())
         out[scheme] = SchemeFigures(
             persons=int(persons.sum()), visits=int(visits.sum()), money_fen=money,
-            inscp_ratio=ratio_text(money["fund_pay"] - money["assistance_pay"], money["inscp"]),
-            inpatient_inscp_ratio=ratio_text(int(inpatient_paid[stays].sum()),
+            inscp_ratio=share_text(money["fund_pay"] - money["assistance_pay"], money["inscp"]),
+            inpatient_inscp_ratio=share_text(int(inpatient_paid[stays].sum()),
                                              int(v["inscp_scp_amt"][stays].sum())),
-            catastrophic_persons=hit, catastrophic_share=ratio_text(hit, int(persons.sum())))
+            catastrophic_persons=hit, catastrophic_share=share_text(hit, int(persons.sum())))
     return out
 
 
@@ -161,7 +155,7 @@ class NotMonotone(ValueError):
 class OutOfReach(ValueError):
     """The target lies outside what the key can reach; `low`, `high` are that range."""
 
-    def __init__(self, message: str, low: Decimal, high: Decimal) -> None:
+    def __init__(self, message: str, low: Fraction, high: Fraction) -> None:
         super().__init__(message)
         self.low, self.high = low, high
 
@@ -171,16 +165,16 @@ class Solution:
     """The grid point whose result is nearest the target, its result, and every point tried."""
 
     point: int
-    result: Decimal
-    tried: dict[int, Decimal] = field(default_factory=dict)
+    result: Fraction
+    tried: dict[int, Fraction] = field(default_factory=dict)
 
     @property
     def evaluations(self) -> int:
         return len(self.tried)
 
 
-def bisect(evaluate: Callable[[int], Decimal], low: int, high: int, target: Decimal,
-           known: Mapping[int, Decimal] | None = None, show: Callable[[int], str] = str,
+def bisect(evaluate: Callable[[int], Fraction], low: int, high: int, target: Fraction,
+           known: Mapping[int, Fraction] | None = None, show: Callable[[int], str] = str,
            ) -> Solution:
     """The integer point in [low, high] whose result is nearest `target`, by bisection over a
     result that moves one way with the point.
@@ -191,9 +185,9 @@ def bisect(evaluate: Callable[[int], Decimal], low: int, high: int, target: Deci
     `known` holds points already evaluated (e.g. the base policy's value); `show` writes a
     point for a message. Stops when adjacent points bracket the target.
     """
-    tried: dict[int, Decimal] = dict(known or {})
+    tried: dict[int, Fraction] = dict(known or {})
 
-    def at(point: int) -> Decimal:
+    def at(point: int) -> Fraction:
         if point not in tried:
             tried[point] = evaluate(point)
         return tried[point]
@@ -201,19 +195,19 @@ def bisect(evaluate: Callable[[int], Decimal], low: int, high: int, target: Deci
     f_low, f_high = at(low), at(high)
     if f_low == f_high:
         raise NotMonotone(f"在 {show(low)} 与 {show(high)} 之间该键不改变结果（两端均为 "
-                          f"{f_low:.4f}），无法求解")
+                          f"{_r(f_low)}），无法求解")
     rising = f_high > f_low
     _check_order(tried, rising, show)
     reach_low, reach_high = min(f_low, f_high), max(f_low, f_high)
     if not reach_low <= target <= reach_high:
-        raise OutOfReach(f"目标 {target} 超出该键可达的范围 [{reach_low:.4f}, {reach_high:.4f}]"
+        raise OutOfReach(f"目标 {_r(target)} 超出该键可达的范围 [{_r(reach_low)}, {_r(reach_high)}]"
                          f"（键取 {show(low)} 至 {show(high)}）", reach_low, reach_high)
     while high - low > 1:
         middle = (low + high) // 2
         found = at(middle)
         if not min(f_low, f_high) <= found <= max(f_low, f_high):
             raise NotMonotone(f"该键与结果不是单调关系：取 {show(low)}、{show(middle)}、"
-                              f"{show(high)} 时结果为 {f_low:.4f}、{found:.4f}、{f_high:.4f}")
+                              f"{show(high)} 时结果为 {_r(f_low)}、{_r(found)}、{_r(f_high)}")
         if found == target:
             low = high = middle
             break
@@ -225,10 +219,14 @@ def bisect(evaluate: Callable[[int], Decimal], low: int, high: int, target: Deci
     return Solution(best, tried[best], tried)
 
 
-def _check_order(tried: Mapping[int, Decimal], rising: bool, show: Callable[[int], str]) -> None:
+def _r(value: Fraction) -> str:
+    return ratio_text(value) or ""
+
+
+def _check_order(tried: Mapping[int, Fraction], rising: bool, show: Callable[[int], str]) -> None:
     """The points known so far keep one order, else `NotMonotone`."""
     points = sorted(tried)
     for a, b in pairwise(points):
         if (tried[b] < tried[a]) if rising else (tried[b] > tried[a]):
-            raise NotMonotone(f"该键与结果不是单调关系：取 {show(a)} 时为 {tried[a]:.4f}，"
-                              f"取 {show(b)} 时为 {tried[b]:.4f}")
+            raise NotMonotone(f"该键与结果不是单调关系：取 {show(a)} 时为 {_r(tried[a])}，"
+                              f"取 {show(b)} 时为 {_r(tried[b])}")

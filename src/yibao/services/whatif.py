@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Final
 
@@ -24,8 +25,17 @@ import numpy as np
 import polars as pl
 
 from yibao.core.money import scaled_int, to_fen
-from yibao.fund.accounts import CHART, AccountKind
+from yibao.fund.analysis import (
+    FUNDS,
+    current_ratio,
+    fund_flows,
+    money,
+    postings_with_code,
+    ratio_text,
+    year_figures,
+)
 from yibao.fund.events import SETTLEMENT_LINES, contribution_posting_frame, settlement_posting_frame
+from yibao.fund.postings import TxnKind
 from yibao.policy.keys import PolicyKey, key_value, literal, parse_key, with_value
 from yibao.policy.loader import load_policy, load_policy_file, parse_policy
 from yibao.policy.model import Policy
@@ -38,8 +48,6 @@ from yibao.policy.whatif import (
     Solution,
     YearShape,
     bisect,
-    money_text,
-    ratio_text,
     scheme_figures,
 )
 from yibao.services.sim import read_meta, read_tables
@@ -56,8 +64,8 @@ CONTRIBUTION_AMOUNTS: Final = (
     "serious_illness", "employer_to_pool", "employer_to_account", "employee_to_pool",
     "employee_to_account", "retiree_credit")
 SETTLEMENT_AMOUNTS: Final = (*(field for field, _fund in SETTLEMENT_LINES), "acct_pay")
-#: The funds of the ledger (fund/accounts.py): the accounts whose kind is `fund`.
-FUNDS: Final = tuple(code.value for code, spec in CHART.items() if spec.kind is AccountKind.FUND)
+#: The funds, as `fund analyze` names them: the ledger's fund accounts and the personal accounts.
+FUND_CODES: Final = tuple(code.value for code in FUNDS)
 
 
 class WhatIfError(ValueError):
@@ -65,22 +73,20 @@ class WhatIfError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class FundFigures:
-    """A fund's year: income and expenditure in fen, and expenditure ÷ income."""
+class FundTotals:
+    """A fund's year by the definition of `fund analyze` (`yibao.fund.analysis.year_figures`):
+    income and expenditure in fen, and expenditure ÷ income (None without income)."""
 
     income_fen: int
     expenditure_fen: int
 
     @property
-    def current_ratio(self) -> Decimal | None:
-        if self.income_fen == 0:
-            return None
-        return Decimal(self.expenditure_fen) / Decimal(self.income_fen)
+    def current_ratio(self) -> Fraction | None:
+        return current_ratio(self.income_fen, self.expenditure_fen)
 
-    def document(self) -> dict[str, str]:
-        return {"income": money_text(self.income_fen),
-                "expenditure": money_text(self.expenditure_fen),
-                "current_ratio": ratio_text(self.expenditure_fen, self.income_fen)}
+    def document(self) -> dict[str, str | None]:
+        return {"income": money(self.income_fen), "expenditure": money(self.expenditure_fen),
+                "current_ratio": ratio_text(self.current_ratio)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +118,16 @@ def _shape(tables: SimTables, cols: RequestColumns, income_per_capita: Decimal) 
                      household=household, income_fen=income)
 
 
-def _contribution_postings(tables: SimTables, region: str) -> pl.DataFrame:
+def _contribution_postings(tables: SimTables, region: str, year: int) -> pl.DataFrame:
     """The year's contribution postings, as the year job's bulk load makes them."""
     frame = tables.contributions.join(tables.persons.select("psn_no", "id_number"),
                                       on="psn_no", how="left", maintain_order="left")
     return contribution_posting_frame(frame.select(
         pl.format("C-{}-{}", pl.col("insutype"), pl.col("id_number")).alias("txn_id"),
         pl.lit(region).alias("region"), "id_number", pl.col("insutype").alias("scheme"),
-        *(pl.col(f"{name}_fen") for name in CONTRIBUTION_AMOUNTS)))
+        *(pl.col(f"{name}_fen") for name in CONTRIBUTION_AMOUNTS),
+        pl.lit(f"{year:04d}-01").alias("month"), pl.lit(TxnKind.CONTRIBUTION.value).alias("kind"),
+    ), keep=("month", "kind"))
 
 
 def read_sim_year(directory: Path, *, income_per_capita: Decimal = INCOME_PER_CAPITA,
@@ -142,10 +150,10 @@ def read_sim_year(directory: Path, *, income_per_capita: Decimal = INCOME_PER_CA
     settlements = visits.select(
         pl.col("mdtrt_id").alias("txn_id"), pl.lit(region).alias("region"), "fixmedins_code",
         tables.persons["id_number"].gather(visits["person"]).alias("id_number"),
-        pl.col("insutype").alias("scheme"))
+        pl.col("insutype").alias("scheme"), pl.col("enddate").dt.strftime("%Y-%m").alias("month"))
     return SimYear(directory, name, region, profile.year, base, tables, cols,
                    _shape(tables, cols, income_per_capita), settlements,
-                   _contribution_postings(tables, region))
+                   _contribution_postings(tables, region, profile.year))
 
 
 def settle_under(year: SimYear, policy: Policy) -> BatchResult:
@@ -155,25 +163,27 @@ def settle_under(year: SimYear, policy: Policy) -> BatchResult:
 
 
 def year_postings(year: SimYear, result: BatchResult) -> pl.DataFrame:
-    """Every posting of the settled year: its contributions and its settlements, made by the
-    ledger's columnar forms (`yibao.fund.events`)."""
+    """Every posting of the settled year, made by the ledger's columnar forms
+    (`yibao.fund.events`), with what `fund_flows` reads: the month (a settlement's is its
+    visit's; the contributions are the year's, dated in its first month), the account code and
+    the transaction's kind."""
     frame = year.settlements.with_columns(
         pl.Series(name, result.values[name]) for name in SETTLEMENT_AMOUNTS)
-    return pl.concat([year.contribution_postings, settlement_posting_frame(frame)])
+    settled = settlement_posting_frame(frame, keep=("month",)).with_columns(
+        pl.lit(TxnKind.SETTLEMENT.value).alias("kind"))
+    return postings_with_code(pl.concat([year.contribution_postings, settled]))
 
 
-def fund_figures(postings: pl.DataFrame) -> dict[str, FundFigures]:
-    """Per fund: income (credits) and expenditure (debits) over the postings."""
-    code = pl.col("account_key").str.split(":").list.get(1)
-    sums = postings.group_by(code.alias("code"), "side").agg(pl.col("amount_fen").sum())
-    found = {(row["code"], row["side"]): int(row["amount_fen"])
-             for row in sums.iter_rows(named=True)}
-    return {fund: FundFigures(found.get((fund, "C"), 0), found.get((fund, "D"), 0))
-            for fund in FUNDS}
+def fund_totals(postings: pl.DataFrame, year: int) -> dict[str, FundTotals]:
+    """Per fund (ledger account code): the year's income and expenditure, as `fund analyze`
+    reports them (`fund_flows`, `year_figures`)."""
+    figures = year_figures(fund_flows(postings), year)
+    return {fund.value: FundTotals(income, spent)
+            for fund, (income, spent) in figures.items()}
 
 
-def year_funds(year: SimYear, result: BatchResult) -> dict[str, FundFigures]:
-    return fund_figures(year_postings(year, result))
+def year_funds(year: SimYear, result: BatchResult) -> dict[str, FundTotals]:
+    return fund_totals(year_postings(year, result), year.year)
 
 
 # ---------- whatif ----------
@@ -183,7 +193,7 @@ class Side:
     """One policy's settled year: the policy, its fund and scheme figures."""
 
     policy: Policy
-    funds: dict[str, FundFigures]
+    funds: dict[str, FundTotals]
     schemes: dict[str, SchemeFigures]
 
 
@@ -203,7 +213,7 @@ class WhatIf:
             "data": str(self.year.directory), "region": self.year.region, "year": self.year.year,
             "policies": {"base": self.base.policy.source, "new": self.new.policy.source},
             "parameters": {"capacity_share": str(self.capacity_share),
-                           "income_per_capita": money_text(to_fen(self.income_per_capita))},
+                           "income_per_capita": money(to_fen(self.income_per_capita))},
             "base": {fund: f.document() for fund, f in self.base.funds.items()},
             "new": {fund: f.document() for fund, f in self.new.funds.items()},
             "schemes": {scheme: {"base": self.base.schemes[scheme].document(),
@@ -253,15 +263,17 @@ class Solved:
     target: Decimal
     base_value: Decimal
     value: Decimal
-    base_ratio: Decimal
-    ratio: Decimal
+    base_ratio: Fraction
+    ratio: Fraction
     settlements: int
     out: Path
 
     def describe(self) -> str:
-        return (f"{self.fund} 收支率 {self.base_ratio:.4f} → {self.ratio:.4f}（目标 "
-                f"{self.target}）：{self.key.name} 由 {literal(self.key, self.base_value)} 改为 "
-                f"{literal(self.key, self.value)}，重算 {self.settlements} 次，写入 {self.out}")
+        before, after = ratio_text(self.base_ratio), ratio_text(self.ratio)
+        was, now = literal(self.key, self.base_value), literal(self.key, self.value)
+        return (f"{self.fund} 收支率 {before} → {after}（目标 {self.target}）："
+                f"{self.key.name} 由 {was} 改为 "
+                f"{now}，重算 {self.settlements} 次，写入 {self.out}")
 
 
 def _grid(key: PolicyKey, value: Decimal) -> int:
@@ -280,8 +292,8 @@ def solve(data: Path, base: Path, key_name: str, fund: str, target: Decimal, out
           progress: Progress | None = None) -> Solved:
     """Find the key's value that brings the fund's current ratio nearest `target`; write `out`."""
     say = progress or (lambda _message: None)
-    if fund not in FUNDS:
-        raise WhatIfError(f"未知的基金 {fund}（可选：{'、'.join(FUNDS)}）")
+    if fund not in FUND_CODES:
+        raise WhatIfError(f"未知的基金 {fund}（可选：{'、'.join(FUND_CODES)}）")
     if target <= 0:
         raise WhatIfError(f"目标收支率应大于 0，收到 {target}")
     key = parse_key(key_name)
@@ -295,23 +307,24 @@ def solve(data: Path, base: Path, key_name: str, fund: str, target: Decimal, out
     say("按原政策结算")
     first = settle_under(year, base_policy)
     figures = year_funds(year, first)[fund]
-    if figures.current_ratio is None:
+    base_ratio = figures.current_ratio
+    if base_ratio is None:
         raise WhatIfError(f"基金 {fund} 本年没有收入，收支率无定义，无法求解")
     income = figures.income_fen
 
-    def evaluate(point: int) -> Decimal:
+    def evaluate(point: int) -> Fraction:
         value = Decimal(point).scaleb(-key.places)
         say(f"试算 {key.name} = {literal(key, value)}")
         policy = parse_policy(with_value(text, key, value), str(out))
         spent = year_funds(year, settle_under(year, policy))[fund].expenditure_fen
-        return Decimal(spent) / Decimal(income)
+        return Fraction(spent, income)
 
     start = _grid(key, base_value)
     high = scaled_int(key.upper, key.places) if key.upper is not None else max(
         start, _money_upper(year, first))
     show: Callable[[int], str] = lambda p: literal(key, Decimal(p).scaleb(-key.places))  # noqa: E731
     try:
-        solution: Solution = bisect(evaluate, 0, high, target, {start: figures.current_ratio},
+        solution: Solution = bisect(evaluate, 0, high, Fraction(target), {start: base_ratio},
                                     show)
     except OutOfReach as err:
         raise WhatIfError(f"{key.name} 无法使 {fund} 收支率达到 {target}：{err}") from None
@@ -322,6 +335,6 @@ def solve(data: Path, base: Path, key_name: str, fund: str, target: Decimal, out
     temporary = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     temporary.write_text(written, encoding="utf-8")
     temporary.replace(out)
-    return Solved(key, fund, target, base_value, value, figures.current_ratio, solution.result,
+    return Solved(key, fund, target, base_value, value, base_ratio, solution.result,
                   solution.evaluations, out)
 
