@@ -21,7 +21,6 @@ from yibao.cli.progress import console
 from yibao.core import labels
 from yibao.core.money import DecimalError, fmt, fmt_ratio, parse_decimal
 from yibao.fund.accounts import CHART
-from yibao.fund.analysis import money
 from yibao.policy.keys import PolicyKeyError
 from yibao.policy.loader import PolicyError, load_policy, load_policy_file, shipped_ids
 from yibao.policy.model import LEVELS, Benefit, Policy
@@ -99,6 +98,8 @@ def list_policies() -> None:
 
 DATA_HELP = "yibao sim 生成的数据目录"
 FUND_NAMES = {code.value: spec.name for code, spec in CHART.items()}
+WAN_FEN = Decimal(1_000_000)
+SCHEME_SHORT = {"310": "职工", "390": "居民"}
 
 
 @contextmanager
@@ -120,51 +121,53 @@ def _decimal(text: str, option: str, places: int) -> Decimal:
         fail(f"{option} 取值有误：{err.message}")
 
 
+def _wan(fen: int) -> str:
+    """Fen as 万元 with two places, for the console (the JSON has every cent)."""
+    return fmt(Decimal(fen) / WAN_FEN)
+
+
 def _fund_table(result: WhatIf) -> Table:
-    table = Table(title=f"各基金收支：原政策 {result.base.policy.id} 与新政策 "
-                        f"{result.new.policy.id}（{result.year.region} {result.year.year} 年，元）")
-    for column in ("基金", "收入", "支出（原）", "支出（新）", "变化", "收支率（原）",
-                   "收支率（新）"):
-        table.add_column(column, justify="left" if column == "基金" else "right")
+    table = Table(title=f"各基金收支（万元）：原政策 {Path(result.base.policy.source).name}，"
+                        f"新政策 {Path(result.new.policy.source).name}")
+    table.add_column("基金", no_wrap=True)
+    for column in ("收入", "原支出", "新支出", "原收支率", "新收支率"):
+        table.add_column(column, justify="right", no_wrap=True)
     for fund, before in result.base.funds.items():
         after = result.new.funds[fund]
-        change = after.expenditure_fen - before.expenditure_fen
-        b, a = before.document(), after.document()
-        no_income = before.income_fen == 0
-        table.add_row(FUND_NAMES.get(fund, fund), b["income"], b["expenditure"],
-                      a["expenditure"], f"{'+' if change > 0 else ''}{money(change)}",
-                      "—" if no_income else b["current_ratio"],
-                      "—" if no_income else a["current_ratio"])
+        table.add_row(FUND_NAMES.get(fund, fund), _wan(before.income_fen),
+                      _wan(before.expenditure_fen), _wan(after.expenditure_fen),
+                      before.document()["current_ratio"] or "—",
+                      after.document()["current_ratio"] or "—")
     return table
 
 
-SCHEME_ROWS = (("medfee", "医疗总费用（元）"), ("inscp", "政策范围内费用（元）"),
-               ("fund_pay", "基金支付（元）"), ("pool_pay", "统筹基金支付（元）"),
-               ("assistance_pay", "医疗救助支出（元）"), ("self_pay", "个人负担（元）"),
-               ("inscp_ratio", "政策范围内基金支付比例"),
-               ("inpatient_inscp_ratio", "政策范围内住院费用基金支付比例"),
-               ("catastrophic_persons", "灾难性卫生支出家庭的人数"),
-               ("catastrophic_share", "灾难性卫生支出人数占比"))
+SCHEME_ROWS = (("medfee", "医疗总费用"), ("inscp", "政策范围内费用"),
+               ("fund_pay", "基金支付"), ("pool_pay", "统筹基金支付"),
+               ("assistance_pay", "医疗救助支出"), ("self_pay", "个人负担"),
+               ("inscp_ratio", "政策范围内支付比例"),
+               ("inpatient_inscp_ratio", "住院政策范围内支付比例"),
+               ("catastrophic_persons", "灾难性支出人数"),
+               ("catastrophic_share", "灾难性支出人数占比"))
 
 
 def _scheme_table(result: WhatIf) -> Table:
     share = result.capacity_share
-    table = Table(title="按险种比较", caption=(
+    table = Table(title="按险种比较（金额：万元）", caption=(
         f"灾难性卫生支出：家庭全年个人负担超过家庭支付能力的 {share:%}；支付能力按家庭成员年收入"
         f"合计（在职职工按缴费基数×12，其他人按人均 {fmt(result.income_per_capita)} 元，"
         "[U] 占位值）"))
-    table.add_column("指标")
-    for scheme, _figures in result.base.schemes.items():
-        name = labels.name("insutype", scheme)
-        table.add_column(f"{name}（原）", justify="right")
-        table.add_column(f"{name}（新）", justify="right")
-    documents = {scheme: (result.base.schemes[scheme].document(),
-                          result.new.schemes[scheme].document())
-                 for scheme in result.base.schemes}
+    table.add_column("指标", no_wrap=True)
+    for scheme in result.base.schemes:
+        name = SCHEME_SHORT.get(scheme, scheme)
+        table.add_column(f"{name}·原", justify="right", no_wrap=True)
+        table.add_column(f"{name}·新", justify="right", no_wrap=True)
     for key, label in SCHEME_ROWS:
         row = [label]
-        for before, after in documents.values():
-            row += [str(before[key]), str(after[key])]
+        for scheme, before in result.base.schemes.items():
+            after = result.new.schemes[scheme]
+            for side in (before, after):
+                fen = side.money_fen.get(key)
+                row.append(_wan(fen) if fen is not None else str(side.document()[key] or "—"))
         table.add_row(*row)
     return table
 
