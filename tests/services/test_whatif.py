@@ -30,11 +30,13 @@ from yibao.policy.loader import SHIPPED_DIR, load_policy_file
 from yibao.services.sim import run_sim
 from yibao.services.whatif import (
     WhatIfError,
+    fund_totals,
     read_sim_year,
     settle_under,
     solve,
     whatif,
     year_funds,
+    year_postings,
 )
 from yibao.settle.columns import RequestColumns
 from yibao.sim.columns import to_columns
@@ -182,3 +184,12 @@ def test_whatif_refuses_a_folder_that_is_not_a_simulated_year(tmp_path: Path) ->
     result = runner.invoke(app, ["policy", "whatif", "--data", str(tmp_path),
                                  "--policy", str(BASE)], terminal_width=400)
     assert result.exit_code == 2 and "不是模拟数据目录" in result.output
+
+
+def test_summed_postings_give_each_fund_what_one_row_per_settlement_gives(data: Path) -> None:
+    year = read_sim_year(data)
+    result = settle_under(year, year.base_policy)
+    summed = year_postings(year, result)
+    each = year_postings(year, result, summed=False)
+    assert summed.height < each.height
+    assert fund_totals(summed, year.year) == fund_totals(each, year.year)

@@ -24,6 +24,7 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 
+from yibao.core.checks import invariant
 from yibao.core.money import scaled_int, to_fen
 from yibao.fund.analysis import (
     FUNDS,
@@ -64,6 +65,15 @@ CONTRIBUTION_AMOUNTS: Final = (
     "serious_illness", "employer_to_pool", "employer_to_account", "employee_to_pool",
     "employee_to_account", "retiree_credit")
 SETTLEMENT_AMOUNTS: Final = (*(field for field, _fund in SETTLEMENT_LINES), "acct_pay")
+#: The transaction id and personal-account holder of summed rows. A fund's figures add up its
+#: postings over every holder and transaction; the posting forms are linear in the amounts and
+#: drop zero lines, and every amount is ≥ 0 (a sum is positive exactly when one of its terms
+#: is), so the postings of settlements summed per institution, scheme and month, and of
+#: contributions summed per scheme, give each fund, month and kind the sums that one row per
+#: event gives, with a few hundred rows instead of millions.
+SUMMED: Final = "*"
+#: The simulator's tables a what-if does not read (left empty).
+UNREAD: Final = ("households", "institutions", "catalogue", "settlement_lists", "labels")
 #: The funds, as `fund analyze` names them: the ledger's fund accounts and the personal accounts.
 FUND_CODES: Final = tuple(code.value for code in FUNDS)
 
@@ -103,7 +113,7 @@ class SimYear:
     tables: SimTables
     cols: RequestColumns
     shape: YearShape
-    settlements: pl.DataFrame  # per visit: txn_id, region, fixmedins_code, id_number, scheme
+    settlements: pl.DataFrame  # per visit: fixmedins_code, scheme, month
     contribution_postings: pl.DataFrame
 
 
@@ -118,14 +128,24 @@ def _shape(tables: SimTables, cols: RequestColumns, income_per_capita: Decimal) 
                      household=household, income_fen=income)
 
 
+def _summed(frame: pl.DataFrame, by: list[str], amounts: list[str], region: str
+            ) -> pl.DataFrame:
+    """`frame` summed per `by` into the rows the columnar posting forms read (see `SUMMED`)."""
+    non_negative = frame.select(pl.all_horizontal((pl.col(amounts) >= 0).all())).item()
+    invariant(non_negative is not False, "a negative amount would not sum like its postings",
+              amounts)
+    return frame.group_by(by).agg(pl.col(amounts).sum()).with_columns(
+        pl.lit(SUMMED).alias("txn_id"), pl.lit(region).alias("region"),
+        pl.lit(SUMMED).alias("id_number"))
+
+
 def _contribution_postings(tables: SimTables, region: str, year: int) -> pl.DataFrame:
-    """The year's contribution postings, as the year job's bulk load makes them."""
-    frame = tables.contributions.join(tables.persons.select("psn_no", "id_number"),
-                                      on="psn_no", how="left", maintain_order="left")
-    return contribution_posting_frame(frame.select(
-        pl.format("C-{}-{}", pl.col("insutype"), pl.col("id_number")).alias("txn_id"),
-        pl.lit(region).alias("region"), "id_number", pl.col("insutype").alias("scheme"),
-        *(pl.col(f"{name}_fen") for name in CONTRIBUTION_AMOUNTS),
+    """The year's contribution postings as the year job's bulk load makes them, summed per
+    scheme (`SUMMED`)."""
+    amounts = [f"{name}_fen" for name in CONTRIBUTION_AMOUNTS]
+    frame = _summed(tables.contributions.rename({"insutype": "scheme"}), ["scheme"], amounts,
+                    region)
+    return contribution_posting_frame(frame.with_columns(
         pl.lit(f"{year:04d}-01").alias("month"), pl.lit(TxnKind.CONTRIBUTION.value).alias("kind"),
     ), keep=("month", "kind"))
 
@@ -140,7 +160,7 @@ def read_sim_year(directory: Path, *, income_per_capita: Decimal = INCOME_PER_CA
         raise WhatIfError(str(err)) from None
     say("读取模拟数据")
     profile = load_profile(name)
-    tables = read_tables(directory)
+    tables = read_tables(directory, **{name: pl.DataFrame() for name in UNREAD})
     base = load_policy(profile.policy)
     cols = to_columns(tables.visits, tables.fee_lines, tables.persons, tables.contributions,
                       base, profile.year)
@@ -148,9 +168,8 @@ def read_sim_year(directory: Path, *, income_per_capita: Decimal = INCOME_PER_CA
     region = str(first["insuplc_admdvs"])
     visits = tables.visits
     settlements = visits.select(
-        pl.col("mdtrt_id").alias("txn_id"), pl.lit(region).alias("region"), "fixmedins_code",
-        tables.persons["id_number"].gather(visits["person"]).alias("id_number"),
-        pl.col("insutype").alias("scheme"), pl.col("enddate").dt.strftime("%Y-%m").alias("month"))
+        "fixmedins_code", pl.col("insutype").alias("scheme"),
+        pl.col("enddate").dt.strftime("%Y-%m").alias("month"))
     return SimYear(directory, name, region, profile.year, base, tables, cols,
                    _shape(tables, cols, income_per_capita), settlements,
                    _contribution_postings(tables, region, profile.year))
@@ -162,13 +181,21 @@ def settle_under(year: SimYear, policy: Policy) -> BatchResult:
                        workers=os.cpu_count() or 1)
 
 
-def year_postings(year: SimYear, result: BatchResult) -> pl.DataFrame:
-    """Every posting of the settled year, made by the ledger's columnar forms
+def year_postings(year: SimYear, result: BatchResult, *, summed: bool = True) -> pl.DataFrame:
+    """The postings of the settled year, made by the ledger's columnar forms
     (`yibao.fund.events`), with what `fund_flows` reads: the month (a settlement's is its
     visit's; the contributions are the year's, dated in its first month), the account code and
-    the transaction's kind."""
+    the transaction's kind. `summed`: settlements summed per institution, scheme and month
+    (`SUMMED`); else one settlement per row, as the year job posts them."""
     frame = year.settlements.with_columns(
         pl.Series(name, result.values[name]) for name in SETTLEMENT_AMOUNTS)
+    if summed:
+        frame = _summed(frame, ["fixmedins_code", "scheme", "month"], list(SETTLEMENT_AMOUNTS),
+                        year.region)
+    else:
+        people = year.tables.persons["id_number"].gather(year.tables.visits["person"])
+        frame = frame.with_columns(pl.lit(year.region).alias("region"), people.alias("id_number"),
+                                   pl.int_range(pl.len()).cast(pl.Utf8).alias("txn_id"))
     settled = settlement_posting_frame(frame, keep=("month",)).with_columns(
         pl.lit(TxnKind.SETTLEMENT.value).alias("kind"))
     return postings_with_code(pl.concat([year.contribution_postings, settled]))
