@@ -32,6 +32,7 @@ from yibao.services.whatif import (
     WhatIfError,
     fund_totals,
     read_sim_year,
+    settle_rows,
     settle_under,
     solve,
     whatif,
@@ -193,3 +194,22 @@ def test_summed_postings_give_each_fund_what_one_row_per_settlement_gives(data: 
     each = year_postings(year, result, summed=False)
     assert summed.height < each.height
     assert fund_totals(summed, year.year) == fund_totals(each, year.year)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    (RATIO_2, "0.88"), ("employee.inpatient.deductible.2", "300"),
+    ("assistance.groups.dibao.ratio", "0.8")])
+def test_settling_one_scheme_again_equals_settling_the_year(data: Path, tmp_path: Path,
+                                                            name: str, value: str) -> None:
+    year = read_sim_year(data)
+    base = settle_under(year, year.base_policy)
+    key = parse_key(name)
+    path = tmp_path / "changed.toml"
+    path.write_text(with_value(BASE.read_text("utf-8"), key, Decimal(value)), encoding="utf-8")
+    policy = load_policy_file(path)
+    again, whole = settle_rows(year, policy, base, key.scheme), settle_under(year, policy)
+    assert again.values.keys() == whole.values.keys()
+    for field, column in whole.values.items():
+        assert (again.values[field] == column).all(), field
+    assert (again.ytd_after == whole.ytd_after).all()
+    assert any((base.values[f] != whole.values[f]).any() for f in whole.values)  # it moved

@@ -35,7 +35,12 @@ from yibao.fund.analysis import (
     ratio_text,
     year_figures,
 )
-from yibao.fund.events import SETTLEMENT_LINES, contribution_posting_frame, settlement_posting_frame
+from yibao.fund.events import (
+    EMPLOYEE_SCHEME,
+    SETTLEMENT_LINES,
+    contribution_posting_frame,
+    settlement_posting_frame,
+)
 from yibao.fund.postings import TxnKind
 from yibao.policy.keys import PolicyKey, key_value, literal, parse_key, with_value
 from yibao.policy.loader import load_policy, load_policy_file, parse_policy
@@ -53,7 +58,7 @@ from yibao.policy.whatif import (
 )
 from yibao.services.sim import read_meta, read_tables
 from yibao.settle.batch import BatchResult
-from yibao.settle.columns import RequestColumns
+from yibao.settle.columns import RequestColumns, subset
 from yibao.sim.columns import to_columns
 from yibao.sim.profile import load_profile
 from yibao.sim.settle import settle_year
@@ -179,6 +184,26 @@ def settle_under(year: SimYear, policy: Policy) -> BatchResult:
     """The year settled under `policy` by the year job's settle step."""
     return settle_year(replace(year.cols, policies=(policy,)), year.tables,
                        workers=os.cpu_count() or 1)
+
+
+def settle_rows(year: SimYear, policy: Policy, base: BatchResult, scheme: str | None
+                ) -> BatchResult:
+    """The year settled under `policy` when only the settlements of `scheme` (None: every
+    scheme) can differ from `base`: those visits are settled again by the year job's settle step
+    and the others kept. A person has one scheme and the accumulators are kept per person and
+    scheme, so this equals settling the whole year again."""
+    if scheme is None:
+        return settle_under(year, policy)
+    rows = np.flatnonzero(year.cols.employee == (scheme == EMPLOYEE_SCHEME))
+    cols = subset(replace(year.cols, policies=(policy,)), rows)
+    part = settle_year(cols, replace(year.tables, visits=year.tables.visits[rows]),
+                       workers=os.cpu_count() or 1)
+    values = {name: column.copy() for name, column in base.values.items()}
+    for name, column in part.values.items():
+        values[name][rows] = column
+    ytd_after = base.ytd_after.copy()
+    ytd_after[rows] = part.ytd_after
+    return BatchResult(values, ytd_after)
 
 
 def year_postings(year: SimYear, result: BatchResult, *, summed: bool = True) -> pl.DataFrame:
@@ -343,7 +368,8 @@ def solve(data: Path, base: Path, key_name: str, fund: str, target: Decimal, out
         value = Decimal(point).scaleb(-key.places)
         say(f"试算 {key.name} = {literal(key, value)}")
         policy = parse_policy(with_value(text, key, value), str(out))
-        spent = year_funds(year, settle_under(year, policy))[fund].expenditure_fen
+        result = settle_rows(year, policy, first, key.scheme)
+        spent = year_funds(year, result)[fund].expenditure_fen
         return Fraction(spent, income)
 
     start = _grid(key, base_value)
