@@ -274,3 +274,17 @@ def test_year_figures_are_the_years_income_and_expenditure() -> None:
     assert set(figures) == set(FUNDS)
     assert AccountCode.PERSONAL_ACCOUNT not in GRADED
 
+
+
+def test_a_negative_balance_with_nothing_spent_lately_is_insufficient() -> None:
+    # the assistance fund paid 资助参保 in 2019 and nothing since: no months payable, but the
+    # negative balance is still warned about, saying why
+    rows = [("2019-01", "assistance", "contribution", "D", 640_00),
+            ("2020-03", "resident_pool", "settlement", "D", 1_00)]
+    doc = analyse(REGION, 2020, 12, fund_flows(frame(rows)), T).to_json()
+    year = doc["funds"]["assistance"]["year"]
+    assert (year["months_payable"], year["level"]) == (None, "insufficient")
+    (warning,) = [w for w in doc["warnings"] if w["fund"] == "assistance"]
+    assert warning["value"] is None
+    assert "期末累计结余为负（-640.00 元），近 12 个月无支出，结余不足" in warning["message"]
+    assert doc["funds"]["large_expense"]["year"]["level"] is None  # nothing at all

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from yibao.fund.thresholds import Thresholds, load_thresholds, parse_thresholds
-from yibao.policy.loader import PolicyError
+from yibao.fund.thresholds import ThresholdsError as PolicyError
 
 SHIPPED = (resources.files("yibao.fund") / "thresholds.toml").read_text(encoding="utf-8")
 
@@ -73,7 +73,7 @@ def test_a_missing_key_or_section_is_named() -> None:
 def test_bad_toml_and_unreadable_files(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="TOML 语法错误"):
         parse_thresholds("[months_payable\n", "bad.toml")
-    with pytest.raises(PolicyError, match="无法读取阈值文件"):
+    with pytest.raises(PolicyError, match="无法读取"):
         load_thresholds(tmp_path / "missing.toml")
 
 

@@ -91,3 +91,15 @@ def test_the_api_answers_the_stateful_shape_with_setldetail(served: Served) -> N
     paid = sum(float(r["fund_payamt"]) for r in result["setldetail"])
     assert f"{paid:.2f}" == result["fund_pay_sumamt"]
     assert json.dumps(result).count("source") == 0
+
+
+def test_the_report_tells_the_funds_year_as_the_api_does(served: Served) -> None:
+    doc = json.loads((served.report / "indicators.json").read_text(encoding="utf-8"))
+    answer = served.api("/api/v1/fund/analysis", region="511623", year=2020)
+    assert answer.status_code == 200, answer.text
+    assert doc["fund"] == answer.json()
+    html = (served.report / "index.html").read_text(encoding="utf-8")
+    assert "基金运行分析：年度" in html and "基金运行风险预警" in html
+    assert doc["fund"]["warnings"], "the funds without income are warned about"
+    for warning in doc["fund"]["warnings"]:
+        assert warning["message"] in html

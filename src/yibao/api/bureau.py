@@ -14,6 +14,7 @@ from yibao.api.schemas import (
     BeijingTime,
     DrgResultOut,
     EnrollmentOut,
+    FundAnalysisOut,
     FundBalanceOut,
     IndicatorsOut,
     LoginIn,
@@ -190,6 +191,16 @@ def settlement(setl_id: str, who: PrincipalDep, store: StoreDep) -> Mapping[str,
 def fund_balances(who: PrincipalDep, store: StoreDep, region: Region = None) -> dict[str, Any]:
     """基金账户余额（各持有人合计）。"""
     return _page(bureau.list_fund_balances(who, region, store=store))
+
+
+@router.get("/fund/analysis", response_model=FundAnalysisOut,
+            responses={**ERRORS, 422: {"model": Problem}})
+def fund_analysis(who: PrincipalDep, store: StoreDep,
+                  region: Annotated[str, Query(pattern=r"^[0-9]{6}$",
+                                               description="统筹区编码（须在管辖范围内）")],
+                  year: Annotated[int, Query(ge=1990, le=2100)]) -> Mapping[str, Any]:
+    """基金运行分析：各基金逐月收支与结余、当期收支率、累计结余可支付月数及其等级、风险预警。"""
+    return _one(bureau.fund_analysis_of(who, region, year, store=store))
 
 
 @router.get("/audit/cases", response_model=Page[AuditCaseItem], responses=ERRORS)

@@ -164,6 +164,46 @@ class FundBalanceOut(BaseModel):
     balance: str
 
 
+class FundMonthOut(BaseModel):
+    month: str = Field(examples=["2020-01"])
+    income: str
+    expenditure: str
+    balance: str
+
+
+class FundYearOut(BaseModel):
+    income: str
+    expenditure: str
+    balance_open: str
+    balance_close: str
+    current_ratio: str | None = Field(description="当期收支率 = 支出 ÷ 收入，4 位小数")
+    months_payable: str | None = Field(description="累计结余可支付月数，4 位小数")
+    level: str | None = Field(description="insufficient / low / reasonable / high / excess")
+
+
+class FundFiguresOut(BaseModel):
+    months: list[FundMonthOut]
+    year: FundYearOut
+
+
+class FundWarningOut(BaseModel):
+    fund: str
+    indicator: str = Field(description="months_payable / current_ratio / growth")
+    value: str | None
+    level: str
+    message: str
+
+
+class FundAnalysisOut(BaseModel):
+    """基金运行分析 (docs/fund-analysis.md): funds keyed by ledger account code, money with two
+    decimals, ratios and months with four."""
+
+    region: str
+    year: int
+    funds: dict[str, FundFiguresOut]
+    warnings: list[FundWarningOut]
+
+
 class AuditCaseOut(BaseModel):
     case_id: str
     region: str

@@ -1,20 +1,26 @@
-"""`yibao fund`: account balances and the ledger check."""
+"""`yibao fund`: account balances, the ledger check and the fund analysis."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Final
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
-from yibao.cli.errors import Commands
+from yibao.cli.errors import Commands, fail
 from yibao.cli.progress import console
 from yibao.core import labels
 from yibao.core.money import fmt, from_fen
 from yibao.services.database import database_location
-from yibao.services.fund import check_fund_ledger, fund_balances
+from yibao.services.fund import check_fund_ledger, fund_analysis, fund_balances, fund_names
 
-app = typer.Typer(cls=Commands, help="基金账务：余额与对账", no_args_is_help=True)
+#: The width of the analysis when it is not printed to a terminal (a file, a pipe).
+PIPE_WIDTH: Final = 160
+app = typer.Typer(cls=Commands, help="基金账务：余额、对账与基金运行分析", no_args_is_help=True)
 
 
 @app.command("balance")
@@ -55,6 +61,70 @@ def check() -> None:
     if not report.ok:
         raise typer.Exit(1)
     console.print("[green]✓ 借贷平衡，账户余额与分录一致，无透支[/]")
+
+
+def _level(code: str | None) -> str:
+    return labels.name("fund_level", code) if code else "—"
+
+
+def _months_table(name: str, fund: dict[str, Any]) -> Table:
+    table = Table("月份", title=f"{name}：逐月收支（元）", title_justify="left")
+    for heading in ("收入", "支出", "期末结余"):
+        table.add_column(heading, justify="right")
+    for m in fund["months"]:
+        table.add_row(m["month"], m["income"], m["expenditure"], m["balance"])
+    return table
+
+
+def _year_table(year: int, names: dict[str, str], funds: dict[str, Any]) -> Table:
+    table = Table("基金", title=f"{year} 年基金运行情况（元）", title_justify="left")
+    for heading in ("期初结余", "收入", "支出", "期末结余", "当期收支率", "可支付月数"):
+        table.add_column(heading, justify="right")
+    table.add_column("等级")
+    table.add_column("科目代码", style="dim")
+    for code, fund in funds.items():
+        y = fund["year"]
+        table.add_row(names[code], y["balance_open"], y["income"], y["expenditure"],
+                      y["balance_close"], y["current_ratio"] or "—", y["months_payable"] or "—",
+                      _level(y["level"]), code)
+    return table
+
+
+@app.command("analyze")
+def analyze(
+    region: Annotated[str, typer.Option("--region", help="统筹区编码（6 位）")],
+    year: Annotated[int, typer.Option("--year", help="年度")],
+    json_file: Annotated[Path | None, typer.Option("--json", help="同时写出的 JSON 文件")] = None,
+    thresholds: Annotated[Path | None, typer.Option(
+        "--thresholds", help="预警阈值文件（TOML；默认用随程序提供的阈值）")] = None,
+) -> None:
+    """基金运行分析：各基金逐月收入、支出与结余，年度收支率、累计结余可支付月数及风险预警。"""
+    analysis = fund_analysis(region, year, thresholds=thresholds)
+    doc = analysis.to_json()
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else PIPE_WIDTH)
+    names = fund_names()
+    through = "" if analysis.through == 12 else f"（截至 {analysis.through} 月）"
+    out.print(f"{database_location()}：统筹区 {region} {year} 年{through}")
+    for code, fund in doc["funds"].items():
+        if any(m["income"] != "0.00" or m["expenditure"] != "0.00" for m in fund["months"]):
+            out.print(_months_table(names[code], fund))
+        else:
+            out.print(f"{names[code]}：本年无收支")
+    out.print(_year_table(year, names, doc["funds"]))
+    if doc["warnings"]:
+        out.print(f"[bold]风险预警 {len(doc['warnings'])} 条[/]")
+        for w in doc["warnings"]:
+            colour = "red" if w["level"] in ("insufficient", "deficit") else "yellow"
+            out.print(f"[{colour}]⚠ {_level(w['level'])}[/] {w['message']}", soft_wrap=True)
+    else:
+        out.print("[green]✓ 各基金运行指标均在合理区间，无风险预警[/]")
+    if json_file is not None:
+        try:
+            json_file.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n",
+                                 encoding="utf-8")
+        except OSError as err:
+            fail(f"无法写出 JSON 文件 {json_file}：{err.strerror or err}")
+        console.print(f"已写出 {json_file}")
 
 
 def register(root: typer.Typer) -> None:

@@ -103,12 +103,13 @@ def simulation_note(profile: object, scale: object) -> str:
             f"{share:f}%）；不是真实经办数据，金额与人次仅供演示和测算。")
 
 
-def fund_months_message(fund: str, months: str, level: str, balance: str, low: str,
+def fund_months_message(fund: str, months: str | None, level: str, balance: str, low: str,
                         high: str) -> str:
-    """The warning of a fund's months of payable balance outside the reasonable band."""
+    """The warning of a fund's months of payable balance outside the reasonable band (`months`
+    None: nothing spent in the last 12 months)."""
     why = f"期末累计结余为负（{balance} 元），" if balance.startswith("-") else ""
-    return (f"{fund}：{why}累计结余可支付 {months} 个月，{FUND_LEVEL[level]}"
-            f"（合理区间 {low}–{high} 个月）")
+    paid = f"累计结余可支付 {months} 个月" if months is not None else "近 12 个月无支出"
+    return f"{fund}：{why}{paid}，{FUND_LEVEL[level]}（合理区间 {low}–{high} 个月）"
 
 
 def fund_deficit_message(fund: str, ratio: str | None, income: str, expenditure: str) -> str:

@@ -22,6 +22,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
@@ -133,6 +134,13 @@ def postings_with_code(postings: pl.DataFrame) -> pl.DataFrame:
     return postings.with_columns(pl.col("account_key").str.split(":").list.get(1).alias("code"))
 
 
+def contribution_day(year: int, today: date | None) -> date:
+    """The day a contribution for `year` is booked on: `today` when it falls in that year;
+    else (posted before the year, in the collection period, or afterwards, or by the year job,
+    `today` None) the first day of the year it finances."""
+    return today if today is not None and today.year == year else date(year, 1, 1)
+
+
 # ---------- the figures of one year ----------
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +159,9 @@ class FundYear:
     balance_close_fen: int
     current_ratio: Fraction | None  # expenditure ÷ income; None without income
     months_payable: Fraction | None  # None without expenditure in the window
-    level: Level | None  # of the months payable; None for ungraded funds or without expenditure
+    #: Of the months payable; without expenditure in the window: insufficient when the balance
+    #: is negative, else None; None for ungraded funds.
+    level: Level | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +311,10 @@ def _fund_year(fund: AccountCode, s: _Sums, year: int, through: int, first: str,
     window = [m for m in _window(year, through) if m >= first]
     payable = months_payable(balance, sum(s.expenditure.get(m, 0) for m in window),
                              max(len(window), 1))
-    level = months_level(payable, t) if payable is not None and fund in GRADED else None
+    level = None
+    if fund in GRADED:  # a negative balance is insufficient even with nothing spent lately
+        level = months_level(payable, t) if payable is not None else (
+            Level.INSUFFICIENT if balance < 0 else None)
     return FundFigures(fund, tuple(rows), FundYear(
         income, spent, opening, balance, current_ratio(income, spent), payable, level))
 
@@ -330,7 +343,7 @@ def _warnings(f: FundFigures, s: _Sums, year: int, through: int, t: Thresholds
     if y.level is not None and y.level is not Level.REASONABLE:
         out.append(Warning(f.fund, Indicator.MONTHS_PAYABLE, y.months_payable, y.level,
                            labels.fund_months_message(
-                               name, ratio_text(y.months_payable) or "", y.level.value,
+                               name, ratio_text(y.months_payable), y.level.value,
                                money(y.balance_close_fen), str(t.low_below),
                                str(t.reasonable_up_to))))
     if is_deficit(y.income_fen, y.expenditure_fen, t):

@@ -2,7 +2,7 @@
 
 The shipped file (`thresholds.toml` beside this module) holds the defaults of facts/policy.md §6;
 `yibao fund analyze --thresholds FILE` reads another. Every key is validated on load and an error
-names the file, the key and the line (`yibao.policy.loader.PolicyError`, as policy files do): an
+names the file, the key and the line (`ThresholdsError`, a `PolicyError` as policy files raise): an
 unknown section or key, a missing key, a negative number, bands out of order.
 """
 
@@ -16,12 +16,21 @@ from importlib import resources
 from pathlib import Path
 from typing import Final
 
-from yibao.policy.loader import PolicyError, Reader
+from yibao.policy.loader import PolicyError, Reader, find_line
 
 SHIPPED_NAME: Final = "thresholds.toml"
 #: The keys of each section, in the order the bands rise.
 MONTHS_KEYS: Final = ("insufficient_below", "low_below", "reasonable_up_to", "high_up_to")
 MAX_TREND_YEARS: Final = 10
+
+
+class ThresholdsError(PolicyError):
+    """A thresholds file that cannot be used: file, key, line and a zh-CN message."""
+
+
+class _Reader(Reader):
+    def fail(self, path: tuple[str, ...], message: str) -> ThresholdsError:
+        return ThresholdsError(self.file, ".".join(path), find_line(self.text, path), message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +51,11 @@ class Thresholds:
 
 def parse_thresholds(text: str, file: str = "<thresholds>") -> Thresholds:
     """Validate and build the thresholds from TOML text; `file` names it in errors."""
-    reader = Reader(file, text)
+    reader = _Reader(file, text)
     try:
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as err:
-        raise PolicyError(file, "", None, f"TOML 语法错误：{err}") from None
+        raise ThresholdsError(file, "", None, f"TOML 语法错误：{err}") from None
     sections = {"months_payable", "current_ratio", "trend"}
     for section in raw:
         if section not in sections:
@@ -74,7 +83,7 @@ def parse_thresholds(text: str, file: str = "<thresholds>") -> Thresholds:
 
 
 def load_thresholds(path: str | Path | None = None) -> Thresholds:
-    """The thresholds of `path`, or the shipped defaults; `PolicyError` when a file is bad."""
+    """The thresholds of `path`, or the shipped defaults; `ThresholdsError` when it is bad."""
     if path is None:
         text = (resources.files("yibao.fund") / SHIPPED_NAME).read_text(encoding="utf-8")
         return parse_thresholds(text, SHIPPED_NAME)
@@ -82,5 +91,5 @@ def load_thresholds(path: str | Path | None = None) -> Thresholds:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise PolicyError(str(path), "", None, f"无法读取阈值文件：{err}") from None
+        raise ThresholdsError(str(path), "", None, f"无法读取：{err}") from None
     return parse_thresholds(text, str(path))

@@ -10,7 +10,8 @@ from decimal import Decimal
 from html import escape
 from typing import Any, Final
 
-from yibao.indicators.charts import hbar_chart
+from yibao.core import labels
+from yibao.indicators.charts import bar_chart, hbar_chart, line_chart
 from yibao.indicators.render import show
 
 TOP_HOSPITALS: Final = 20
@@ -104,3 +105,40 @@ def audit_sections(block: dict[str, Any], names: dict[str, str]) -> list[tuple[s
                                            providers)),
         ("基金监管：评估（对照注入的违规标签）", _evaluation(block)),
     ]
+
+
+def _fund_year_table(funds: dict[str, Any], names: dict[str, str]) -> str:
+    rows = [(names.get(code, code), y["balance_open"], y["income"], y["expenditure"],
+             y["balance_close"], y["current_ratio"] or "—", y["months_payable"] or "—",
+             labels.name("fund_level", y["level"]) if y["level"] else "—")
+            for code, y in ((code, fund["year"]) for code, fund in funds.items())]
+    return _table(("基金", "期初结余（元）", "收入（元）", "支出（元）", "期末结余（元）",
+                   "当期收支率", "可支付月数", "等级"), rows)
+
+
+def fund_sections(block: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
+    """Sections of the fund analysis (indicators.json's `fund`, the document of `yibao fund
+    analyze`): each fund's year, the monthly income, expenditure and balance of the funds that
+    moved, and the risk warnings; `names`: account code → zh-CN name."""
+    funds = block["funds"]
+    moving = {code: fund for code, fund in funds.items()
+              if any(m["income"] != "0.00" or m["expenditure"] != "0.00" for m in fund["months"])}
+    months = [m["month"][5:] + "月" for m in next(iter(funds.values()))["months"]]
+    balance = line_chart("各基金月末累计结余", months, {
+        names.get(code, code): [Decimal(m["balance"]) for m in fund["months"]]
+        for code, fund in moving.items()})
+    flows = "".join(bar_chart(f"{names.get(code, code)}：按月收入与支出", months, {
+        "收入": [Decimal(m["income"]) for m in fund["months"]],
+        "支出": [Decimal(m["expenditure"]) for m in fund["months"]]})
+        for code, fund in moving.items())
+    warnings = [(names.get(w["fund"], w["fund"]), labels.name("fund_level", w["level"]),
+                 labels.name("fund_indicator", w["indicator"]), w["value"] or "—", w["message"])
+                for w in block["warnings"]]
+    note = ("<p class='note'>由账本计算（yibao fund analyze）：当期收支率 = 支出 ÷ 收入；"
+            "累计结余可支付月数 = 期末结余 ÷ 近 12 个月月均支出；阈值见 docs/fund-analysis.md。"
+            "</p>")
+    told = (_table(("基金", "等级", "指标", "值", "说明"), warnings) if warnings
+            else "<p class='met'>各基金运行指标均在合理区间，无风险预警。</p>")
+    return [("基金运行分析：年度", _fund_year_table(funds, names) + note),
+            ("基金运行分析：按月收支与结余", balance + flows),
+            ("基金运行风险预警", told)]

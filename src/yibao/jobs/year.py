@@ -24,7 +24,7 @@ import polars as pl
 from yibao.core.checks import invariant
 from yibao.core.labels import simulation_note
 from yibao.indicators.render import dumps_exact, report_html
-from yibao.indicators.sections import audit_sections, drg_sections
+from yibao.indicators.sections import audit_sections, drg_sections, fund_sections
 from yibao.indicators.table import (
     Indicator,
     YearFacts,
@@ -45,6 +45,7 @@ from yibao.jobs.year_store import (
 from yibao.jobs.year_supervise import audit_year, open_year_cases, reference_scores
 from yibao.policy.loader import load_policy
 from yibao.services.cases import Finding
+from yibao.services.fund import fund_analysis, fund_names
 from yibao.services.sim import read_meta, read_tables
 from yibao.settle.batch import BatchResult
 from yibao.settle.columns import RequestColumns
@@ -55,6 +56,7 @@ from yibao.sim.funding import basic_fund_income_fen
 from yibao.sim.profile import load_profile
 from yibao.sim.settle import settle_year
 from yibao.sim.simulate import SimTables
+from yibao.store import Store
 
 Step = Callable[[str], None]
 
@@ -117,7 +119,8 @@ def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, re
                 db: str | None, replay: int, say: Step,
                 findings: tuple[list[Finding], int] | None = None) -> dict[str, Any]:
     """Load the year into the store, open the audit cases of the batch `findings` (with the
-    number of hits), check the ledger, replay a sample; the report's block."""
+    number of hits), check the ledger, analyse the funds (`fund`: the document of `yibao fund
+    analyze`), replay a sample; the report's block."""
     url, owned = year_database(report, db)
     if owned:
         remove_sqlite(url)  # the job's own file: rebuilt from scratch on every run
@@ -128,6 +131,13 @@ def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, re
         opened = open_year_cases(url, *region_year(tables), *findings, say)
         cases = {"cases_hits": opened.hits, "cases_opened": opened.opened,
                  "cases_existing": opened.existing}
+    say("基金运行分析")
+    region, year = region_year(tables)
+    stored = Store(url)
+    try:
+        fund = fund_analysis(region, year, store=stored).to_json()
+    finally:
+        stored.dispose()
     say(f"抽样重放 {replay} 人（逐笔有状态结算）")
     again = replay_sample(tables, result, replay, seed=1, progress=say)
     return {"database": load.location, "settlements_written": load.settlements,
@@ -138,7 +148,8 @@ def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, re
             "replayed_persons": again.persons, "replayed_visits": again.visits,
             "replay_mismatches": len(again.mismatches),
             "replay_examples": [f"{m.psn_no} {m.mdtrt_id} {m.field}: 批量 {m.batch} / 逐笔 "
-                                f"{m.stateful}" for m in again.mismatches[:10]], **cases}
+                                f"{m.stateful}" for m in again.mismatches[:10]], **cases,
+            "fund": fund}
 
 
 #: How far a simulated figure may stand from its calibration target: at scale 1.0, and below
@@ -185,6 +196,7 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
                        else (None, []))
     store = store_block(tables, cols, result, report, db, replay, say,
                         (findings, audit["hits_total"]) if audit else None)
+    fund = store.pop("fund")
     invariant(store["contribution_income_fen"] == facts.fund_income_fen,
               "ledger contribution income ≠ contribution table", store)
     values = {**indicator_values(facts), "inpatient_cost_share_drg": payment.drg_share}
@@ -192,7 +204,7 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     rows = indicator_table(values)
     extra = {"monthly": monthly(facts), "cost_by_level": cost_by_level(facts),
              "reimbursement_by_group": reimbursement_by_group(facts),
-             "drg": drg,
+             "drg": drg, "fund": fund,
              "calibration": calibration(tables, cols, result, profile.targets, scale),
              **({"audit": audit} if audit else {})}
     say("写入报告")
@@ -203,6 +215,7 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     _write(json_path, dumps_exact(document))
     title = f"{profile.name} 年度医保运行报告"
     sections = drg_sections(drg, payment.drg_share, PER_DIEM_AFTER_DAYS)
+    sections += fund_sections(fund, fund_names())
     if audit:
         sections += audit_sections(audit, payment.names)
     _write(html_path, report_html(title, rows, extra, sections,

@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import select
 
+from yibao.fund.analysis import contribution_day
 from yibao.fund.checks import LedgerReport
 from yibao.fund.events import contribution_posting_frame, settlement_posting_frame
 from yibao.fund.postings import TxnKind
@@ -167,8 +168,9 @@ def import_people(store: Store, tables: SimTables, chosen: pl.DataFrame,
             return 0
         paid = _contribution_frame(tables, chosen, cols, region, year, now)
         insert_frame(connection, contributions, paid.drop("shard"))
+        booked = pl.lit(contribution_day(year, None)).alias("booked_on")
         return write_ledger(connection, TxnKind.CONTRIBUTION,
-                            paid.select("txn_id", "region", "created_at"),
+                            paid.select("txn_id", "region", "created_at", booked),
                             contribution_posting_frame(paid, keep=("shard",)))
 
 
@@ -177,7 +179,7 @@ def visit_frame(tables: SimTables, result: BatchResult, rows: np.ndarray) -> pl.
     visits = tables.visits[rows]
     after = result.ytd_after[rows]
     return visits.select(
-        "visit", "person", "mdtrt_id", "fixmedins_code", "med_type",
+        "visit", "person", "mdtrt_id", "fixmedins_code", "med_type", "enddate",
         pl.col("insutype").alias("scheme"),
         tables.persons["id_number"].gather(visits["person"]).alias("id_number"),
     ).with_columns(
@@ -232,7 +234,8 @@ def _write_settlements(store: Store, frame: pl.DataFrame, policies: Sequence[Pol
         insert_frame(connection, settlements, settlement_rows(frame, details, now))
         insert_frame(connection, settlement_details, details)
         count = write_ledger(connection, TxnKind.SETTLEMENT, moving.select(
-            "txn_id", "region", pl.lit(now).alias("created_at")), postings)
+            "txn_id", "region", pl.lit(now).alias("created_at"),
+            pl.col("enddate").alias("booked_on")), postings)
         insert_frame(connection, accumulators, accumulator_rows(frame))
     return details.height, count
 

@@ -14,7 +14,7 @@ from yibao.services.bureau import ReadRefusal, Refused
 from yibao.services.database import Database
 
 STATUS_OF_REFUSAL = {ReadRefusal.FORBIDDEN: 403, ReadRefusal.OUT_OF_SCOPE: 403,
-                     ReadRefusal.NOT_FOUND: 404}
+                     ReadRefusal.NOT_FOUND: 404, ReadRefusal.INVALID: 422}
 STATUS_OF_ACCOUNT_REFUSAL = {
     AccountRefusal.INVALID: 422, AccountRefusal.EXISTS: 409,
     AccountRefusal.BAD_CREDENTIALS: 401, AccountRefusal.LOCKED: 429,

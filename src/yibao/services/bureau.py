@@ -18,7 +18,12 @@ from typing import Any, Final
 from yibao.core.beijing import beijing_text
 from yibao.core.money import fmt, from_fen
 from yibao.services.accounts import Principal, scope_prefix, write_log
-from yibao.services.fund import fund_balances
+from yibao.services.fund import (
+    FundAnalysisError,
+    NoFundPostings,
+    fund_analysis,
+    fund_balances,
+)
 from yibao.services.views import (
     DrgItem,
     EnrollmentItem,
@@ -58,6 +63,7 @@ class ReadRefusal(StrEnum):
     FORBIDDEN = "forbidden"
     OUT_OF_SCOPE = "out_of_scope"
     NOT_FOUND = "not_found"
+    INVALID = "invalid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +200,45 @@ def list_fund_balances(who: Principal, region: str | None, *, store: Store | Non
                              fmt(from_fen(b.credit_fen)), fmt(from_fen(b.balance_fen)))
              for b in lines]
     return Page(len(items), len(items), 0, items)
+
+
+def fund_analysis_of(who: Principal, region: str, year: int, *, store: Store | None = None
+                     ) -> dict[str, Any] | Refused:
+    """The fund analysis of a region in the reader's scope (`yibao fund analyze --json`'s
+    document); finance staff, directors and administrators."""
+    refused = _allowed(who, "funds", region)
+    if refused is not None:
+        return refused
+    try:
+        return fund_analysis(region, year, store=store).to_json()
+    except NoFundPostings as error:
+        return Refused(ReadRefusal.NOT_FOUND, str(error))
+    except FundAnalysisError as error:
+        return Refused(ReadRefusal.INVALID, str(error))
+
+
+#: The regions of a scope whose warnings the dashboard shows (a province has ~180 counties).
+WARNING_REGIONS_MAX: Final = 200
+
+
+def fund_warnings_in_scope(who: Principal, *, store: Store | None = None
+                           ) -> list[dict[str, Any]] | None:
+    """The fund warnings of each region in the reader's scope with fund postings, for the latest
+    year it has postings in: `{"region", "year", "warnings"}` (warnings as in `fund analyze`);
+    None for a role that does not read the funds."""
+    if _allowed(who, "funds", None) is not None:
+        return None
+    store = store or default_store()
+    with store.unit_of_work(read_only=True) as work:
+        years = work.ledger.latest_booked_years(scope_prefix(who.region))
+    out = []
+    for region, year in years[:WARNING_REGIONS_MAX]:
+        try:
+            doc = fund_analysis(region, year, store=store).to_json()
+        except FundAnalysisError:
+            continue  # a year not begun (postings dated ahead), or none on fund accounts
+        out.append({"region": region, "year": year, "warnings": doc["warnings"]})
+    return out
 
 
 def _drg(row: Any) -> DrgItem:

@@ -17,12 +17,13 @@ from typing import Final
 from yibao.core.money import ZERO
 from yibao.enroll.contributions import Contribution, contribution_for
 from yibao.enroll.model import Enrollment
+from yibao.fund.analysis import contribution_day
 from yibao.fund.events import contribution_postings
 from yibao.policy.contributions import Contributions
 from yibao.policy.loader import PolicyError, load_policy
 from yibao.store import Store, default_store
 from yibao.store.db import describe
-from yibao.store.ledger import shard_of
+from yibao.store.ledger import beijing_day, shard_of
 from yibao.store.uow import UnitOfWork
 
 BATCH_SIZE: Final = 2_000
@@ -75,7 +76,10 @@ def _post_batch(uow: UnitOfWork, batch: Sequence[Contribution]) -> list[Contribu
     entries = [contribution_postings(c.client_id, c) for c in fresh]
     uow.ledger.ensure_accounts(p.account for e in entries for p in e.postings)
     uow.step("accounts")
-    uow.ledger.add_transactions(entries, now)
+    for year in sorted({c.year for c in fresh}):
+        uow.ledger.add_transactions([e for e, c in zip(entries, fresh, strict=True)
+                                     if c.year == year], now,
+                                    contribution_day(year, beijing_day(now)))
     uow.step("transactions")
     uow.contributions.add(fresh, now)
     uow.step("contributions")

@@ -8,19 +8,26 @@ which keeps its traceback).
 
 from __future__ import annotations
 
+from yibao.fund.thresholds import ThresholdsError
 from yibao.payment.cities import CityTableError
 from yibao.payment.drg.scheme import DrgPackError
 from yibao.policy.loader import PolicyError
 from yibao.services.calculate import policy_problem
 from yibao.services.database import DatabaseUnavailable, unavailable
 from yibao.services.enroll import ImportFileError
+from yibao.services.fund import FundAnalysisError
 
 #: Errors whose message is already the sentence to show.
-USER_ERRORS = (PolicyError, DrgPackError, CityTableError, ImportFileError, DatabaseUnavailable)
+USER_ERRORS = (PolicyError, DrgPackError, CityTableError, ImportFileError, DatabaseUnavailable,
+               FundAnalysisError)
 
 
 def user_message(error: BaseException) -> str | None:
     """The sentence that tells what went wrong and what to do, or None."""
+    if isinstance(error, ThresholdsError):
+        where = f"{error.file}:{error.line}" if error.line else error.file
+        key = f"（键 {error.key}）" if error.key else ""
+        return f"预警阈值文件 {where} 不可用：{error.message}{key}"
     if isinstance(error, PolicyError):
         return policy_problem(error)
     if isinstance(error, DrgPackError):

@@ -21,6 +21,7 @@ from typing import Any, Final
 import polars as pl
 from sqlalchemy import Connection, Engine, Table, case, event, func, select, text
 
+from yibao.core.beijing import BEIJING
 from yibao.core.checks import invariant
 from yibao.fund.accounts import CHART, SEPARATOR, AccountCode
 from yibao.fund.events import POSTING_COLUMNS as EVENT_POSTING_COLUMNS
@@ -93,8 +94,9 @@ def _accounts(postings: pl.DataFrame) -> pl.DataFrame:
 
 def write_ledger(connection: Connection, kind: TxnKind, transactions: pl.DataFrame,
                  postings: pl.DataFrame) -> int:
-    """Transactions (`txn_id, region, created_at`), their postings (`POSTING_COLUMNS`), the
-    accounts they need and the running balances they raise; the number of postings."""
+    """Transactions (`txn_id, region, created_at` and `booked_on`: the day each belongs to; the
+    Beijing day of `created_at` when the frame has none), their postings (`POSTING_COLUMNS`),
+    the accounts they need and the running balances they raise; the number of postings."""
     sums = postings.group_by("txn_id").agg(
         pl.col("amount_fen").filter(pl.col("side") == "D").sum().alias("debit"),
         pl.col("amount_fen").filter(pl.col("side") == "C").sum().alias("credit"))
@@ -106,9 +108,11 @@ def write_ledger(connection: Connection, kind: TxnKind, transactions: pl.DataFra
         stmt = insert_for(connection.dialect.name, fund_accounts).on_conflict_do_nothing()
         connection.execute(stmt, accounts.select("key", "region", "code", "holder", "kind")
                            .to_dicts())
+    booked = pl.col("booked_on") if "booked_on" in transactions.columns else (
+        pl.col("created_at").dt.convert_time_zone(BEIJING.key).dt.date().alias("booked_on"))
     insert_frame(connection, fund_transactions,
                  transactions.select("txn_id", pl.lit(kind.value).alias("kind"), "region",
-                                     "created_at"))
+                                     "created_at", booked))
     insert_frame(connection, fund_postings, postings.select(POSTING_COLUMNS[:-1]))
     _raise_balances(connection, postings)
     return postings.height

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 from sqlalchemy import Connection, bindparam, case, func, select
 
+from yibao.core.beijing import in_beijing
 from yibao.core.checks import invariant
 from yibao.fund.accounts import AccountKey
 from yibao.fund.postings import Posting, PostingSet, Side, TxnKind, totals
@@ -40,6 +41,16 @@ _POSTING = fund_postings.insert()
 def check_balanced(entry: PostingSet) -> None:
     debit, credit = totals(entry.postings)
     invariant(debit == credit, "unbalanced transaction reached the store", entry.txn_id)
+
+
+def beijing_day(at: datetime) -> date:
+    """The Beijing day of an instant: the day a transaction made at `at` is booked on."""
+    return in_beijing(at).date()
+
+
+def _day(value: date | str) -> date:
+    """A date column's value: SQLite hands an aggregate of a date back as its text."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def shard_of(holder: str) -> int:
@@ -71,20 +82,24 @@ class LedgerRepository:
         self.runner.run(_accounts_statement(self.dialect), rows)
         self.created |= {k.text for k in missing}
 
-    def add_transaction(self, entry: PostingSet, created_at: datetime) -> None:
+    def add_transaction(self, entry: PostingSet, created_at: datetime,
+                        booked_on: date | None = None) -> None:
+        """One transaction, booked on `booked_on` (default: the Beijing day of `created_at`)."""
         check_balanced(entry)
         self.runner.run(_TRANSACTION, {
             "txn_id": entry.txn_id, "kind": entry.kind.value, "region": entry.region,
-            "created_at": created_at})
+            "created_at": created_at, "booked_on": booked_on or beijing_day(created_at)})
 
     def add_postings(self, entries: Iterable[PostingSet]) -> None:
         rows = posting_rows(entries)
         if rows:
             self.runner.run(_POSTING, rows)
 
-    def add_transactions(self, entries: Iterable[PostingSet], created_at: datetime) -> None:
+    def add_transactions(self, entries: Iterable[PostingSet], created_at: datetime,
+                         booked_on: date | None = None) -> None:
+        day = booked_on or beijing_day(created_at)
         rows = [{"txn_id": e.txn_id, "kind": e.kind.value, "region": e.region,
-                 "created_at": created_at} for e in entries]
+                 "created_at": created_at, "booked_on": day} for e in entries]
         if rows:
             self.runner.run(_TRANSACTION, rows)
 
@@ -137,6 +152,26 @@ class LedgerRepository:
                  .select_from(fund_transactions.outerjoin(fund_postings, p.txn_id == t.txn_id))
                  .group_by(t.txn_id))
         return [(r[0], int(r[1]), int(r[2])) for r in self.connection.execute(query)]
+
+    def fund_sums_by_day(self, region: str, codes: Iterable[str], until: date
+                         ) -> list[tuple[date, str, str, str, int]]:
+        """(booked_on, account code, transaction kind, side, fen) summed over the postings of
+        `region` on accounts with one of `codes`, booked on or before `until`."""
+        p, t, a = fund_postings.c, fund_transactions.c, fund_accounts.c
+        query = (select(t.booked_on, a.code, t.kind, p.side, func.sum(p.amount_fen))
+                 .select_from(fund_postings.join(fund_transactions, t.txn_id == p.txn_id)
+                              .join(fund_accounts, a.key == p.account_key))
+                 .where(t.region == region, t.booked_on <= until, a.code.in_(sorted(codes)))
+                 .group_by(t.booked_on, a.code, t.kind, p.side))
+        return [(r[0], r[1], r[2], r[3], int(r[4])) for r in self.connection.execute(query)]
+
+    def latest_booked_years(self, prefix: str) -> list[tuple[str, int]]:
+        """(region, year of its latest booked transaction) of each region starting with
+        `prefix`, by region."""
+        t = fund_transactions.c
+        query = (select(t.region, func.max(t.booked_on)).where(t.region.startswith(prefix))
+                 .group_by(t.region).order_by(t.region))
+        return [(r[0], _day(r[1]).year) for r in self.connection.execute(query)]
 
     def posting_count(self) -> int:
         return int(self.connection.execute(select(func.count()).select_from(fund_postings))

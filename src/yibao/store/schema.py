@@ -199,7 +199,11 @@ fund_transactions = Table(
     Column("kind", String(16), nullable=False),
     Column("region", String(6), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    #: The day the transaction belongs to, in Beijing time (记账日期): a settlement's setl_time,
+    #: a simulated visit's discharge day; what the fund analysis groups by month.
+    Column("booked_on", Date, nullable=False),
 )
+Index(None, fund_transactions.c.region, fund_transactions.c.booked_on)
 
 fund_postings = Table(
     "fund_postings", metadata,

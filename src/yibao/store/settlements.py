@@ -24,7 +24,7 @@ from yibao.enroll.model import Enrollment, PersonRecord
 from yibao.fund.postings import PostingSet
 from yibao.settle.model import MONEY_FIELDS, YTD_KEYS, SettleResult, Ytd
 from yibao.store.balances import BalanceRepository, Overdrawn, balance_rows, spends
-from yibao.store.ledger import LedgerRepository, check_balanced, posting_rows
+from yibao.store.ledger import LedgerRepository, beijing_day, check_balanced, posting_rows
 from yibao.store.registry import ENROLLMENT_COLUMNS, EnrollmentView, enrollment_of, person_of
 from yibao.store.runner import Runner
 from yibao.store.schema import (
@@ -161,9 +161,9 @@ s AS (INSERT INTO settlements ({", ".join(_PLAIN + _MONEY)})
 d AS (INSERT INTO settlement_details (setl_id, {", ".join(_DETAIL_COLUMNS)})
       SELECT %(setl_id)s::varchar, {", ".join(_DETAIL_COLUMNS)}
       FROM {_recordset("details", settlement_details, _DETAIL_COLUMNS, dialect)}),
-t AS (INSERT INTO fund_transactions (txn_id, kind, region, created_at)
+t AS (INSERT INTO fund_transactions (txn_id, kind, region, created_at, booked_on)
       SELECT %(txn_id)s::varchar, %(t_kind)s::varchar, %(t_region)s::varchar,
-             %(created_at)s::timestamptz
+             %(created_at)s::timestamptz, %(t_booked_on)s::date
       WHERE %(txn_id)s::varchar IS NOT NULL),
 p AS (INSERT INTO fund_postings (txn_id, {", ".join(_POSTING_COLUMNS)})
       SELECT %(txn_id)s::varchar, {", ".join(_POSTING_COLUMNS)}
@@ -269,6 +269,7 @@ class SettlementRepository:
         spent = [r for r in deltas if spends(r)]
         params = {**{c: values[c] for c in _PLAIN}, "money": [values[c] for c in _MONEY],
                   "t_kind": entry.kind.value, "t_region": entry.region,
+                  "t_booked_on": beijing_day(record.created_at),
                   "ytd": [save[c] for c in _YTD],
                   "details": json.dumps(detail_rows(record.setl_id, result)),
                   "postings": json.dumps(posting_rows([entry])),

@@ -89,7 +89,8 @@ def dashboard_page(who: ViewerDep, store: StoreDep) -> HTMLResponse:
     balances = None if isinstance(funds, Refused) else funds.items
     folder = report.report_dir()
     found = report.latest_report(folder, who.principal.sees)
-    body = dashboard.dashboard_body(found, folder, balances, who.region)
+    warnings = bureau.fund_warnings_in_scope(who.principal, store=store)
+    body = dashboard.dashboard_body(found, folder, balances, who.region, warnings)
     return html("运行概览", body, who)
 
 

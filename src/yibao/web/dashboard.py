@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from yibao.core import labels
 from yibao.core.labels import simulation_note
 from yibao.fund.accounts import CHART, AccountCode
 from yibao.indicators.charts import bar_chart, hbar_chart, line_chart
@@ -65,9 +66,38 @@ def balances_block(items: Sequence[dict[str, Any]] | None) -> str:
     return table(["统筹区", "科目", "借方", "贷方", "余额"], rows, (2, 3, 4))
 
 
+#: Levels shown in red: a fund that may not pay (结余不足) or spends more than it receives.
+RED_LEVELS = frozenset({"insufficient", "deficit"})
+
+
+def warnings_block(regions: Sequence[dict[str, Any]] | None) -> str:
+    """The fund risk warnings (基金运行风险预警) of the regions in the viewer's scope."""
+    if regions is None:
+        return "<p class='note'>您的角色不查看基金运行预警（基金财务、局领导可见）。</p>"
+    if not regions:
+        return "<p class='note'>管辖范围内的账本中还没有基金记账。</p>"
+    rows = []
+    for block in regions:
+        for w in block["warnings"]:
+            level = labels.name("fund_level", w["level"])
+            css = "unmet" if w["level"] in RED_LEVELS else "warn"
+            rows.append((esc(block["region"]), esc(block["year"]), esc(account_name(w["fund"])),
+                         f"<b class='{css}'>{esc(level)}</b>",
+                         esc(labels.name("fund_indicator", w["indicator"])),
+                         esc(w["value"] if w["value"] is not None else "—"), esc(w["message"])))
+    quiet = [f"{b['region']}（{b['year']} 年）" for b in regions if not b["warnings"]]
+    note = (f"<p class='met'>无预警：{esc('、'.join(quiet))}</p>" if quiet else "")
+    head = ("<p class='note'>按账本实时计算（yibao fund analyze），每个统筹区取有记账的最近年度；"
+            "阈值见 docs/fund-analysis.md。</p>")
+    return head + (table(["统筹区", "年度", "基金", "等级", "指标", "值", "说明"], rows, (5,))
+                   if rows else "") + note
+
+
 def dashboard_body(found: tuple[Path, dict[str, Any]] | None, folder: Path,
-                   balances: Sequence[dict[str, Any]] | None, scope: str) -> str:
-    ledger = section("基金账本（当前余额）", balances_block(balances))
+                   balances: Sequence[dict[str, Any]] | None, scope: str,
+                   warnings: Sequence[dict[str, Any]] | None = None) -> str:
+    ledger = (section("基金运行风险预警", warnings_block(warnings))
+              + section("基金账本（当前余额）", balances_block(balances)))
     if found is None:
         return no_report(folder, scope) + ledger
     where, doc = found

@@ -26,6 +26,7 @@ th{background:#f7f8fa;font-weight:600;white-space:nowrap}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .notice{background:#fff4e5;color:#7a4100;padding:10px 14px;border-radius:6px;margin:0 0 10px}
 .met{color:#1b7f3b}.unmet{color:#b3261e}.note{color:#666;font-size:13px}
+.warn{color:#8a5300}td b.warn,td b.unmet{white-space:nowrap}
 .chart{width:100%;height:auto;max-width:760px}
 .kv{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:6px 18px}
 .kv div span{color:#666;margin-right:6px}
