@@ -1,8 +1,8 @@
 """Policy what-if on a small generated year (`yibao.services.whatif`, `yibao policy whatif` and
 `solve`).
 
-Under the year's own policy both sides equal, fund by fund to the cent, the figures of the
-year's ledger as the year job loads it, by the definition `fund analyze` reports; a higher
+Under the year's own policy both sides equal, fund by fund to the cent, what `fund analyze`
+reports for the year's ledger as the year job loads it; a higher
 resident inpatient ratio moves the resident pool's expenditure up and the serious-illness and
 assistance funds' down; the solver reaches its target within one step of the key's precision and
 writes the policy with that one value changed, and refuses a key that does not move the fund and
@@ -16,17 +16,16 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-import polars as pl
 import pytest
-from sqlalchemy import select
 from typer.testing import CliRunner
 
 from yibao.cli import app
-from yibao.fund.analysis import fund_flows, postings_with_code, ratio_text
+from yibao.fund.analysis import ratio_text
 from yibao.jobs.year import read_year
 from yibao.jobs.year_store import load_year
 from yibao.policy.keys import parse_key, with_value
 from yibao.policy.loader import SHIPPED_DIR, load_policy_file
+from yibao.services.fund import fund_analysis
 from yibao.services.sim import run_sim
 from yibao.services.whatif import (
     WhatIfError,
@@ -44,7 +43,6 @@ from yibao.sim.columns import to_columns
 from yibao.sim.profile import load_profile
 from yibao.sim.settle import settle_year
 from yibao.store import Store
-from yibao.store.schema import fund_postings, fund_transactions
 
 BASE = SHIPPED_DIR / "511623-2020.toml"
 RATIO_2 = "resident.inpatient.ratio.2"
@@ -65,27 +63,17 @@ def _policy(tmp: Path, value: str, name: str) -> Path:
     return path
 
 
-def _ledger_funds(url: str, year: int) -> dict[str, dict[str, str | None]]:
-    """The loaded ledger's postings through `fund_flows`, summed over the year, per fund."""
+def _analysed(url: str, region: str, year: int) -> dict[str, dict[str, str | None]]:
+    """What `yibao fund analyze` reports for the loaded year: each fund's income, expenditure and
+    current ratio."""
     store = Store(url)
     try:
-        with store.engine.connect() as connection:
-            rows = connection.execute(select(
-                fund_postings.c.account_key, fund_postings.c.side, fund_postings.c.amount_fen,
-                fund_transactions.c.kind).join(fund_transactions)).all()
+        document = fund_analysis(region, year, store=store).to_json()
     finally:
         store.dispose()
-    frame = pl.DataFrame([tuple(r) for r in rows], orient="row",
-                         schema=["account_key", "side", "amount_fen", "kind"])
-    flows = fund_flows(postings_with_code(frame.with_columns(pl.lit(f"{year}-06").alias("month"))))
-    out = {}
-    for fund, rows_of in flows.group_by("fund"):
-        income, spent = int(rows_of["income_fen"].sum()), int(rows_of["expenditure_fen"].sum())
-        out[str(fund[0])] = {"income": f"{Decimal(income) / 100:.2f}",
-                             "expenditure": f"{Decimal(spent) / 100:.2f}",
-                             "current_ratio": ratio_text(Fraction(spent, income))
-                             if income > 0 else None}
-    return out
+    return {fund: {key: figures["year"][key]
+                   for key in ("income", "expenditure", "current_ratio")}
+            for fund, figures in document["funds"].items()}
 
 
 def test_unchanged_policy_equals_the_ledger_to_the_cent(data: Path, tmp_path: Path) -> None:
@@ -98,10 +86,8 @@ def test_unchanged_policy_equals_the_ledger_to_the_cent(data: Path, tmp_path: Pa
     url = f"sqlite:///{tmp_path / 'year.db'}"
     load = load_year(tables, cols, settle_year(cols, tables, workers=1), url)
     assert load.ledger.ok
-    ledger = _ledger_funds(url, profile.year)
-    moved = {fund: figures for fund, figures in document["base"].items()
-             if figures["income"] != "0.00" or figures["expenditure"] != "0.00"}
-    assert moved == ledger
+    ledger = _analysed(url, result.year.region, profile.year)
+    assert document["base"] == ledger
     assert document["new"] == document["base"]
     assert {"resident_pool", "employee_pool", "personal_account", "assistance"} <= set(ledger)
     assert document["schemes"]["390"]["new"] == document["schemes"]["390"]["base"]
