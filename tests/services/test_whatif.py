@@ -199,3 +199,18 @@ def test_settling_one_scheme_again_equals_settling_the_year(data: Path, tmp_path
         assert (again.values[field] == column).all(), field
     assert (again.ytd_after == whole.ytd_after).all()
     assert any((base.values[f] != whole.values[f]).any() for f in whole.values)  # it moved
+
+
+@pytest.mark.parametrize(("key", "fund", "words"), [
+    ("contributions.resident.individual", "resident_pool", "不是待遇参数"),
+    (RATIO_2, "pension_fund", "未知的基金"),
+    ("resident.serious_illness.tiers.1.ratio", "serious_illness", "无法在政策文件中定位"),
+])
+def test_solve_refuses_bad_input_in_one_sentence(data: Path, tmp_path: Path, key: str,
+                                                 fund: str, words: str) -> None:
+    out = tmp_path / "never.toml"
+    args = ["policy", "solve", "--data", str(data), "--base", str(BASE), "--key", key,
+            "--fund", fund, "--target-ratio", "1", "--out", str(out)]
+    result = runner.invoke(app, args, terminal_width=400)
+    assert result.exit_code == 2 and words in result.output, result.output
+    assert "Traceback" not in result.output and not out.exists()
