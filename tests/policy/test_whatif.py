@@ -1,7 +1,7 @@
 """The pure parts of policy what-if (`yibao.policy.whatif`): the bisection over a grid of key
 values (reaches the nearest point, refuses a result that does not move or does not move one
 way, refuses a target out of reach with the range), and catastrophic out-of-pocket cost per
-household, at its threshold ± 1 fen."""
+household, at its threshold ± 1 fen; which schemes' settlements a policy change reaches."""
 
 from __future__ import annotations
 
@@ -12,7 +12,15 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from yibao.policy.whatif import NotMonotone, OutOfReach, bisect, catastrophic_persons
+from yibao.policy.keys import parse_key, with_value
+from yibao.policy.loader import SHIPPED_DIR, parse_policy
+from yibao.policy.whatif import (
+    NotMonotone,
+    OutOfReach,
+    bisect,
+    catastrophic_persons,
+    changed_schemes,
+)
 
 
 def counted(f: Callable[[int], Fraction]) -> tuple[Callable[[int], Fraction], list[int]]:
@@ -92,3 +100,28 @@ def test_catastrophic_at_the_threshold(spent: int, share: str, expected: bool) -
     self_pay = np.array([spent - 1_000, 1_000], dtype=np.int64)
     found = catastrophic_persons(household, income, visit_person, self_pay, Decimal(share))
     assert found.tolist() == [expected, expected, False]
+
+
+# ---------- which schemes a change reaches ----------
+
+@pytest.mark.parametrize(("key", "value", "schemes"), [
+    ("resident.inpatient.ratio.2", "0.80", ("390",)),
+    ("resident.serious_illness.threshold", "10000", ("390",)),
+    ("employee.outpatient.deductible.1", "150", ("310",)),
+    ("employee.large_expense.annual_cap", "300000", ("310",)),
+    ("assistance.groups.dibao.ratio", "0.75", ("310", "390")),
+    ("policy.class_b_selfpay", "0.15", ("310", "390")),
+    ("resident.inpatient.ratio.2", "0.77", ()),  # the same value
+])
+def test_changed_schemes(key: str, value: str, schemes: tuple[str, ...]) -> None:
+    text = (SHIPPED_DIR / "511623-2020.toml").read_text(encoding="utf-8")
+    base = parse_policy(text, "base.toml")
+    new = parse_policy(with_value(text, parse_key(key), Decimal(value)), "new.toml")
+    assert changed_schemes(base, new) == schemes
+
+
+def test_a_change_of_contributions_reaches_no_settlement() -> None:
+    text = (SHIPPED_DIR / "511623-2020.toml").read_text(encoding="utf-8")
+    other = text.replace('individual = "280"', 'individual = "320"')
+    assert other != text
+    assert changed_schemes(parse_policy(text), parse_policy(other, "other.toml")) == ()

@@ -31,7 +31,7 @@ from yibao.services.whatif import (
     WhatIfError,
     fund_totals,
     read_sim_year,
-    settle_rows,
+    settle_changed,
     settle_under,
     solve,
     whatif,
@@ -193,7 +193,8 @@ def test_settling_one_scheme_again_equals_settling_the_year(data: Path, tmp_path
     path = tmp_path / "changed.toml"
     path.write_text(with_value(BASE.read_text("utf-8"), key, Decimal(value)), encoding="utf-8")
     policy = load_policy_file(path)
-    again, whole = settle_rows(year, policy, base, key.scheme), settle_under(year, policy)
+    again = settle_changed(year, year.base_policy, base, policy)
+    whole = settle_under(year, policy)
     assert again.values.keys() == whole.values.keys()
     for field, column in whole.values.items():
         assert (again.values[field] == column).all(), field

@@ -39,7 +39,6 @@ KIND_OF_NAME: Final = {
     "deductible": KeyKind.MONEY, "annual_cap": KeyKind.MONEY, "threshold": KeyKind.MONEY,
 }
 BENEFIT_ROOTS: Final = ("policy", "resident", "employee", "assistance")
-SCHEME_OF_ROOT: Final = {"resident": "390", "employee": "310"}
 #: The decimal places of each kind: one step of the key's precision is 10^-places.
 PLACES: Final = {KeyKind.RATIO: RATIO_PLACES, KeyKind.MONEY: AMOUNT_PLACES}
 _LITERAL = r'("[^"\n]*"|\'[^\'\n]*\'|[+-]?[0-9][0-9_.eE+-]*)'
@@ -65,12 +64,6 @@ class PolicyKey:
     def step(self) -> Decimal:
         """One step of the key's precision (0.0001 for a ratio, 0.01 yuan for money)."""
         return Decimal(1).scaleb(-self.places)
-
-    @property
-    def scheme(self) -> str | None:
-        """The scheme whose settlements alone the key can change (310 职工, 390 居民), or None
-        (the assistance groups and the class-B self-pay share reach both)."""
-        return SCHEME_OF_ROOT.get(self.path[0])
 
     @property
     def upper(self) -> Decimal | None:

@@ -35,6 +35,7 @@ import numpy.typing as npt
 
 from yibao.core.money import RATIO_PLACES, scaled_int
 from yibao.fund.analysis import money, ratio_text
+from yibao.policy.model import Policy
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -144,6 +145,30 @@ def scheme_figures(shape: YearShape, values: Mapping[str, I64],
                                              int(v["inscp_scp_amt"][stays].sum())),
             catastrophic_persons=hit, catastrophic_share=share_text(hit, int(persons.sum())))
     return out
+
+
+# ---------- which settlements a policy change reaches ----------
+
+#: The parts of a policy that reach one scheme's settlements only (the engine reads them for
+#: that scheme alone); the parts that reach no settlement. Every other part (class-B self-pay,
+#: offsite deltas, assistance, and any part added later) is taken to reach both schemes.
+SCHEME_PARTS: Final = {
+    "390": ("resident", "serious_illness"),
+    "310": ("employee", "large_expense", "civil_servant", "account_pays_selfpay_items"),
+}
+NOT_SETTLED: Final = ("id", "region", "year", "name", "source", "contributions")
+
+
+def changed_schemes(base: Policy, new: Policy) -> tuple[str, ...]:
+    """The schemes whose settlements can differ between the two policies, in `SCHEMES` order."""
+    own = {part for parts in SCHEME_PARTS.values() for part in parts}
+    shared = [name for name in Policy.__dataclass_fields__
+              if name not in own and name not in NOT_SETTLED]
+    if any(getattr(base, name) != getattr(new, name) for name in shared):
+        return SCHEMES
+    return tuple(scheme for scheme in SCHEMES
+                 if any(getattr(base, part) != getattr(new, part)
+                        for part in SCHEME_PARTS[scheme]))
 
 
 # ---------- the solver ----------

@@ -48,12 +48,14 @@ from yibao.policy.model import Policy
 from yibao.policy.whatif import (
     CAPACITY_SHARE,
     INCOME_PER_CAPITA,
+    SCHEMES,
     NotMonotone,
     OutOfReach,
     SchemeFigures,
     Solution,
     YearShape,
     bisect,
+    changed_schemes,
     scheme_figures,
 )
 from yibao.services.sim import read_meta, read_tables
@@ -186,15 +188,18 @@ def settle_under(year: SimYear, policy: Policy) -> BatchResult:
                        workers=os.cpu_count() or 1)
 
 
-def settle_rows(year: SimYear, policy: Policy, base: BatchResult, scheme: str | None
-                ) -> BatchResult:
-    """The year settled under `policy` when only the settlements of `scheme` (None: every
-    scheme) can differ from `base`: those visits are settled again by the year job's settle step
-    and the others kept. A person has one scheme and the accumulators are kept per person and
-    scheme, so this equals settling the whole year again."""
-    if scheme is None:
+def settle_changed(year: SimYear, base_policy: Policy, base: BatchResult, policy: Policy
+                   ) -> BatchResult:
+    """The year settled under `policy`, given `base`, its settlement under `base_policy`: only
+    the visits of the schemes the change reaches (`changed_schemes`) are settled again, by the
+    year job's settle step, and the others kept. A person has one scheme and the accumulators
+    are kept per person and scheme, so this equals settling the whole year again (tested)."""
+    schemes = changed_schemes(base_policy, policy)
+    if not schemes:
+        return base
+    if len(schemes) == len(SCHEMES):
         return settle_under(year, policy)
-    rows = np.flatnonzero(year.cols.employee == (scheme == EMPLOYEE_SCHEME))
+    rows = np.flatnonzero(year.cols.employee == (schemes[0] == EMPLOYEE_SCHEME))
     cols = subset(replace(year.cols, policies=(policy,)), rows)
     part = settle_year(cols, replace(year.tables, visits=year.tables.visits[rows]),
                        workers=os.cpu_count() or 1)
@@ -274,8 +279,7 @@ class WhatIf:
         }
 
 
-def _side(year: SimYear, policy: Policy, share: Decimal) -> Side:
-    result = settle_under(year, policy)
+def _side(year: SimYear, policy: Policy, result: BatchResult, share: Decimal) -> Side:
     return Side(policy, year_funds(year, result),
                 scheme_figures(year.shape, result.values, share))
 
@@ -297,11 +301,14 @@ def whatif(data: Path, policy: Path, base: Path | None = None, *,
     new_policy = _policy(policy)
     base_policy = _policy(base) if base is not None else None
     year = read_sim_year(data, income_per_capita=income_per_capita, progress=say)
+    old = base_policy or year.base_policy
     say("按原政策结算")
-    before = _side(year, base_policy or year.base_policy, capacity_share)
+    first = settle_under(year, old)
+    before = _side(year, old, first, capacity_share)
     say("按新政策结算")
-    after = _side(year, new_policy, capacity_share)
-    return WhatIf(year, before, after, capacity_share, income_per_capita)
+    again = settle_changed(year, old, first, new_policy)
+    return WhatIf(year, before, _side(year, new_policy, again, capacity_share), capacity_share,
+                  income_per_capita)
 
 
 # ---------- solve ----------
@@ -368,7 +375,7 @@ def solve(data: Path, base: Path, key_name: str, fund: str, target: Decimal, out
         value = Decimal(point).scaleb(-key.places)
         say(f"试算 {key.name} = {literal(key, value)}")
         policy = parse_policy(with_value(text, key, value), str(out))
-        result = settle_rows(year, policy, first, key.scheme)
+        result = settle_changed(year, base_policy, first, policy)
         spent = year_funds(year, result)[fund].expenditure_fen
         return Fraction(spent, income)
 
