@@ -34,14 +34,19 @@ def simulate(scale: str, out: Path) -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def bench(data: Path, work: Path) -> dict[str, object]:
+def baseline(data: Path) -> tuple[int, float, float, Path]:
+    """(visits, seconds to read the year, seconds to settle it once, the base policy file); the
+    year is freed on return, before the what-if reads it again."""
     start = time.perf_counter()
     year = read_sim_year(data)
     read_s = time.perf_counter() - start
     start = time.perf_counter()
     settle_under(year, year.base_policy)
-    settle_s = time.perf_counter() - start
-    base_file = Path(year.base_policy.source)
+    return year.cols.size, read_s, time.perf_counter() - start, Path(year.base_policy.source)
+
+
+def bench(data: Path, work: Path) -> dict[str, object]:
+    visits, read_s, settle_s, base_file = baseline(data)
     text = base_file.read_text(encoding="utf-8")
     key = parse_key(KEY)
     new_file = work / "new.toml"
@@ -57,7 +62,6 @@ def bench(data: Path, work: Path) -> dict[str, object]:
     solved = solve(data, base_file, KEY, FUND, target, work / "solved.toml")
     solve_s = time.perf_counter() - start
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    visits = year.cols.size
     print(f"year: {visits:,} visits; read and laid out once {read_s:.1f} s; one settlement of "
           f"the year (baseline) {settle_s:.1f} s")
     print(f"policy whatif ({KEY} +0.05: {FUND} {ratio_text(before)} → {ratio_text(after)}): "

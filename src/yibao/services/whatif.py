@@ -177,7 +177,8 @@ def read_sim_year(directory: Path, *, income_per_capita: Decimal = INCOME_PER_CA
     settlements = visits.select(
         "fixmedins_code", pl.col("insutype").alias("scheme"),
         pl.col("enddate").dt.strftime("%Y-%m").alias("month"))
-    return SimYear(directory, name, region, profile.year, base, tables, cols,
+    kept = replace(tables, fee_lines=pl.DataFrame())  # laid out in `cols.fees` already
+    return SimYear(directory, name, region, profile.year, base, kept, cols,
                    _shape(tables, cols, income_per_capita), settlements,
                    _contribution_postings(tables, region, profile.year))
 
@@ -306,7 +307,11 @@ def whatif(data: Path, policy: Path, base: Path | None = None, *,
     first = settle_under(year, old)
     before = _side(year, old, first, capacity_share)
     say("按新政策结算")
-    again = settle_changed(year, old, first, new_policy)
+    if len(changed_schemes(old, new_policy)) == len(SCHEMES):
+        del first  # not needed again: a county year's results take GBs
+        again = settle_under(year, new_policy)
+    else:
+        again = settle_changed(year, old, first, new_policy)
     return WhatIf(year, before, _side(year, new_policy, again, capacity_share), capacity_share,
                   income_per_capita)
 
