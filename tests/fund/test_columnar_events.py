@@ -16,12 +16,18 @@ from yibao.core.money import to_fen
 from yibao.enroll.contributions import Contribution
 from yibao.fund.events import (
     CONTRIBUTION_LINES,
+    EVENT_LINES,
+    PREMIUM_LINES,
     contribution_posting_frame,
     contribution_postings,
+    event_posting_frame,
+    event_postings,
+    premium_postings,
+    premium_txn_id,
     settlement_posting_frame,
     settlement_postings,
 )
-from yibao.fund.postings import PostingSet
+from yibao.fund.postings import PostingSet, TxnKind
 from yibao.policy.model import Policy
 from yibao.settle.batch import settle_columns
 from yibao.settle.columns import build_columns
@@ -29,7 +35,7 @@ from yibao.settle.request import parse_request
 
 REGION = "511623"
 HOSPITAL = "H51162300001"
-FIELDS = tuple(field for _debit, _credit, field in CONTRIBUTION_LINES)
+FIELDS = tuple(field for _debit, _credit, field in (*CONTRIBUTION_LINES, *PREMIUM_LINES))
 yuan = st.integers(0, 10_000_000).map(lambda fen: Decimal(fen).scaleb(-2))
 
 
@@ -56,6 +62,33 @@ def test_contribution_postings_columnar_equal_scalar(batch: list[Contribution]) 
                           for i, c in enumerate(batch)])
     scalar = _rows([contribution_postings(f"C{i}", c) for i, c in enumerate(batch)])
     assert contribution_posting_frame(frame).rows() == scalar
+    premiums = frame.with_columns(txn_id=pl.Series([premium_txn_id(c.client_id) for c in batch]))
+    scalar = _rows([p for c in batch if (p := premium_postings(c)) is not None])
+    assert contribution_posting_frame(premiums, lines=PREMIUM_LINES).rows() == scalar
+
+
+@st.composite
+def events(draw: st.DrawFn) -> tuple[TxnKind, list[dict[str, object]]]:
+    """A kind of region-level event and a few of them, with amounts of either sign."""
+    kind = draw(st.sampled_from(sorted(EVENT_LINES)))
+    fields = sorted({field for _debit, _credit, field in EVENT_LINES[kind]})
+    amount = st.one_of(st.just(0), st.integers(-10**12, 10**12))
+    return kind, [{"txn_id": f"E{i}", "region": REGION,
+                   "holder": draw(st.sampled_from([HOSPITAL, "H51162300002"])),
+                   **{f: draw(amount) for f in fields}}
+                  for i in range(draw(st.integers(1, 6)))]
+
+
+@settings(max_examples=150, deadline=None)
+@given(events())
+def test_event_postings_columnar_equal_scalar(case: tuple[TxnKind, list[dict[str, object]]]
+                                              ) -> None:
+    kind, rows = case
+    lines = EVENT_LINES[kind]
+    scalar = _rows([event_postings(kind, str(r["txn_id"]), REGION,
+                                   {k: v for k, v in r.items() if isinstance(v, int)},
+                                   lines, str(r["holder"])) for r in rows])
+    assert event_posting_frame(pl.DataFrame(rows), lines).rows() == scalar
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

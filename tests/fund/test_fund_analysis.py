@@ -4,6 +4,7 @@ The expected figures are worked out by hand in each row."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import polars as pl
@@ -19,6 +20,7 @@ from yibao.fund.analysis import (
     POSTING_INPUT,
     Level,
     analyse,
+    contribution_day,
     current_ratio,
     faster_growth,
     fund_flows,
@@ -288,3 +290,13 @@ def test_a_negative_balance_with_nothing_spent_lately_is_insufficient() -> None:
     assert warning["value"] is None
     assert "期末累计结余为负（-640.00 元），近 12 个月无支出，结余不足" in warning["message"]
     assert doc["funds"]["large_expense"]["year"]["level"] is None  # nothing at all
+
+
+@pytest.mark.parametrize(("year", "today", "booked"), [
+    (2024, date(2024, 6, 15), date(2024, 6, 15)),    # posted within the year it finances
+    (2024, date(2023, 11, 20), date(2024, 1, 1)),    # the collection period before the year
+    (2020, date(2026, 12, 3), date(2020, 1, 1)),     # posted afterwards
+    (2020, None, date(2020, 1, 1)),                  # the year job
+])
+def test_contribution_day(year: int, today: date | None, booked: date) -> None:
+    assert contribution_day(year, today) == booked

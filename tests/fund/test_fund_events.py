@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from yibao.core.money import to_fen
 from yibao.enroll.contributions import Contribution
 from yibao.fund.accounts import AccountCode, AccountKey
-from yibao.fund.events import contribution_postings, settlement_postings
+from yibao.fund.events import contribution_postings, premium_postings, settlement_postings
 from yibao.fund.postings import deltas
 from yibao.policy.loader import load_policy
 from yibao.settle.engine import settle
@@ -67,9 +67,18 @@ def test_contribution_postings_by_account() -> None:
         ("fiscal_receivable", "central"): (53600, 0),
         ("fiscal_receivable", "provincial"): (6700, 0),
         ("fiscal_receivable", "local"): (6700, 0),
-        ("resident_pool", ""): (6000, 107000),
-        ("serious_illness", ""): (0, 6000),
+        ("resident_pool", ""): (0, 107000),
     }
+    premium = premium_postings(c)
+    assert premium is not None and premium.txn_id == "P2024-390-" + PSN
+    assert premium.kind.value == "premium"
+    assert {(k.code.value, k.holder): v for k, v in deltas(premium.postings).items()} == {
+        ("resident_pool", ""): (6000, 0), ("serious_illness", ""): (0, 6000)}
+
+
+def test_no_premium_without_serious_illness_amount() -> None:
+    c = Contribution(PSN, "390", "511623", 2024, "resident", 12, individual=Decimal("400"))
+    assert premium_postings(c) is None
 
 
 def test_employee_contribution_postings() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -103,3 +104,19 @@ def test_the_report_tells_the_funds_year_as_the_api_does(served: Served) -> None
     assert doc["fund"]["warnings"], "the funds without income are warned about"
     for warning in doc["fund"]["warnings"]:
         assert warning["message"] in html
+
+
+def test_the_analysis_opens_and_closes_with_the_ledgers_balances(served: Served) -> None:
+    # The year job posts opening balances, funding, receipts, payments and the DRG clearing:
+    # every one booked in 2020, so the analysis opens with the opening balances and closes
+    # with the ledger's balances (which the job reads apart, from the running totals).
+    doc = json.loads((served.report / "indicators.json").read_text(encoding="utf-8"))
+    rows = {r["account"]: r for r in doc["store"]["fund_balances"]}
+    for code, fund in doc["fund"]["funds"].items():
+        if code not in rows:
+            continue
+        year, row = fund["year"], rows[code]
+        if row["opening"] is not None:
+            assert year["balance_open"] == f"{Decimal(str(row['opening'])):.2f}", code
+        assert year["balance_close"] == f"{Decimal(str(row['closing'])):.2f}", code
+    assert doc["fund"]["funds"]["resident_pool"]["year"]["balance_open"] != "0.00"

@@ -3,6 +3,8 @@ the file, the key and the line."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from yibao.policy.loader import PolicyError, load_policy, parse_policy, shipped_ids
@@ -85,3 +87,51 @@ def test_unknown_section_and_syntax() -> None:
 def test_unknown_policy_id_lists_shipped() -> None:
     with pytest.raises(PolicyError, match="511623-2024"):
         load_policy("511623-1999")
+
+
+# ---------- [fund]: funding of the other funds, the quality deposit ----------
+
+FUND = """
+[fund]
+large_expense_per_employee = "40"
+civil_servant_per_person = "250.50"
+assistance_per_resident = "54"
+quality_deposit = "0.05"
+"""
+
+
+def test_fund_values() -> None:
+    rules = parse_policy(GOOD + FUND, "good.toml").fund
+    assert rules is not None
+    assert (rules.large_expense_per_employee, rules.civil_servant_per_person,
+            rules.assistance_per_resident, rules.quality_deposit) == (
+        Decimal(40), Decimal("250.50"), Decimal(54), Decimal("0.05"))
+    assert parse_policy(GOOD, "good.toml").fund is None
+    assert load_policy("511623-2020").fund is not None
+
+
+LINE = GOOD.count("\n") + 2  # the `[fund]` header
+
+
+@pytest.mark.parametrize(("old", "new", "key", "line", "words"), [
+    ('quality_deposit = "0.05"', 'quality_deposit = "0.25"', "fund.quality_deposit", LINE + 4,
+     "不得超过"),
+    ('quality_deposit = "0.05"', 'quality_deposit = "1.5"', "fund.quality_deposit", LINE + 4,
+     ""),
+    ('assistance_per_resident = "54"', 'assistance_per_resident = "-1"',
+     "fund.assistance_per_resident", LINE + 3, ""),
+    ('civil_servant_per_person = "250.50"', 'civil_servant_per_person = "1.234"',
+     "fund.civil_servant_per_person", LINE + 2, ""),
+    ('large_expense_per_employee = "40"', 'large_expense = "40"', "fund.large_expense",
+     LINE + 1, "未知的键"),
+    ('large_expense_per_employee = "40"\n', "", "fund.large_expense_per_employee", LINE,
+     "缺少"),
+])
+def test_fund_errors_name_key_and_line(old: str, new: str, key: str, line: int,
+                                       words: str) -> None:
+    text = GOOD + FUND.replace(old, new)
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, "bad.toml")
+    error = caught.value
+    assert (error.file, error.key, error.line) == ("bad.toml", key, line)
+    assert words in error.message

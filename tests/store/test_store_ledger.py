@@ -89,3 +89,26 @@ def test_shards_spread_persons() -> None:
     shards = {shard_of(f"5116231960030100{i:02d}") for i in range(64)}
     assert len(shards) > BALANCE_SHARDS // 2
     assert all(0 <= s < BALANCE_SHARDS for s in shards)
+
+
+def test_a_transaction_is_booked_on_its_beijing_day(store: Store) -> None:
+    evening = datetime(2024, 3, 9, 17, tzinfo=UTC)  # 2024-03-10 01:00 in Beijing
+    with store.unit_of_work() as uow:
+        uow.ledger.ensure_accounts([POOL, OWED])
+        uow.ledger.add_transaction(_entry("B1", 100), evening)
+        uow.ledger.add_transaction(_entry("B2", 20), evening, date(2024, 2, 29))
+        uow.ledger.add_transactions([_entry("B3", 3)], NOW)
+        entries = [_entry("B1", 100), _entry("B2", 20), _entry("B3", 3)]
+        uow.ledger.add_postings(entries)
+        uow.balances.apply((e, 0) for e in entries)
+        uow.commit()
+    with store.unit_of_work(read_only=True) as uow:
+        sums = uow.ledger.fund_sums_by_day("511623", ["resident_pool"], date(2024, 12, 31))
+        assert sorted(sums) == [(date(2024, 2, 29), "resident_pool", "settlement", "D", 20),
+                                (date(2024, 3, 9), "resident_pool", "settlement", "D", 3),
+                                (date(2024, 3, 10), "resident_pool", "settlement", "D", 100)]
+        assert uow.ledger.fund_sums_by_day("511623", ["resident_pool"], date(2024, 3, 9)) == [
+            (date(2024, 2, 29), "resident_pool", "settlement", "D", 20),
+            (date(2024, 3, 9), "resident_pool", "settlement", "D", 3)]
+        assert uow.ledger.fund_sums_by_day("511602", ["resident_pool"], date(2024, 12, 31)) == []
+        assert uow.ledger.latest_booked_years("5116") == [("511623", 2024)]

@@ -52,3 +52,33 @@ def test_migrations_ship_inside_the_package() -> None:
     assert MIGRATIONS.is_relative_to(Path(__file__).parents[2] / "src" / "yibao" / "store")
     assert (MIGRATIONS / "env.py").is_file()
     assert list((MIGRATIONS / "versions").glob("0001_*.py"))
+
+
+def _booked_after_upgrade(store: Store) -> list[tuple[str, object]]:
+    """Migrate to 0007, write a transaction made at 17:00 UTC, migrate to head; its booked_on."""
+    upgrade(store, "0007")
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO fund_transactions (txn_id, kind, region, created_at) VALUES "
+            "('T1', 'settlement', '511623', '2024-03-09 17:00:00+00:00')"
+            if store.engine.dialect.name == "postgresql" else
+            "INSERT INTO fund_transactions (txn_id, kind, region, created_at) VALUES "
+            "('T1', 'settlement', '511623', '2024-03-09 17:00:00.000000')")
+    upgrade(store)
+    with store.engine.connect() as connection:
+        return [tuple(r) for r in connection.exec_driver_sql(
+            "SELECT txn_id, booked_on FROM fund_transactions")]
+
+
+def test_sqlite_dates_earlier_transactions_by_their_beijing_day(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'b.db'}")
+    assert _booked_after_upgrade(store) == [("T1", "2024-03-10")]
+    store.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_dates_earlier_transactions_by_their_beijing_day() -> None:
+    import datetime
+
+    with postgres_store(migrated=False) as store:
+        assert _booked_after_upgrade(store) == [("T1", datetime.date(2024, 3, 10))]

@@ -92,6 +92,22 @@ def _print_store(store: dict[str, Any]) -> None:
                   f"逐笔有状态结算，{verdict}")
     for line in store["replay_examples"]:
         console.print(f"  {line}")
+    if "fund_balances" in store:
+        console.print(_funds(store))
+    for warning in store.get("fund_warnings", ()):
+        console.print(f"[red]⚠ {warning['message']}[/]")
+
+
+def _funds(store: dict[str, Any]) -> Table:
+    """Each fund's opening and closing balance of the year (the ledger's, 元)."""
+    table = Table(title="基金期初与年末余额（元）")
+    for column in ("科目", "期初结余", "年末余额"):
+        table.add_column(column, justify="left" if column == "科目" else "right")
+    for row in store["fund_balances"]:
+        before = row["opening"]
+        table.add_row(row["name"], "" if before is None else f"{before:,.2f}",
+                      f"{row['closing']:,.2f}")
+    return table
 
 
 def register(app: typer.Typer) -> None:

@@ -61,7 +61,7 @@ class AccountSpec:
     holder: str = ""
     #: The sign rule: the balance (on the growing side) may never be below zero. Personal
     #: accounts are the insured's money; receivables are never collected beyond what is owed.
-    #: Funds may run a deficit (穿底, and the income of some is not modelled yet), and an
+    #: Funds may run a deficit (穿底; the year job warns when one closes below zero), and an
     #: institution may owe a recovery larger than what it is owed.
     never_negative: bool = False
 

@@ -165,7 +165,7 @@ class FundYear:
 
 
 @dataclass(frozen=True, slots=True)
-class Warning:
+class FundWarning:
     fund: AccountCode
     indicator: Indicator
     value: Fraction | None
@@ -186,7 +186,7 @@ class Analysis:
     year: int
     through: int  # the last month analysed (12 for a year that is over)
     funds: tuple[FundFigures, ...]
-    warnings: tuple[Warning, ...]
+    warnings: tuple[FundWarning, ...]
 
     def to_json(self) -> dict[str, Any]:
         """The document of `yibao fund analyze --json` and the bureau API (docs/fund-analysis.md):
@@ -337,24 +337,24 @@ def _trend(s: _Sums, year: int, through: int, years: int) -> tuple[Fraction, Fra
 
 
 def _warnings(f: FundFigures, s: _Sums, year: int, through: int, t: Thresholds
-              ) -> list[Warning]:
+              ) -> list[FundWarning]:
     y, name = f.year, CHART[f.fund].name
-    out: list[Warning] = []
+    out: list[FundWarning] = []
     if y.level is not None and y.level is not Level.REASONABLE:
-        out.append(Warning(f.fund, Indicator.MONTHS_PAYABLE, y.months_payable, y.level,
+        out.append(FundWarning(f.fund, Indicator.MONTHS_PAYABLE, y.months_payable, y.level,
                            labels.fund_months_message(
                                name, ratio_text(y.months_payable), y.level.value,
                                money(y.balance_close_fen), str(t.low_below),
                                str(t.reasonable_up_to))))
     if is_deficit(y.income_fen, y.expenditure_fen, t):
-        out.append(Warning(f.fund, Indicator.CURRENT_RATIO, y.current_ratio, Level.DEFICIT,
+        out.append(FundWarning(f.fund, Indicator.CURRENT_RATIO, y.current_ratio, Level.DEFICIT,
                            labels.fund_deficit_message(
                                name, ratio_text(y.current_ratio), money(y.income_fen),
                                money(y.expenditure_fen))))
     growth = _trend(s, year, through, t.trend_years)
     if growth is not None:
         spent, earned = growth
-        out.append(Warning(f.fund, Indicator.GROWTH, spent - earned, Level.TREND,
+        out.append(FundWarning(f.fund, Indicator.GROWTH, spent - earned, Level.TREND,
                            labels.fund_trend_message(name, t.trend_years, year,
                                                      ratio_text(spent) or "",
                                                      ratio_text(earned) or "")))

@@ -13,7 +13,7 @@ same order; `tests/fund/test_columnar_events.py` proves it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -34,6 +34,9 @@ from yibao.settle.model import (
 )
 
 A = AccountCode
+Lines = tuple[tuple[str, str, str], ...]
+#: In an account name `code:*`, the holder is the event's (`holder` column or argument).
+ANY_HOLDER: Final = "*"
 EMPLOYEE_SCHEME: Final = "310"
 #: A settlement's fund lines in `setldetail` order: (amount field, fund; "" = the scheme's
 #: pool), each debiting the fund's account and crediting what is owed to the institution; then
@@ -49,13 +52,49 @@ CONTRIBUTION_LINES: Final = (
     ("fiscal_receivable:central", "pool", "subsidy_central"),
     ("fiscal_receivable:provincial", "pool", "subsidy_provincial"),
     ("fiscal_receivable:local", "pool", "subsidy_local"),
-    ("pool", "serious_illness", "serious_illness"),
     ("contribution_receivable:employer", "pool", "employer_to_pool"),
     ("contribution_receivable:employer", "account", "employer_to_account"),
     ("contribution_receivable:employee", "pool", "employee_to_pool"),
     ("contribution_receivable:employee", "account", "employee_to_account"),
     ("pool", "account", "retiree_credit"),
 )
+#: The serious-illness premium (大病保险筹资) of a resident's contribution: its own transaction
+#: (`TxnKind.PREMIUM`, id `P…` beside the contribution's `C…`), a transfer between funds.
+PREMIUM_LINES: Final = (("pool", "serious_illness", "serious_illness"),)
+PREMIUM_PREFIX: Final = "P"
+#: The region-level events of the year (docs/ledger.md): (debit, credit, amount field) each.
+#: 期初结余: the balance carried from earlier years, held in the deposit.
+OPENING_LINES: Final = tuple(("fund_deposit", code, code) for code in (
+    "resident_pool", "employee_pool", "serious_illness", "large_expense", "civil_servant",
+    "assistance"))
+#: 筹资 of the funds the contributions do not finance: the employees' large-expense premium
+#: (大额医疗费用补助), the budget's civil-servant subsidy (公务员医疗补助) and allocation to
+#: medical assistance (医疗救助).
+FUNDING_LINES: Final = (
+    ("contribution_receivable:employee", "large_expense", "large_expense"),
+    ("fiscal_receivable:local", "civil_servant", "civil_servant"),
+    ("fiscal_receivable:local", "assistance", "assistance"),
+)
+#: Receivables collected into the deposit (the tax bureau's transfer, the budgets' payments).
+RECEIPT_LINES: Final = (
+    *((("fund_deposit", f"fiscal_receivable:{level}", f"fiscal_{level}"))
+      for level in ("central", "provincial", "local")),
+    *((("fund_deposit", f"contribution_receivable:{payer}", payer))
+      for payer in ("individual", "employer", "employee")),
+)
+#: 月度结算拨付 and the year-end payment: the deposit pays an institution (a refund when the
+#: amount is negative: the institution was paid more than the clearing left it owed).
+PAYMENT_LINES: Final = (("payable_institution:*", "fund_deposit", "paid"),)
+#: DRG year-end clearing (年终清算): each pooling fund owes the institution what the point
+#: settlement pays beyond the stays' itemised fund payments (negative: below them).
+CLEARING_LINES: Final = (
+    ("resident_pool", "payable_institution:*", "resident_pool"),
+    ("employee_pool", "payable_institution:*", "employee_pool"),
+)
+EVENT_LINES: Final[Mapping[TxnKind, Lines]] = {
+    TxnKind.OPENING: OPENING_LINES, TxnKind.FUNDING: FUNDING_LINES,
+    TxnKind.RECEIPT: RECEIPT_LINES, TxnKind.PAYMENT: PAYMENT_LINES,
+    TxnKind.CLEARING: CLEARING_LINES}
 #: The columns of a columnar posting (before the caller's kept columns).
 POSTING_COLUMNS: Final = ("txn_id", "account_key", "side", "amount_fen")
 
@@ -88,17 +127,49 @@ def _account(region: str, name: str, pool: AccountKey, account: AccountKey) -> A
     return AccountKey(region, AccountCode(code), holder)
 
 
-def contribution_postings(txn_id: str, c: Contribution) -> PostingSet:
-    """Receivables into the funds and the personal account; see docs/ledger.md for each line."""
+def contribution_postings(txn_id: str, c: Contribution, lines: Lines = CONTRIBUTION_LINES,
+                          kind: TxnKind = TxnKind.CONTRIBUTION) -> PostingSet:
+    """Receivables into the funds and the personal account; see docs/ledger.md for each line.
+    With `PREMIUM_LINES` and `TxnKind.PREMIUM`: the contribution's serious-illness premium."""
     r = c.region
     pool = AccountKey(r, A.RESIDENT_POOL if c.scheme == "390" else A.EMPLOYEE_POOL)
     account = AccountKey(r, A.PERSONAL_ACCOUNT, c.id_number)
     postings: list[Posting] = []
-    for debit, credit, field in CONTRIBUTION_LINES:
+    for debit, credit, field in lines:
         amount: Decimal = getattr(c, field)
         postings += transfer(_account(r, debit, pool, account), _account(r, credit, pool, account),
                              to_fen(amount))
-    return PostingSet(txn_id, TxnKind.CONTRIBUTION, r, tuple(postings))
+    return PostingSet(txn_id, kind, r, tuple(postings))
+
+
+def premium_txn_id(contribution_txn_id: str) -> str:
+    """The premium's transaction id beside its contribution's: `C2020-390-…` → `P2020-390-…`."""
+    return PREMIUM_PREFIX + contribution_txn_id.removeprefix("C")
+
+
+def premium_postings(c: Contribution) -> PostingSet | None:
+    """The serious-illness premium of a contribution (大病保险筹资), None when there is none."""
+    if c.serious_illness <= 0:
+        return None
+    return contribution_postings(premium_txn_id(c.client_id), c, PREMIUM_LINES, TxnKind.PREMIUM)
+
+
+def event_postings(kind: TxnKind, txn_id: str, region: str, amounts: Mapping[str, int],
+                   lines: Lines, holder: str = "") -> PostingSet:
+    """A region-level event (`EVENT_LINES`): each line moves `amounts[field]` fen from the
+    credit account to the debit account; a negative amount moves it the other way (a
+    clearing below what was owed). `code:*` is held by `holder` (an institution)."""
+    postings: list[Posting] = []
+    for debit, credit, field in lines:
+        amount = amounts.get(field, 0)
+        one, other = _region_account(region, debit, holder), _region_account(region, credit, holder)
+        postings += transfer(one, other, amount) if amount >= 0 else transfer(other, one, -amount)
+    return PostingSet(txn_id, kind, region, tuple(postings))
+
+
+def _region_account(region: str, name: str, holder: str) -> AccountKey:
+    code, _, named = name.partition(SEPARATOR)
+    return AccountKey(region, AccountCode(code), holder if named == ANY_HOLDER else named)
 
 
 # ---------- the columnar forms ----------
@@ -142,10 +213,12 @@ def settlement_posting_frame(frame: pl.DataFrame, keep: Sequence[str] = ()) -> p
     return _pairs(legs, keep)
 
 
-def contribution_posting_frame(frame: pl.DataFrame, keep: Sequence[str] = ()) -> pl.DataFrame:
+def contribution_posting_frame(frame: pl.DataFrame, keep: Sequence[str] = (),
+                               lines: Lines = CONTRIBUTION_LINES) -> pl.DataFrame:
     """`contribution_postings` over columns: one row per contribution with `txn_id, region,
     id_number, scheme` and each amount as `<field>_fen` → one row per posting
-    (`POSTING_COLUMNS`, then the `keep` columns of its contribution)."""
+    (`POSTING_COLUMNS`, then the `keep` columns of its contribution). With `PREMIUM_LINES`
+    (and the premium's `txn_id`): the premiums."""
     base = frame.with_row_index("seq")
     named = {"pool": _key(pl.when(pl.col("scheme") == "390").then(
         pl.lit(A.RESIDENT_POOL.value)).otherwise(pl.lit(A.EMPLOYEE_POOL.value))),
@@ -160,5 +233,30 @@ def contribution_posting_frame(frame: pl.DataFrame, keep: Sequence[str] = ()) ->
     legs = [base.select("seq", pl.lit(line).alias("line"), "txn_id",
                         account(debit).alias("debit"), account(credit).alias("credit"),
                         pl.col(f"{field}_fen").alias("amount_fen"), *keep)
-            for line, (debit, credit, field) in enumerate(CONTRIBUTION_LINES)]
+            for line, (debit, credit, field) in enumerate(lines)]
+    return _pairs(legs, keep)
+
+
+def event_posting_frame(frame: pl.DataFrame, lines: Lines, keep: Sequence[str] = ()
+                        ) -> pl.DataFrame:
+    """`event_postings` over columns: one row per event with `txn_id, region`, `holder` when a
+    line names `code:*`, and each amount field in fen → one row per posting (`POSTING_COLUMNS`,
+    then the `keep` columns of its event)."""
+    base = frame.with_row_index("seq")
+
+    def account(name: str) -> pl.Expr:
+        code, _, holder = name.partition(SEPARATOR)
+        if holder == ANY_HOLDER:
+            return _key(code, pl.col("holder"))
+        return _key(code, pl.lit(holder) if holder else None)
+
+    legs = []
+    for line, (debit, credit, field) in enumerate(lines):
+        amount = pl.col(field) if field in frame.columns else pl.lit(0, pl.Int64)
+        forward = amount >= 0
+        legs.append(base.select(
+            "seq", pl.lit(line).alias("line"), "txn_id",
+            pl.when(forward).then(account(debit)).otherwise(account(credit)).alias("debit"),
+            pl.when(forward).then(account(credit)).otherwise(account(debit)).alias("credit"),
+            amount.abs().cast(pl.Int64).alias("amount_fen"), *keep))
     return _pairs(legs, keep)

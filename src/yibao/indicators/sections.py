@@ -124,12 +124,13 @@ def fund_sections(block: dict[str, Any], names: dict[str, str]) -> list[tuple[st
     moving = {code: fund for code, fund in funds.items()
               if any(m["income"] != "0.00" or m["expenditure"] != "0.00" for m in fund["months"])}
     months = [m["month"][5:] + "月" for m in next(iter(funds.values()))["months"]]
-    balance = line_chart("各基金月末累计结余", months, {
-        names.get(code, code): [Decimal(m["balance"]) for m in fund["months"]]
-        for code, fund in moving.items()})
-    flows = "".join(bar_chart(f"{names.get(code, code)}：按月收入与支出", months, {
-        "收入": [Decimal(m["income"]) for m in fund["months"]],
-        "支出": [Decimal(m["expenditure"]) for m in fund["months"]]})
+    charts = "".join(
+        f"<h3>{escape(names.get(code, code))}</h3>"
+        + bar_chart(f"{names.get(code, code)}：按月收入与支出", months, {
+            "收入": [Decimal(m["income"]) for m in fund["months"]],
+            "支出": [Decimal(m["expenditure"]) for m in fund["months"]]})
+        + line_chart(f"{names.get(code, code)}：月末累计结余", months, {
+            "月末累计结余": [Decimal(m["balance"]) for m in fund["months"]]})
         for code, fund in moving.items())
     warnings = [(names.get(w["fund"], w["fund"]), labels.name("fund_level", w["level"]),
                  labels.name("fund_indicator", w["indicator"]), w["value"] or "—", w["message"])
@@ -140,5 +141,5 @@ def fund_sections(block: dict[str, Any], names: dict[str, str]) -> list[tuple[st
     told = (_table(("基金", "等级", "指标", "值", "说明"), warnings) if warnings
             else "<p class='met'>各基金运行指标均在合理区间，无风险预警。</p>")
     return [("基金运行分析：年度", _fund_year_table(funds, names) + note),
-            ("基金运行分析：按月收支与结余", balance + flows),
+            ("基金运行分析：按月收支与结余", charts or "<p class='note'>本年各基金无收支。</p>"),
             ("基金运行风险预警", told)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Final
 
@@ -23,8 +23,15 @@ from sqlalchemy import select
 
 from yibao.fund.analysis import contribution_day
 from yibao.fund.checks import LedgerReport
-from yibao.fund.events import contribution_posting_frame, settlement_posting_frame
+from yibao.fund.events import (
+    PREMIUM_LINES,
+    PREMIUM_PREFIX,
+    contribution_posting_frame,
+    event_posting_frame,
+    settlement_posting_frame,
+)
 from yibao.fund.postings import TxnKind
+from yibao.jobs.year_fund import FundFlows
 from yibao.policy.model import Policy
 from yibao.services.fund import check_fund_ledger
 from yibao.services.settle_service import (
@@ -169,9 +176,15 @@ def import_people(store: Store, tables: SimTables, chosen: pl.DataFrame,
         paid = _contribution_frame(tables, chosen, cols, region, year, now)
         insert_frame(connection, contributions, paid.drop("shard"))
         booked = pl.lit(contribution_day(year, None)).alias("booked_on")
-        return write_ledger(connection, TxnKind.CONTRIBUTION,
-                            paid.select("txn_id", "region", "created_at", booked),
-                            contribution_posting_frame(paid, keep=("shard",)))
+        count = write_ledger(connection, TxnKind.CONTRIBUTION,
+                             paid.select("txn_id", "region", "created_at", booked),
+                             contribution_posting_frame(paid, keep=("shard",)))
+        premiums = paid.filter(pl.col("serious_illness_fen") > 0).with_columns(
+            pl.concat_str([pl.lit(PREMIUM_PREFIX), pl.col("txn_id").str.slice(1)]).alias("txn_id"))
+        return count + write_ledger(connection, TxnKind.PREMIUM,
+                                    premiums.select("txn_id", "region", "created_at", booked),
+                                    contribution_posting_frame(premiums, ("shard",),
+                                                               PREMIUM_LINES))
 
 
 def visit_frame(tables: SimTables, result: BatchResult, rows: np.ndarray) -> pl.DataFrame:
@@ -257,9 +270,41 @@ def _fresh(store: Store, region: str, year: int, codes: list[str]) -> None:
             "年度作业只写入新库：请换一个数据库（--db）或删除该库后重试")
 
 
+#: The month in a schedule event's id (`<prefix><year>-<MM>[-…]`, `yibao.fund.schedule`).
+EVENT_MONTH: Final = r"^[A-Z]+\d{4}-(\d{2})(?:-|$)"
+
+
+def event_day(kind: TxnKind, year: int) -> pl.Expr:
+    """The day a region-level event of `year` is booked on: a monthly one (receipts, monthly
+    payments) the last day of its month; the opening balance and the year's funding 1 January;
+    the rest (DRG clearing, the year-end payment) 31 December."""
+    month = pl.col("txn_id").str.extract(EVENT_MONTH, 1).cast(pl.Int32)
+    first = date(year, 1, 1) if kind in (TxnKind.OPENING, TxnKind.FUNDING) else date(year, 12, 31)
+    return pl.when(month.is_not_null()).then(
+        pl.date(year, month, 1).dt.month_end()).otherwise(pl.lit(first))
+
+
+def write_flows(store: Store, flows: FundFlows, now: datetime, year: int) -> int:
+    """The year's region-level fund events (`year_fund.fund_flows`), in one transaction, each
+    booked on its day (`event_day`); the number of postings. Their accounts are region-wide or
+    institutions': ledger shard 0."""
+    count = 0
+    with store.engine.begin() as connection:
+        for kind, lines, frame in flows.events:
+            postings = event_posting_frame(frame, lines).with_columns(
+                pl.lit(0, pl.Int64).alias("shard"))
+            made = frame.filter(pl.col("txn_id").is_in(postings["txn_id"].implode()))
+            count += write_ledger(connection, kind, made.select(
+                "txn_id", "region", pl.lit(now).alias("created_at"),
+                event_day(kind, year).alias("booked_on")), postings)
+    return count
+
+
 def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url: str,
-              progress: Progress | None = None, owned: bool = False) -> StoreLoad:
+              progress: Progress | None = None, owned: bool = False,
+              flows: FundFlows | None = None) -> StoreLoad:
     """Write the settled year into the (fresh) database at `url` in bulk; see the module doc.
+    With `flows`, the year's opening balances, funding, receipts, payments and clearing too.
 
     `owned`: the database is the job's own file, rebuilt on every run, so it may be loaded with
     SQLite's bulk settings (`bulk.tune_for_bulk_load`); its foreign keys are checked at the end.
@@ -287,6 +332,9 @@ def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url:
             added = _write_settlements(store, frame, cols.policies, now)
             details, postings = details + added[0], postings + added[1]
             say(f"写入结算 {int(rows.size)} 笔（第 {part + 1} 批）")
+        if flows is not None:
+            postings += write_flows(store, flows, now, year)
+            say("写入期初结余、基金筹资、收款、DRG 清算与月度拨付")
         say("核对基金账务")
         ledger = check_fund_ledger(store)
         with store.engine.connect() as connection:

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from yibao.core.money import DecimalError, parse_amount, parse_decimal, parse_ratio
 from yibao.policy.contributions import parse_contributions
+from yibao.policy.fund import parse_fund
 from yibao.policy.model import (
     GROUPS,
     LEVELS,
@@ -264,7 +265,7 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as err:
         raise PolicyError(file, "", None, f"TOML 语法错误：{err}") from None
-    known = {"policy", "offsite", "resident", "employee", "assistance", "contributions"}
+    known = {"policy", "offsite", "resident", "employee", "assistance", "contributions", "fund"}
     for section in raw:
         if section not in known:
             raise reader.fail((section,), "未知的节（section）")
@@ -293,6 +294,7 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
         assistance=_assistance(reader, raw.get("assistance", {})),
         source=file,
         contributions=contributions,
+        fund=parse_fund(reader, reader.table(raw["fund"], ("fund",))) if "fund" in raw else None,
     )
 
 

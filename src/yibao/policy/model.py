@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from yibao.policy.contributions import Contributions
+    from yibao.policy.fund import FundRules
 
 LEVELS: Final = ("1", "2", "3")
 OFFSITE_KINDS: Final = ("local", "filed", "referral", "temporary", "unfiled")
@@ -136,6 +137,7 @@ class Policy:
     assistance: tuple[tuple[str, Assistance], ...] = ()
     source: str = ""
     contributions: Contributions | None = None
+    fund: FundRules | None = None
 
     def scheme(self, insutype: str) -> Scheme:
         return self.employee if insutype == "310" else self.resident

@@ -18,7 +18,7 @@ from yibao.core.money import ZERO
 from yibao.enroll.contributions import Contribution, contribution_for
 from yibao.enroll.model import Enrollment
 from yibao.fund.analysis import contribution_day
-from yibao.fund.events import contribution_postings
+from yibao.fund.events import contribution_postings, premium_postings
 from yibao.policy.contributions import Contributions
 from yibao.policy.loader import PolicyError, load_policy
 from yibao.store import Store, default_store
@@ -74,10 +74,14 @@ def _post_batch(uow: UnitOfWork, batch: Sequence[Contribution]) -> list[Contribu
     done = uow.contributions.existing([c.client_id for c in batch])
     fresh = [c for c in batch if c.client_id not in done]
     entries = [contribution_postings(c.client_id, c) for c in fresh]
+    # Each resident's serious-illness premium is its own transaction (kind `premium`).
+    premiums = [(p, c) for c in fresh if (p := premium_postings(c)) is not None]
+    entries += [p for p, _c in premiums]
+    holders = [*fresh, *(c for _p, c in premiums)]
     uow.ledger.ensure_accounts(p.account for e in entries for p in e.postings)
     uow.step("accounts")
-    for year in sorted({c.year for c in fresh}):
-        uow.ledger.add_transactions([e for e, c in zip(entries, fresh, strict=True)
+    for year in sorted({c.year for c in holders}):
+        uow.ledger.add_transactions([e for e, c in zip(entries, holders, strict=True)
                                      if c.year == year], now,
                                     contribution_day(year, beijing_day(now)))
     uow.step("transactions")
@@ -85,7 +89,7 @@ def _post_batch(uow: UnitOfWork, batch: Sequence[Contribution]) -> list[Contribu
     uow.step("contributions")
     uow.ledger.add_postings(entries)
     uow.step("postings")
-    uow.balances.apply((e, shard_of(c.id_number)) for e, c in zip(entries, fresh, strict=True))
+    uow.balances.apply((e, shard_of(c.id_number)) for e, c in zip(entries, holders, strict=True))
     uow.commit()
     return fresh
 

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import re
+import threading
 from calendar import monthrange
+from collections import OrderedDict
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Final
@@ -55,6 +57,14 @@ REGION_PATTERN: Final = re.compile(r"^\d{6}$")
 FIRST_YEAR: Final = 1998  # the employee scheme's founding year (国发〔1998〕44号)
 
 
+#: Analyses kept in memory, by store, region, year, months, thresholds and the region's ledger
+#: version (append-only: a new transaction makes a new key), so that the dashboard does not
+#: regroup a large ledger on every load.
+CACHED_ANALYSES: Final = 64
+_ANALYSES: OrderedDict[tuple[object, ...], Analysis] = OrderedDict()
+_LOCK = threading.Lock()
+
+
 def analysed_months(year: int, today: date) -> int:
     """The months of `year` analysed on `today` (Beijing): all 12 of a year that is over, the
     months so far of the current one; a year not begun is refused."""
@@ -74,7 +84,12 @@ def fund_analysis(region: str, year: int, *, thresholds: str | Path | None = Non
     today = today or in_beijing(datetime.now(UTC)).date()
     through = analysed_months(year, today)
     store = store or default_store()
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(read_only=True) as uow:
+        key = (store.url, region, year, through, limits, uow.ledger.ledger_version(region))
+        with _LOCK:
+            if key in _ANALYSES:
+                _ANALYSES.move_to_end(key)
+                return _ANALYSES[key]
         rows = uow.ledger.fund_sums_by_day(region, [f.value for f in FUNDS],
                                            date(year, through, monthrange(year, through)[1]))
     if not rows:
@@ -84,7 +99,12 @@ def fund_analysis(region: str, year: int, *, thresholds: str | Path | None = Non
          for d, code, kind, side, fen in rows],
         schema={"month": pl.Utf8, "code": pl.Utf8, "kind": pl.Utf8, "side": pl.Utf8,
                 "amount_fen": pl.Int64}, orient="row")
-    return analyse(region, year, through, fund_flows(postings), limits)
+    analysis = analyse(region, year, through, fund_flows(postings), limits)
+    with _LOCK:
+        _ANALYSES[key] = analysis
+        while len(_ANALYSES) > CACHED_ANALYSES:
+            _ANALYSES.popitem(last=False)
+    return analysis
 
 
 def fund_names() -> dict[str, str]:

@@ -7,7 +7,12 @@ indicators the profile's targets name (docs/sim.md §Calibration).
 - in-policy inpatient ratios: employees Σ(hifp + hifob) / Σ inscp over their stays, residents
   Σ(hifp + hifmi) / Σ inscp over theirs;
 - offsite direct settlements: visits outside the region with a filing (filed, referral,
-  temporary), their count and Σ medfee.
+  temporary), their count and Σ medfee;
+- fund by fund, the current ratio (当期收支率 = expenditure ÷ income) as the ledger posts them:
+  the resident pooling fund pays its stays (hifp) and the serious-illness premiums out of the
+  residents' shares, the aid-paid shares and the subsidies; the employee fund, pooling and
+  personal accounts together, pays its stays (hifp) and the account payments out of the
+  employers' and employees' contributions (the retirees' account credit moves money inside it).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from yibao.core.money import to_fen
-from yibao.indicators.table import YearFacts, indicator_values
+from yibao.indicators.table import YearFacts, indicator_values, ratio
 from yibao.settle.batch import BatchResult, settle_columns
 from yibao.settle.columns import RequestColumns
 from yibao.sim.funding import basic_fund_income_fen
@@ -38,6 +43,8 @@ class Indicators:
     offsite_medfee_fen: int
     visits: int
     inpatient_stays: int
+    resident_fund_ratio: float = 0.0
+    employee_fund_ratio: float = 0.0
 
     def as_dict(self) -> dict[str, float | int]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -62,7 +69,28 @@ def indicators(persons: pl.DataFrame, contrib: pl.DataFrame, visits: pl.DataFram
         resident_inpatient_ratio=float(values["inpatient_inscp_ratio_resident"]),
         offsite_settlements=int(values["offsite_direct_settlements"]),
         offsite_medfee_fen=to_fen(Decimal(values["offsite_direct_amount"])),
-        visits=cols.size, inpatient_stays=int(values["inpatient_stays"]))
+        visits=cols.size, inpatient_stays=int(values["inpatient_stays"]),
+        **fund_ratios(contrib, cols, result))
+
+
+def _sum(contrib: pl.DataFrame, *names: str) -> int:
+    return int(contrib.select(pl.sum_horizontal(*(f"{n}_fen" for n in names)).sum()).item())
+
+
+def fund_ratios(contrib: pl.DataFrame, cols: RequestColumns, result: BatchResult
+                ) -> dict[str, float]:
+    """The current ratio of the resident pooling fund and of the employee fund (module doc)."""
+    pool = np.asarray(result.values["hifp_pay"], dtype=np.int64)
+    account = np.asarray(result.values["acct_pay"], dtype=np.int64)
+    employee = cols.employee
+    resident_out = int(pool[~employee].sum()) + _sum(contrib, "serious_illness")
+    resident_in = _sum(contrib, "individual", "assistance", "subsidy_central",
+                       "subsidy_provincial", "subsidy_local")
+    employee_out = int(pool[employee].sum()) + int(account[employee].sum())
+    employee_in = _sum(contrib, "employer_to_pool", "employer_to_account", "employee_to_pool",
+                       "employee_to_account")
+    return {"resident_fund_ratio": float(ratio(resident_out, resident_in)),
+            "employee_fund_ratio": float(ratio(employee_out, employee_in))}
 
 
 def settle_year(cols: RequestColumns) -> BatchResult:
@@ -73,7 +101,8 @@ def settle_year(cols: RequestColumns) -> BatchResult:
 CALIBRATED: tuple[tuple[str, int], ...] = (
     ("insured", 1), ("employees", 1), ("residents", 1), ("fund_income_yuan", 100),
     ("fund_expenditure_yuan", 100), ("employee_inpatient_ratio", 0),
-    ("resident_inpatient_ratio", 0), ("offsite_settlements", 1), ("offsite_medfee_yuan", 100))
+    ("resident_inpatient_ratio", 0), ("offsite_settlements", 1), ("offsite_medfee_yuan", 100),
+    ("resident_fund_ratio", 0), ("employee_fund_ratio", 0))
 
 
 def compare(found: Indicators, targets: dict[str, object], scale: float) -> list[dict[str, object]]:

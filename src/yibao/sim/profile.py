@@ -9,7 +9,7 @@ money); money is produced as integer fen by the generators.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Final
 
@@ -61,6 +61,8 @@ class Profile:
     utilisation: dict[str, Any]
     costs: dict[str, Any]
     casemix: CaseMix
+    #: Each fund's opening balance in months of its payments (`[funds] opening_months`).
+    funds: dict[str, Any] = field(default_factory=dict)
 
     def number(self, section: str, key: str) -> float:
         """A scalar rate or share of a section, as a float."""
@@ -130,4 +132,5 @@ def load_profile(name: str) -> Profile:
         province_region=head["province_region"], targets=raw["targets"],
         population=raw["population"], institutions=raw["institutions"],
         utilisation=raw["utilisation"], costs=raw["costs"], casemix=load_casemix(),
+        funds=raw.get("funds", {}),
     )

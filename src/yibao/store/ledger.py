@@ -165,6 +165,15 @@ class LedgerRepository:
                  .group_by(t.booked_on, a.code, t.kind, p.side))
         return [(r[0], r[1], r[2], r[3], int(r[4])) for r in self.connection.execute(query)]
 
+    def ledger_version(self, region: str) -> tuple[int, str]:
+        """The number of a region's transactions and the time of the latest: the ledger is
+        append-only, so the region's figures are unchanged while these are (a database rebuilt
+        with as many transactions has later ones)."""
+        t = fund_transactions.c
+        count, latest = self.connection.execute(
+            select(func.count(), func.max(t.created_at)).where(t.region == region)).one()
+        return int(count), str(latest)
+
     def latest_booked_years(self, prefix: str) -> list[tuple[str, int]]:
         """(region, year of its latest booked transaction) of each region starting with
         `prefix`, by region."""
