@@ -36,7 +36,9 @@ from yibao.fund.analysis import (
     year_figures,
 )
 from yibao.fund.events import (
+    CONTRIBUTION_LINES,
     EMPLOYEE_SCHEME,
+    PREMIUM_LINES,
     SETTLEMENT_LINES,
     contribution_posting_frame,
     settlement_posting_frame,
@@ -147,14 +149,16 @@ def _summed(frame: pl.DataFrame, by: list[str], amounts: list[str], region: str
 
 
 def _contribution_postings(tables: SimTables, region: str, year: int) -> pl.DataFrame:
-    """The year's contribution postings as the year job's bulk load makes them, summed per
-    scheme (`SUMMED`)."""
+    """The year's contribution and serious-illness premium postings as the year job's bulk load
+    makes them, summed per scheme (`SUMMED`)."""
     amounts = [f"{name}_fen" for name in CONTRIBUTION_AMOUNTS]
     frame = _summed(tables.contributions.rename({"insutype": "scheme"}), ["scheme"], amounts,
-                    region)
-    return contribution_posting_frame(frame.with_columns(
-        pl.lit(f"{year:04d}-01").alias("month"), pl.lit(TxnKind.CONTRIBUTION.value).alias("kind"),
-    ), keep=("month", "kind"))
+                    region).with_columns(pl.lit(f"{year:04d}-01").alias("month"))
+    return pl.concat([
+        contribution_posting_frame(frame.with_columns(pl.lit(kind.value).alias("kind")),
+                                   ("month", "kind"), lines)
+        for kind, lines in ((TxnKind.CONTRIBUTION, CONTRIBUTION_LINES),
+                            (TxnKind.PREMIUM, PREMIUM_LINES))])
 
 
 def read_sim_year(directory: Path, *, income_per_capita: Decimal = INCOME_PER_CAPITA,
