@@ -38,12 +38,15 @@ from yibao.fund.analysis import (
 from yibao.fund.events import (
     CONTRIBUTION_LINES,
     EMPLOYEE_SCHEME,
+    FUNDING_LINES,
     PREMIUM_LINES,
     SETTLEMENT_LINES,
     contribution_posting_frame,
+    event_posting_frame,
     settlement_posting_frame,
 )
 from yibao.fund.postings import TxnKind
+from yibao.fund.schedule import funding_frame
 from yibao.policy.keys import PolicyKey, key_value, literal, parse_key, with_value
 from yibao.policy.loader import load_policy, load_policy_file, parse_policy
 from yibao.policy.model import Policy
@@ -64,6 +67,7 @@ from yibao.services.sim import read_meta, read_tables
 from yibao.settle.batch import BatchResult
 from yibao.settle.columns import RequestColumns, subset
 from yibao.sim.columns import to_columns
+from yibao.sim.funding import funding_fen
 from yibao.sim.profile import load_profile
 from yibao.sim.settle import settle_year
 from yibao.sim.simulate import SimTables
@@ -216,12 +220,24 @@ def settle_changed(year: SimYear, base_policy: Policy, base: BatchResult, policy
     return BatchResult(values, ytd_after)
 
 
-def year_postings(year: SimYear, result: BatchResult, *, summed: bool = True) -> pl.DataFrame:
+def _funding_postings(year: SimYear, policy: Policy) -> pl.DataFrame:
+    """The year's funding of the large-expense, civil-servant and assistance funds under the
+    policy's `[fund]` (`sim.funding.funding_fen`), as the year job posts it."""
+    frame = funding_frame(year.region, year.year, funding_fen(year.tables.persons, policy))
+    return event_posting_frame(frame.with_columns(
+        pl.lit(f"{year.year:04d}-01").alias("month"), pl.lit(TxnKind.FUNDING.value).alias("kind"),
+    ), FUNDING_LINES, ("month", "kind"))
+
+
+def year_postings(year: SimYear, result: BatchResult, policy: Policy, *, summed: bool = True
+                  ) -> pl.DataFrame:
     """The postings of the settled year, made by the ledger's columnar forms
     (`yibao.fund.events`), with what `fund_flows` reads: the month (a settlement's is its
     visit's; the contributions are the year's, dated in its first month), the account code and
-    the transaction's kind. `summed`: settlements summed per institution, scheme and month
-    (`SUMMED`); else one settlement per row, as the year job posts them."""
+    the transaction's kind. With the contributions, the premiums and the funding of the
+    policy's `[fund]`; not the DRG year-end clearing, which needs the payment step (docs/whatif.md).
+    `summed`: settlements summed per institution, scheme and month (`SUMMED`); else one
+    settlement per row, as the year job posts them."""
     frame = year.settlements.with_columns(
         pl.Series(name, result.values[name]) for name in SETTLEMENT_AMOUNTS)
     if summed:
@@ -233,7 +249,8 @@ def year_postings(year: SimYear, result: BatchResult, *, summed: bool = True) ->
                                    pl.int_range(pl.len()).cast(pl.Utf8).alias("txn_id"))
     settled = settlement_posting_frame(frame, keep=("month",)).with_columns(
         pl.lit(TxnKind.SETTLEMENT.value).alias("kind"))
-    return postings_with_code(pl.concat([year.contribution_postings, settled]))
+    return postings_with_code(pl.concat([year.contribution_postings,
+                                         _funding_postings(year, policy), settled]))
 
 
 def fund_totals(postings: pl.DataFrame, year: int) -> dict[str, FundTotals]:
@@ -244,8 +261,8 @@ def fund_totals(postings: pl.DataFrame, year: int) -> dict[str, FundTotals]:
             for fund, (income, spent) in figures.items()}
 
 
-def year_funds(year: SimYear, result: BatchResult) -> dict[str, FundTotals]:
-    return fund_totals(year_postings(year, result), year.year)
+def year_funds(year: SimYear, result: BatchResult, policy: Policy) -> dict[str, FundTotals]:
+    return fund_totals(year_postings(year, result, policy), year.year)
 
 
 # ---------- whatif ----------
@@ -285,7 +302,7 @@ class WhatIf:
 
 
 def _side(year: SimYear, policy: Policy, result: BatchResult, share: Decimal) -> Side:
-    return Side(policy, year_funds(year, result),
+    return Side(policy, year_funds(year, result, policy),
                 scheme_figures(year.shape, result.values, share))
 
 
@@ -374,7 +391,7 @@ def solve(data: Path, base: Path, key_name: str, fund: str, target: Decimal, out
     year = read_sim_year(data, progress=say)
     say("按原政策结算")
     first = settle_under(year, base_policy)
-    figures = year_funds(year, first)[fund]
+    figures = year_funds(year, first, base_policy)[fund]
     base_ratio = figures.current_ratio
     if base_ratio is None:
         raise WhatIfError(f"基金 {fund} 本年没有收入，收支率无定义，无法求解")
@@ -385,7 +402,7 @@ def solve(data: Path, base: Path, key_name: str, fund: str, target: Decimal, out
         say(f"试算 {key.name} = {literal(key, value)}")
         policy = parse_policy(with_value(text, key, value), str(out))
         result = settle_changed(year, base_policy, first, policy)
-        spent = year_funds(year, result)[fund].expenditure_fen
+        spent = year_funds(year, result, policy)[fund].expenditure_fen
         return Fraction(spent, income)
 
     start = _grid(key, base_value)
