@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -15,8 +16,9 @@ from typer.testing import CliRunner
 
 from yibao.cli import app
 from yibao.core.money import fmt, from_fen
+from yibao.fund.postings import TxnKind
 from yibao.jobs.year import read_year, settle_year
-from yibao.jobs.year_store import load_year
+from yibao.jobs.year_store import event_day, load_year
 from yibao.policy.loader import load_policy
 from yibao.services.sim import run_sim
 from yibao.sim.columns import to_columns
@@ -183,3 +185,17 @@ def test_an_edited_threshold_changes_the_level(
         (code, "deficit") for code, fund in doc["funds"].items()
         if fund["year"]["income"] == "0.00" and fund["year"]["expenditure"] != "0.00"}
     assert ("assistance", "insufficient") in {(w["fund"], w["level"]) for w in doc["warnings"]}
+
+
+@pytest.mark.parametrize(("kind", "txn_id", "day"), [
+    (TxnKind.RECEIPT, "RCV2020-02", date(2020, 2, 29)),            # a month's end, leap year
+    (TxnKind.PAYMENT, "PAY2020-11-H51162300001", date(2020, 11, 30)),
+    (TxnKind.PAYMENT, "PAY2020-YE-H51162300001", date(2020, 12, 31)),  # the year-end payment
+    (TxnKind.CLEARING, "CLR2020-H51162300001", date(2020, 12, 31)),
+    (TxnKind.OPENING, "OPN2020", date(2020, 1, 1)),
+    (TxnKind.FUNDING, "FND2020", date(2020, 1, 1)),
+])
+def test_each_region_level_event_is_booked_on_its_day(kind: TxnKind, txn_id: str,
+                                                      day: date) -> None:
+    frame = pl.DataFrame({"txn_id": [txn_id]})
+    assert frame.select(event_day(kind, 2020)).item() == day

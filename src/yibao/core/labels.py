@@ -60,7 +60,7 @@ CALIBRATION: Final[Mapping[str, str]] = MappingProxyType({
     "offsite_settlements": "异地就医直接结算人次",
     "offsite_medfee_yuan": "异地就医直接结算金额（元）",
     "resident_fund_ratio": "居民医保统筹基金当期收支率",
-    "employee_fund_ratio": "职工医保基金（统筹与个人账户）当期收支率"})
+    "employee_fund_ratio": "职工统筹与个账当期收支率"})
 #: 基金运行分析 levels (fund/analysis.py `Level`) and indicators, facts/policy.md §6.
 FUND_LEVEL: Final[Mapping[str, str]] = MappingProxyType({
     "insufficient": "结余不足", "low": "结余偏低", "reasonable": "结余合理", "high": "结余偏高",

@@ -1,11 +1,16 @@
-"""The postings each event makes (docs/ledger.md): settlements and contributions.
+"""The postings each event makes (docs/ledger.md): settlements, contributions and premiums, and
+the region-level events of the fund's year.
 
 A settlement moves each fund's payment, and the personal-account payment, to what is owed to the
 institution (应付定点医药机构款); the cash the person pays goes to the institution directly and
 is not fund money. A contribution moves what is receivable from payers and budgets into the funds
-and the personal accounts. Amounts enter in yuan and are posted in integer fen.
+and the personal accounts; a resident's serious-illness premium moves part of it on to the
+serious-illness fund. The year's opening balances, funding of the other funds, receipts, payments
+to institutions and DRG clearing are region-level events (`EVENT_LINES`). Amounts enter in yuan
+(settlements, contributions) or fen (region-level events) and are posted in integer fen.
 
-Each event's lines are one table (`SETTLEMENT_LINES`, `CONTRIBUTION_LINES`) read by two forms:
+Each event's lines are one table (`SETTLEMENT_LINES`, `CONTRIBUTION_LINES`, `PREMIUM_LINES`,
+`EVENT_LINES`) read by two forms:
 the scalar one (one event → a `PostingSet`, the stateful path) and the columnar one (a frame of
 events → a frame of postings, the bulk load of a year), which gives the same postings in the
 same order; `tests/fund/test_columnar_events.py` proves it.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Final
 
 import polars as pl
@@ -91,10 +97,10 @@ CLEARING_LINES: Final = (
     ("resident_pool", "payable_institution:*", "resident_pool"),
     ("employee_pool", "payable_institution:*", "employee_pool"),
 )
-EVENT_LINES: Final[Mapping[TxnKind, Lines]] = {
+EVENT_LINES: Final[Mapping[TxnKind, Lines]] = MappingProxyType({
     TxnKind.OPENING: OPENING_LINES, TxnKind.FUNDING: FUNDING_LINES,
     TxnKind.RECEIPT: RECEIPT_LINES, TxnKind.PAYMENT: PAYMENT_LINES,
-    TxnKind.CLEARING: CLEARING_LINES}
+    TxnKind.CLEARING: CLEARING_LINES})
 #: The columns of a columnar posting (before the caller's kept columns).
 POSTING_COLUMNS: Final = ("txn_id", "account_key", "side", "amount_fen")
 

@@ -68,12 +68,12 @@ def fund_payments_fen(tables: SimTables, cols: RequestColumns, result: BatchResu
     """What each fund pays in the year: its settlements' payments, the resident pool's
     serious-illness premiums, the assistance fund's 资助参保."""
     v, employee = result.values, cols.employee
+    pool = np.asarray(v["hifp_pay"], dtype=np.int64)
+    paid = {fund: int(np.asarray(v[field], dtype=np.int64).sum()) for fund, field in PAYS.items()}
     c = tables.contributions
-    return {"resident_pool": int(np.asarray(v["hifp_pay"])[~employee].sum())
-            + _sum(c, "serious_illness"),
-            "employee_pool": int(np.asarray(v["hifp_pay"])[employee].sum()),
-            **{fund: int(np.asarray(v[field]).sum()) for fund, field in PAYS.items()}} | {
-        "assistance": int(np.asarray(v["maf_pay"]).sum()) + _sum(c, "assistance")}
+    return {**paid, "resident_pool": int(pool[~employee].sum()) + _sum(c, "serious_illness"),
+            "employee_pool": int(pool[employee].sum()),
+            "assistance": paid["assistance"] + _sum(c, "assistance")}
 
 
 def _receivables(tables: SimTables, funding: dict[str, int]) -> dict[str, int]:
