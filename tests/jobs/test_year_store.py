@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from yibao.jobs.year import read_year, settle_year
+from yibao.jobs.year import read_year
 from yibao.jobs.year_replay import replay_sample
 from yibao.jobs.year_store import (
     StoreLoad,
@@ -35,6 +35,7 @@ from yibao.settle.columns import RequestColumns
 from yibao.settle.model import YTD_KEYS
 from yibao.sim.columns import to_columns
 from yibao.sim.profile import load_profile
+from yibao.sim.settle import settle_year
 from yibao.sim.simulate import SimTables
 from yibao.store import Store
 

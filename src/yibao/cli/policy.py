@@ -1,19 +1,30 @@
-"""`yibao policy`: validate a policy file, or show a shipped policy."""
+"""`yibao policy`: validate a policy file, show a shipped policy, and policy what-if (测算):
+`whatif` compares a simulated year under two policies, `solve` finds one key's value for a
+fund's target current ratio."""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from yibao.cli.errors import Commands
+from yibao.cli.errors import Commands, fail
 from yibao.cli.progress import console
 from yibao.core import labels
-from yibao.core.money import fmt, fmt_ratio
+from yibao.core.money import DecimalError, fmt, fmt_ratio, parse_decimal
+from yibao.fund.accounts import CHART
+from yibao.policy.keys import PolicyKeyError
 from yibao.policy.loader import PolicyError, load_policy, load_policy_file, shipped_ids
 from yibao.policy.model import LEVELS, Benefit, Policy
+from yibao.services.whatif import WhatIf, WhatIfError, solve, whatif
 
 app = typer.Typer(cls=Commands, help="待遇政策文件：校验与查看", no_args_is_help=True)
 
@@ -81,6 +92,140 @@ def list_policies() -> None:
     """列出内置政策。"""
     for policy_id in shipped_ids():
         console.print(policy_id)
+
+
+# ---------- what-if (测算) ----------
+
+DATA_HELP = "yibao sim 生成的数据目录"
+FUND_NAMES = {code.value: spec.name for code, spec in CHART.items()}
+WAN_FEN = Decimal(1_000_000)
+SCHEME_SHORT = {"310": "职工", "390": "居民"}
+
+
+@contextmanager
+def _steps(title: str) -> Iterator[Callable[[str], None]]:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(title, total=None)
+
+        def step(message: str) -> None:
+            progress.update(task, description=message)
+
+        yield step
+
+
+def _decimal(text: str, option: str, places: int) -> Decimal:
+    try:
+        return parse_decimal(text, places=places)
+    except DecimalError as err:
+        fail(f"{option} 取值有误：{err.message}")
+
+
+def _wan(fen: int) -> str:
+    """Fen as 万元 with two places, for the console (the JSON has every cent)."""
+    return fmt(Decimal(fen) / WAN_FEN)
+
+
+def _fund_table(result: WhatIf) -> Table:
+    table = Table(title=f"各基金收支（万元）：原政策 {Path(result.base.policy.source).name}，"
+                        f"新政策 {Path(result.new.policy.source).name}")
+    table.add_column("基金", no_wrap=True)
+    for column in ("收入", "原支出", "新支出", "原收支率", "新收支率"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for fund, before in result.base.funds.items():
+        after = result.new.funds[fund]
+        table.add_row(FUND_NAMES.get(fund, fund), _wan(before.income_fen),
+                      _wan(before.expenditure_fen), _wan(after.expenditure_fen),
+                      before.document()["current_ratio"] or "—",
+                      after.document()["current_ratio"] or "—")
+    return table
+
+
+SCHEME_ROWS = (("medfee", "医疗总费用"), ("inscp", "政策范围内费用"),
+               ("fund_pay", "基金支付"), ("pool_pay", "统筹基金支付"),
+               ("assistance_pay", "医疗救助支出"), ("self_pay", "个人负担"),
+               ("inscp_ratio", "政策范围内支付比例"),
+               ("inpatient_inscp_ratio", "住院政策范围内支付比例"),
+               ("catastrophic_persons", "灾难性支出人数"),
+               ("catastrophic_share", "灾难性支出人数占比"))
+
+
+def _scheme_table(result: WhatIf) -> Table:
+    share = result.capacity_share
+    table = Table(title="按险种比较（金额：万元）", caption=(
+        f"灾难性卫生支出：家庭全年个人负担超过家庭支付能力的 {share:%}；支付能力按家庭成员年收入"
+        f"合计（在职职工按缴费基数×12，其他人按人均 {fmt(result.income_per_capita)} 元，"
+        "[U] 占位值）"))
+    table.add_column("指标", no_wrap=True)
+    for scheme in result.base.schemes:
+        name = SCHEME_SHORT.get(scheme, scheme)
+        table.add_column(f"{name}·原", justify="right", no_wrap=True)
+        table.add_column(f"{name}·新", justify="right", no_wrap=True)
+    for key, label in SCHEME_ROWS:
+        row = [label]
+        for scheme, before in result.base.schemes.items():
+            after = result.new.schemes[scheme]
+            for side in (before, after):
+                fen = side.money_fen.get(key)
+                row.append(_wan(fen) if fen is not None else str(side.document()[key] or "—"))
+        table.add_row(*row)
+    return table
+
+
+def _write_json(path: Path, document: dict[str, object]) -> None:
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n",
+                         encoding="utf-8")
+    temporary.replace(path)
+
+
+@app.command("whatif")
+def whatif_command(
+    data: Annotated[Path, typer.Option("--data", help=DATA_HELP)],
+    policy: Annotated[Path, typer.Option("--policy", help="新政策 TOML 文件")],
+    base: Annotated[Path | None, typer.Option(
+        "--base", help="原政策 TOML 文件（默认：模拟配置所用的政策）")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="结果写入该 JSON 文件")] = None,
+    capacity_share: Annotated[str, typer.Option(
+        "--capacity-share", help="个人负担超过家庭支付能力的该比例即为灾难性卫生支出")] = "0.40",
+    income: Annotated[str, typer.Option(
+        "--income-per-capita",
+        help="无缴费基数者的人均年收入（元），[U] 占位值：约为大病保险起付线的两倍")] = "25000",
+) -> None:
+    """政策测算：按新政策用批量引擎重算模拟年度，与原政策逐基金、逐险种比较。"""
+    share = _decimal(capacity_share, "--capacity-share", 4)
+    per_capita = _decimal(income, "--income-per-capita", 2)
+    with _steps("政策测算") as step:
+        try:
+            result = whatif(data, policy, base, capacity_share=share,
+                            income_per_capita=per_capita, progress=step)
+        except (WhatIfError, PolicyError) as err:
+            fail(str(err))
+    console.print(_fund_table(result))
+    console.print(_scheme_table(result))
+    if json_out is not None:
+        _write_json(json_out, result.document())
+        console.print(f"结果已写入：{json_out}")
+
+
+@app.command("solve")
+def solve_command(
+    data: Annotated[Path, typer.Option("--data", help=DATA_HELP)],
+    base: Annotated[Path, typer.Option("--base", help="原政策 TOML 文件")],
+    key: Annotated[str, typer.Option(
+        "--key", help="要求解的政策键，如 resident.inpatient.ratio.2")],
+    fund: Annotated[str, typer.Option("--fund", help="基金科目代码，如 resident_pool")],
+    target: Annotated[str, typer.Option("--target-ratio", help="目标收支率（支出 ÷ 收入）")],
+    out: Annotated[Path, typer.Option("--out", help="写出的新政策文件")],
+) -> None:
+    """求解：找出使某基金收支率达到目标的一个政策参数取值（批量引擎二分），写出新政策文件。"""
+    goal = _decimal(target, "--target-ratio", 4)
+    with _steps("政策求解") as step:
+        try:
+            solved = solve(data, base, key, fund, goal, out, progress=step)
+        except (WhatIfError, PolicyKeyError, PolicyError) as err:
+            fail(str(err))
+    console.print(f"[green]✓[/] {solved.describe()}")
 
 
 def register(root: typer.Typer) -> None:

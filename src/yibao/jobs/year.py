@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -49,21 +49,18 @@ from yibao.policy.loader import load_policy
 from yibao.services.cases import Finding
 from yibao.services.fund import fund_analysis, fund_balances, fund_names
 from yibao.services.sim import read_meta, read_tables
-from yibao.settle.batch import BatchResult, settle_columns
-from yibao.settle.columns import RequestColumns, subset
+from yibao.settle.batch import BatchResult
+from yibao.settle.columns import RequestColumns
 from yibao.sim.calibrate import compare
 from yibao.sim.calibrate import indicators as sim_indicators
 from yibao.sim.columns import to_columns
 from yibao.sim.funding import basic_fund_income_fen
 from yibao.sim.profile import load_profile
+from yibao.sim.settle import settle_year
 from yibao.sim.simulate import SimTables
 from yibao.store import Store
 
 Step = Callable[[str], None]
-#: A balance no visit can exhaust: settling with it gives what the account would pay if it could.
-UNLIMITED_FEN: Final = 10**13
-ACCOUNT_CREDIT: Final = ("employer_to_account_fen", "employee_to_account_fen",
-                         "retiree_credit_fen")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,32 +115,6 @@ def _write(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
-
-
-def settle_year(cols: RequestColumns, tables: SimTables, workers: int) -> BatchResult:
-    """Settle the year with the personal account carried through each employee's visits.
-
-    The first pass lets the account pay all it may (an unlimited balance), which gives what each
-    visit would take from it; the balance before visit k is then the yearly credit less what
-    visits 1..k-1 wanted, never below zero, and the employees' visits are settled again with it.
-    """
-    visits = tables.visits
-    employee = np.flatnonzero(cols.employee)
-    wanted = settle_columns(replace(cols, acct_balc=np.where(cols.employee, UNLIMITED_FEN, 0)),
-                            workers=workers)
-    if employee.size == 0:
-        return wanted
-    credit = visits.select("psn_no").join(
-        tables.contributions.select("psn_no", pl.sum_horizontal(ACCOUNT_CREDIT).alias("c")),
-        on="psn_no", how="left", maintain_order="left")["c"].fill_null(0)
-    before = pl.DataFrame({"person": cols.person_key, "want": wanted.values["acct_pay"]}).select(
-        (pl.col("want").cum_sum().over("person") - pl.col("want")).alias("spent"))["spent"]
-    balance = np.maximum(0, credit.to_numpy() - before.to_numpy()).astype(np.int64)
-    again = settle_columns(subset(replace(cols, acct_balc=balance), employee), workers=workers)
-    values = {name: column.copy() for name, column in wanted.values.items()}
-    for name, column in again.values.items():
-        values[name][employee] = column
-    return BatchResult(values, wanted.ytd_after)
 
 
 def store_block(tables: SimTables, cols: RequestColumns, result: BatchResult, report: Path,

@@ -17,7 +17,7 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 
-from yibao.core.money import from_fen, to_fen
+from yibao.core.money import from_fen
 from yibao.fund.accounts import CHART, AccountCode
 from yibao.fund.checks import BalanceLine
 from yibao.fund.events import (
@@ -38,9 +38,9 @@ from yibao.fund.schedule import (
     receipt_frame,
 )
 from yibao.jobs.year_payment import YearPayment
-from yibao.policy.model import Policy
 from yibao.settle.batch import BatchResult
 from yibao.settle.columns import RequestColumns
+from yibao.sim.funding import funding_fen
 from yibao.sim.simulate import SimTables
 
 FUNDS: Final = tuple(field for _debit, _credit, field in OPENING_LINES)
@@ -74,21 +74,6 @@ def fund_payments_fen(tables: SimTables, cols: RequestColumns, result: BatchResu
     return {**paid, "resident_pool": int(pool[~employee].sum()) + _sum(c, "serious_illness"),
             "employee_pool": int(pool[employee].sum()),
             "assistance": paid["assistance"] + _sum(c, "assistance")}
-
-
-def funding_fen(tables: SimTables, policy: Policy) -> dict[str, int]:
-    """The year's funding (`FUNDING_LINES` fields): per-person amounts of the policy's `[fund]`
-    times the employees, civil servants and insured residents."""
-    rules = policy.fund
-    if rules is None:
-        return {}
-    persons = tables.persons
-    employees = persons.filter(pl.col("insutype") == "310")
-    civil = int(employees["civil_servant"].sum())
-    return {"large_expense": to_fen(rules.large_expense_per_employee) * employees.height,
-            "civil_servant": to_fen(rules.civil_servant_per_person) * civil,
-            "assistance": to_fen(rules.assistance_per_resident)
-            * (persons.height - employees.height)}
 
 
 def _receivables(tables: SimTables, funding: dict[str, int]) -> dict[str, int]:
@@ -132,7 +117,7 @@ def fund_flows(tables: SimTables, cols: RequestColumns, result: BatchResult,
     monthly = {fund: fen // MONTHS for fund, fen in fund_payments_fen(tables, cols,
                                                                     result).items()}
     opening = opening_frame(region, year, monthly, months)
-    funding = funding_fen(tables, policy)
+    funding = funding_fen(tables.persons, policy)
     payments, clearings = payment_frames(region, year, _owed(tables, result),
                                          _clearing(tables, payment), deposit)
     events = ((TxnKind.OPENING, OPENING_LINES, opening),

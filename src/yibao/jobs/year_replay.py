@@ -4,7 +4,7 @@ through the stateful path, to prove it agrees with the batch to the fen.
 `replay_sample` imports the sample into a fresh SQLite store, posts their contributions and
 settles each of their visits in order with `settle_service.settle_committed`, and compares every
 amount, detail row and final accumulator with the batch results. The batch it checks is
-`yibao.jobs.year.settle_year`, which carries the personal account (个人账户) from visit to visit
+`yibao.sim.settle.settle_year`, which carries the personal account (个人账户) from visit to visit
 as the stateful path does.
 """
 

@@ -14,7 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from yibao.core.money import to_fen
 from yibao.policy.contributions import Contributions
+from yibao.policy.model import Policy
 
 I64 = npt.NDArray[np.int64]
 MONTHS = 12
@@ -89,3 +91,17 @@ def basic_fund_income_fen(contrib: pl.DataFrame) -> int:
     names = ("individual", "assistance", "subsidy_central", "subsidy_provincial", "subsidy_local",
              "employer_to_pool", "employer_to_account", "employee_to_pool", "employee_to_account")
     return int(contrib.select(pl.sum_horizontal(*(f"{n}_fen" for n in names)).sum()).item())
+
+
+def funding_fen(persons: pl.DataFrame, policy: Policy) -> dict[str, int]:
+    """The year's funding (`fund.events.FUNDING_LINES` fields): per-person amounts of the
+    policy's `[fund]` times the employees, civil servants and insured residents."""
+    rules = policy.fund
+    if rules is None:
+        return {}
+    employees = persons.filter(pl.col("insutype") == "310")
+    civil = int(employees["civil_servant"].sum())
+    return {"large_expense": to_fen(rules.large_expense_per_employee) * employees.height,
+            "civil_servant": to_fen(rules.civil_servant_per_person) * civil,
+            "assistance": to_fen(rules.assistance_per_resident)
+            * (persons.height - employees.height)}

@@ -1,0 +1,236 @@
+"""Policy what-if on a small generated year (`yibao.services.whatif`, `yibao policy whatif` and
+`solve`).
+
+Under the year's own policy both sides equal, fund by fund to the cent, what `fund analyze`
+reports for the year's ledger as the year job loads it (with its fund flows; the pooling funds
+apart from the DRG year-end clearing, which needs the payment step); a higher
+resident inpatient ratio moves the resident pool's expenditure up and the serious-illness and
+assistance funds' down; the solver reaches its target within one step of the key's precision and
+writes the policy with that one value changed, and refuses a key that does not move the fund and
+a target out of reach (naming the range), writing nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from yibao.cli import app
+from yibao.fund.analysis import current_ratio, money, ratio_text
+from yibao.fund.postings import TxnKind
+from yibao.jobs.year import read_year
+from yibao.jobs.year_fund import fund_flows
+from yibao.jobs.year_payment import pay_year
+from yibao.jobs.year_store import load_year
+from yibao.policy.keys import parse_key, with_value
+from yibao.policy.loader import SHIPPED_DIR, load_policy_file
+from yibao.services.fund import fund_analysis
+from yibao.services.sim import run_sim
+from yibao.services.whatif import (
+    WhatIfError,
+    fund_totals,
+    read_sim_year,
+    settle_changed,
+    settle_under,
+    solve,
+    whatif,
+    year_funds,
+    year_postings,
+)
+from yibao.settle.columns import RequestColumns
+from yibao.sim.columns import to_columns
+from yibao.sim.profile import load_profile
+from yibao.sim.settle import settle_year
+from yibao.store import Store
+
+BASE = SHIPPED_DIR / "511623-2020.toml"
+RATIO_2 = "resident.inpatient.ratio.2"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sim")
+    run_sim("linshui-2020", 0.005, 7, folder)
+    return folder
+
+
+def _policy(tmp: Path, value: str, name: str) -> Path:
+    path = tmp / name
+    path.write_text(with_value(BASE.read_text("utf-8"), parse_key(RATIO_2), Decimal(value)),
+                    encoding="utf-8")
+    return path
+
+
+def _analysed(url: str, region: str, year: int) -> dict[str, dict[str, str | None]]:
+    """What `yibao fund analyze` reports for the loaded year: each fund's income, expenditure and
+    current ratio."""
+    store = Store(url)
+    try:
+        document = fund_analysis(region, year, store=store).to_json()
+    finally:
+        store.dispose()
+    return {fund: {key: figures["year"][key]
+                   for key in ("income", "expenditure", "current_ratio")}
+            for fund, figures in document["funds"].items()}
+
+
+def test_unchanged_policy_equals_the_ledger_to_the_cent(data: Path, tmp_path: Path) -> None:
+    result = whatif(data, BASE)
+    document = result.document()
+    assert document["new"] == document["base"]
+    assert document["schemes"]["390"]["new"] == document["schemes"]["390"]["base"]
+    name, _scale, tables = read_year(data)
+    profile = load_profile(name)
+    region, year = result.year.region, profile.year
+    cols: RequestColumns = to_columns(tables.visits, tables.fee_lines, tables.persons,
+                                      tables.contributions, result.year.base_policy, year)
+    settled = settle_year(cols, tables, workers=1)
+    months = {k: Decimal(str(v)) for k, v in profile.funds.get("opening_months", {}).items()}
+    flows = fund_flows(tables, cols, settled, pay_year(tables, cols, settled), months, region,
+                       year)
+    url = f"sqlite:///{tmp_path / 'year.db'}"
+    assert load_year(tables, cols, settled, url, flows=flows).ledger.ok
+    ledger = _analysed(url, region, year)
+    # The DRG year-end clearing needs the payment step, which a what-if does not run: the pooling
+    # funds' expenditure in the ledger is the what-if's plus the clearing; all else is equal.
+    clearing = next(frame for kind, _lines, frame in flows.events if kind is TxnKind.CLEARING)
+    expected = dict(document["base"])
+    for pool in ("resident_pool", "employee_pool"):
+        figures = result.base.funds[pool]
+        spent = figures.expenditure_fen + int(clearing[pool].sum())
+        expected[pool] = {"income": figures.document()["income"], "expenditure": money(spent),
+                          "current_ratio": ratio_text(current_ratio(figures.income_fen, spent))}
+    assert expected == ledger
+    assert all(ledger[fund]["income"] != "0.00" for fund in
+               ("large_expense", "civil_servant", "assistance", "serious_illness"))
+
+
+def test_a_higher_ratio_moves_expenditure_the_right_way(data: Path, tmp_path: Path) -> None:
+    higher = whatif(data, _policy(tmp_path, "0.90", "higher.toml"), BASE)
+    lower = whatif(data, _policy(tmp_path, "0.60", "lower.toml"), BASE)
+
+    def spent(side: str, result: object, fund: str) -> Decimal:
+        return Decimal(result.document()[side][fund]["expenditure"])  # type: ignore[attr-defined]
+
+    for fund, up in (("resident_pool", True), ("serious_illness", False), ("assistance", False)):
+        base = spent("base", higher, fund)
+        assert (spent("new", higher, fund) > base) == up, fund
+        assert (spent("new", lower, fund) < base) == up, fund
+    assert spent("new", higher, "employee_pool") == spent("base", higher, "employee_pool")
+    resident = higher.document()["schemes"]["390"]
+    assert Decimal(resident["new"]["self_pay"]) < Decimal(resident["base"]["self_pay"])
+    assert resident["new"]["inpatient_inscp_ratio"] > resident["base"]["inpatient_inscp_ratio"]
+    assert resident["new"]["catastrophic_persons"] <= resident["base"]["catastrophic_persons"]
+
+
+def _ratio_at(data: Path, tmp: Path, value: Decimal) -> Fraction:
+    year = read_sim_year(data)
+    policy = _policy(tmp, str(value), f"at-{value}.toml")
+    chosen = load_policy_file(policy)
+    ratio = year_funds(year, settle_under(year, chosen), chosen)["resident_pool"]
+    assert ratio.current_ratio is not None
+    return ratio.current_ratio
+
+
+def test_solve_reaches_the_target_within_one_step(data: Path, tmp_path: Path) -> None:
+    base_ratio = Decimal(whatif(data, BASE).document()["base"]["resident_pool"]["current_ratio"])
+    target = base_ratio + Decimal("0.03")
+    out = tmp_path / "solved.toml"
+    solved = solve(data, BASE, RATIO_2, "resident_pool", target, out)
+    assert solved.value > Decimal("0.77") and solved.settlements >= 3
+    step = Decimal("0.0001")
+    below, above = (_ratio_at(data, tmp_path, solved.value + d) for d in (-step, step))
+    assert below <= Fraction(target) <= above  # the exact solution lies within one step
+    assert _ratio_at(data, tmp_path, solved.value) == solved.ratio
+    before, after = BASE.read_text("utf-8").splitlines(), out.read_text("utf-8").splitlines()
+    assert sum(a != b for a, b in zip(before, after, strict=True)) == 1
+
+
+def test_solve_refuses_a_key_that_does_not_move_the_fund(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "never.toml"
+    with pytest.raises(WhatIfError, match="不改变结果"):
+        solve(data, BASE, "employee.inpatient.ratio.2", "resident_pool", Decimal("1"), out)
+    assert not out.exists()
+
+
+def test_solve_refuses_a_target_out_of_reach_naming_the_range(data: Path,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "never.toml"
+    low, high = (ratio_text(_ratio_at(data, tmp_path, Decimal(v))) for v in ("0", "1"))
+    args = ["policy", "solve", "--data", str(data), "--base", str(BASE), "--key", RATIO_2,
+            "--fund", "resident_pool", "--target-ratio", "5", "--out", str(out)]
+    result = runner.invoke(app, args, terminal_width=400)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert f"[{low}, {high}]" in result.output and "超出" in result.output
+    assert not out.exists()
+
+
+def test_whatif_cli_writes_the_json(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "whatif.json"
+    args = ["policy", "whatif", "--data", str(data), "--policy",
+            str(_policy(tmp_path, "0.80", "new.toml")), "--json", str(out)]
+    result = runner.invoke(app, args, terminal_width=400)
+    assert result.exit_code == 0, result.output
+    assert "居民医保统筹基金" in result.output and "灾难性支出人数" in result.output
+    document = json.loads(out.read_text("utf-8"))
+    assert set(document) >= {"base", "new", "schemes"}
+    pool = document["new"]["resident_pool"]
+    assert pool["income"].count(".") == 1 and len(pool["income"].split(".")[1]) == 2
+    assert len(pool["current_ratio"].split(".")[1]) == 4
+
+
+def test_whatif_refuses_a_folder_that_is_not_a_simulated_year(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["policy", "whatif", "--data", str(tmp_path),
+                                 "--policy", str(BASE)], terminal_width=400)
+    assert result.exit_code == 2 and "不是模拟数据目录" in result.output
+
+
+def test_summed_postings_give_each_fund_what_one_row_per_settlement_gives(data: Path) -> None:
+    year = read_sim_year(data)
+    result = settle_under(year, year.base_policy)
+    summed = year_postings(year, result, year.base_policy)
+    each = year_postings(year, result, year.base_policy, summed=False)
+    assert summed.height < each.height
+    assert fund_totals(summed, year.year) == fund_totals(each, year.year)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    (RATIO_2, "0.88"), ("employee.inpatient.deductible.2", "300"),
+    ("assistance.groups.dibao.ratio", "0.8")])
+def test_settling_one_scheme_again_equals_settling_the_year(data: Path, tmp_path: Path,
+                                                            name: str, value: str) -> None:
+    year = read_sim_year(data)
+    base = settle_under(year, year.base_policy)
+    key = parse_key(name)
+    path = tmp_path / "changed.toml"
+    path.write_text(with_value(BASE.read_text("utf-8"), key, Decimal(value)), encoding="utf-8")
+    policy = load_policy_file(path)
+    again = settle_changed(year, year.base_policy, base, policy)
+    whole = settle_under(year, policy)
+    assert again.values.keys() == whole.values.keys()
+    for field, column in whole.values.items():
+        assert (again.values[field] == column).all(), field
+    assert (again.ytd_after == whole.ytd_after).all()
+    assert any((base.values[f] != whole.values[f]).any() for f in whole.values)  # it moved
+
+
+@pytest.mark.parametrize(("key", "fund", "words"), [
+    ("contributions.resident.individual", "resident_pool", "不是待遇参数"),
+    (RATIO_2, "pension_fund", "未知的基金"),
+    ("resident.serious_illness.tiers.1.ratio", "serious_illness", "无法在政策文件中定位"),
+])
+def test_solve_refuses_bad_input_in_one_sentence(data: Path, tmp_path: Path, key: str,
+                                                 fund: str, words: str) -> None:
+    out = tmp_path / "never.toml"
+    args = ["policy", "solve", "--data", str(data), "--base", str(BASE), "--key", key,
+            "--fund", fund, "--target-ratio", "1", "--out", str(out)]
+    result = runner.invoke(app, args, terminal_width=400)
+    assert result.exit_code == 2 and words in result.output, result.output
+    assert "Traceback" not in result.output and not out.exists()
