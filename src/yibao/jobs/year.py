@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -23,6 +23,7 @@ import polars as pl
 
 from yibao.core.checks import invariant
 from yibao.core.labels import simulation_note
+from yibao.core.money import to_fen
 from yibao.indicators.render import dumps_exact, report_html
 from yibao.indicators.sections import audit_sections, drg_sections, fund_sections
 from yibao.indicators.table import (
@@ -32,6 +33,7 @@ from yibao.indicators.table import (
     indicator_table,
     indicator_values,
     monthly,
+    ratio,
     reimbursement_by_group,
 )
 from yibao.jobs.year_fund import FundFlows, balance_rows, fund_flows, fund_warnings
@@ -176,10 +178,32 @@ COUNTS: Final = ("insured", "employees", "residents", "offsite_settlements")
 FUND_RATIOS: Final = ("resident_fund_ratio", "employee_fund_ratio")
 
 
+#: The funds of each calibrated current ratio, as the ledger's account codes.
+LEDGER_FUND_RATIOS: Final = {"resident_fund_ratio": ("resident_pool",),
+                             "employee_fund_ratio": ("employee_pool", "personal_account")}
+
+
+def ledger_fund_ratios(fund: dict[str, Any]) -> dict[str, float]:
+    """The calibrated current ratios (expenditure ÷ income of the year) from the fund analysis
+    of the loaded ledger (`yibao fund analyze`'s document): the resident pooling fund, and the
+    employee pooling fund with the personal accounts; the DRG year-end clearing included."""
+    def total(codes: tuple[str, ...], key: str) -> int:
+        return sum(to_fen(Decimal(fund["funds"][c]["year"][key])) for c in codes)
+
+    return {name: float(ratio(total(codes, "expenditure"), total(codes, "income")))
+            for name, codes in LEDGER_FUND_RATIOS.items()}
+
+
 def calibration(tables: SimTables, cols: RequestColumns, result: BatchResult,
-                targets: dict[str, object], scale: float) -> list[dict[str, Any]]:
-    """Each calibration target of the profile beside the settled year (scaled to 1.0)."""
+                targets: dict[str, object], scale: float,
+                fund: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Each calibration target of the profile beside the settled year (scaled to 1.0); with
+    the ledger's `fund` analysis, the fund ratios as it reports them (`ledger_fund_ratios`)."""
     found = sim_indicators(tables.persons, tables.contributions, tables.visits, cols, result)
+    if fund is not None:
+        ledger = ledger_fund_ratios(fund)
+        found = replace(found, resident_fund_ratio=ledger["resident_fund_ratio"],
+                        employee_fund_ratio=ledger["employee_fund_ratio"])
     rows = []
     for row in compare(found, targets, scale):
         key = str(row["indicator"])
@@ -227,7 +251,7 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     extra = {"monthly": monthly(facts), "cost_by_level": cost_by_level(facts),
              "reimbursement_by_group": reimbursement_by_group(facts),
              "drg": drg, "fund": fund,
-             "calibration": calibration(tables, cols, result, profile.targets, scale),
+             "calibration": calibration(tables, cols, result, profile.targets, scale, fund),
              **({"audit": audit} if audit else {})}
     say("写入报告")
     report.mkdir(parents=True, exist_ok=True)

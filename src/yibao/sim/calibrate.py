@@ -13,6 +13,9 @@ indicators the profile's targets name (docs/sim.md §Calibration).
   residents' shares, the aid-paid shares and the subsidies; the employee fund, pooling and
   personal accounts together, pays its stays (hifp) and the account payments out of the
   employers' and employees' contributions (the retirees' account credit moves money inside it).
+  This is the settlements' side only (`yibao sim --check`); the year job, which also pays the
+  hospitals, takes these two rows from its ledger as `yibao fund analyze` reports them, the DRG
+  year-end clearing included (`jobs/year.py` `ledger_fund_ratios`).
 """
 
 from __future__ import annotations
