@@ -110,3 +110,18 @@ def test_a_profile_without_or_with_a_bad_denominator() -> None:
     assert replace(profile, population=without).should_insure(1.0) is None
     with pytest.raises(ProfileError, match="should_insure"):
         replace(profile, population={**without, "should_insure": 0}).should_insure(1.0)
+
+
+def test_fund_rows_follow_the_ledgers_year() -> None:
+    from yibao.indicators.table import fund_rows
+
+    year = {"income": "100.00", "expenditure": "90.50", "balance_open": "0.00",
+            "balance_close": "9.50", "current_ratio": "0.9050", "months_payable": "1.2597",
+            "level": "insufficient"}
+    idle = {**year, "income": "0.00", "expenditure": "0.00"}
+    rows = fund_rows({"funds": {"resident_pool": {"year": year},
+                                "civil_servant": {"year": idle}}})
+    assert [(r.key, r.label, r.value) for r in rows] == [
+        ("fund_income:resident_pool", "居民医保统筹基金收入", Decimal("100.00")),
+        ("fund_expenditure:resident_pool", "居民医保统筹基金支出", Decimal("90.50"))]
+    assert fund_rows(None) == ()  # a sum of several regions' reports has no ledger block

@@ -22,12 +22,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from yibao.core.money import from_fen
+from yibao.fund.accounts import CHART, AccountCode
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -160,6 +161,25 @@ def indicator_table(values: Mapping[str, Decimal | int | None]) -> tuple[Indicat
         row("offsite_direct_amount", "异地就医直接结算金额", "yuan", "—"),
         *drg,
     )
+
+
+def fund_rows(fund: Mapping[str, Any] | None) -> tuple[Indicator, ...]:
+    """Each fund's income and expenditure of the year as the ledger gives them (the `fund`
+    block of the report, `yibao fund analyze`'s document), after the plan's rows; none
+    without a block (a sum of several regions' reports)."""
+    if not fund:
+        return ()
+    rows: list[Indicator] = []
+    for code, figures in fund["funds"].items():
+        name = CHART[AccountCode(code)].name
+        year = figures["year"]
+        if Decimal(year["income"]) == 0 and Decimal(year["expenditure"]) == 0:
+            continue
+        rows += [Indicator(f"fund_income:{code}", f"{name}收入", Decimal(year["income"]),
+                           "yuan", "—"),
+                 Indicator(f"fund_expenditure:{code}", f"{name}支出",
+                           Decimal(year["expenditure"]), "yuan", "—")]
+    return tuple(rows)
 
 
 def monthly(facts: YearFacts) -> dict[str, list[Decimal]]:

@@ -30,6 +30,7 @@ from yibao.indicators.table import (
     Indicator,
     YearFacts,
     cost_by_level,
+    fund_rows,
     indicator_table,
     indicator_values,
     monthly,
@@ -247,7 +248,7 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
               "ledger contribution income ≠ contribution table", store)
     values = {**indicator_values(facts), "inpatient_cost_share_drg": payment.drg_share}
     drg = drg_summary(payment)
-    rows = indicator_table(values)
+    rows = indicator_table(values) + fund_rows(fund)
     extra = {"monthly": monthly(facts), "cost_by_level": cost_by_level(facts),
              "reimbursement_by_group": reimbursement_by_group(facts),
              "drg": drg, "fund": fund,

@@ -14,7 +14,7 @@ from yibao.fund.accounts import CHART, AccountCode
 from yibao.indicators.aggregate import RATIOS
 from yibao.indicators.charts import bar_chart, hbar_chart, line_chart
 from yibao.indicators.render import MONTHS, indicator_rows, show
-from yibao.indicators.table import indicator_table
+from yibao.indicators.table import fund_rows, indicator_table
 from yibao.services import actuary
 from yibao.web import columns
 from yibao.web.html import esc, kv, link, section, table
@@ -132,7 +132,8 @@ def dashboard_body(doc: dict[str, Any] | None, folder: Path,
     if doc is None:
         return no_report(folder, scope) + ledger
     return (section("年度报告", _notice(doc) + _intro(doc, scope))
-            + section("主要指标与“十四五”目标", indicator_rows(indicator_table(doc)))
+            + section("主要指标与“十四五”目标", indicator_rows(
+                indicator_table(doc) + fund_rows(doc.get("fund"))))
             + section("基金收支与结余（按月）", _monthly(doc["monthly"]) + EXPORT) + ledger)
 
 
