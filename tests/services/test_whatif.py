@@ -27,8 +27,8 @@ from yibao.cli import app
 from yibao.fund.analysis import money, ratio_text
 from yibao.fund.postings import TxnKind
 from yibao.jobs.year import read_year
-from yibao.jobs.year_fund import fund_flows
-from yibao.jobs.year_payment import pay_year
+from yibao.jobs.year_fund import FundFlows, fund_flows
+from yibao.jobs.year_payment import YearPayment, pay_year
 from yibao.jobs.year_store import load_year
 from yibao.policy.keys import key_value, parse_key, with_value
 from yibao.policy.loader import SHIPPED_DIR, load_policy_file
@@ -84,30 +84,47 @@ def _analysed(url: str, region: str, year: int) -> dict[str, dict[str, str | Non
             for fund, figures in document["funds"].items()}
 
 
+def _year_job_ledger(data: Path, tmp: Path, policy: Path, budget_fen: int | None = None
+                     ) -> tuple[dict[str, dict[str, str | None]], FundFlows, YearPayment]:
+    """The year job's steps on the simulated year under `policy` (its DRG budget `budget_fen`,
+    default budget-neutral), loaded into SQLite, and what `fund analyze` reports for it."""
+    name, _scale, tables = read_year(data)
+    profile = load_profile(name)
+    region, year = str(tables.enrollments["insuplc_admdvs"][0]), profile.year
+    cols: RequestColumns = to_columns(tables.visits, tables.fee_lines, tables.persons,
+                                      tables.contributions, load_policy_file(policy), year)
+    settled = settle_year(cols, tables, workers=1)
+    months = {k: Decimal(str(v)) for k, v in profile.funds.get("opening_months", {}).items()}
+    payment = pay_year(tables, cols, settled, budget_fen)
+    flows = fund_flows(tables, cols, settled, payment, months, region, year)
+    url = f"sqlite:///{tmp / f'year-{policy.stem}.db'}"
+    assert load_year(tables, cols, settled, url, flows=flows).ledger.ok
+    return _analysed(url, region, year), flows, payment
+
+
 def test_unchanged_policy_equals_the_ledger_to_the_cent(data: Path, tmp_path: Path) -> None:
     result = whatif(data, BASE)
     document = result.document()
     assert document["new"] == document["base"]
     assert document["schemes"]["390"]["new"] == document["schemes"]["390"]["base"]
-    name, _scale, tables = read_year(data)
-    profile = load_profile(name)
-    region, year = result.year.region, profile.year
-    cols: RequestColumns = to_columns(tables.visits, tables.fee_lines, tables.persons,
-                                      tables.contributions, result.year.base_policy, year)
-    settled = settle_year(cols, tables, workers=1)
-    months = {k: Decimal(str(v)) for k, v in profile.funds.get("opening_months", {}).items()}
-    flows = fund_flows(tables, cols, settled, pay_year(tables, cols, settled), months, region,
-                       year)
-    url = f"sqlite:///{tmp_path / 'year.db'}"
-    assert load_year(tables, cols, settled, url, flows=flows).ledger.ok
-    ledger = _analysed(url, region, year)
+    ledger, flows, payment = _year_job_ledger(data, tmp_path, BASE)
     assert document["base"] == ledger  # every fund, the DRG year-end clearing included
     assert all(ledger[fund]["income"] != "0.00" for fund in
                ("large_expense", "civil_servant", "assistance", "serious_illness"))
     clearing = next(frame for kind, _lines, frame in flows.events if kind is TxnKind.CLEARING)
     assert all(clearing[pool].abs().sum() > 0 for pool in ("resident_pool", "employee_pool"))
-    assert document["parameters"]["drg_budget"] == money(sum(
-        h.amount_fen for h in pay_year(tables, cols, settled).settlement.hospitals))
+    assert document["parameters"]["drg_budget"] == money(payment.settlement.budget_fen)
+
+
+def test_a_changed_policy_equals_the_year_job_under_the_same_budget(data: Path,
+                                                                   tmp_path: Path) -> None:
+    """The new side is what the year job would post under the new policy, its hospitals paid
+    from the base policy's regional DRG budget."""
+    changed = _policy(tmp_path, "0.90", "changed.toml")
+    result = whatif(data, changed, BASE)
+    ledger, _flows, _payment = _year_job_ledger(data, tmp_path, changed, result.drg_budget_fen)
+    assert result.document()["new"] == ledger
+    assert result.document()["new"] != result.document()["base"]
 
 
 def test_the_pools_spend_the_drg_budget_and_their_other_spending(data: Path,
