@@ -128,7 +128,10 @@ def _wan(fen: int) -> str:
 
 def _fund_table(result: WhatIf) -> Table:
     table = Table(title=f"各基金收支（万元）：原政策 {Path(result.base.policy.source).name}，"
-                        f"新政策 {Path(result.new.policy.source).name}")
+                        f"新政策 {Path(result.new.policy.source).name}",
+                  caption=f"统筹基金支出含 DRG 年终清算；两种政策下 DRG 区域预算相同，均为 "
+                          f"{_wan(result.drg_budget_fen)} 万元"
+                          "（原政策下本地 DRG 病例的统筹基金支付）")
     table.add_column("基金", no_wrap=True)
     for column in ("收入", "原支出", "新支出", "原收支率", "新收支率"):
         table.add_column(column, justify="right", no_wrap=True)

@@ -109,10 +109,16 @@ def payment_frames(region: str, year: int, owed: pl.DataFrame, clearing: pl.Data
             pl.format("{}{}-{}-{}", pl.lit(PREFIX["payment"]), pl.lit(year), pl.lit(YEAR_END),
                       "holder").alias("txn_id"),
             pl.lit(region).alias("region"), "holder", "paid")])
-    clearings = cleared.sort("holder").select(
+    return payments, clearing_frame(region, year, cleared)
+
+
+def clearing_frame(region: str, year: int, clearing: pl.DataFrame) -> pl.DataFrame:
+    """The year-end clearing events (`fund.events.CLEARING_LINES`) of `drg_clearing`'s frame:
+    one per institution with a clearing on either pooling fund."""
+    cleared = clearing.filter((pl.col("resident_pool") != 0) | (pl.col("employee_pool") != 0))
+    return cleared.sort("holder").select(
         pl.format("{}{}-{}", pl.lit(PREFIX["clearing"]), pl.lit(year), "holder").alias("txn_id"),
         pl.lit(region).alias("region"), "holder", "resident_pool", "employee_pool")
-    return payments, clearings
 
 
 def deposit_withheld(owed_fen: int, cleared_fen: int, deposit: Decimal) -> int:

@@ -31,7 +31,6 @@ from yibao.fund.events import (
 from yibao.fund.postings import TxnKind
 from yibao.fund.schedule import (
     MONTHS,
-    drg_clearing,
     funding_frame,
     opening_frame,
     payment_frames,
@@ -41,6 +40,7 @@ from yibao.jobs.year_payment import YearPayment
 from yibao.settle.batch import BatchResult
 from yibao.settle.columns import RequestColumns
 from yibao.sim.funding import funding_fen
+from yibao.sim.payment import clearing
 from yibao.sim.simulate import SimTables
 
 FUNDS: Final = tuple(field for _debit, _credit, field in OPENING_LINES)
@@ -97,16 +97,6 @@ def _owed(tables: SimTables, result: BatchResult) -> pl.DataFrame:
         owed_fen=pl.Series(owed + np.asarray(v["acct_pay"], dtype=np.int64)))
 
 
-def _clearing(tables: SimTables, payment: YearPayment) -> pl.DataFrame:
-    amounts = payment.settlement.to_frame().select(pl.col("hospital").alias("holder"),
-                                                   "amount_fen")
-    itemised = payment.cases.join(tables.persons.select("psn_no", "insutype"), on="psn_no",
-                                  how="left").select(
-        pl.col("hospital").alias("holder"), (pl.col("insutype") == "310").alias("employee"),
-        "fund_pay_fen")
-    return drg_clearing(amounts, itemised)
-
-
 def fund_flows(tables: SimTables, cols: RequestColumns, result: BatchResult,
                payment: YearPayment, months: dict[str, Decimal], region: str, year: int
                ) -> FundFlows:
@@ -119,7 +109,8 @@ def fund_flows(tables: SimTables, cols: RequestColumns, result: BatchResult,
     opening = opening_frame(region, year, monthly, months)
     funding = funding_fen(tables.persons, policy)
     payments, clearings = payment_frames(region, year, _owed(tables, result),
-                                         _clearing(tables, payment), deposit)
+                                         clearing(tables.persons, payment.cases,
+                                                  payment.settlement), deposit)
     events = ((TxnKind.OPENING, OPENING_LINES, opening),
               (TxnKind.FUNDING, FUNDING_LINES, funding_frame(region, year, funding)),
               (TxnKind.RECEIPT, RECEIPT_LINES,

@@ -3,7 +3,8 @@
 Every stay is grouped once, here; the supervision step reads the groups (`stay_drg`).
 
 Every inpatient stay's settlement list is grouped with the CHS-DRG 1.1 rule pack. Stays settled
-locally are paid by the point method under the region's DRG fund budget; stays of the region's
+locally are paid by the point method under the region's DRG fund budget (`yibao.sim.payment`,
+which `policy whatif` runs too); stays of the region's
 insured treated elsewhere are paid by the region where they were treated, itemised from this
 region's point of view. The budget defaults to what the pooling fund paid for the local stays
 (budget-neutral: the point method redistributes the same money by case mix).
@@ -22,20 +23,17 @@ from yibao.core.canonical import canonical_json
 from yibao.core.money import from_fen
 from yibao.payment.budget import METHODS
 from yibao.payment.capitation import CapitationRules, capitation, fee_for_service
-from yibao.payment.cases import conform_cases
-from yibao.payment.drg.batch import case_traces, group_batch
-from yibao.payment.drg.layout import to_settlement
+from yibao.payment.drg.batch import case_traces
 from yibao.payment.drg.loader import RulePack
 from yibao.payment.evaluate import cmi
 from yibao.payment.perdiem import Band, PerDiemRules, per_diem_payment
-from yibao.payment.points import PointRules, case_points
 from yibao.payment.report import evaluation
-from yibao.payment.settlement import PointSettlement, settle_cases
-from yibao.payment.share import NON_ITEMISED, non_itemised_share, stay_method
-from yibao.payment.weights import relative_weights
+from yibao.payment.settlement import PointSettlement
+from yibao.payment.share import NON_ITEMISED, non_itemised_share
 from yibao.services.drg import load_rules
 from yibao.settle.batch import BatchResult
 from yibao.settle.columns import RequestColumns
+from yibao.sim.payment import group_stays, pay_drg, settled_stays
 from yibao.sim.simulate import SimTables
 
 CAPITATION_LEVEL = "1"  # residents' outpatient care at township health centres: family doctors
@@ -110,16 +108,6 @@ class YearPayment:
     lists: pl.DataFrame  # every stay's list, group, trace and method (`stay_lists`)
 
 
-def _stays(tables: SimTables, cols: RequestColumns, result: BatchResult) -> pl.DataFrame:
-    """Settlement lists joined with their settled amounts (fen) and visit attributes."""
-    v = result.values
-    visits = tables.visits.select("mdtrt_id", "visit", "hosp_lv").with_columns(
-        medfee_sumamt=pl.Series(v["medfee_sumamt"][tables.visits["visit"].to_numpy()]),
-        fund_pay_fen=pl.Series(v["hifp_pay"][tables.visits["visit"].to_numpy()]),
-        local=pl.Series(cols.offsite[tables.visits["visit"].to_numpy()] == 0))
-    return tables.settlement_lists.join(visits, on="mdtrt_id", how="left", maintain_order="left")
-
-
 #: The settlement-list fields a stored list (`list_json`) of the year job carries.
 LIST_FIELDS = ("mdtrt_id", "psn_no", "fixmedins_code", "gender", "age", "age_days",
                "weight_g", "los_days", "dscg_way", "principal_diagnosis", "secondary_diagnoses",
@@ -142,36 +130,24 @@ def stay_lists(rules: RulePack, stays: pl.DataFrame, layout: pl.DataFrame,
 
 def pay_year(tables: SimTables, cols: RequestColumns, result: BatchResult,
              budget_fen: int | None = None) -> YearPayment:
-    """Group all stays, pay the local ones by DRG points, evaluate the grouping."""
-    stays = _stays(tables, cols, result)
-    layout = to_settlement(tables.settlement_lists)
+    """Group all stays, pay the local ones by DRG points (`yibao.sim.payment`), evaluate the
+    grouping."""
     rules = load_rules()
-    grouped = group_batch(rules, layout)
-    stays = stays.with_columns(drg=grouped["drg"], mdc=grouped["mdc"], adrg=grouped["adrg"],
-                               status=grouped["status"]).with_columns(
-        stay_method(pl.col("local"), pl.col("los_days")))
-    local = stays.filter(pl.col("payment_method") == "drg")
-    cases = conform_cases(local.select(
-        "setl_id", pl.col("fixmedins_code").alias("hospital"),
-        pl.col("hosp_lv").alias("level"), "drg", "medfee_sumamt", "fund_pay_fen",
-        (pl.col("medfee_sumamt") - pl.col("fund_pay_fen")).alias("other_pay_fen"),
-        pl.col("los_days").cast(pl.Int32), pl.col("dscg_time").alias("dscg_date"), "psn_no",
-        "mdc", "adrg", (pl.col("dscg_way") != "1").alias("incomplete"),
-        "principal_diagnosis"))
-    weights = relative_weights(cases)
-    points = case_points(cases, weights, PointRules())
-    budget = int(cases["fund_pay_fen"].sum()) if budget_fen is None else budget_fen
+    grouped = group_stays(rules, tables, cols)
+    stays = settled_stays(grouped.stays, result)
+    drg = pay_drg(stays, budget_fen)
     all_cost = int(np.asarray(result.values["medfee_sumamt"])[cols.med == 2].sum())
     methods = other_methods(stays, tables, cols, result)
     non_itemised = int(stays.filter(pl.col("payment_method").is_in(NON_ITEMISED))
                        ["medfee_sumamt"].sum())
     return YearPayment(
-        cases=points, settlement=settle_cases(points, budget), cmi=cmi(cases, weights),
-        evaluation=evaluation(cases), methods=methods,
+        cases=drg.points, settlement=drg.settlement, cmi=cmi(drg.cases, drg.weights),
+        evaluation=evaluation(drg.cases), methods=methods,
         drg_share=non_itemised_share(non_itemised, all_cost),
         status_counts=dict(stays["status"].value_counts().iter_rows()),
         names=dict(tables.institutions.select("fixmedins_code", "fixmedins_name").iter_rows()),
-        stay_drg=stays.select("mdtrt_id", "drg"), lists=stay_lists(rules, stays, layout, grouped))
+        stay_drg=stays.select("mdtrt_id", "drg"),
+        lists=stay_lists(rules, stays, grouped.layout, grouped.grouped))
 
 
 def drg_summary(payment: YearPayment) -> dict[str, Any]:

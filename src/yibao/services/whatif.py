@@ -1,14 +1,17 @@
 """Policy what-if (政策测算): `yibao policy whatif` and `yibao policy solve`.
 
-`whatif` reads a simulated year (written by `yibao sim`) once, settles it with the year job's
-settle step (`yibao.sim.settle.settle_year`, the batch engine) under the base policy and under
-the new one, and compares per fund (from the ledger postings the year would make) and per
+`whatif` reads a simulated year (written by `yibao sim`) once and groups its stays, settles it
+with the year job's settle step (`yibao.sim.settle.settle_year`, the batch engine) under the base
+policy and under the new one, pays the hospitals by DRG points with the year job's payment step
+(`yibao.sim.payment`: the base policy's regional DRG budget on both sides) and compares per fund
+(from the ledger postings the year would make, the DRG year-end clearing included) and per
 scheme (`yibao.policy.whatif`). Income is the year's contributions as the simulator collected
 them: a what-if changes the benefits, not what was paid in.
 
 `solve` finds the value of one numeric key (`yibao.policy.keys`) that brings a fund's current
-ratio (收支率 = expenditure ÷ income) to a target, by bisection over re-settlements of the year,
-and writes the base policy file with that one value changed.
+ratio (收支率 = expenditure ÷ income) to a target, by bisection over re-settlements of the year
+(each with its DRG point settlement and clearing under the base policy's budget), and writes the
+base policy file with that one value changed.
 """
 
 from __future__ import annotations
@@ -36,17 +39,19 @@ from yibao.fund.analysis import (
     year_figures,
 )
 from yibao.fund.events import (
+    CLEARING_LINES,
     CONTRIBUTION_LINES,
     EMPLOYEE_SCHEME,
     FUNDING_LINES,
     PREMIUM_LINES,
     SETTLEMENT_LINES,
+    Lines,
     contribution_posting_frame,
     event_posting_frame,
     settlement_posting_frame,
 )
 from yibao.fund.postings import TxnKind
-from yibao.fund.schedule import funding_frame
+from yibao.fund.schedule import MONTHS, clearing_frame, funding_frame
 from yibao.policy.keys import PolicyKey, key_value, literal, parse_key, with_value
 from yibao.policy.loader import load_policy, load_policy_file, parse_policy
 from yibao.policy.model import Policy
@@ -63,11 +68,13 @@ from yibao.policy.whatif import (
     changed_schemes,
     scheme_figures,
 )
+from yibao.services.drg import load_rules
 from yibao.services.sim import read_meta, read_tables
 from yibao.settle.batch import BatchResult
 from yibao.settle.columns import RequestColumns, subset
 from yibao.sim.columns import to_columns
 from yibao.sim.funding import funding_fen
+from yibao.sim.payment import DrgPayment, clearing, group_stays, pay_drg, settled_stays
 from yibao.sim.profile import load_profile
 from yibao.sim.settle import settle_year
 from yibao.sim.simulate import SimTables
@@ -86,7 +93,7 @@ SETTLEMENT_AMOUNTS: Final = (*(field for field, _fund in SETTLEMENT_LINES), "acc
 #: event gives, with a few hundred rows instead of millions.
 SUMMED: Final = "*"
 #: The simulator's tables a what-if does not read (left empty).
-UNREAD: Final = ("households", "institutions", "catalogue", "settlement_lists", "labels")
+UNREAD: Final = ("households", "institutions", "catalogue", "labels")
 #: The funds, as `fund analyze` names them: the ledger's fund accounts and the personal accounts.
 FUND_CODES: Final = tuple(code.value for code in FUNDS)
 
@@ -115,8 +122,8 @@ class FundTotals:
 @dataclass(frozen=True, slots=True)
 class SimYear:
     """A simulated year laid out once for re-settling: its tables, the batch engine's columns,
-    the shape the scheme figures need, and the contribution postings (the same under any
-    benefit policy)."""
+    the shape the scheme figures need, the contribution postings and the grouped stays (the
+    same under any benefit policy)."""
 
     directory: Path
     profile: str
@@ -128,6 +135,7 @@ class SimYear:
     shape: YearShape
     settlements: pl.DataFrame  # per visit: fixmedins_code, scheme, month
     contribution_postings: pl.DataFrame
+    stays: pl.DataFrame  # every stay grouped, with its payment method (`sim.payment`)
 
 
 def _shape(tables: SimTables, cols: RequestColumns, income_per_capita: Decimal) -> YearShape:
@@ -185,10 +193,13 @@ def read_sim_year(directory: Path, *, income_per_capita: Decimal = INCOME_PER_CA
     settlements = visits.select(
         "fixmedins_code", pl.col("insutype").alias("scheme"),
         pl.col("enddate").dt.strftime("%Y-%m").alias("month"))
-    kept = replace(tables, fee_lines=pl.DataFrame())  # laid out in `cols.fees` already
+    say("DRG 分组")
+    stays = group_stays(load_rules(), tables, cols).stays
+    # laid out in `cols.fees` and grouped already
+    kept = replace(tables, fee_lines=pl.DataFrame(), settlement_lists=pl.DataFrame())
     return SimYear(directory, name, region, profile.year, base, kept, cols,
                    _shape(tables, cols, income_per_capita), settlements,
-                   _contribution_postings(tables, region, profile.year))
+                   _contribution_postings(tables, region, profile.year), stays)
 
 
 def settle_under(year: SimYear, policy: Policy) -> BatchResult:
@@ -220,22 +231,41 @@ def settle_changed(year: SimYear, base_policy: Policy, base: BatchResult, policy
     return BatchResult(values, ytd_after)
 
 
+def drg_payment(year: SimYear, result: BatchResult, budget_fen: int | None = None
+                ) -> DrgPayment:
+    """The year job's DRG point settlement of the settled year (`sim.payment.pay_drg`) under
+    `budget_fen` (default: budget-neutral, as the year job pays)."""
+    return pay_drg(settled_stays(year.stays, result), budget_fen)
+
+
+def _event_postings(frame: pl.DataFrame, kind: TxnKind, lines: Lines, month: str
+                    ) -> pl.DataFrame:
+    return event_posting_frame(frame.with_columns(
+        pl.lit(month).alias("month"), pl.lit(kind.value).alias("kind")), lines, ("month", "kind"))
+
+
 def _funding_postings(year: SimYear, policy: Policy) -> pl.DataFrame:
     """The year's funding of the large-expense, civil-servant and assistance funds under the
-    policy's `[fund]` (`sim.funding.funding_fen`), as the year job posts it."""
+    policy's `[fund]` (`sim.funding.funding_fen`), as the year job posts it (1 January)."""
     frame = funding_frame(year.region, year.year, funding_fen(year.tables.persons, policy))
-    return event_posting_frame(frame.with_columns(
-        pl.lit(f"{year.year:04d}-01").alias("month"), pl.lit(TxnKind.FUNDING.value).alias("kind"),
-    ), FUNDING_LINES, ("month", "kind"))
+    return _event_postings(frame, TxnKind.FUNDING, FUNDING_LINES, f"{year.year:04d}-01")
 
 
-def year_postings(year: SimYear, result: BatchResult, policy: Policy, *, summed: bool = True
-                  ) -> pl.DataFrame:
+def _clearing_postings(year: SimYear, drg: DrgPayment) -> pl.DataFrame:
+    """The DRG year-end clearing of the pooling funds, as the year job posts it (31 December)."""
+    frame = clearing_frame(year.region, year.year,
+                           clearing(year.tables.persons, drg.points, drg.settlement))
+    return _event_postings(frame, TxnKind.CLEARING, CLEARING_LINES,
+                           f"{year.year:04d}-{MONTHS:02d}")
+
+
+def year_postings(year: SimYear, result: BatchResult, policy: Policy, drg: DrgPayment, *,
+                  summed: bool = True) -> pl.DataFrame:
     """The postings of the settled year, made by the ledger's columnar forms
     (`yibao.fund.events`), with what `fund_flows` reads: the month (a settlement's is its
     visit's; the contributions are the year's, dated in its first month), the account code and
-    the transaction's kind. With the contributions, the premiums and the funding of the
-    policy's `[fund]`; not the DRG year-end clearing, which needs the payment step (docs/whatif.md).
+    the transaction's kind. With the contributions, the premiums, the funding of the policy's
+    `[fund]` and the DRG year-end clearing of `drg` (`drg_payment` of `result`).
     `summed`: settlements summed per institution, scheme and month (`SUMMED`); else one
     settlement per row, as the year job posts them."""
     frame = year.settlements.with_columns(
@@ -250,7 +280,8 @@ def year_postings(year: SimYear, result: BatchResult, policy: Policy, *, summed:
     settled = settlement_posting_frame(frame, keep=("month",)).with_columns(
         pl.lit(TxnKind.SETTLEMENT.value).alias("kind"))
     return postings_with_code(pl.concat([year.contribution_postings,
-                                         _funding_postings(year, policy), settled]))
+                                         _funding_postings(year, policy), settled,
+                                         _clearing_postings(year, drg)]))
 
 
 def fund_totals(postings: pl.DataFrame, year: int) -> dict[str, FundTotals]:
@@ -261,8 +292,9 @@ def fund_totals(postings: pl.DataFrame, year: int) -> dict[str, FundTotals]:
             for fund, (income, spent) in figures.items()}
 
 
-def year_funds(year: SimYear, result: BatchResult, policy: Policy) -> dict[str, FundTotals]:
-    return fund_totals(year_postings(year, result, policy), year.year)
+def year_funds(year: SimYear, result: BatchResult, policy: Policy, drg: DrgPayment
+               ) -> dict[str, FundTotals]:
+    return fund_totals(year_postings(year, result, policy, drg), year.year)
 
 
 # ---------- whatif ----------
@@ -278,13 +310,15 @@ class Side:
 
 @dataclass(frozen=True, slots=True)
 class WhatIf:
-    """The comparison: the year under the base and the new policy."""
+    """The comparison: the year under the base and the new policy, the hospitals paid by DRG
+    points under the same regional budget (`drg_budget_fen`, the base side's)."""
 
     year: SimYear
     base: Side
     new: Side
     capacity_share: Decimal
     income_per_capita: Decimal
+    drg_budget_fen: int
 
     def document(self) -> dict[str, Any]:
         """The JSON document (money with two decimals, ratios with four, as strings)."""
@@ -292,7 +326,8 @@ class WhatIf:
             "data": str(self.year.directory), "region": self.year.region, "year": self.year.year,
             "policies": {"base": self.base.policy.source, "new": self.new.policy.source},
             "parameters": {"capacity_share": str(self.capacity_share),
-                           "income_per_capita": money(to_fen(self.income_per_capita))},
+                           "income_per_capita": money(to_fen(self.income_per_capita)),
+                           "drg_budget": money(self.drg_budget_fen)},
             "base": {fund: f.document() for fund, f in self.base.funds.items()},
             "new": {fund: f.document() for fund, f in self.new.funds.items()},
             "schemes": {scheme: {"base": self.base.schemes[scheme].document(),
@@ -301,8 +336,9 @@ class WhatIf:
         }
 
 
-def _side(year: SimYear, policy: Policy, result: BatchResult, share: Decimal) -> Side:
-    return Side(policy, year_funds(year, result, policy),
+def _side(year: SimYear, policy: Policy, result: BatchResult, drg: DrgPayment, share: Decimal
+          ) -> Side:
+    return Side(policy, year_funds(year, result, policy, drg),
                 scheme_figures(year.shape, result.values, share))
 
 
@@ -326,15 +362,17 @@ def whatif(data: Path, policy: Path, base: Path | None = None, *,
     old = base_policy or year.base_policy
     say("按原政策结算")
     first = settle_under(year, old)
-    before = _side(year, old, first, capacity_share)
+    paid = drg_payment(year, first)
+    budget = paid.settlement.budget_fen
+    before = _side(year, old, first, paid, capacity_share)
     say("按新政策结算")
     if len(changed_schemes(old, new_policy)) == len(SCHEMES):
         del first  # not needed again: a county year's results take GBs
         again = settle_under(year, new_policy)
     else:
         again = settle_changed(year, old, first, new_policy)
-    return WhatIf(year, before, _side(year, new_policy, again, capacity_share), capacity_share,
-                  income_per_capita)
+    after = _side(year, new_policy, again, drg_payment(year, again, budget), capacity_share)
+    return WhatIf(year, before, after, capacity_share, income_per_capita, budget)
 
 
 # ---------- solve ----------
@@ -391,7 +429,9 @@ def solve(data: Path, base: Path, key_name: str, fund: str, target: Decimal, out
     year = read_sim_year(data, progress=say)
     say("按原政策结算")
     first = settle_under(year, base_policy)
-    figures = year_funds(year, first, base_policy)[fund]
+    paid = drg_payment(year, first)
+    budget = paid.settlement.budget_fen
+    figures = year_funds(year, first, base_policy, paid)[fund]
     base_ratio = figures.current_ratio
     if base_ratio is None:
         raise WhatIfError(f"基金 {fund} 本年没有收入，收支率无定义，无法求解")
@@ -402,7 +442,8 @@ def solve(data: Path, base: Path, key_name: str, fund: str, target: Decimal, out
         say(f"试算 {key.name} = {literal(key, value)}")
         policy = parse_policy(with_value(text, key, value), str(out))
         result = settle_changed(year, base_policy, first, policy)
-        spent = year_funds(year, result, policy)[fund].expenditure_fen
+        drg = drg_payment(year, result, budget)
+        spent = year_funds(year, result, policy, drg)[fund].expenditure_fen
         return Fraction(spent, income)
 
     start = _grid(key, base_value)
