@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -103,12 +104,18 @@ def _level(code: str | None) -> str:
     return labels.name("fund_level", code) if code else "—"
 
 
+def _yuan(text: str) -> str:
+    """A money string of the analysis (two decimals) with thousands separators, for reading."""
+    return f"{Decimal(text):,}"
+
+
 def _months_table(name: str, fund: dict[str, Any]) -> Table:
     table = Table("月份", title=f"{name}：逐月收支（元）", title_justify="left")
     for heading in ("收入", "支出", "期末结余"):
         table.add_column(heading, justify="right")
     for m in fund["months"]:
-        table.add_row(m["month"], m["income"], m["expenditure"], m["balance"])
+        table.add_row(m["month"], _yuan(m["income"]), _yuan(m["expenditure"]),
+                      _yuan(m["balance"]))
     return table
 
 
@@ -120,8 +127,9 @@ def _year_table(year: int, names: dict[str, str], funds: dict[str, Any]) -> Tabl
     table.add_column("科目代码", style="dim")
     for code, fund in funds.items():
         y = fund["year"]
-        table.add_row(names[code], y["balance_open"], y["income"], y["expenditure"],
-                      y["balance_close"], y["current_ratio"] or "—", y["months_payable"] or "—",
+        table.add_row(names[code], *(_yuan(y[k]) for k in (
+                          "balance_open", "income", "expenditure", "balance_close")),
+                      y["current_ratio"] or "—", y["months_payable"] or "—",
                       _level(y["level"]), code)
     return table
 
