@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -66,6 +67,8 @@ def test_the_table_is_readable_chinese(analyzed: tuple[str, dict, pl.DataFrame,
     for words in ("居民医保统筹基金：逐月收支（元）", "2020 年基金运行情况（元）", "当期收支率",
                   "可支付月数", "风险预警", "医疗救助基金"):
         assert words in stdout, words
+    resident = _doc["funds"]["resident_pool"]["year"]["income"]
+    assert f"{Decimal(resident):,}" in stdout  # read with thousands separators
 
 
 def test_the_document_has_the_issues_shape(analyzed: tuple[str, dict, pl.DataFrame,
