@@ -152,8 +152,13 @@ def _ages(bands: list[int], low: int) -> str:
     return f"{low}–{bands[index + 1] - 1} 岁" if index + 1 < len(bands) else f"{low} 岁以上"
 
 
+def _yuan(amount: str | Decimal) -> str:
+    """Exact yuan with thousands separators (a budget is read to the fen)."""
+    return f"{Decimal(amount):,}"
+
+
 def _yuan_sum(amounts: dict[str, str]) -> str:
-    return show(sum((Decimal(v) for v in amounts.values()), Decimal(0)), "yuan")
+    return _yuan(sum((Decimal(v) for v in amounts.values()), Decimal(0)))
 
 
 def budget_sections(doc: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
@@ -170,18 +175,18 @@ def budget_sections(doc: dict[str, Any], names: dict[str, str]) -> list[tuple[st
              f"新参加职工医保 {Decimal(f['entrants']):,.0f} 人。</p>")
     spending = _table(
         ("险种·待遇·等级", "就诊人次", "预计人次", "次均费用（元）", "预计次均（元）",
-         "基金支付", "年龄结构因子", "就诊率趋势", "费用趋势", "预算"),
+         "基金支付（元）", "年龄结构因子", "就诊率趋势", "费用趋势", "预算（元）"),
         [(labels.budget_line(e["scheme"], e["benefit"], e["level"]), f"{e['visits_now']:,}",
-          f"{Decimal(e['visits_next']):,.0f}", e["cost_per_visit_now"], e["cost_per_visit_next"],
+          f"{Decimal(e['visits_next']):,.0f}", _yuan(e["cost_per_visit_now"]),
+          _yuan(e["cost_per_visit_next"]),
           _yuan_sum(e["now"]), e["age_factor"], e["utilisation_trend"], e["cost_trend"],
           _yuan_sum(e["next"])) for e in doc["expenditure"]])
-    income = _table(("基金", "项目", "依据", f"{year - 1} 年", f"{year} 年预算"), [
-        (names.get(i["fund"], i["fund"]), i["item"], i["basis"], show(Decimal(i["now"]), "yuan"),
-         show(Decimal(i["next"]), "yuan")) for i in doc["income"]])
-    totals = _table(("基金", "收入", "支出", "当期结余"), [
-        (names.get(fund, fund), show(Decimal(t["income"]), "yuan"),
-         show(Decimal(t["expenditure"]), "yuan"), show(Decimal(t["balance"]), "yuan"))
-        for fund, t in doc["funds"].items()])
+    income = _table(("基金", "项目", "依据", f"{year - 1} 年（元）", f"{year} 年预算（元）"), [
+        (names.get(i["fund"], i["fund"]), i["item"], i["basis"], _yuan(i["now"]), _yuan(i["next"]))
+        for i in doc["income"]])
+    totals = _table(("基金", "收入（元）", "支出（元）", "当期结余（元）"), [
+        (names.get(fund, fund), _yuan(t["income"]), _yuan(t["expenditure"]),
+         _yuan(t["balance"])) for fund, t in doc["funds"].items()])
     drg = (f"<p>区域总额预算（DRG 付费部分）：<b>{show(Decimal(doc['drg_budget']), 'yuan')}</b>"
            f"（{doc['drg_budget']} 元；本地 60 天以内住院的统筹基金支付 × 各行因子），"
            f"即 {year} 年 yibao drg pay --budget 的预算。</p>")
