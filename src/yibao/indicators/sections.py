@@ -228,8 +228,8 @@ def projection_sections(doc: dict[str, Any], names: dict[str, str]) -> list[tupl
             for fund, data in funds.items() for y in data["years"]]
     last = funds[next(iter(funds))]["years"][-1]["year"]
     note = (f"<p class='note'>情景：{escape(doc['scenario'])}（yibao fund project 的默认情景，"
-            f"基年 {doc['from']}，预测至 {last} 年）。默认情景中含 [U] 占位值——没有来源的示意"
-            "数值（如职工人均费用与就诊率增长、婴儿以外的死亡率、迁移、职工新参保率、职工统筹"
+            f"基年 {doc['from']}，预测至 {last} 年）。<b class='unmet'>默认情景中含 [U] 占位值"
+            "</b>——没有来源的示意数值（如职工人均费用与就诊率增长、婴儿以外的死亡率、迁移、职工新参保率、职工统筹"
             "与个人账户及大病保险的期初结余月数），见 src/yibao/actuary/scenario.toml 与 "
             "docs/fund.md；结果只可作示意，不可作为决策依据，需用本地数据的情景文件重算"
             "（yibao fund project --scenario）。</p>")
