@@ -15,7 +15,7 @@ from yibao.cli.progress import console
 from yibao.jobs.year_payment import pay_year
 from yibao.services.actuary import projection_svg_of
 from yibao.services.sim import read_tables, run_sim, sim_to_columns
-from yibao.settle.batch import settle_columns
+from yibao.sim.settle import settle_year
 
 runner = CliRunner()
 
@@ -59,8 +59,9 @@ def test_budget_prints_each_factor_and_writes_json(year: Path, tmp_path: Path) -
                   * Decimal(e["cost_trend"]))
         for fund, now in e["now"].items():
             assert abs(_yuan(e["next"][fund]) - _yuan(now) * factor) <= Decimal("0.005")
-    # This year's lines add up to what the batch engine paid from every fund.
-    values = settle_columns(sim_to_columns(year)).values
+    # This year's lines add up to what the batch engine paid from every fund (the personal
+    # account carried through each employee's visits, as the year job settles).
+    values = settle_year(sim_to_columns(year), read_tables(year), workers=1).values
     paid = sum(int(np.asarray(values[f]).sum()) for f in (
         "hifp_pay", "acct_pay", "hifmi_pay", "hifob_pay", "cvlserv_pay", "maf_pay"))
     assert sum(_yuan(v) for e in lines for v in e["now"].values()) == Decimal(paid) / 100
@@ -82,7 +83,7 @@ def test_project_writes_json_and_report_deterministically(year: Path, tmp_path: 
         months = Decimal(y["balance_close"]) * 12 / Decimal(y["expenditure"])
         assert Decimal(y["months_payable"]) == months.quantize(Decimal("0.0001"))
     # The base year spends what the batch engine paid from the personal accounts.
-    values = settle_columns(sim_to_columns(year)).values
+    values = settle_year(sim_to_columns(year), read_tables(year), workers=1).values
     account = data["funds"]["personal_account"]["years"][0]
     assert Decimal(account["expenditure"]) == Decimal(int(values["acct_pay"].sum())) / 100
     page = (tmp_path / "r" / "projection.html").read_text("utf-8")
@@ -138,5 +139,6 @@ def test_the_drg_part_of_this_year_is_the_payment_rooms_budget(year: Path, tmp_p
          "--json", str(out))
     lines = json.loads(out.read_text("utf-8"))["expenditure"]
     cols = sim_to_columns(year)
-    payment = pay_year(read_tables(year), cols, settle_columns(cols))
+    tables = read_tables(year)
+    payment = pay_year(tables, cols, settle_year(cols, tables, workers=1))
     assert sum(_yuan(e["drg_now"]) for e in lines) == Decimal(payment.settlement.budget_fen) / 100

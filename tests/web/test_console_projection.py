@@ -51,3 +51,14 @@ def test_the_page_in_a_browser(browser: Browser, console: Console) -> None:
     expect(page.locator("body")).to_contain_text("2022 年累计结余转负")
     assert page.locator("svg.chart polyline.line").count() == 4  # one line a fund
     page.screenshot(path=str(SHOTS / "20-fund-projection.png"), full_page=True)
+
+
+def test_the_year_reports_projection_is_found(console: Console) -> None:
+    """`yibao year --report $YIBAO_REPORT_DIR` writes `projection.json` beside indicators.json,
+    at the top of the folder: the page finds it there too."""
+    doc = projection_json(project(BASE, {2020: RATES}, 3, SCENARIO, OPENING))
+    top = Path(os.environ["YIBAO_REPORT_DIR"])
+    top.mkdir(parents=True, exist_ok=True)
+    (top / "projection.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    page = console.login("county").get("/console/fund/projection").text
+    assert projection_svg_of(doc) in page and "<td>2023</td>" in page

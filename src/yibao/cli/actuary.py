@@ -16,13 +16,11 @@ from yibao.core.money import from_fen
 from yibao.services import actuary as service
 
 FUND_NAMES = service.FUND_NAMES
-BENEFITS = {"inpatient": "住院", "chronic": "慢特病", "outpatient": "门诊", "pharmacy": "药店"}
 SCENARIO_HELP = "情景文件（TOML），只写要改的键"
 THRESHOLDS_HELP = "可支付月数水平的阈值文件（默认 fund/thresholds.toml）"
 REPORT_HELP = "在该目录写 HTML 报告（含图）"
 DATA_HELP = "基年的模拟数据目录（yibao sim 的输出）"
 POLICY_HELP = "预算年度的政策文件（默认内置）"
-SCHEMES = {"resident": "居民", "employee": "职工"}
 LEVEL_STYLE = {"insufficient": "red", "low": "yellow", "excess": "yellow"}
 
 
@@ -40,10 +38,6 @@ def _level(level: str) -> str:
     style = LEVEL_STYLE.get(level)
     name = labels.name("fund_level", level)
     return f"[{style}]{name}[/]" if style else name
-
-
-def _line(scheme: str, benefit: str, level: str) -> str:
-    return f"{SCHEMES[scheme]}·{BENEFITS.get(benefit, benefit)}·{level}级"
 
 
 def _budget(region: str, year: int, data: Path, policy: Path | None, scenario: Path | None,
@@ -67,14 +61,15 @@ def _budget(region: str, year: int, data: Path, policy: Path | None, scenario: P
               title="二、就诊与费用（医疗总费用口径）")
     t.columns[0].no_wrap = True
     for e in b.expenditure:
-        t.add_row(_line(e.scheme, e.benefit, e.level), f"{e.visits_now:,}", _n(e.visits_next),
+        t.add_row(labels.budget_line(e.scheme, e.benefit, e.level), f"{e.visits_now:,}",
+                  _n(e.visits_next),
                   f"{e.cost_per_visit_now:,.2f}", f"{e.cost_per_visit_next:,.2f}")
     console.print(t)
     t = Table("险种·待遇·等级", "基金支付（元）", "年龄结构", "就诊率", "费用", "预算（元）",
               title="三、基金支出 = 本年支付 × 年龄结构因子 × 就诊率趋势 × 费用趋势")
     t.columns[0].no_wrap = True
     for e in b.expenditure:
-        t.add_row(_line(e.scheme, e.benefit, e.level), _yuan(sum(e.now_fen.values())),
+        t.add_row(labels.budget_line(e.scheme, e.benefit, e.level), _yuan(sum(e.now_fen.values())),
                   f"{e.age_factor}", f"{e.utilisation_trend}", f"{e.cost_trend}",
                   _yuan(sum(e.next_fen.values())))
     console.print(t)
@@ -143,7 +138,7 @@ def add_commands(app: typer.Typer) -> None:
         region: Annotated[str, typer.Option("--region", help="统筹区代码，如 511623")],
         start: Annotated[int, typer.Option("--from", help="基年（数据所属年度）")],
         data: Annotated[Path, typer.Option("--data", help=DATA_HELP)],
-        years: Annotated[int, typer.Option("--years", help="预测年数")] = 10,
+        years: Annotated[int, typer.Option("--years", help="预测年数")] = service.DEFAULT_YEARS,
         scenario: Annotated[Path | None, typer.Option("--scenario", help=SCENARIO_HELP)] = None,
         json_file: Annotated[Path | None, typer.Option("--json", help="把预测写成 JSON")] = None,
         thresholds: Annotated[Path | None, typer.Option("--thresholds", help=THRESHOLDS_HELP)]

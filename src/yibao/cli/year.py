@@ -77,6 +77,14 @@ def year_command(
     if check is not None:
         console.print(check)
     _print_store(outcome.store)
+    for note in outcome.notes:
+        console.print(f"[yellow]{note}[/]")
+    if outcome.budget_path is not None:
+        console.print(f"下一年度基金预算已写入：{outcome.budget_path}（并入 indicators.json 的 "
+                      "budget 与报告“下一年度基金预算”一节）")
+    if outcome.projection_path is not None:
+        console.print(f"基金中长期精算（默认情景，含 [U] 占位值）已写入：{outcome.projection_path}"
+                      "（并入 indicators.json 的 projection 与报告“基金中长期精算”一节）")
     console.print(f"报告已写入：{outcome.html_path.resolve()}（数据：{outcome.json_path}）")
 
 

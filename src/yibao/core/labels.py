@@ -68,13 +68,18 @@ FUND_LEVEL: Final[Mapping[str, str]] = MappingProxyType({
 FUND_INDICATOR: Final[Mapping[str, str]] = MappingProxyType({
     "months_payable": "累计结余可支付月数", "current_ratio": "当期收支率",
     "growth": "支出与收入增长率之差"})
+#: The budget's lines (actuary/budget.py): scheme and benefit.
+SCHEME: Final[Mapping[str, str]] = MappingProxyType({"resident": "居民", "employee": "职工"})
+BENEFIT: Final[Mapping[str, str]] = MappingProxyType(
+    {"inpatient": "住院", "chronic": "慢特病", "outpatient": "门诊", "pharmacy": "药店"})
 
 KINDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType({
     "sex": SEX, "insutype": INSUTYPE, "psn_type": PSN_TYPE, "enroll_status": ENROLL_STATUS,
     "assistance_group": ASSISTANCE_GROUP, "med_type": MED_TYPE, "fund_pay_type": FUND_PAY_TYPE,
     "level": LEVEL, "case_state": CASE_STATE, "drg_status": DRG_STATUS, "holder": HOLDER,
     "severity": SEVERITY, "yes_no": YES_NO, "calibration": CALIBRATION,
-    "fund_level": FUND_LEVEL, "fund_indicator": FUND_INDICATOR})
+    "fund_level": FUND_LEVEL, "fund_indicator": FUND_INDICATOR, "scheme": SCHEME,
+    "benefit": BENEFIT})
 
 
 def name(kind: str, code: object) -> str:
@@ -90,6 +95,11 @@ def names(kind: str, codes: str | Iterable[str] | None) -> str:
     items = codes.split(",") if isinstance(codes, str) else list(codes or ())
     found = [name(kind, c) for c in items if c]
     return "、".join(found) or "—"
+
+
+def budget_line(scheme: str, benefit: str, level: str) -> str:
+    """A budget line by name: 居民·住院·2级."""
+    return f"{name('scheme', scheme)}·{name('benefit', benefit)}·{level}级"
 
 
 def with_code(label: str | None, code: str) -> str:

@@ -1,6 +1,8 @@
-"""The year report's sections on hospital payment and fund supervision, as HTML.
+"""The year report's sections on hospital payment, fund supervision, the fund analysis, next
+year's budget and the actuarial projection, as HTML.
 
-They render the blocks the year job writes into `indicators.json` (`drg`, `audit`): a job
+They render the blocks the year job writes into `indicators.json` (`drg`, `audit`, `fund`,
+`budget`, `projection`): a job
 assembles the data, this module only shows it.
 """
 
@@ -11,7 +13,7 @@ from html import escape
 from typing import Any, Final
 
 from yibao.core import labels
-from yibao.indicators.charts import bar_chart, hbar_chart, line_chart
+from yibao.indicators.charts import bar_chart, hbar_chart, line_chart, projection_chart
 from yibao.indicators.render import show
 
 TOP_HOSPITALS: Final = 20
@@ -143,3 +145,95 @@ def fund_sections(block: dict[str, Any], names: dict[str, str]) -> list[tuple[st
     return [("基金运行分析：年度", _fund_year_table(funds, names) + note),
             ("基金运行分析：按月收支与结余", charts or "<p class='note'>本年各基金无收支。</p>"),
             ("基金运行风险预警", told)]
+
+
+def _ages(bands: list[int], low: int) -> str:
+    index = bands.index(low)
+    return f"{low}–{bands[index + 1] - 1} 岁" if index + 1 < len(bands) else f"{low} 岁以上"
+
+
+def _yuan(amount: str | Decimal) -> str:
+    """Exact yuan with thousands separators (a budget is read to the fen)."""
+    return f"{Decimal(amount):,}"
+
+
+def _yuan_sum(amounts: dict[str, str]) -> str:
+    return _yuan(sum((Decimal(v) for v in amounts.values()), Decimal(0)))
+
+
+def budget_sections(doc: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
+    """The section of next year's budget (indicators.json's `budget`, the document of `yibao
+    fund budget --json`): insured by group and age band, each expenditure line with its
+    factors, the income lines, the totals per fund and the regional DRG global budget."""
+    year, bands = doc["year"], doc["bands"]
+    insured = _table(("人群", "年龄组", f"{year - 1} 年参保", f"{year} 年预计"), [
+        (labels.name("psn_type", i["group"]), _ages(bands, i["band"]),
+         f"{Decimal(i['now']):,.0f}", f"{Decimal(i['next']):,.0f}") for i in doc["insured"]])
+    f = doc["flows"]
+    flows = (f"<p>预计死亡 {Decimal(f['deaths']):,.0f} 人，出生 {Decimal(f['births']):,.0f} 人，"
+             f"净迁移 {Decimal(f['migration']):,.0f} 人，退休 {Decimal(f['retirements']):,.0f} 人，"
+             f"新参加职工医保 {Decimal(f['entrants']):,.0f} 人。</p>")
+    spending = _table(
+        ("险种·待遇·等级", "就诊人次", "预计人次", "次均费用（元）", "预计次均（元）",
+         "基金支付（元）", "年龄结构因子", "就诊率趋势", "费用趋势", "预算（元）"),
+        [(labels.budget_line(e["scheme"], e["benefit"], e["level"]), f"{e['visits_now']:,}",
+          f"{Decimal(e['visits_next']):,.0f}", _yuan(e["cost_per_visit_now"]),
+          _yuan(e["cost_per_visit_next"]),
+          _yuan_sum(e["now"]), e["age_factor"], e["utilisation_trend"], e["cost_trend"],
+          _yuan_sum(e["next"])) for e in doc["expenditure"]])
+    income = _table(("基金", "项目", "依据", f"{year - 1} 年（元）", f"{year} 年预算（元）"), [
+        (names.get(i["fund"], i["fund"]), i["item"], i["basis"], _yuan(i["now"]), _yuan(i["next"]))
+        for i in doc["income"]])
+    totals = _table(("基金", "收入（元）", "支出（元）", "当期结余（元）"), [
+        (names.get(fund, fund), _yuan(t["income"]), _yuan(t["expenditure"]),
+         _yuan(t["balance"])) for fund, t in doc["funds"].items()])
+    drg = (f"<p>区域总额预算（DRG 付费部分）：<b>{show(Decimal(doc['drg_budget']), 'yuan')}</b>"
+           f"（{doc['drg_budget']} 元；本地 60 天以内住院的统筹基金支付 × 各行因子），"
+           f"即 {year} 年 yibao drg pay --budget 的预算。</p>")
+    note = ("<p class='note'>由 yibao fund budget 的同一计算得出（基年为本报告的结算年度，"
+            "预算年度政策为内置政策，情景为默认情景）：基金支出 = 本年支付 × 年龄结构因子 × "
+            "就诊率趋势 × 费用趋势；大额、公务员补助与医疗救助的筹资不在本预算的收入中。"
+            "算法见 docs/fund.md。</p>")
+    return [(f"下一年度基金预算（{year} 年）",
+             "<h3>一、参保人数</h3>" + insured + flows
+             + "<h3>二、基金支出 = 本年支付 × 年龄结构因子 × 就诊率趋势 × 费用趋势</h3>"
+             + spending + "<h3>三、基金收入：参保人数 × 缴费标准（预算年度政策）</h3>" + income
+             + f"<h3>四、{year} 年预算汇总</h3>" + totals + "<h3>五、区域总额预算</h3>" + drg
+             + note)]
+
+
+def projection_svg(doc: dict[str, Any], names: dict[str, str]) -> str:
+    """The closing balance of each fund by year from a projection's document (`yibao fund
+    project --json`)."""
+    funds: dict[str, Any] = doc["funds"]
+    years = [int(y["year"]) for y in next(iter(funds.values()))["years"]]
+    balances = {names.get(fund, fund): [Decimal(y["balance_close"]) for y in data["years"]]
+                for fund, data in funds.items()}
+    return projection_chart(f"基金累计结余预测（{doc['scenario']}）", years, balances)
+
+
+def projection_sections(doc: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
+    """The section of the actuarial projection (indicators.json's `projection`, the document of
+    `yibao fund project --json`): the chart of each fund's closing balance, the first year a
+    fund would be exhausted, each fund's balance, months payable and level by year."""
+    funds = doc["funds"]
+    told = "".join(
+        f"<li>{escape(names.get(fund, fund))}："
+        + (f"<b class='unmet'>{data['exhausted']} 年累计结余转负（基金耗尽）</b>"
+           if data.get("exhausted") else "预测期内累计结余未转负") + "</li>"
+        for fund, data in funds.items())
+    rows = [(names.get(fund, fund), y["year"], show(Decimal(y["income"]), "yuan"),
+             show(Decimal(y["expenditure"]), "yuan"), show(Decimal(y["balance_close"]), "yuan"),
+             y["months_payable"] or "—", labels.name("fund_level", y["level"]) or "—")
+            for fund, data in funds.items() for y in data["years"]]
+    last = funds[next(iter(funds))]["years"][-1]["year"]
+    note = (f"<p class='note'>情景：{escape(doc['scenario'])}（yibao fund project 的默认情景，"
+            f"基年 {doc['from']}，预测至 {last} 年）。<b class='unmet'>默认情景中含 [U] 占位值"
+            "</b>——没有来源的示意数值（如职工人均费用与就诊率增长、婴儿以外的死亡率、迁移、职工新参保率、职工统筹"
+            "与个人账户及大病保险的期初结余月数），见 src/yibao/actuary/scenario.toml 与 "
+            "docs/fund.md；结果只可作示意，不可作为决策依据，需用本地数据的情景文件重算"
+            "（yibao fund project --scenario）。</p>")
+    return [("基金中长期精算",
+             projection_svg(doc, names) + f"<ul>{told}</ul>" + note
+             + _table(("基金", "年度", "收入", "支出", "期末累计结余", "可支付月数", "水平"),
+                      rows))]

@@ -6,7 +6,10 @@ supervision rules and detectors on the same year in memory with the payment step
 (`year_supervise`); write the settlements with their postings to the settlement service's store
 in bulk and replay a sample of persons through the stateful path (`year_store`); compute the
 plans' indicator table; and write `indicators.json` and `index.html` (rendered by
-`yibao.indicators`) under the report folder at the end.
+`yibao.indicators`) under the report folder at the end. From the same settlement, next year's
+budget and the 10-year projection with the default scenario (the actuary services of `yibao
+fund budget` and `yibao fund project`): `budget.json` and `projection.json` beside the report,
+the same documents in `indicators.json` and their sections in `index.html`.
 """
 
 from __future__ import annotations
@@ -25,7 +28,13 @@ from yibao.core.checks import invariant
 from yibao.core.labels import simulation_note
 from yibao.core.money import to_fen
 from yibao.indicators.render import dumps_exact, report_html
-from yibao.indicators.sections import audit_sections, drg_sections, fund_sections
+from yibao.indicators.sections import (
+    audit_sections,
+    budget_sections,
+    drg_sections,
+    fund_sections,
+    projection_sections,
+)
 from yibao.indicators.table import (
     Indicator,
     YearFacts,
@@ -49,6 +58,16 @@ from yibao.jobs.year_store import (
 from yibao.jobs.year_supervise import audit_year, open_year_cases, reference_scores
 from yibao.payment.share import PER_DIEM_AFTER_DAYS
 from yibao.policy.loader import load_policy
+from yibao.services.actuary import (
+    ActuaryInputError,
+    BaseYear,
+    base_year_of,
+    budget_data,
+    budget_of,
+    projection_data,
+    projection_of,
+    write_json,
+)
 from yibao.services.cases import Finding
 from yibao.services.fund import fund_analysis, fund_balances, fund_names
 from yibao.services.sim import read_meta, read_tables
@@ -79,6 +98,11 @@ class YearOutcome:
     html_path: Path
     notes: list[str] = field(default_factory=list)
     store: dict[str, Any] = field(default_factory=dict)
+    #: Next year's budget and the projection (`budget.json`, `projection.json`, the documents
+    #: of `yibao fund budget --json` and `yibao fund project --json`); the budget is None,
+    #: with a note, when the next year has no shipped policy.
+    budget_path: Path | None = None
+    projection_path: Path | None = None
 
 
 def read_year(directory: Path) -> tuple[str, float, SimTables]:
@@ -228,10 +252,13 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     tables = read_tables(data, labels=labels)
     profile = load_profile(name)
     say("读取模拟数据")
+    policy = load_policy(profile.policy)
     cols = to_columns(tables.visits, tables.fee_lines, tables.persons, tables.contributions,
-                      load_policy(profile.policy), profile.year)
+                      policy, profile.year)
     say("批量结算")
     result = settle_year(cols, tables, workers=os.cpu_count() or 1)
+    say("下一年度基金预算与中长期精算")
+    plans, plan_notes = actuary_plans(base_year_of(tables, result, profile, policy))
     facts = year_facts(tables, cols, result, profile.year, profile.should_insure(scale))
     say("DRG 分组与点数法付费")
     payment = pay_year(tables, cols, result)
@@ -253,18 +280,40 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
              "reimbursement_by_group": reimbursement_by_group(facts),
              "drg": drg, "fund": fund,
              "calibration": calibration(tables, cols, result, profile.targets, scale, fund),
-             **({"audit": audit} if audit else {})}
+             **({"audit": audit} if audit else {}), **plans}
     say("写入报告")
     report.mkdir(parents=True, exist_ok=True)
     json_path, html_path = report / "indicators.json", report / "index.html"
+    written = {key: report / f"{key}.json" for key in plans}
+    for key, path in written.items():
+        write_json(path, plans[key])
     document = {**values, "profile": name, "region": profile.region, "scale": scale, **extra,
                 "store": store}
     _write(json_path, dumps_exact(document))
     title = f"{profile.name} 年度医保运行报告"
     sections = drg_sections(drg, payment.drg_share, PER_DIEM_AFTER_DAYS)
     sections += fund_sections(fund, fund_names())
+    if "budget" in plans:
+        sections += budget_sections(plans["budget"], fund_names())
+    sections += projection_sections(plans["projection"], fund_names())
     if audit:
         sections += audit_sections(audit, payment.names)
     _write(html_path, report_html(title, rows, extra, sections,
                                   notice=simulation_note(name, scale)))
-    return YearOutcome(name, scale, values, rows, extra, json_path, html_path, store=store)
+    return YearOutcome(name, scale, values, rows, extra, json_path, html_path, plan_notes,
+                       store, written.get("budget"), written["projection"])
+
+
+def actuary_plans(base: BaseYear) -> tuple[dict[str, dict[str, object]], list[str]]:
+    """Next year's budget and the projection of `DEFAULT_YEARS` years with the default scenario
+    from the settled year, as `yibao fund budget --json` and `yibao fund project --json` write
+    them (keys `budget`, `projection`); without a shipped policy for the next year, no budget
+    and a note saying why."""
+    plans: dict[str, dict[str, object]] = {}
+    notes = []
+    try:
+        plans["budget"] = budget_data(budget_of(base))
+    except ActuaryInputError as error:
+        notes.append(f"未编制下一年度基金预算：{error}")
+    plans["projection"] = projection_data(projection_of(base))
+    return plans, notes

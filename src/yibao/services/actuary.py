@@ -9,8 +9,8 @@ the shipped policy of each year (`<region>-<year>`) or a policy file; the scenar
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from html import escape
 from pathlib import Path
@@ -28,15 +28,19 @@ from yibao.core.money import from_fen
 from yibao.fund.accounts import CHART, AccountCode
 from yibao.fund.analysis import ratio_text
 from yibao.fund.thresholds import Thresholds, load_thresholds
-from yibao.indicators.charts import projection_chart
+from yibao.indicators.sections import projection_svg as projection_chart_of
 from yibao.policy.loader import SHIPPED_DIR, PolicyError, load_policy
 from yibao.policy.model import Policy
 from yibao.services.sim import read_meta, read_tables
-from yibao.settle.batch import settle_columns
+from yibao.settle.batch import BatchResult
 from yibao.sim.columns import to_columns
-from yibao.sim.profile import load_profile
+from yibao.sim.profile import Profile, load_profile
+from yibao.sim.settle import settle_year
+from yibao.sim.simulate import SimTables
 
 MAX_YEARS = 50
+#: The projection's horizon when none is given (`yibao fund project`, the year job).
+DEFAULT_YEARS = 10
 #: The zh-CN name of each fund, from the chart of accounts.
 FUND_NAMES = {code: CHART[AccountCode(code)].name for code in ALL_FUNDS}
 
@@ -85,10 +89,17 @@ def _base_year(directory: Path, region: str, year: int) -> BaseYear:
     policy = load_policy(profile.policy)
     t = read_tables(directory)
     cols = to_columns(t.visits, t.fee_lines, t.persons, t.contributions, policy, profile.year)
-    result = settle_columns(cols)
+    return base_year_of(t, settle_year(cols, t, workers=os.cpu_count() or 1), profile, policy)
+
+
+def base_year_of(tables: SimTables, result: BatchResult, profile: Profile,
+                 policy: Policy) -> BaseYear:
+    """The base year from a simulated year already read and settled (`settle_year`, as the
+    year job settles it): the year job hands its own tables and settlement here."""
     bands = tuple(int(b) for b in profile.bands())
-    visits = visit_frame(t.persons, t.visits, result.values, bands)
-    return BaseYear(base_year(t.persons, visits, bands, region, year), policy, cells(visits))
+    visits = visit_frame(tables.persons, tables.visits, result.values, bands)
+    return BaseYear(base_year(tables.persons, visits, bands, profile.region, profile.year),
+                    policy, cells(visits))
 
 
 def _rates(policy: Policy) -> Rates:
@@ -112,7 +123,14 @@ def fund_budget(region: str, year: int, directory: Path, policy_file: Path | Non
                 scenario_file: Path | None = None) -> Budget:
     """The budget of `year` from the simulated year `year − 1` in `directory`."""
     scenario = _scenario(scenario_file)
-    base = _base_year(directory, region, year - 1)
+    return budget_of(_base_year(directory, region, year - 1), policy_file, scenario)
+
+
+def budget_of(base: BaseYear, policy_file: Path | None = None,
+              scenario: Scenario | None = None) -> Budget:
+    """Next year's budget from the base year (the budget year's policy: `policy_file`, else the
+    shipped `<region>-<year + 1>`; the scenario: the defaults when None)."""
+    region, year = base.base.region, base.base.year + 1
     if policy_file is not None:
         nxt = load_policy(str(policy_file))
     elif (SHIPPED_DIR / f"{region}-{year}.toml").is_file():
@@ -121,21 +139,34 @@ def fund_budget(region: str, year: int, directory: Path, policy_file: Path | Non
         raise ActuaryInputError(
             f"没有 {region} {year} 年的内置政策，请用 --policy 指定预算年度的政策文件")
     return build_budget(base.base, base.cells, _rates(base.policy), _rates(nxt),
-                        scenario)
+                        scenario or _scenario(None))
 
 
 def fund_projection(region: str, start: int, years: int, directory: Path,
                     scenario_file: Path | None = None,
                     thresholds_file: Path | None = None) -> Projection:
     """The projection of `years` years after the simulated base year `start`."""
-    if not 1 <= years <= MAX_YEARS:
-        raise ActuaryInputError(f"预测年数应在 1–{MAX_YEARS} 之间，实为 {years}")
+    _check_years(years)
     scenario = _scenario(scenario_file)
     thresholds = _thresholds(thresholds_file)
-    base = _base_year(directory, region, start)
-    known = shipped_rates(region, start + 1, start + years)
+    return projection_of(_base_year(directory, region, start), years, scenario, thresholds)
+
+
+def _check_years(years: int) -> None:
+    if not 1 <= years <= MAX_YEARS:
+        raise ActuaryInputError(f"预测年数应在 1–{MAX_YEARS} 之间，实为 {years}")
+
+
+def projection_of(base: BaseYear, years: int = DEFAULT_YEARS, scenario: Scenario | None = None,
+                  thresholds: Thresholds | None = None) -> Projection:
+    """The projection of `years` years after the base year (the default scenario and
+    thresholds when None)."""
+    _check_years(years)
+    start = base.base.year
+    known = shipped_rates(base.base.region, start + 1, start + years)
     known[start] = _rates(base.policy)
-    return project(base.base, known, years, scenario, thresholds=thresholds)
+    return project(base.base, known, years, scenario or _scenario(None),
+                   thresholds=thresholds or _thresholds(None))
 
 
 def write_json(path: Path, data: dict[str, object]) -> None:
@@ -158,11 +189,7 @@ def projection_svg(projection: Projection) -> str:
 def projection_svg_of(doc: dict[str, Any]) -> str:
     """The same chart from a projection's JSON (`projection.json` of `--report`, which the
     console can read as it reads the year report)."""
-    funds: dict[str, Any] = doc["funds"]
-    years = [int(y["year"]) for y in next(iter(funds.values()))["years"]]
-    balances = {FUND_NAMES[fund]: [Decimal(y["balance_close"]) for y in data["years"]]
-                for fund, data in funds.items()}
-    return projection_chart(f"基金累计结余预测（{doc['scenario']}）", years, balances)
+    return projection_chart_of(doc, FUND_NAMES)
 
 
 def write_projection_report(projection: Projection, directory: Path) -> Path:

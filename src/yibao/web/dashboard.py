@@ -171,12 +171,14 @@ def drg_body(found: tuple[Path, dict[str, Any]] | None, folder: Path, sees: Any,
 
 
 def projection_body(found: tuple[Path, dict[str, Any]] | None, folder: Path, scope: str) -> str:
-    """The newest actuarial projection in scope (`projection.json` of `yibao fund project
-    --report`): the chart of each fund's closing balance, the year it is exhausted, the table."""
+    """The newest actuarial projection in scope (`projection.json` of the year job or of
+    `yibao fund project --report`): the chart of each fund's closing balance, the year it is
+    exhausted, the table."""
     if found is None:
         return section("基金中长期精算", f"<p class='note'>您的管辖范围（{esc(scope)}）内没有精算"
-                       f"结果：在 {esc(folder)} 下没有找到 projection.json。先运行 yibao fund "
-                       f"project --region 统筹区 --from 基年 --data 数据目录 --report "
+                       f"结果：在 {esc(folder)} 下没有找到 projection.json。先运行 yibao year "
+                       f"--data 数据目录 --report {esc(folder)}，或 yibao fund project "
+                       f"--region 统筹区 --from 基年 --data 数据目录 --report "
                        f"{esc(folder)}/精算。</p>")
     doc = found[1]
     head = kv([("统筹区", doc.get("region")), ("基年", doc.get("from")),
