@@ -131,6 +131,9 @@ def test_calibration_at_one_percent(year: SimTables) -> None:
             bound = 0.07  # about 60 employee stays at 1 %: sampling noise of ±5 points
         if row["indicator"] == "offsite_settlements":
             bound = 0.12  # about 350 settlements at 1 %: −10.6 % to +4.9 % over seeds 5–7
+        if row["indicator"] == "offsite_medfee_yuan":
+            bound = 0.15  # their cost, a few cross-province stays at 1.6× a county 三级 stay:
+            # +11.7, −0.2, −6.1, −2.7, −8.7 % over seeds 5–9 (−0.9 % at scale 1.0, docs/sim.md)
         if row["indicator"] in ("resident_fund_ratio", "employee_fund_ratio"):
             bound = 0.20  # seeds 5–7 at 1 %: ±7 points (residents), ±15 (405 employees);
             # a check against gross errors: the year job bounds them at scale (docs/sim.md)
