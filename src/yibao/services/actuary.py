@@ -56,22 +56,25 @@ class BaseYear:
     cells: pl.DataFrame  # the visit cells of `yibao.actuary.budget.cells`
 
 
+def _unusable(kind: str, error: PolicyError) -> ActuaryInputError:
+    """A bad scenario or thresholds file as one zh-CN sentence naming file, line and key."""
+    where = f"{error.file}:{error.line}" if error.line else error.file
+    key = f"（键 {error.key}）" if error.key else ""
+    return ActuaryInputError(f"{kind} {where} 不可用：{error.message}{key}")
+
+
 def _scenario(path: Path | None) -> Scenario:
     try:
         return load_scenario(path)
     except PolicyError as error:
-        where = f"{error.file}:{error.line}" if error.line else error.file
-        key = f"（键 {error.key}）" if error.key else ""
-        raise ActuaryInputError(f"情景文件 {where} 不可用：{error.message}{key}") from None
+        raise _unusable("情景文件", error) from None
 
 
 def _thresholds(path: Path | None) -> Thresholds:
     try:
         return load_thresholds(path)
     except PolicyError as error:
-        where = f"{error.file}:{error.line}" if error.line else error.file
-        key = f"（键 {error.key}）" if error.key else ""
-        raise ActuaryInputError(f"阈值文件 {where} 不可用：{error.message}{key}") from None
+        raise _unusable("阈值文件", error) from None
 
 
 def _base_year(directory: Path, region: str, year: int) -> BaseYear:
