@@ -86,6 +86,18 @@ def test_project_writes_json_and_report_deterministically(year: Path, tmp_path: 
     values = settle_year(sim_to_columns(year), read_tables(year), workers=1).values
     account = data["funds"]["personal_account"]["years"][0]
     assert Decimal(account["expenditure"]) == Decimal(int(values["acct_pay"].sum())) / 100
+    # So do the [fund] funds; the assistance fund also pays the residents' aided shares (资助参保).
+    aided = int(read_tables(year).contributions["assistance_fen"].sum())
+    for fund, field, transfer in (("large_expense", "hifob_pay", 0),
+                                  ("civil_servant", "cvlserv_pay", 0),
+                                  ("assistance", "maf_pay", aided)):
+        first_year = data["funds"][fund]["years"][0]
+        assert Decimal(first_year["expenditure"]) == Decimal(
+            int(values[field].sum()) + transfer) / 100
+    # 2021's shipped policy has no [fund]: 2020's amounts hold; the JSON shows amounts only.
+    assert [(r["year"], r["civil_servant_per_person"], r["assistance_per_resident"])
+            for r in data["rates"][:2]] == [(2020, "250", "54"), (2021, "250", "54")]
+    assert "fund_given" not in data["rates"][0]
     page = (tmp_path / "r" / "projection.html").read_text("utf-8")
     assert "<svg" in page and "居民医保统筹基金" in page
     # The report folder keeps the JSON, from which the console draws the same chart.

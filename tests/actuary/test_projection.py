@@ -7,11 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import polars as pl
 import pytest
 
+from yibao.actuary.base import funding_shares
 from yibao.actuary.cohort import make_cohort, step
 from yibao.actuary.projection import Base, Rates, project, rates_by_year
-from yibao.actuary.scenario import parse_scenario
+from yibao.actuary.scenario import FUNDS, parse_scenario
 from yibao.fund.analysis import ratio_text
 from yibao.fund.thresholds import Thresholds
 
@@ -40,15 +42,20 @@ resident_subsidy_step = "0"
 # 1 January 2020: 100 resident men aged 59, 200 resident women aged 30, 50 employed men aged 40.
 COHORT = make_cohort({("resident", "M"): {59: 100}, ("resident", "F"): {30: 200},
                       ("in_service", "M"): {40: 50}})
-# Per person-year (fen): residents cost the resident pool 100 yuan below 60 and 300 yuan from 60;
-# an employee costs the employee pool 200 yuan. Mean wage base 1,000 yuan a month.
+# Per person-year (fen): residents cost the resident pool 100 yuan below 60 and 300 yuan from 60,
+# and the assistance fund 10 yuan below 60 and 50 yuan from 60; an employee costs the employee
+# pool 200 yuan. Mean wage base 1,000 yuan a month; a fifth of the employees are civil servants;
+# the assistance fund pays a tenth of the residents' individual shares (资助参保).
 BASE = Base("511623", 2020, COHORT, (0, 60),
             ((("resident", "resident_pool"), (D(10_000), D(30_000))),
-             (("in_service", "employee_pool"), (D(20_000), D(20_000)))), D(100_000))
+             (("resident", "assistance"), (D(1_000), D(5_000))),
+             (("in_service", "employee_pool"), (D(20_000), D(20_000)))), D(100_000),
+            D("0.2"), D("0.1"))
 # Every year: residents pay 50 + subsidy 100 = 150 yuan; employer 6 % to pool, employee 2 % to
-# the personal account.
-RATES = Rates(D(50), D(100), D(0), D("0.06"), D("0.02"), D(1), D(0), D(0))
-OPENING = {"resident_pool": 0, "employee_pool": 0, "personal_account": 0, "serious_illness": 0}
+# the personal account; no large-expense premium, 600 yuan per civil servant, 30 yuan of
+# assistance per resident.
+RATES = Rates(D(50), D(100), D(0), D("0.06"), D("0.02"), D(1), D(0), D(0), D(0), D(600), D(30))
+OPENING = dict.fromkeys(FUNDS, 0)
 
 
 # Population:
@@ -68,6 +75,18 @@ OPENING = {"resident_pool": 0, "employee_pool": 0, "personal_account": 0, "serio
 #   2020 36,000 / 10,000 → 26,000 (31.2000 months); 2021 32,400 / 9,000 → 49,400 (65.8667);
 #   2022 29,160 / 8,100 → 70,460 (104.3852: 70,460 × 12 ÷ 8,100 = 104.38518…).
 # Personal account: income employees × 1,000 × 12 × 2 % = 240 each, no spending (no months).
+# Civil servant: income employees × 0.2 × 600 = 120 each, no spending: 50 → 6,000; 45 → 5,400,
+#   closing 11,400; 40.5 → 4,860, closing 16,260.
+# Assistance: income residents × 30; spending benefits (growing as the resident pool's) plus
+#   资助参保 residents × 50 × 0.1 = 5 each.
+#   2020 income 300 × 30 = 9,000; spending 300 × 10 + 300 × 5 = 4,500; closing 4,500;
+#        months 4,500 × 12 ÷ 4,500 = 12.0000 → high (9–15).
+#   2021 income 290 × 30 = 8,700; spending (200 × 10 + 90 × 50) × 1.1 + 290 × 5 = 7,150 + 1,450
+#        = 8,600; closing 4,500 + 8,700 − 8,600 = 4,600; months 55,200 ÷ 8,600 = 6.41860… →
+#        6.4186, reasonable.
+#   2022 income 272 × 30 = 8,160; spending (200 × 10 + 72 × 50) × 1.21 + 272 × 5 = 6,776 + 1,360
+#        = 8,136; closing 4,600 + 8,160 − 8,136 = 4,624; months 55,488 ÷ 8,136 = 6.82005… →
+#        6.8201, reasonable.
 CASES = [
     ("resident_pool", 2020, "45000.00", "30000.00", "15000.00", "6.0000", "reasonable"),
     ("resident_pool", 2021, "43500.00", "51700.00", "6800.00", "1.5783", "insufficient"),
@@ -78,6 +97,13 @@ CASES = [
     ("personal_account", 2020, "12000.00", "0.00", "12000.00", None, ""),
     ("personal_account", 2021, "10800.00", "0.00", "22800.00", None, ""),
     ("personal_account", 2022, "9720.00", "0.00", "32520.00", None, ""),
+    ("civil_servant", 2020, "6000.00", "0.00", "6000.00", None, ""),
+    ("civil_servant", 2021, "5400.00", "0.00", "11400.00", None, ""),
+    ("civil_servant", 2022, "4860.00", "0.00", "16260.00", None, ""),
+    ("large_expense", 2022, "0.00", "0.00", "0.00", None, ""),
+    ("assistance", 2020, "9000.00", "4500.00", "4500.00", "12.0000", "high"),
+    ("assistance", 2021, "8700.00", "8600.00", "4600.00", "6.4186", "reasonable"),
+    ("assistance", 2022, "8160.00", "8136.00", "4624.00", "6.8201", "reasonable"),
 ]
 
 
@@ -99,8 +125,7 @@ def test_population_and_exhaustion(projection) -> None:  # type: ignore[no-untyp
     assert [(p.year, p.residents, p.in_service) for p in projection.population] == [
         (2020, D(300), D(50)), (2021, D(290), D(45)), (2022, D(272), D("40.5"))]
     assert [(p.flows.deaths) for p in projection.population] == [D(0), D(15), D("22.5")]
-    assert dict(projection.exhausted) == {"resident_pool": 2022, "employee_pool": None,
-                                          "personal_account": None, "serious_illness": None}
+    assert dict(projection.exhausted) == dict.fromkeys(FUNDS) | {"resident_pool": 2022}
 
 
 def test_the_cohort_step_moves_births_retirements_and_entrants() -> None:
@@ -172,3 +197,27 @@ def test_rates_follow_the_policies_then_step_then_scenario_changes() -> None:
             for y in years] == [(2021, "policy", D(50), D(100)), (2022, "policy", D(60), D(110)),
                                 (2023, "step", D(60), D(134)),
                                 (2024, "scenario", D(450), D(158))]
+
+
+def test_a_policy_without_fund_keeps_the_year_befores_funding() -> None:
+    # 2021 has [fund] (600 per civil servant); 2022's policy has none, so 600 holds; 2023 gives 700.
+    without = Rates(D(60), D(110), D(0), D("0.06"), D("0.02"), D(1), D(0), D(0),
+                    fund_given=False)
+    known = {2021: RATES, 2022: without,
+             2023: Rates(D(60), D(110), D(0), D("0.06"), D("0.02"), D(1), D(0), D(0), D(40),
+                         D(700), D(30))}
+    years = rates_by_year(known, 2021, 2023, parse_scenario())
+    assert [(y.rates.resident_individual, y.rates.civil_servant_per_person,
+             y.rates.assistance_per_resident) for y in years] == [
+        (D(50), D(600), D(30)), (D(60), D(600), D(30)), (D(60), D(700), D(30))]
+
+
+def test_funding_shares_of_a_year() -> None:
+    # 3 employees in service and 1 retiree, of whom 1 is a civil servant: 1 ÷ 4; residents'
+    # individual shares 380 + 380 + 304 (a low-income resident whose 76 the assistance fund
+    # pays) + 0 (特困, all 380 paid by it): aided 456 ÷ 1,520 = 0.3.
+    persons = pl.DataFrame({"psn_type": ["in_service"] * 3 + ["retired", "resident"],
+                            "civil_servant": [True, False, False, False, False]})
+    contributions = pl.DataFrame({"individual_fen": [38_000, 38_000, 30_400, 0],
+                                  "assistance_fen": [0, 0, 7_600, 38_000]})
+    assert funding_shares(persons, contributions) == (D("0.25"), D("0.3"))

@@ -44,12 +44,14 @@ def test_another_county_sees_none(console: Console) -> None:
 def test_the_page_in_a_browser(browser: Browser, console: Console) -> None:
     """A finance officer opens 基金精算 from the menu and sees the chart (screenshot
     var/screenshots/20-fund-projection.png)."""
-    _write()
+    doc = _write()
     page = login_page(browser, console, "finance", LAPTOP)
     page.click("text=基金精算")
     expect(page.locator("svg.chart")).to_be_visible()
     expect(page.locator("body")).to_contain_text("2022 年累计结余转负")
-    assert page.locator("svg.chart polyline.line").count() == 4  # one line a fund
+    funds = doc["funds"]
+    assert isinstance(funds, dict)
+    assert page.locator("svg.chart polyline.line").count() == len(funds) == 7  # one line a fund
     page.screenshot(path=str(SHOTS / "20-fund-projection.png"), full_page=True)
 
 

@@ -3,7 +3,8 @@
 `visit_frame` lays each settled visit out with its person's group and age band, the benefit, the
 institution level, whether the DRG point method pays it (a local stay of at most
 `PER_DIEM_AFTER_DAYS` days, as the year job's payment step decides) and the fund payments in fen.
-`base_year` gives the projection's `Base`.
+`base_year` gives the projection's `Base`; `funding_shares` the base year's civil-servant share of
+the employees and aided part of the residents' individual shares.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import polars as pl
 
 from yibao.actuary.cohort import GROUPS, ZERO, make_cohort
 from yibao.actuary.projection import Base, base_counts
+from yibao.actuary.scenario import FUNDS
 
 #: Settlement output field → the fund that pays it ("pool": the scheme's pooling fund).
 PAY_FUND: Final = {"hifp_pay": "pool", "acct_pay": "personal_account",
@@ -61,15 +63,27 @@ def visit_frame(persons: pl.DataFrame, visits: pl.DataFrame,
     ).join(people, on="person", how="left", maintain_order="left").drop("person")
 
 
+def funding_shares(persons: pl.DataFrame, contributions: pl.DataFrame) -> tuple[Decimal, Decimal]:
+    """(civil servants ÷ employees in service and retired, the residents' individual shares paid
+    by the assistance fund ÷ all of them) of a simulated year (`sim.funding.contributions`)."""
+    employees = persons.filter(pl.col("psn_type") != "resident")
+    civil = (Decimal(int(employees["civil_servant"].sum())) / employees.height
+             if employees.height else ZERO)
+    aided = int(contributions["assistance_fen"].sum())
+    shares = aided + int(contributions["individual_fen"].sum())
+    return civil, (Decimal(aided) / shares if shares else ZERO)
+
+
 def base_year(persons: pl.DataFrame, visits: pl.DataFrame, bands: tuple[int, ...], region: str,
-              year: int) -> Base:
-    """The projection's base: the cohort on 1 January and per-capita costs by group and band."""
+              year: int, shares: tuple[Decimal, Decimal] = (ZERO, ZERO)) -> Base:
+    """The projection's base: the cohort on 1 January and per-capita costs by group and band;
+    `shares`: `funding_shares` (zero when the year has no civil servants or aided residents)."""
     counts: dict[tuple[str, str], dict[int, int]] = {}
     for group, sex, age, n in persons.group_by("psn_type", "sex", "age").len().iter_rows():
         counts.setdefault((group, sex), {})[int(age)] = int(n)
     cohort = make_cohort(counts)
     insured = base_counts(cohort, bands)
-    funds = ("resident_pool", "employee_pool", "personal_account", "serious_illness")
+    funds = FUNDS
     sums = visits.group_by("group", "band").agg(pl.col(f"{f}_fen").sum() for f in funds)
     paid = {(g, b): row for g, b, *row in sums.iter_rows()}
     per_capita = []
@@ -83,4 +97,4 @@ def base_year(persons: pl.DataFrame, visits: pl.DataFrame, bands: tuple[int, ...
             per_capita.append(((group, fund), tuple(per_band)))
     wages = persons.filter(pl.col("psn_type") == "in_service")["wage_base_fen"]
     wage = Decimal(int(wages.sum())) / wages.len() if wages.len() else ZERO
-    return Base(region, year, cohort, bands, tuple(per_capita), wage)
+    return Base(region, year, cohort, bands, tuple(per_capita), wage, *shares)

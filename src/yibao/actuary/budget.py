@@ -32,7 +32,7 @@ import polars as pl
 from yibao.actuary.base import ALL_FUNDS
 from yibao.actuary.cohort import GROUPS, ZERO, Cohort, Flows, step
 from yibao.actuary.projection import SCHEME_OF, Base, Rates, fen, growth, year_money
-from yibao.actuary.scenario import FUNDS, Scenario
+from yibao.actuary.scenario import BASIC_FUNDS, Scenario
 
 #: The order of the expenditure lines: 住院, 门诊慢特病, 普通门诊, 定点药店购药; residents first.
 BENEFITS: Final = ("inpatient", "chronic", "outpatient", "pharmacy")
@@ -155,7 +155,7 @@ def build_budget(base: Base, visit_cells: pl.DataFrame, rates_now: Rates, rates_
     totals = {}
     for fund in ALL_FUNDS:
         spent = sum(line.next_fen[fund] for line in lines)
-        if fund in FUNDS:  # transfers: the serious-illness premium, retirees' account credits
+        if fund in BASIC_FUNDS:  # transfers: the serious-illness premium, retirees' account credits
             spent += fen(money_next.expenditure[fund]
                          - _benefits(base, after, fund, scenario))
         totals[fund] = (sum(i.next_fen for i in income if i.fund == fund), spent)

@@ -11,6 +11,12 @@ For each projected year t (from the base year Y on), with the population on 1 Ja
 - employee contributions: employees in service × base-year mean monthly wage base ×
   (1 + wage growth)^k × 12 × the rates, shared between pooling fund and personal accounts by the
   policy; retirees get 12 × the monthly account credit from the pooling fund;
+- the funds the policy's `[fund]` finances (as the year job's funding does, `sim.funding`):
+  large expense = employees (in service and retired) × the premium per employee; civil servant =
+  employees × the base year's civil-servant share of them × the budget per civil servant;
+  assistance = residents × the allocation per resident. Their benefit costs are per capita as the
+  pooling funds'; the assistance fund also pays the aided residents' individual shares (资助参保):
+  residents × the individual share × the base year's aided part of the residents' shares;
 - each fund-year's income and expenditure are rounded half up to the fen once, as totals; the
   closing balance is opening + income − expenditure; months payable (closing ÷ (the year's
   expenditure ÷ 12)) and its level come from `yibao.fund.analysis` with the bureau's thresholds
@@ -24,13 +30,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final
 
 from yibao.actuary.cohort import GROUPS, SEXES, ZERO, Cohort, Flows, band_of, step
 from yibao.actuary.scenario import FUNDS, Scenario
 from yibao.fund.analysis import months_level, months_payable
 from yibao.fund.thresholds import Thresholds
 from yibao.policy.contributions import Contributions
+from yibao.policy.fund import FundRules
 
 SCHEME_OF: Final = {"resident": "resident", "in_service": "employee", "retired": "employee"}
 MONTHS: Final = 12
@@ -53,10 +60,15 @@ class Rates:
     employee_to_account: Decimal
     employer_to_account: Decimal
     retiree_account_monthly: Decimal
+    large_expense_per_employee: Decimal = ZERO  # the policy's `[fund]` (yuan a year)
+    civil_servant_per_person: Decimal = ZERO
+    assistance_per_resident: Decimal = ZERO
+    fund_given: bool = True  # False: the policy has no `[fund]`, the year before's amounts hold
 
 
-def rates_of(contributions: Contributions) -> Rates:
-    """The rates of a policy's `[contributions]` (a part that is absent counts as zero)."""
+def rates_of(contributions: Contributions, fund: FundRules | None = None) -> Rates:
+    """The rates of a policy's `[contributions]` and `[fund]` (a part that is absent counts as
+    zero)."""
     res, emp = contributions.resident, contributions.employee
     return Rates(
         resident_individual=res.individual if res else ZERO,
@@ -66,7 +78,11 @@ def rates_of(contributions: Contributions) -> Rates:
         employee_rate=emp.employee_rate if emp else ZERO,
         employee_to_account=emp.employee_to_account if emp else ZERO,
         employer_to_account=emp.employer_to_account if emp else ZERO,
-        retiree_account_monthly=emp.retiree_account_monthly if emp else ZERO)
+        retiree_account_monthly=emp.retiree_account_monthly if emp else ZERO,
+        large_expense_per_employee=fund.large_expense_per_employee if fund else ZERO,
+        civil_servant_per_person=fund.civil_servant_per_person if fund else ZERO,
+        assistance_per_resident=fund.assistance_per_resident if fund else ZERO,
+        fund_given=fund is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +95,22 @@ class YearRates:
 def rates_by_year(known: Mapping[int, Rates], first: int, last: int,
                   scenario: Scenario) -> tuple[YearRates, ...]:
     """Each year's rates: a known policy's, else the year before's with the scenario's resident
-    steps; a scenario `[[policy]]` change of the year is laid on top."""
+    steps; a scenario `[[policy]]` change of the year is laid on top. A known policy without
+    `[fund]` keeps the year before's funding amounts."""
     if first not in known:
         raise ValueError(f"no contribution rates for the base year {first}")
-    changes = {c.year: dict(c.values) for c in scenario.policy}
+    # `POLICY_KEYS` names only Decimal fields of `Rates`
+    changes: dict[int, dict[str, Any]] = {c.year: dict(c.values) for c in scenario.policy}
     out: list[YearRates] = []
     previous = known[first]
     for year in range(first, last + 1):
         if year in known:
             rates, source = known[year], "policy"
+            if not rates.fund_given and year != first:
+                rates = replace(rates, fund_given=True,
+                                large_expense_per_employee=previous.large_expense_per_employee,
+                                civil_servant_per_person=previous.civil_servant_per_person,
+                                assistance_per_resident=previous.assistance_per_resident)
         else:
             rates, source = replace(
                 previous,
@@ -112,6 +135,8 @@ class Base:
     #: ((group, fund), per band): base-year fund payments ÷ insured, in fen
     per_capita: tuple[tuple[tuple[str, str], tuple[Decimal, ...]], ...]
     wage_fen: Decimal  # mean monthly wage base of employees in service
+    civil_servant_share: Decimal = ZERO  # civil servants ÷ employees (in service and retired)
+    aided_share: Decimal = ZERO  # residents' individual shares paid by the assistance fund ÷ all
 
     def cost(self, group: str, fund: str) -> tuple[Decimal, ...]:
         return dict(self.per_capita).get((group, fund), tuple(ZERO for _ in self.bands))
@@ -145,14 +170,21 @@ def year_money(base: Base, cohort: Cohort, rates: Rates, years: int,
     to_account = er * rates.employer_to_account + ee * rates.employee_to_account
     retiree_credit = retired * rates.retiree_account_monthly * 100 * MONTHS
     premium = residents * rates.serious_illness_per_capita * 100
+    employees = working + retired
     income = {
         "resident_pool": residents * (rates.resident_individual + rates.resident_subsidy) * 100,
         "employee_pool": wage_bill * (er + ee - to_account),
         "personal_account": wage_bill * to_account + retiree_credit,
         "serious_illness": premium,
+        "large_expense": employees * rates.large_expense_per_employee * 100,
+        "civil_servant": employees * base.civil_servant_share * rates.civil_servant_per_person
+        * 100,
+        "assistance": residents * rates.assistance_per_resident * 100,
     }
+    aided = residents * rates.resident_individual * base.aided_share * 100
     expenditure = {"resident_pool": premium, "employee_pool": retiree_credit,
-                   "personal_account": ZERO, "serious_illness": ZERO}
+                   "personal_account": ZERO, "serious_illness": ZERO, "large_expense": ZERO,
+                   "civil_servant": ZERO, "assistance": aided}
     for group in GROUPS:
         by_band = cohort.by_band(group, base.bands)
         factor = growth(scenario, group, years)

@@ -27,8 +27,16 @@ def two(value: Decimal) -> str:
     return f"{value.quantize(TWO)}"
 
 
-def rates_json(rates: Rates) -> dict[str, str]:
-    return {name: f"{getattr(rates, name)}" for name in Rates.__dataclass_fields__}
+#: The `[fund]` amounts of `Rates`: the projection's funding of the funds contributions do not
+#: finance, which the budget does not use.
+FUNDING_RATES = ("large_expense_per_employee", "civil_servant_per_person",
+                 "assistance_per_resident")
+
+
+def rates_json(rates: Rates, funding: bool = True) -> dict[str, str]:
+    """The rates as text (with the `[fund]` amounts when `funding`)."""
+    return {name: f"{getattr(rates, name)}" for name in Rates.__dataclass_fields__
+            if name != "fund_given" and (funding or name not in FUNDING_RATES)}
 
 
 def budget_json(budget: Budget) -> dict[str, Any]:
@@ -39,7 +47,8 @@ def budget_json(budget: Budget) -> dict[str, Any]:
                      "next": two(i.next)} for i in budget.insured],
         "flows": {"deaths": two(f.deaths), "births": two(f.births), "migration": two(f.migration),
                   "retirements": two(f.retirements), "entrants": two(f.entrants)},
-        "rates": {"now": rates_json(budget.rates_now), "next": rates_json(budget.rates_next)},
+        "rates": {"now": rates_json(budget.rates_now, funding=False),
+                  "next": rates_json(budget.rates_next, funding=False)},
         "wage_base": {"now": two(budget.wage_now_fen / 100),
                       "next": two(budget.wage_next_fen / 100)},
         "expenditure": [

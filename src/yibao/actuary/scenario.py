@@ -24,7 +24,10 @@ DEFAULT_FILE: Final = Path(__file__).parent / "scenario.toml"
 POLICY_KEYS: Final = {"resident_individual": "amount", "resident_subsidy": "amount",
                       "serious_illness_per_capita": "amount", "employer_rate": "ratio",
                       "employee_rate": "ratio"}
-FUNDS: Final = ("resident_pool", "employee_pool", "personal_account", "serious_illness")
+#: The funds the contributions finance (the budget's income lines cover these).
+BASIC_FUNDS: Final = ("resident_pool", "employee_pool", "personal_account", "serious_illness")
+#: Every fund the projection follows: the basic funds and those the policy's `[fund]` finances.
+FUNDS: Final = (*BASIC_FUNDS, "large_expense", "civil_servant", "assistance")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,13 @@ from decimal import Decimal
 from html import escape
 from typing import Final
 
-PALETTE: Final = ("#2f6fb3", "#e07b39", "#3a9d5d", "#b94a6b", "#7b61a8", "#8c8c8c")
+PALETTE: Final = ("#2f6fb3", "#e07b39", "#3a9d5d", "#b94a6b", "#7b61a8", "#8c8c8c", "#b8901f")
 WIDTH: Final = 720
 HEIGHT: Final = 300
 MARGIN: Final = (24, 16, 56, 84)  # top, right, bottom, left
 CROWDED: Final = 12  # more categories than this: labels are turned
+KEY_WIDTH: Final = 150  # a legend key's width; keys that do not fit a row go on further rows
+KEY_ROW: Final = 18  # a further legend row's height, added below the chart
 
 
 def _wan(value: Decimal) -> str:
@@ -30,13 +32,16 @@ def _scale(values: Sequence[Decimal]) -> tuple[Decimal, Decimal]:
 
 
 def _frame(title: str, body: list[str], legend: Sequence[str]) -> str:
+    per_row = (WIDTH - MARGIN[3]) // KEY_WIDTH
     keys = "".join(
-        f'<g transform="translate({MARGIN[3] + 150 * i},{HEIGHT - 10})">'
+        f'<g transform="translate({MARGIN[3] + KEY_WIDTH * (i % per_row)},'
+        f'{HEIGHT - 10 + KEY_ROW * (i // per_row)})">'
         f'<rect width="12" height="12" y="-10" fill="{PALETTE[i % len(PALETTE)]}"/>'
         f'<text x="16" font-size="12">{escape(name)}</text></g>'
         for i, name in enumerate(legend))
+    height = HEIGHT + KEY_ROW * (max(len(legend) - 1, 0) // per_row)
     return (f'<svg class="chart" role="img" aria-label="{escape(title)}" '
-            f'viewBox="0 0 {WIDTH} {HEIGHT}" xmlns="http://www.w3.org/2000/svg">'
+            f'viewBox="0 0 {WIDTH} {height}" xmlns="http://www.w3.org/2000/svg">'
             f"<title>{escape(title)}</title>{''.join(body)}{keys}</svg>")
 
 

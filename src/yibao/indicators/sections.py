@@ -230,8 +230,10 @@ def projection_sections(doc: dict[str, Any], names: dict[str, str]) -> list[tupl
     note = (f"<p class='note'>情景：{escape(doc['scenario'])}（yibao fund project 的默认情景，"
             f"基年 {doc['from']}，预测至 {last} 年）。<b class='unmet'>默认情景中含 [U] 占位值"
             "</b>——没有来源的示意数值（如职工人均费用与就诊率增长、婴儿以外的死亡率、迁移、职工新参保率、职工统筹"
-            "与个人账户及大病保险的期初结余月数），见 src/yibao/actuary/scenario.toml 与 "
-            "docs/fund.md；结果只可作示意，不可作为决策依据，需用本地数据的情景文件重算"
+            "与个人账户、大病保险、大额医疗费用补助、公务员医疗补助、医疗救助的期初结余月数，"
+            "以及政策文件 [fund] 中大额医疗、公务员补助的筹资标准），"
+            "见 src/yibao/actuary/scenario.toml 与 docs/fund.md；"
+            "结果只可作示意，不可作为决策依据，需用本地数据的情景文件重算"
             "（yibao fund project --scenario）。</p>")
     return [("基金中长期精算",
              projection_svg(doc, names) + f"<ul>{told}</ul>" + note

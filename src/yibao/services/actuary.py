@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from yibao.actuary.base import ALL_FUNDS, base_year, visit_frame
+from yibao.actuary.base import ALL_FUNDS, base_year, funding_shares, visit_frame
 from yibao.actuary.budget import Budget, build_budget, cells
 from yibao.actuary.projection import Base, Projection, Rates, project, rates_of
 from yibao.actuary.report import budget_json, projection_json
@@ -101,14 +101,15 @@ def base_year_of(tables: SimTables, result: BatchResult, profile: Profile,
     year job settles it): the year job hands its own tables and settlement here."""
     bands = tuple(int(b) for b in profile.bands())
     visits = visit_frame(tables.persons, tables.visits, result.values, bands)
-    return BaseYear(base_year(tables.persons, visits, bands, profile.region, profile.year),
-                    policy, cells(visits))
+    shares = funding_shares(tables.persons, tables.contributions)
+    return BaseYear(base_year(tables.persons, visits, bands, profile.region, profile.year,
+                              shares), policy, cells(visits))
 
 
 def _rates(policy: Policy) -> Rates:
     if policy.contributions is None:
         raise ActuaryInputError(f"政策 {policy.id} 没有缴费（[contributions]）部分，无法测算收入")
-    return rates_of(policy.contributions)
+    return rates_of(policy.contributions, policy.fund)
 
 
 def shipped_rates(region: str, first: int, last: int) -> dict[int, Rates]:
@@ -118,7 +119,7 @@ def shipped_rates(region: str, first: int, last: int) -> dict[int, Rates]:
         if (SHIPPED_DIR / f"{region}-{year}.toml").is_file():
             policy = load_policy(f"{region}-{year}")
             if policy.contributions is not None:
-                known[year] = rates_of(policy.contributions)
+                known[year] = rates_of(policy.contributions, policy.fund)
     return known
 
 
