@@ -300,3 +300,12 @@ def test_a_negative_balance_with_nothing_spent_lately_is_insufficient() -> None:
 ])
 def test_contribution_day(year: int, today: date | None, booked: date) -> None:
     assert contribution_day(year, today) == booked
+
+
+def test_warning_messages_show_money_with_thousands_separators() -> None:
+    from yibao.core.labels import fund_deficit_message, fund_months_message
+
+    text = fund_deficit_message("职工医保统筹基金", "1.2000", "1000000.00", "1200000.00")
+    assert "支出 1,200,000.00 元，收入 1,000,000.00 元" in text
+    low = fund_months_message("医疗救助基金", None, "insufficient", "-12345.60", "6", "9")
+    assert "期末累计结余为负（-12,345.60 元）" in low

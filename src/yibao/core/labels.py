@@ -115,11 +115,16 @@ def simulation_note(profile: object, scale: object) -> str:
             f"{share:f}%）；不是真实经办数据，金额与人次仅供演示和测算。")
 
 
+def _yuan(amount: str) -> str:
+    """A two-decimal money string as staff read it, with thousands separators."""
+    return f"{Decimal(amount):,}"
+
+
 def fund_months_message(fund: str, months: str | None, level: str, balance: str, low: str,
                         high: str) -> str:
     """The warning of a fund's months of payable balance outside the reasonable band (`months`
     None: nothing spent in the last 12 months)."""
-    why = f"期末累计结余为负（{balance} 元），" if balance.startswith("-") else ""
+    why = f"期末累计结余为负（{_yuan(balance)} 元），" if balance.startswith("-") else ""
     paid = f"累计结余可支付 {months} 个月" if months is not None else "近 12 个月无支出"
     return f"{fund}：{why}{paid}，{FUND_LEVEL[level]}（合理区间 {low}–{high} 个月）"
 
@@ -127,7 +132,8 @@ def fund_months_message(fund: str, months: str | None, level: str, balance: str,
 def fund_deficit_message(fund: str, ratio: str | None, income: str, expenditure: str) -> str:
     """The warning of a fund whose year's expenditure exceeds its income."""
     shown = f"当期收支率 {ratio}，" if ratio is not None else "当期无收入，"
-    return f"{fund}：{shown}支出 {expenditure} 元，收入 {income} 元，{FUND_LEVEL['deficit']}"
+    return (f"{fund}：{shown}支出 {_yuan(expenditure)} 元，收入 {_yuan(income)} 元，"
+            f"{FUND_LEVEL['deficit']}")
 
 
 def fund_trend_message(fund: str, years: int, year: int, spent: str, earned: str) -> str:
