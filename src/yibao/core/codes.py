@@ -25,6 +25,10 @@ class CodeError(ValueError):
 
 #: Province-level prefixes of GB/T 2260 administrative division codes [V: the same set as
 #: python-stdnum's cn/loc table, cross-checked by a test].
+#: A region code as typed or sent: six ASCII digits, matched whole (`fullmatch`); `\d` and `$`
+#: of a plain pattern would take other scripts' digits and a trailing newline.
+REGION_CODE: Final = re.compile(r"[0-9]{6}", re.ASCII)
+
 PROVINCES: Final[Mapping[str, str]] = MappingProxyType(
     {
         "11": "北京市",

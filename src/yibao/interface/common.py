@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from yibao.core.canonical import canonical_json as canonical
+from yibao.core.codes import REGION_CODE
 from yibao.services import national
 from yibao.services.database import Database
 
@@ -27,7 +28,7 @@ MAX_AMOUNT: Final = Decimal("9999999999.99")
 # Patterns are matched whole (`fullmatch`) and ASCII only: `\d` and `$` of a plain pattern
 # would accept other scripts' digits and a trailing newline.
 MSGID: Final = re.compile(r"[A-Za-z0-9_\-]{1,64}", re.ASCII)
-REGION: Final = re.compile(r"[0-9]{6}", re.ASCII)
+REGION: Final = REGION_CODE
 DAY: Final = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?",
                         re.ASCII)
 

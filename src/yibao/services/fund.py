@@ -4,7 +4,6 @@ repair of personal accounts overdrawn before migration 0005 (`yibao fund`)."""
 from __future__ import annotations
 
 import json
-import re
 import threading
 from calendar import monthrange
 from collections import OrderedDict
@@ -16,6 +15,7 @@ from typing import Final
 import polars as pl
 
 from yibao.core.beijing import in_beijing
+from yibao.core.codes import REGION_CODE
 from yibao.core.money import fmt, from_fen
 from yibao.fund.accounts import CHART, AccountCode
 from yibao.fund.analysis import FUNDS, Analysis, analyse, fund_flows
@@ -65,7 +65,7 @@ def post_entry(uow: UnitOfWork, entry: PostingSet, holder: str, now: datetime) -
 # ---------- repairing overdrawn personal accounts ----------
 
 #: A region code as `--region` takes it.
-REGION: Final = re.compile(r"[0-9]{6}", re.ASCII)
+REGION: Final = REGION_CODE
 
 
 @dataclass(frozen=True, slots=True)
