@@ -32,3 +32,13 @@ def test_attempts_past_the_retention_are_pruned(store: Store) -> None:
         assert isinstance(refused, accounts.AccountError)
     assert _attempts(store, "ghost") == 1  # the one still inside the retention
     assert _attempts(store, "nobody") == logins  # recent attempts stay, the throttle counts them
+
+
+def test_a_users_region_is_six_ascii_digits(store: Store) -> None:
+    """Full-width digits and a trailing newline are not a region (`\\d` and `$` took them)."""
+    for region in ("５１１６２３", "511623\n", "51162", "5116233"):
+        refused = accounts.add_user("zhang", "handler", region, actor="test", store=store)
+        assert isinstance(refused, accounts.AccountError), region
+        assert refused.reason is accounts.AccountRefusal.INVALID
+    assert isinstance(accounts.add_user("zhang", "handler", "511623", actor="test", store=store),
+                      accounts.Issued)

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from yibao.core.codes import check_institution
+from yibao.core.codes import REGION_CODE, check_institution
 from yibao.services.passwords import (
     PASSWORD_BYTES,
     dummy_hash,
@@ -54,7 +54,7 @@ PASSWORD_MIN: Final = 12
 PASSWORD_MAX: Final = 256
 SECRET_BYTES: Final = 32
 USERNAME: Final = re.compile(r"^[a-z][a-z0-9_.\-]{2,63}$")
-REGION: Final = re.compile(r"^\d{6}$")
+REGION: Final = REGION_CODE
 ROLE_NAMES: Final = {"handler": "经办", "auditor": "稽核", "finance": "基金财务",
                      "director": "局领导", "admin": "系统管理员"}
 
@@ -132,7 +132,7 @@ def add_user(username: str, role: str, region: str, *, actor: str,
                             "用户名应为 3–64 位小写字母、数字或 _.-，以字母开头")
     if role not in ROLES:
         return AccountError(AccountRefusal.INVALID, f"角色应为 {', '.join(ROLES)} 之一")
-    if not REGION.match(region):
+    if not REGION.fullmatch(region):
         return AccountError(AccountRefusal.INVALID, "管辖区划应为 6 位行政区划代码")
     password = secrets.token_urlsafe(PASSWORD_BYTES)
     record = UserRecord(username, role, region, hash_password(password), False)
