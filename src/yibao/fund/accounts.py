@@ -51,6 +51,10 @@ class AccountCode(StrEnum):
     CONTRIBUTION_RECEIVABLE = "contribution_receivable"
     OVERDRAFT_RECEIVABLE = "overdraft_receivable"
     FUND_DEPOSIT = "fund_deposit"
+    OFFSITE_PAYABLE = "offsite_payable"
+    OFFSITE_RECEIVABLE = "offsite_receivable"
+    OFFSITE_PREPAID = "offsite_prepaid"
+    OFFSITE_PREPAY_HELD = "offsite_prepay_held"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,17 @@ CHART: Final[Mapping[AccountCode, AccountSpec]] = MappingProxyType({
     AccountCode.OVERDRAFT_RECEIVABLE: AccountSpec(
         AccountKind.ASSET, "应收个人账户透支款", "参保人", never_negative=True),
     AccountCode.FUND_DEPOSIT: AccountSpec(AccountKind.ASSET, "基金存款"),
+    # Cross-region care (docs/offsite.md), 先预付后清算: the insured region owes the care region
+    # the fund part of its people's offsite settlements and keeps a prepayment with it; the care
+    # region is owed what it advanced to its institutions and holds the prepayment.
+    AccountCode.OFFSITE_PAYABLE: AccountSpec(
+        AccountKind.LIABILITY, "应付异地就医清算款", "就医地统筹区"),
+    AccountCode.OFFSITE_RECEIVABLE: AccountSpec(
+        AccountKind.ASSET, "应收异地就医清算款", "参保地统筹区"),
+    AccountCode.OFFSITE_PREPAID: AccountSpec(
+        AccountKind.ASSET, "异地就医预付金", "就医地统筹区", never_negative=True),
+    AccountCode.OFFSITE_PREPAY_HELD: AccountSpec(
+        AccountKind.LIABILITY, "暂收异地就医预付金", "参保地统筹区", never_negative=True),
 })
 
 #: The account that pays each `setldetail` fund pay type (docs/settlement.md §4).

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from yibao.core.money import DecimalError, parse_amount, parse_decimal, parse_ratio
 from yibao.policy.contributions import parse_contributions
+from yibao.policy.filing import DEFAULT_FILING, parse_filing
 from yibao.policy.fund import parse_fund
 from yibao.policy.model import (
     GROUPS,
@@ -265,7 +266,8 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as err:
         raise PolicyError(file, "", None, f"TOML 语法错误：{err}") from None
-    known = {"policy", "offsite", "resident", "employee", "assistance", "contributions", "fund"}
+    known = {"policy", "offsite", "filing", "resident", "employee", "assistance",
+             "contributions", "fund"}
     for section in raw:
         if section not in known:
             raise reader.fail((section,), "未知的节（section）")
@@ -295,6 +297,8 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
         source=file,
         contributions=contributions,
         fund=parse_fund(reader, reader.table(raw["fund"], ("fund",))) if "fund" in raw else None,
+        filing=(parse_filing(reader, reader.table(raw["filing"], ("filing",)))
+                if "filing" in raw else DEFAULT_FILING),
     )
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
+from yibao.policy.filing import DEFAULT_FILING, FilingRules
+
 if TYPE_CHECKING:
     from yibao.policy.contributions import Contributions
     from yibao.policy.fund import FundRules
@@ -138,6 +140,8 @@ class Policy:
     source: str = ""
     contributions: Contributions | None = None
     fund: FundRules | None = None
+    #: Cross-region filing rules (`[filing]`; defaults when the file has none).
+    filing: FilingRules = DEFAULT_FILING
 
     def scheme(self, insutype: str) -> Scheme:
         return self.employee if insutype == "310" else self.resident

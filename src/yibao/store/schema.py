@@ -139,11 +139,42 @@ settlements = Table(
     Column("accum_version", Integer, nullable=False),
     Column("txn_id", String(48)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Cross-region care (docs/offsite.md): the institution's region (就医地), the `offsite` value
+    # the visit was settled with (derived from the filings), the filing it rests on, and how it
+    # reached the fund: `direct` (直接结算) or `manual` (零星报销, a claim at the insured region).
+    Column("care_region", String(6), nullable=True),
+    Column("offsite", String(12), nullable=False, server_default="local"),
+    Column("filing_id", String(32), nullable=True),
+    Column("channel", String(6), nullable=False, server_default="direct"),
+    CheckConstraint("channel in ('direct', 'manual')", name="channel"),
     UniqueConstraint("fixmedins_code", "mdtrt_id"),
 )
 Index(None, settlements.c.id_number, settlements.c.year)
+# The clearing reads a month's offsite settlements by care region.
+Index(None, settlements.c.care_region, settlements.c.region)
 # A region-year's settlements by visit: the audit cases' settlement keys (`CaseRepository`).
 Index(None, settlements.c.region, settlements.c.year, settlements.c.mdtrt_id)
+
+# Filings for care outside the insured region (异地就医备案; `yibao.offsite`).
+offsite_filings = Table(
+    "offsite_filings", metadata,
+    Column("filing_id", String(32), primary_key=True),
+    Column("id_number", ForeignKey("persons.id_number"), nullable=False),
+    Column("insured_region", String(6), nullable=False),
+    Column("filing_type", String(24), nullable=False),
+    Column("care_area", String(6), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=True),
+    Column("filed_on", Date, nullable=False),
+    Column("promise", Boolean, nullable=False),
+    Column("materials", Text, nullable=False, server_default=""),
+    Column("channel", String(12), nullable=False),
+    Column("filed_by", String(64), nullable=False),
+    Column("revoked_on", Date, nullable=True),
+    Column("revoked_by", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index(None, offsite_filings.c.id_number)
 
 settlement_details = Table(
     "settlement_details", metadata,

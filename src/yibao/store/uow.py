@@ -25,6 +25,7 @@ from yibao.store.catalog import CatalogRepository
 from yibao.store.contributions import ContributionRepository
 from yibao.store.interface import InterfaceRepository
 from yibao.store.ledger import LedgerRepository
+from yibao.store.offsite import FilingRepository
 from yibao.store.reads import BureauReads
 from yibao.store.registry import RegistryRepository
 from yibao.store.runner import Runner
@@ -79,6 +80,7 @@ class UnitOfWork:
         self.cases = CaseRepository(connection)
         self.catalog = CatalogRepository(connection, dialect)
         self.reads = BureauReads(connection)
+        self.filings = FilingRepository(connection)
         return self
 
     def step(self, name: str) -> None:
