@@ -18,6 +18,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yibao.api import bureau, users
+from yibao.api import clearing as clearing_api
+from yibao.api import flows as flows_api
+from yibao.api import offsite as offsite_api
 from yibao.api.docs import mount_docs
 from yibao.api.schemas import SECRET_FIELDS, Health, Ready
 from yibao.interface import route as national
@@ -194,6 +197,8 @@ def create_app(store: Database | None = None) -> FastAPI:
     app.router.routes.append(national.ROUTE)
     app.include_router(bureau.router)
     app.include_router(users.router)
+    for room in (offsite_api, clearing_api, flows_api):
+        app.include_router(room.router)
     console.mount(app)
     mount_docs(app)
 

@@ -17,7 +17,18 @@ from yibao.services import accounts, browse, bureau, cases
 from yibao.services.bureau import Refused
 from yibao.services.dashboard import scope_figures
 from yibao.services.settle_service import accumulators_of
-from yibao.web import account, columns, dashboard, export, people, queue, report
+from yibao.web import (
+    account,
+    clearing,
+    columns,
+    dashboard,
+    export,
+    flows,
+    offsite,
+    people,
+    queue,
+    report,
+)
 from yibao.web.html import esc, link, page, pager, path, section
 from yibao.web.session import (
     COOKIE,
@@ -301,6 +312,8 @@ def mount(app: FastAPI) -> None:
     or a bad form."""
     app.include_router(router)
     app.include_router(account.router)
+    for room in (offsite, clearing, flows):
+        app.include_router(room.router)
 
     async def to_login(_request: Request, _error: Exception) -> RedirectResponse:
         return RedirectResponse("/console/login", status_code=303)
