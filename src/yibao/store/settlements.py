@@ -90,6 +90,12 @@ class SettlementRecord:
     accum_version: int
     txn_id: str | None
     created_at: datetime
+    #: Cross-region care (docs/offsite.md): the care region (None: the insured region), the
+    #: derived `offsite` value, the filing it rests on, `direct` or `manual` (零星报销).
+    care_region: str | None = None
+    offsite: str = "local"
+    filing_id: str | None = None
+    channel: str = "direct"
 
 
 _STORED = (settlements.c.commit_seq, settlements.c.setl_id, settlements.c.fixmedins_code,
@@ -194,6 +200,7 @@ def settlement_values(record: SettlementRecord, result: SettleResult) -> dict[st
         name: getattr(record, name) for name in SettlementRecord.__dataclass_fields__}
     values.update({f"{name}_fen": to_fen(getattr(result, name)) for name in MONEY_FIELDS})
     values["med_type"] = result.med_type
+    values["care_region"] = record.care_region or record.region
     return values
 
 
