@@ -87,7 +87,7 @@ class ReverseRefusal(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Refused:
-    reason: SettleRefusal | ReverseRefusal
+    reason: StrEnum  # SettleRefusal, ReverseRefusal or ClaimRefusal (services/claims.py)
     field: str
     message: str
 
@@ -208,7 +208,7 @@ def _engine_person(person: PersonRecord, cover: Enrollment, on: date) -> Person:
                   person.civil_servant)
 
 
-def _account_balance(uow: UnitOfWork, cover: Enrollment, *, lock: bool) -> Decimal:
+def account_balance(uow: UnitOfWork, cover: Enrollment, *, lock: bool) -> Decimal:
     """The person's personal-account balance (个人账户余额); `lock` holds the account until the
     transaction ends, so that settlements of the person in other years (which do not queue
     on this year's accumulators) cannot spend the same balance."""
@@ -237,7 +237,7 @@ def _cover(prelude: Prelude, request: SettleRequest
 
 
 @dataclass(frozen=True, slots=True)
-class _Resolved:
+class Resolved:
     """Who pays for a visit and under which rules, as the store has it; where the care was
     given (`care_region`) and how it is settled (`derived`)."""
 
@@ -254,8 +254,8 @@ class _Resolved:
         return self.care_region != self.cover.region
 
 
-def _resolve(prelude: Prelude, request: SettleRequest, care_region: str | None = None
-             ) -> _Resolved | Refused:
+def resolve_visit(prelude: Prelude, request: SettleRequest, care_region: str | None = None
+             ) -> Resolved | Refused:
     """The institution's level, the person, the covering enrollment and the policy. The care
     region is `care_region` when given (a manual claim), else the institution's registered
     region, else (an unregistered institution) the insured region."""
@@ -275,11 +275,11 @@ def _resolve(prelude: Prelude, request: SettleRequest, care_region: str | None =
     except PolicyError as err:
         return Refused(SettleRefusal.NO_POLICY, "policy", f"没有 {policy_id} 的待遇政策：{err}")
     care = care_region or prelude.institution_region or cover.region
-    return _Resolved(level, person, cover, policy_id, policy, care)
+    return Resolved(level, person, cover, policy_id, policy, care)
 
 
-def _derive(uow: UnitOfWork, resolved: _Resolved, request: SettleRequest, emergency: bool,
-            *, manual: bool = False) -> _Resolved | Refused:
+def derive_care(uow: UnitOfWork, resolved: Resolved, request: SettleRequest, emergency: bool,
+            *, manual: bool = False) -> Resolved | Refused:
     """How the visit is settled (`derive_offsite` on the person's filings); an unfiled
     visit is refused direct settlement where the insured region's policy says so (`[filing]
     unfiled = "refuse"`). A local visit reads no filing."""
@@ -298,7 +298,7 @@ def _derive(uow: UnitOfWork, resolved: _Resolved, request: SettleRequest, emerge
     return replace(resolved, derived=derived)
 
 
-def _engine_request(uow: UnitOfWork, request: SettleRequest, resolved: _Resolved, ytd: Ytd,
+def engine_request(uow: UnitOfWork, request: SettleRequest, resolved: Resolved, ytd: Ytd,
                     balance: Decimal, setl_id: str | None) -> SettleRequest:
     """The request the engine settles: the store's person, level, accumulators and balance,
     the derived `offsite` value and, for an offsite visit, the fee lines priced by the care
@@ -317,7 +317,7 @@ def _engine_request(uow: UnitOfWork, request: SettleRequest, resolved: _Resolved
                    ytd=ytd, ytd_given=True, acct_balc=balance, setl_id=setl_id)
 
 
-def record_of(setl_id: str, command: SettleCommand, resolved: _Resolved, ytd: Ytd,
+def record_of(setl_id: str, command: SettleCommand, resolved: Resolved, ytd: Ytd,
               version: int, result: SettleResult, *, claimant: str | None = None
               ) -> tuple[SettlementRecord, PostingSet]:
     """The settlement row and its postings (owed to `settlement_payee`)."""
@@ -346,10 +346,10 @@ def _settle_in(uow: UnitOfWork, command: SettleCommand) -> Settled | Refused:
         stored = uow.settlements.by_setl_id(prelude.stored_setl_id)
         assert stored is not None
         return _replayed(stored, digest)
-    resolved = _resolve(prelude, request)
+    resolved = resolve_visit(prelude, request)
     if isinstance(resolved, Refused):
         return resolved
-    resolved = _derive(uow, resolved, request, command.emergency)
+    resolved = derive_care(uow, resolved, request, command.emergency)
     if isinstance(resolved, Refused):
         return resolved
     person, cover = resolved.person, resolved.cover
@@ -357,8 +357,8 @@ def _settle_in(uow: UnitOfWork, command: SettleCommand) -> Settled | Refused:
     assert year is not None
     ytd, version = uow.accumulators.lock(person.id_number, cover.scheme, year, cover.region)
     setl_id = settlement_id(code, visit.mdtrt_id)
-    full = _engine_request(uow, request, resolved, ytd,
-                           _account_balance(uow, cover, lock=True), setl_id)
+    full = engine_request(uow, request, resolved, ytd,
+                           account_balance(uow, cover, lock=True), setl_id)
     result = settle(full, resolved.policy)
     record, entry = record_of(setl_id, command, resolved, ytd, version, result)
     seq = uow.settlements.record(record, result, entry, shard_of(person.id_number))
@@ -403,17 +403,17 @@ def preview_settlement(doc: object, *, store: Store | None = None) -> SettleResu
     with store.unit_of_work() as uow:
         prelude = uow.settlements.prelude(visit.fixmedins_code or "", visit.mdtrt_id,
                                           request.person.psn_no)
-        resolved = _resolve(prelude, request)
+        resolved = resolve_visit(prelude, request)
         if isinstance(resolved, Refused):
             return resolved
-        resolved = _derive(uow, resolved, request, command.emergency)
+        resolved = derive_care(uow, resolved, request, command.emergency)
         if isinstance(resolved, Refused):
             return resolved
         cover = resolved.cover
         assert visit.year is not None
         stored = uow.accumulators.get(cover.id_number, cover.scheme, visit.year)
-        balance = _account_balance(uow, cover, lock=False)
-        full = _engine_request(uow, request, resolved, stored[0] if stored else Ytd(), balance,
+        balance = account_balance(uow, cover, lock=False)
+        full = engine_request(uow, request, resolved, stored[0] if stored else Ytd(), balance,
                                None)
     return settle(full, resolved.policy)
 
