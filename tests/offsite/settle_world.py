@@ -43,6 +43,11 @@ CATALOG_CSV = (
 def populate_regions(store: Store, folder: Path) -> None:
     """The population, then the city's people, hospitals and 广安区's catalogue."""
     populate(store, folder)
+    add_regions(store, folder)
+
+
+def add_regions(store: Store, folder: Path) -> None:
+    """The city's people, the hospitals of 511602 and 511600 and 广安区's catalogue."""
     folder.mkdir(parents=True, exist_ok=True)
     hospitals = folder / "regional-institutions.csv"
     hospitals.write_text("code,name,level,region\n"
