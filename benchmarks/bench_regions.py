@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_api import Client, _free_port, _serve  # noqa: E402
 from tests.postgres import postgres_database  # noqa: E402
 
+from bench_api import Client, _free_port, _serve  # noqa: E402
 from yibao.core.idnum import make_resident_id  # noqa: E402
 from yibao.services.accounts import Issued, add_institution_secret  # noqa: E402
 from yibao.services.enroll import import_enrollments, import_institutions  # noqa: E402

@@ -125,9 +125,8 @@ def _sample(tables: SimTables, n_persons: int, seed: int, region: str) -> pl.Dat
     visits = tables.visits
     elsewhere = tables.institutions.filter(pl.col("admdvs") != region)["fixmedins_code"]
     away = visits.filter((pl.col("offsite") != "local")
-                         | pl.col("fixmedins_code").is_in(elsewhere.implode()))
-    away = away["person"].unique().to_numpy()
-    seen = np.setdiff1d(np.unique(visits["person"].to_numpy()), away)
+                         | pl.col("fixmedins_code").is_in(elsewhere.implode()))["person"]
+    seen = np.setdiff1d(np.unique(visits["person"].to_numpy()), away.unique().to_numpy())
     rng = np.random.default_rng(seed)
     picked = np.sort(rng.choice(seen, size=min(n_persons, seen.size), replace=False))
     return pl.DataFrame({"person": picked.astype(np.int64)})
