@@ -124,9 +124,16 @@ def _prepare(client: Client, n: int, psn_no: str, employees: bool
              ) -> tuple[str, str, dict[str, Any], str]:
     """Register a visit and upload its fees (untimed); the settlement call to time (an
     employee's pays from the personal account: `acct_used_flag` 1)."""
-    code, inpatient = HOSPITALS[n % 2], n % 3 == 0
+    return prepare_visit(client, n, HOSPITALS[n % 2], psn_no, employees, "B")
+
+
+def prepare_visit(client: Client, n: int, code: str, psn_no: str, employees: bool,
+                  prefix: str) -> tuple[str, str, dict[str, Any], str]:
+    """Visit `n` of `psn_no` at `code` (one in three a stay) registered under the number
+    `prefix` + n, its fees uploaded (a stay discharged); the settlement call to time."""
+    inpatient = n % 3 == 0
     insutype = "310" if employees else "390"
-    number = f"B{n:08d}"
+    number = f"{prefix}{n:08d}"
     if inpatient:
         out, _ = client.call(code, "2401", {"mdtrtinfo": {
             "psn_no": psn_no, "insutype": insutype, "med_type": "21", "ipt_no": number,

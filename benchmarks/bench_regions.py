@@ -25,7 +25,6 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -38,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tests.postgres import postgres_database  # noqa: E402
 
-from bench_api import Client, _free_port, _serve  # noqa: E402
+from bench_api import Client, _free_port, _serve, prepare_visit  # noqa: E402
 from yibao.core.idnum import make_resident_id  # noqa: E402
 from yibao.services.accounts import Issued, add_institution_secret  # noqa: E402
 from yibao.services.enroll import import_enrollments, import_institutions  # noqa: E402
@@ -68,32 +67,6 @@ def _population(store: Store, folder: Path, persons: int) -> dict[str, list[str]
     report = import_enrollments(folder / "people.csv", store=store)
     assert not report.errors, report.errors[:3]
     return people
-
-
-def _prepare(client: Client, n: int, code: str, psn_no: str) -> Call:
-    """Register a visit at `code` and upload its fees (untimed); the settlement call to time."""
-    inpatient = n % 3 == 0
-    number = f"R{n:08d}"
-    if inpatient:
-        out, _ = client.call(code, "2401", {"mdtrtinfo": {
-            "psn_no": psn_no, "insutype": "390", "med_type": "21", "ipt_no": number,
-            "begntime": "2024-05-01"}})
-        mdtrt_id = out["output"]["result"]["mdtrt_id"]
-    else:
-        out, _ = client.call(code, "2201", {"data": {"psn_no": psn_no, "insutype": "390",
-                                                     "ipt_otp_no": number,
-                                                     "begntime": "2024-05-01"}})
-        mdtrt_id = out["output"]["data"]["mdtrt_id"]
-    lines = [{"feedetl_sn": str(k), "mdtrt_id": mdtrt_id, "med_list_codg": f"X{k}",
-              "chrg_itm_lv": ("01", "02", "03")[k % 3], "cnt": "1",
-              "pric": f"{50 + 37 * k + n % 100}.00"} for k in range(1, 6)]
-    done, _ = client.call(code, "2301" if inpatient else "2204", {"feedetail": lines})
-    assert done["infcode"] == 0, done
-    if inpatient:
-        client.call(code, "2402", {"dscginfo": {"mdtrt_id": mdtrt_id, "psn_no": psn_no,
-                                                "endtime": "2024-05-06"}})
-    data = {"psn_no": psn_no, "mdtrt_id": mdtrt_id, "acct_used_flag": "0"}
-    return code, "2304" if inpatient else "2207", {"data": data}, uuid.uuid4().hex
 
 
 def _plan(visits: int, people: dict[str, list[str]], start: int, two: bool
@@ -136,7 +109,8 @@ def _run(url_db: str, args: argparse.Namespace) -> dict[str, Any]:
         with ThreadPoolExecutor(args.clients) as pool:
             plans = {"one": _plan(args.visits, people, 0, False),
                      "two": _plan(args.visits, people, args.visits, True)}
-            calls = {name: list(pool.map(lambda v: _prepare(client, *v), plan))
+            calls = {name: list(pool.map(
+                lambda v: prepare_visit(client, v[0], v[1], v[2], False, "R"), plan))
                      for name, plan in plans.items()}
             one, one_errors = _timed(pool, client, calls["one"])
             two, two_errors = _timed(pool, client, calls["two"])

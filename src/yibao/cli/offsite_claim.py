@@ -16,24 +16,13 @@ def claim_command(
 ) -> None:
     """零星报销：参保人在不能直接结算的机构全额付费后，凭发票和费用清单回参保地报销；同一单号只受理一次。"""
     from yibao.cli.progress import console
-    from yibao.cli.settle import _fail, _read
+    from yibao.cli.settle import commit_document
     from yibao.services import claims
-    from yibao.services.settle_service import Refused
-    from yibao.settle.jsonio import dumps
-    from yibao.settle.request import RequestError
 
-    try:
-        doc = _read(input)
-    except RequestError as error:
-        _fail(error)
-        return
-    outcome = claims.claim_manual(doc)
-    typer.echo(dumps(outcome.to_json()))
-    if isinstance(outcome, Refused):
-        raise typer.Exit(2 if outcome.reason == "invalid_request" else 1)
+    outcome = commit_document(input, claims.claim_manual)
     what = "已受理过，返回原结果，未重复记账" if outcome.replayed else "已结算并记账"
-    console.print(f"零星报销 {doc['claim_id']}：{what}（结算ID {outcome.setl_id}，"
-                  f"基金支付 {outcome.result['fund_pay_sumamt']} 元，应付参保人）", highlight=False)
+    console.print(f"零星报销：{what}（结算ID {outcome.setl_id}，基金支付 "
+                  f"{outcome.result['fund_pay_sumamt']} 元，应付参保人）", highlight=False)
 
 
 def add_commands(app: typer.Typer) -> None:
