@@ -135,14 +135,13 @@ def _claim_in(uow: UnitOfWork, command: SettleCommand, claim_id: str, area: str 
         return Refused(ClaimRefusal.ALREADY_SETTLED, "visit.mdtrt_id",
                        f"就诊 {code}/{visit.mdtrt_id} 已结算（结算ID {prelude.stored_setl_id}），"
                        "不能再申请零星报销")
-    resolved = resolve_visit(prelude, request)
-    if isinstance(resolved, Refused):
-        return resolved
     care = _care_region(prelude.institution_region, area, code)
     if isinstance(care, Refused):
         return care
-    resolved = derive_care(uow, replace(resolved, care_region=care), request, command.emergency,
-                           manual=True)
+    resolved = resolve_visit(prelude, request, care)
+    if isinstance(resolved, Refused):
+        return resolved
+    resolved = derive_care(uow, resolved, request, command.emergency, manual=True)
     assert not isinstance(resolved, Refused), "a manual claim is never refused as unfiled"
     person, cover = resolved.person, resolved.cover
     assert visit.year is not None

@@ -255,7 +255,7 @@ class Resolved:
 
 
 def resolve_visit(prelude: Prelude, request: SettleRequest, care_region: str | None = None
-             ) -> Resolved | Refused:
+                  ) -> Resolved | Refused:
     """The institution's level, the person, the covering enrollment and the policy. The care
     region is `care_region` when given (a manual claim), else the institution's registered
     region, else (an unregistered institution) the insured region."""
@@ -279,7 +279,7 @@ def resolve_visit(prelude: Prelude, request: SettleRequest, care_region: str | N
 
 
 def derive_care(uow: UnitOfWork, resolved: Resolved, request: SettleRequest, emergency: bool,
-            *, manual: bool = False) -> Resolved | Refused:
+                *, manual: bool = False) -> Resolved | Refused:
     """How the visit is settled (`derive_offsite` on the person's filings); an unfiled
     visit is refused direct settlement where the insured region's policy says so (`[filing]
     unfiled = "refuse"`). A local visit reads no filing."""
