@@ -33,6 +33,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -173,6 +174,19 @@ def _serve(url_db: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not become ready")
 
 
+def serve_for(store: Store, url_db: str, codes: Iterable[str], workers: int
+              ) -> tuple[subprocess.Popen[bytes], Client]:
+    """Signing secrets for the institutions `codes`, `yibao serve` on a free loopback port,
+    and a client of it."""
+    secrets = {}
+    for code in codes:
+        issued = add_institution_secret(code, actor="bench", store=store)
+        assert isinstance(issued, Issued)
+        secrets[code] = issued.secret
+    port = _free_port()
+    return _serve(url_db, port, workers), Client(f"http://127.0.0.1:{port}", secrets)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -183,15 +197,8 @@ def _run(url_db: str, args: argparse.Namespace) -> None:
     store = Store(url_db)
     with tempfile.TemporaryDirectory() as folder:
         ids = _population(store, Path(folder), args.visits, args.employees)
-    secrets = {}
-    for code in HOSPITALS:
-        issued = add_institution_secret(code, actor="bench", store=store)
-        assert isinstance(issued, Issued)
-        secrets[code] = issued.secret
-    port = _free_port()
-    server = _serve(url_db, port, args.workers)
+    server, client = serve_for(store, url_db, HOSPITALS, args.workers)
     try:
-        client = Client(f"http://127.0.0.1:{port}", secrets)
         with ThreadPoolExecutor(args.clients) as pool:
             calls = list(pool.map(
                 lambda n: _prepare(client, n, ids[n % len(ids)], args.employees),

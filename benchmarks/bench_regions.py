@@ -39,9 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tests.postgres import postgres_database  # noqa: E402
 
-from bench_api import Client, _free_port, _serve, prepare_visit  # noqa: E402
+from bench_api import Client, prepare_visit, serve_for  # noqa: E402
 from yibao.core.idnum import make_resident_id  # noqa: E402
-from yibao.services.accounts import Issued, add_institution_secret  # noqa: E402
 from yibao.services.enroll import import_enrollments, import_institutions  # noqa: E402
 from yibao.store import Store  # noqa: E402
 
@@ -114,16 +113,9 @@ def _run(url_db: str, args: argparse.Namespace) -> dict[str, Any]:
     store = Store(url_db)
     with tempfile.TemporaryDirectory() as folder:
         people = _population(store, Path(folder), args.visits)
-    secrets = {}
-    for codes in HOSPITALS.values():
-        for code in codes:
-            issued = add_institution_secret(code, actor="bench", store=store)
-            assert isinstance(issued, Issued)
-            secrets[code] = issued.secret
-    port = _free_port()
-    server = _serve(url_db, port, args.workers)
+    codes = [code for region in HOSPITALS.values() for code in region]
+    server, client = serve_for(store, url_db, codes, args.workers)
     try:
-        client = Client(f"http://127.0.0.1:{port}", secrets)
         with ThreadPoolExecutor(args.clients) as pool:
             plans = {"one": _plan(args.visits, people, 0, False),
                      "two": _plan(args.visits, people, args.visits, True)}
