@@ -32,6 +32,7 @@ from yibao.policy.filing import DEFAULT_FILING, FilingRules
 from yibao.policy.loader import load_policy, shipped_ids
 from yibao.services.accounts import Principal
 from yibao.services.bureau import PERMISSIONS
+from yibao.services.national import Answer, keep_in
 from yibao.store import Store, default_store
 from yibao.store.accounts import WriteEntry
 from yibao.store.uow import UnitOfWork
@@ -187,9 +188,10 @@ def _log(uow: UnitOfWork, actor: str, action: str, target: str, detail: dict[str
                                 json.dumps(detail, ensure_ascii=False, sort_keys=True), region))
 
 
-#: Called inside the filing's unit of work with what was written (the national interface keeps
-#: its answer there, so the filing and the answer under the msgid commit together).
-Keep = Callable[[UnitOfWork, "Filed"], None]
+#: The national interface's answer to what was written, kept under its msgid in the filing's
+#: unit of work: the filing and the answer commit together (`AnsweredBefore` when the msgid was
+#: answered meanwhile, and nothing is written).
+Keep = Callable[["Filed"], Answer]
 
 
 def file_offsite(psn_no: str, new: NewFiling, *, actor: str, channel: str,
@@ -235,7 +237,7 @@ def file_offsite(psn_no: str, new: NewFiling, *, actor: str, channel: str,
               "promise": new.promise, "channel": channel}, region)
         filed = Filed(filing, status_on(filing, today), channel, actor[:64])
         if keep is not None:
-            keep(uow, filed)
+            keep_in(uow, keep(filed))
         uow.commit()
         return filed
 
@@ -279,7 +281,7 @@ def revoke_offsite(filing_id: str, *, actor: str, who: Principal | None = None,
         done = replace(found, revoked_on=today)
         filed = Filed(done, status_on(done, today), *(origin or ("", "")))
         if keep is not None:
-            keep(uow, filed)
+            keep_in(uow, keep(filed))
         uow.commit()
         return filed
 
