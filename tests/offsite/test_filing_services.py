@@ -9,8 +9,6 @@ import multiprocessing as mp
 from datetime import date
 from typing import Any
 
-import pytest
-
 from tests.services.population import CITY, LAPSED, LATE, RESIDENT, WORKER
 from tests.store.fixtures import StoreFactory
 from yibao.offsite.model import FilingType

@@ -24,8 +24,9 @@ from yibao.services.offsite import (
     revoke_offsite,
 )
 
-TYPES_HELP = ("备案类型：resettled_retiree 异地安置退休人员、long_term_resident 异地长期居住人员、"
-              "resident_worker 常驻异地工作人员、referral 异地转诊人员、emergency 异地急诊抢救人员、"
+TYPES_HELP = ("备案类型：resettled_retiree 异地安置退休人员、"
+              "long_term_resident 异地长期居住人员、resident_worker 常驻异地工作人员、"
+              "referral 异地转诊人员、emergency 异地急诊抢救人员、"
               "other_temporary 其他临时外出就医人员（也可写中文名称）")
 
 

@@ -152,9 +152,16 @@ def parse_new_filing(filing_type: str, area: str, start: str, *, promise: bool =
     day = parse_day(start, "开始日期")
     if isinstance(day, FilingRefused):
         return day
-    if len(materials) > MATERIALS_MAX:
+    new = NewFiling(kind, area, day, promise, materials.strip())
+    return check_input(new) or new
+
+
+def check_input(new: NewFiling) -> FilingRefused | None:
+    """The checks of a filing's own fields the rules do not make: the care area, the length of
+    the materials."""
+    if len(new.materials) > MATERIALS_MAX:
         return FilingRefused(FilingProblem.INVALID, f"备案材料说明不得超过 {MATERIALS_MAX} 个字符")
-    return NewFiling(kind, area, day, promise, materials.strip())
+    return check_area(new.care_area)
 
 
 def new_filing_id(id_number: str, new: NewFiling, filed_on: date, earlier: int) -> str:
@@ -188,6 +195,24 @@ def _log(uow: UnitOfWork, actor: str, action: str, target: str, detail: dict[str
                                 json.dumps(detail, ensure_ascii=False, sort_keys=True), region))
 
 
+def _insured_region(uow: UnitOfWork, psn_no: str, start: date, who: Principal | None
+                    ) -> str | FilingRefused:
+    """Lock the person and find the region of the enrollment covering `start` (in `who`'s
+    scope), or why there is none."""
+    if not uow.filings.lock_person(psn_no):
+        return _not_found(psn_no)
+    enrollments = uow.registry.enrollments_of(psn_no)
+    if who is not None and not any(who.sees(e.region) for e in enrollments):
+        return _not_found(psn_no)
+    covering = covering_enrollment(enrollments, start)
+    if isinstance(covering, Ineligible):
+        return _refused(covering)
+    if who is not None and not who.sees(covering.region):
+        return FilingRefused(FilingProblem.OUT_OF_SCOPE,
+                             f"参保地 {covering.region} 不在您的管辖范围（{who.region}）内")
+    return covering.region
+
+
 #: The national interface's answer to what was written, kept under its msgid in the filing's
 #: unit of work: the filing and the answer commit together (`AnsweredBefore` when the msgid was
 #: answered meanwhile, and nothing is written).
@@ -200,29 +225,15 @@ def file_offsite(psn_no: str, new: NewFiling, *, actor: str, channel: str,
                  ) -> Filed | FilingRefused:
     """File `new` for the person `psn_no` (see the module doc); the filing, or why not."""
     assert channel in CHANNELS, channel
-    forbidden = _may(who, WRITERS, "办理")
-    if forbidden is not None:
-        return forbidden
-    bad = check_area(new.care_area)
-    if bad is not None:
-        return bad
-    if len(new.materials) > MATERIALS_MAX:
-        return FilingRefused(FilingProblem.INVALID, f"备案材料说明不得超过 {MATERIALS_MAX} 个字符")
+    refused = _may(who, WRITERS, "办理") or check_input(new)
+    if refused is not None:
+        return refused
     today = today or beijing_today()
 
     def work(uow: UnitOfWork) -> Filed | FilingRefused:
-        if not uow.filings.lock_person(psn_no):
-            return _not_found(psn_no)
-        enrollments = uow.registry.enrollments_of(psn_no)
-        if who is not None and not any(who.sees(e.region) for e in enrollments):
-            return _not_found(psn_no)
-        covering = covering_enrollment(enrollments, new.start)
-        if isinstance(covering, Ineligible):
-            return _refused(covering)
-        region = covering.region
-        if who is not None and not who.sees(region):
-            return FilingRefused(FilingProblem.OUT_OF_SCOPE,
-                                 f"参保地 {region} 不在您的管辖范围（{who.region}）内")
+        region = _insured_region(uow, psn_no, new.start, who)
+        if isinstance(region, FilingRefused):
+            return region
         existing = uow.filings.of_person(psn_no)
         end = check_filing(new, region, existing, today, filing_rules(region, new.start.year))
         if isinstance(end, Refusal):

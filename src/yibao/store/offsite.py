@@ -5,10 +5,9 @@ revoked it (docs/offsite.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
-
-from collections.abc import Sequence
 
 from sqlalchemy import Connection, select, update
 

@@ -64,7 +64,7 @@ def _rows(who: Viewer, psn_no: str, items: Sequence[Filed]) -> str:
         f, doc = item.filing, item.to_json()
         revoke = ""
         if writer and f.revoked_on is None and item.status != "expired":
-            revoke = (f"<form method='post' action='/console/offsite' class='inline'>"
+            revoke = ("<form method='post' action='/console/offsite' class='inline'>"
                       + _hidden(who, action="revoke", psn_no=psn_no, filing_id=f.filing_id)
                       + "<button type='submit'>撤销</button></form>")
         rows.append((esc(f.filing_id), esc(TYPE_NAMES[f.filing_type]), esc(f.insured_region),
