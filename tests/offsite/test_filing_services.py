@@ -5,11 +5,11 @@ filings of one person from separate processes, of which exactly one is written."
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 from datetime import date
 from typing import Any
 
-from tests.services.population import CITY, LAPSED, LATE, RESIDENT, WORKER
+from tests.forked import TIMEOUT_S, at_once
+from tests.services.population import CITY, LAPSED, LATE, RESIDENT, WORKER, populate
 from tests.store.fixtures import StoreFactory
 from yibao.offsite.model import FilingType
 from yibao.offsite.rules import FilingRefusal, NewFiling
@@ -142,7 +142,6 @@ def test_users_act_in_their_scope_with_their_role(populated: Store) -> None:
 # ---------- concurrency ----------
 
 N = 8
-TIMEOUT_S = 120
 
 
 def _worker(url: str, area: str, barrier: Any, results: Any) -> None:
@@ -159,21 +158,9 @@ def _worker(url: str, area: str, barrier: Any, results: Any) -> None:
 
 
 def test_concurrent_filings_of_one_person_write_exactly_one(make_store: StoreFactory) -> None:
-    from tests.services.population import populate
-
     store = make_store(populate, "population")
-    store.dispose()  # no pooled connection may cross the fork
     areas = ["510100", "500000", "530000", "520000", "440000", "310000", "110000", "330000"]
-    context = mp.get_context("fork")
-    barrier, results = context.Barrier(N), context.Queue()
-    processes = [context.Process(target=_worker, args=(store.url, area, barrier, results))
-                 for area in areas]
-    for process in processes:
-        process.start()
-    outcomes = dict(results.get(timeout=TIMEOUT_S) for _ in processes)
-    for process in processes:
-        process.join(TIMEOUT_S)
-        assert process.exitcode == 0
+    outcomes = at_once(store, _worker, areas)
     written = [v for v in outcomes.values() if str(v).startswith("F")]
     assert len(written) == 1, outcomes
     assert sorted(v for v in outcomes.values() if v not in written) == \
