@@ -8,6 +8,8 @@ import json
 from datetime import date
 from typing import Any
 
+import pytest
+
 from tests.forked import TIMEOUT_S, at_once
 from tests.services.population import CITY, LAPSED, LATE, RESIDENT, WORKER, populate
 from tests.store.fixtures import StoreFactory
@@ -167,3 +169,23 @@ def test_concurrent_filings_of_one_person_write_exactly_one(make_store: StoreFac
         [FilingRefusal.OVERLAP] * (N - 1), outcomes
     listed = filings_of(RESIDENT, store=store)
     assert isinstance(listed, list) and [f.filing.filing_id for f in listed] == written
+
+
+def test_filing_rules_come_from_the_insured_regions_policy(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    from yibao.policy.loader import shipped_ids
+    from yibao.services import offsite
+
+    asked: list[str] = []
+    real = offsite.load_policy
+
+    def recording(ref: str) -> Any:
+        asked.append(ref)
+        return real(ref)
+
+    monkeypatch.setattr(offsite, "load_policy", recording)
+    newest = max(i for i in shipped_ids() if i.startswith("511623-"))
+    assert filing_rules("511623", 2022) == filing_rules("511623", 2019)
+    assert asked == ["511623-2022", newest]  # that year, else the newest shipped
+    assert filing_rules("429000", 2024).temporary_days == 180  # no policy: the defaults
+    assert asked == ["511623-2022", newest]
