@@ -86,7 +86,8 @@ def test_parse_new_filing_names_the_field(populated: Store) -> None:
     for args, word in ((("x", "510100", "2024-05-10"), "备案类型"),
                        (("referral", "51", "2024-05-10"), "就医地"),
                        (("referral", "510100", "2024-5-10"), "开始日期"),
-                       (("referral", "510100", "2024-02-30"), "开始日期")):
+                       (("referral", "510100", "2024-02-30"), "开始日期"),
+                       (("referral", "510100", "20240510xx"), "开始日期")):
         refused = parse_new_filing(*args)
         assert isinstance(refused, FilingRefused) and word in refused.message, args
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -41,6 +42,7 @@ from yibao.store.uow import UnitOfWork
 WRITERS: Final = frozenset({"handler"})
 READERS: Final = PERMISSIONS["persons"]
 MATERIALS_MAX: Final = 2000
+DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 CHANNELS: Final = ("cli", "api", "console", "interface")
 STATUS_NAMES: Final = {"pending": "未生效", "active": "有效", "expired": "已到期",
                        "revoked": "已撤销"}
@@ -132,8 +134,9 @@ def check_area(area: str) -> FilingRefused | None:
 
 
 def parse_day(value: str, field: str) -> date | FilingRefused:
+    """A date written YYYY-MM-DD (ASCII digits, ten characters), or the refusal naming `field`."""
     try:
-        if len(value) != len("2024-01-01"):
+        if not DAY.fullmatch(value):
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
@@ -146,9 +149,6 @@ def parse_new_filing(filing_type: str, area: str, start: str, *, promise: bool =
     kind = parse_type(filing_type)
     if isinstance(kind, FilingRefused):
         return kind
-    bad = check_area(area)
-    if bad is not None:
-        return bad
     day = parse_day(start, "开始日期")
     if isinstance(day, FilingRefused):
         return day
@@ -173,10 +173,9 @@ def new_filing_id(id_number: str, new: NewFiling, filed_on: date, earlier: int) 
 
 
 def _refused(refusal: Refusal | Ineligible) -> FilingRefused:
-    reason = refusal.reason.value
     if isinstance(refusal, Ineligible):
         return FilingRefused(FilingProblem.NOT_INSURED, f"不能办理异地就医备案：{refusal.message}")
-    return FilingRefused(reason, refusal.message)
+    return FilingRefused(refusal.reason.value, refusal.message)
 
 
 def _not_found(psn_no: str) -> FilingRefused:
