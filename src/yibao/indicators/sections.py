@@ -282,11 +282,12 @@ def offsite_rates_table(doc: Mapping[str, Any], names: Mapping[str, str]) -> str
 
 
 def offsite_matrix_table(flows: list[Mapping[str, Any]], names: Mapping[str, str]) -> str:
-    rows = [(_region(f["insured_region"], names), _region(f["care_region"], names),
-             REACH_NAMES[Reach(f["reach"])], f"{f['settlements']:,}", f"{f['direct']:,}",
-             f"{f['manual']:,}", f"{f['inpatient']:,}", f"{Decimal(str(f['medfee'])):,.2f}",
-             f"{Decimal(str(f['fund'])):,.2f}", f"{Decimal(str(f['acct'])):,.2f}")
-            for f in flows]
+    rows: list[tuple[object, ...]] = [
+        (_region(f["insured_region"], names), _region(f["care_region"], names),
+         REACH_NAMES[Reach(f["reach"])], f"{f['settlements']:,}", f"{f['direct']:,}",
+         f"{f['manual']:,}", f"{f['inpatient']:,}", f"{Decimal(str(f['medfee'])):,.2f}",
+         f"{Decimal(str(f['fund'])):,.2f}", f"{Decimal(str(f['acct'])):,.2f}")
+        for f in flows]
     return _table(("参保地", "就医地", "类别", "结算人次", "直接结算", "零星报销", "住院人次",
                    "医疗费用（元）", "基金支付（元）", "个人账户支付（元）"), rows)
 
