@@ -159,7 +159,7 @@ def projection_chart(title: str, years: Sequence[int],
 def _shade(share: float) -> str:
     """A colour from white (0) to the first palette colour (1)."""
     low, high = (255, 255, 255), (0x2F, 0x6F, 0xB3)
-    mixed = (round(a + (b - a) * share) for a, b in zip(low, high, strict=True))
+    mixed = (int(a + (b - a) * share) for a, b in zip(low, high, strict=True))
     return "#" + "".join(f"{c:02x}" for c in mixed)
 
 
