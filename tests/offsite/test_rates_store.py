@@ -6,18 +6,14 @@ local."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import polars as pl
 import pytest
 from sqlalchemy import insert
 
 from tests.indicators.test_offsite_rates import REGIONS, settlements
-from tests.postgres import postgres_store
-from tests.store.fixtures import BACKENDS
+from tests.store.fixtures import StoreFactory, backend, make_store, templates  # noqa: F401
 from yibao.core.idnum import make_resident_id
 from yibao.indicators.offsite import frame_flows, offsite_indicators, store_flows
 from yibao.services import flows
@@ -25,7 +21,6 @@ from yibao.services.accounts import Principal
 from yibao.services.bureau import Refused
 from yibao.settle.model import MONEY_FIELDS
 from yibao.store import Store
-from yibao.store.migrate import upgrade
 from yibao.store.schema import persons, reversals
 from yibao.store.schema import settlements as table
 
@@ -68,17 +63,10 @@ def seed_flows(store: Store) -> None:
             reversal_id="R000900", setl_id="S000900", accum_version=2, created_at=AT))
 
 
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with contextlib.ExitStack() as stack:
-        if request.param == "postgres":
-            found = stack.enter_context(postgres_store())
-        else:
-            found = Store(f"sqlite:///{tmp_path / 'flows.db'}")
-            upgrade(found)
-            stack.callback(found.dispose)
-        seed_flows(found)
-        yield found
+@pytest.fixture
+def store(make_store: StoreFactory) -> Store:  # noqa: F811 (the shared fixture)
+    """A migrated store of each backend holding the set (a template built once)."""
+    return make_store(lambda store, _folder: seed_flows(store), "offsite-flows")
 
 
 def expected(regions: list[str] | tuple[str, ...]) -> dict[str, object]:
