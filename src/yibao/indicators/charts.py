@@ -168,9 +168,9 @@ def heat_map(title: str, rows: Sequence[str], columns: Sequence[str],
              corner: str = "") -> str:
     """A matrix of cells shaded by value (rows × columns, e.g. insured region → care region);
     a pair without a value is a grey cell. `unit`: count or yuan (shown in 万元)."""
-    label_w, head_h, cell_h = 150, 92, 30
+    label_w, head_h, cell_h, reach = 150, 112, 30, 120  # reach: the last column label's slant
     cell_w = max(36.0, min(96.0, (WIDTH - label_w - 8) / max(1, len(columns))))
-    width = label_w + cell_w * len(columns) + 8
+    width = label_w + cell_w * len(columns) + reach
     height = head_h + cell_h * len(rows) + 8
     high = float(max([Decimal(0), *values.values()])) or 1.0
     body = [f'<text x="{label_w - 8}" y="{head_h - 8}" font-size="11" text-anchor="end" '

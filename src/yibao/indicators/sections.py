@@ -282,14 +282,20 @@ def offsite_rates_table(doc: Mapping[str, Any], names: Mapping[str, str]) -> str
 
 
 def offsite_matrix_table(flows: list[Mapping[str, Any]], names: Mapping[str, str]) -> str:
-    rows: list[tuple[object, ...]] = [
-        (_region(f["insured_region"], names), _region(f["care_region"], names),
-         REACH_NAMES[Reach(f["reach"])], f"{f['settlements']:,}", f"{f['direct']:,}",
-         f"{f['manual']:,}", f"{f['inpatient']:,}", f"{Decimal(str(f['medfee'])):,.2f}",
-         f"{Decimal(str(f['fund'])):,.2f}", f"{Decimal(str(f['acct'])):,.2f}")
-        for f in flows]
-    return _table(("参保地", "就医地", "类别", "结算人次", "直接结算", "零星报销", "住院人次",
-                   "医疗费用（元）", "基金支付（元）", "个人账户支付（元）"), rows)
+    """The flow table: one row per insured region → care region, counts and yuan."""
+    numbers = ("结算人次", "直接结算", "零星报销", "住院人次", "医疗费用（元）", "基金支付（元）",
+               "个人账户支付（元）")
+    head = "".join(f"<th>{h}</th>" for h in ("参保地", "就医地", "类别")) + "".join(
+        f"<th class='num'>{h}</th>" for h in numbers)
+    body = "".join(
+        f"<tr><td>{escape(_region(f['insured_region'], names))}</td>"
+        f"<td>{escape(_region(f['care_region'], names))}</td>"
+        f"<td>{REACH_NAMES[Reach(f['reach'])]}</td>"
+        + "".join(f"<td class='num'>{f[k]:,}</td>"
+                  for k in ("settlements", "direct", "manual", "inpatient"))
+        + "".join(f"<td class='num'>{Decimal(str(f[k])):,.2f}</td>"
+                  for k in ("medfee", "fund", "acct")) + "</tr>" for f in flows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def offsite_chart(flows: list[Mapping[str, Any]], names: Mapping[str, str]) -> str:
