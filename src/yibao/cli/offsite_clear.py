@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from yibao.cli.errors import fail
+from yibao.cli.fund import PIPE_WIDTH
 from yibao.cli.progress import console
 from yibao.services.clearing import (
     Cleared,
@@ -52,10 +55,12 @@ def clear(
         fail(result.message)
     posted = len(result.posted)
     console.print(f"{database_location()}：{month} 异地就医清算，本次记账 {posted} 个清算对"
-                  + ("" if posted or not result.pairs else "（该月已清算，未重复记账）"))
+                  + ("" if posted or not result.pairs else "（该月已清算，未重复记账）"),
+                  soft_wrap=True)
     if result.pairs:
-        console.print(_table(f"{month} 异地就医清算单（元）", result))
-        console.print(_net_line(result))
+        out = Console(highlight=False, width=None if sys.stdout.isatty() else PIPE_WIDTH)
+        out.print(_table(f"{month} 异地就医清算单（元）", result))
+        out.print(_net_line(result), soft_wrap=True)
     else:
         console.print("该月没有需要清算的异地就医直接结算。")
     if json_file is not None:
@@ -64,7 +69,7 @@ def clear(
                                  + "\n", encoding="utf-8")
         except OSError as err:
             fail(f"无法写出 JSON 文件 {json_file}：{err.strerror or err}")
-        console.print(f"已写出 {json_file}")
+        console.print(f"已写出 {json_file}", soft_wrap=True)
 
 
 def export(
@@ -76,8 +81,9 @@ def export(
     if isinstance(result, Refused):
         fail(result.message)
     console.print(f"{database_location()}：{month} 跨省清算对 {len(result.pairs)} 个，"
-                  f"发送方 {result.sender or '无'}，校验和 sha256 {result.checksum[:16]}…")
-    console.print(f"已写出 {result.path}")
+                  f"发送方 {result.sender or '无'}，校验和 sha256 {result.checksum[:16]}…",
+                  soft_wrap=True)
+    console.print(f"已写出 {result.path}", soft_wrap=True)
 
 
 def import_(
@@ -89,7 +95,8 @@ def import_(
         fail(result.message)
     console.print(f"{database_location()}：导入 {file}（{result.month}，发送方 {result.sender}），"
                   f"记账 {len(result.posted)} 个清算对"
-                  + (f"，已导入过 {len(result.skipped)} 个未重复记账" if result.skipped else ""))
+                  + (f"，已导入过 {len(result.skipped)} 个未重复记账" if result.skipped else ""),
+                  soft_wrap=True)
     for st in result.posted:
         doc = st.to_json()
         console.print(f"  {st.care_region}←{st.insured_region}：{st.settlements} 笔，"
