@@ -25,7 +25,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
-from yibao.core.beijing import BEIJING, beijing_text, in_beijing
+from yibao.core.beijing import BEIJING, beijing_text
 from yibao.core.canonical import canonical_json
 from yibao.core.codes import REGION_CODE
 from yibao.core.money import fmt, from_fen, to_fen
@@ -48,6 +48,10 @@ from yibao.offsite.clearing import (
 )
 from yibao.policy.filing import DEFAULT_FILING
 from yibao.policy.loader import PolicyError, load_policy
+from yibao.services import bureau
+from yibao.services.accounts import Principal, scope_prefix
+from yibao.services.bureau import ReadRefusal
+from yibao.services.bureau import Refused as ReadRefused
 from yibao.services.fund import post_entry
 from yibao.store import Store, default_store
 from yibao.store.uow import UnitOfWork
@@ -405,32 +409,35 @@ def import_file(path: Path, *, store: Store | None = None, now: datetime | None 
 # ---------- reads of the API and the console ----------
 
 @dataclass(frozen=True, slots=True)
-class Prepayment:
-    """The prepayment a pair keeps (after its latest clearing)."""
+class ClearingView:
+    """The statements of a month (every month when None) of the pairs with a region in the
+    reader's scope, the month's net by region, and each such pair's prepayment (after its
+    latest clearing): the API's and the console's."""
 
-    care_region: str
-    insured_region: str
-    month: str
-    prepayment: str
+    month: str | None
+    pairs: list[dict[str, Any]]
+    net: dict[str, str]
+    prepayments: list[dict[str, str]]
 
 
-def clearing_view(month: str | None, regions: str, *, store: Store | None = None
-                  ) -> tuple[list[dict[str, Any]], dict[str, str], list[Prepayment]]:
-    """The statements of `month` (every month when None) of pairs with a region starting with
-    `regions`, the month's net by region (only with a month) and each pair's prepayment."""
+def clearing_view(who: Principal, month: str | None, *, store: Store | None = None
+                  ) -> ClearingView | ReadRefused:
+    """Finance staff, directors and administrators (the fund reads' roles), in their scope."""
+    refused = bureau.allowed(who, "funds", None)
+    if refused is not None:
+        return refused
+    if month is not None and isinstance(parse_month(month), Refused):
+        return ReadRefused(ReadRefusal.INVALID, f"月份 {month!r} 有误：应为 YYYY-MM，如 2026-01")
+    regions = scope_prefix(who.region)
     with (store or default_store()).unit_of_work(read_only=True) as uow:
-        rows = uow.clearing.statements(month, regions)
-        every = rows if month is None else uow.clearing.statements(None, regions)
-    items = [{"month": st.month, "source": source, **st.to_json()} for source, st in rows]
-    net = statement_json(month, [st for _, st in rows])["net"] if month else {}
+        every = uow.clearing.statements(None, regions)
+    rows = [(source, st) for source, st in every if month is None or st.month == month]
     latest: dict[Pair, PairStatement] = {}
     for _, st in every:
         latest[st.pair] = st
-    balances = [Prepayment(st.care_region, st.insured_region, st.month,
-                           _money(st.prepayment_fen)) for st in latest.values()]
-    return items, net, sorted(balances, key=lambda p: (p.care_region, p.insured_region))
-
-
-def beijing_month(at: datetime) -> str:
-    day = in_beijing(at)
-    return f"{day.year:04d}-{day.month:02d}"
+    return ClearingView(
+        month, [{"month": st.month, "source": source, **st.to_json()} for source, st in rows],
+        statement_json(month, [st for _, st in rows])["net"] if month else {},
+        [{"care_region": st.care_region, "insured_region": st.insured_region,
+          "month": st.month, "prepayment": _money(st.prepayment_fen)}
+         for pair, st in sorted(latest.items())])
