@@ -19,7 +19,8 @@ from yibao.web.html import esc, link, page, section
 from yibao.web.session import ViewerDep
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-SOURCES: Final = {"local": "本部署双方记账", "export": "待外省部署导入", "import": "外省清算文件导入"}
+SOURCES: Final = {"local": "本部署双方记账", "export": "待外省部署导入",
+                  "import": "外省清算文件导入"}
 Month = Annotated[str, Query(max_length=7)]
 
 
@@ -67,8 +68,9 @@ def clearing_page(who: ViewerDep, store: StoreDep, month: Month = "") -> HTMLRes
             "<button type='submit'>查看</button></form>")
     xlsx = link("/console/offsite/clearing.xlsx" + (f"?{urlencode({'month': month})}"
                                                     if month else ""), "导出 Excel")
-    note = ("<p class='note'>先预付后清算：参保地在就医地保有预付金（上年月均异地基金支付 × 政策倍数），"
-            "每月清算当月基金与个人账户支付（冲销净额），并将预付金补足或退还至核定额；"
+    note = ("<p class='note'>先预付后清算：参保地在就医地保有预付金"
+            "（上年月均异地基金支付 × 政策倍数），每月清算当月基金与个人账户支付（冲销净额），"
+            "并将预付金补足或退还至核定额；"
             "应付金额 = 基金金额 − 冲销金额 + 预付金调整。</p>")
     statements = (html_table(STATEMENTS, view.pairs) if view.pairs
                   else "<p>没有已清算的清算对（运行 yibao offsite clear --month YYYY-MM）。</p>")
