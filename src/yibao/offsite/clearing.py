@@ -161,14 +161,20 @@ def pair_statement(month: str, pair: Pair, items: Sequence[Item], months: Decima
                          tuple(sorted(by_institution.items())))
 
 
+def by_pair(items: Iterable[Item]) -> dict[Pair, list[Item]]:
+    """The items of each pair."""
+    grouped: dict[Pair, list[Item]] = {}
+    for item in items:
+        grouped.setdefault(item.pair, []).append(item)
+    return grouped
+
+
 def statements(month: str, items: Iterable[Item], months_of: Callable[[str], Decimal],
                prior_year: Mapping[Pair, int], held: Mapping[Pair, int]) -> list[PairStatement]:
     """The statement of every pair with items, by pair. `months_of(insured region)`: its
     policy's `prepayment_months`; `prior_year`: the pairs' amounts of the prior year (a pair
     absent had none); `held`: the prepayment each pair holds now."""
-    grouped: dict[Pair, list[Item]] = {}
-    for item in items:
-        grouped.setdefault(item.pair, []).append(item)
+    grouped = by_pair(items)
     return [pair_statement(month, pair, grouped[pair], months_of(pair[1]),
                            prior_year.get(pair), held.get(pair, 0)) for pair in sorted(grouped)]
 

@@ -37,6 +37,7 @@ from yibao.offsite.clearing import (
     ItemKind,
     Pair,
     PairStatement,
+    by_pair,
     care_postings,
     cross_province,
     insured_postings,
@@ -189,19 +190,19 @@ def clear_month(month: str, *, store: Store | None = None, now: datetime | None 
     def work(uow: UnitOfWork) -> tuple[Pair, ...]:
         uow.clearing.lock()
         done = uow.clearing.cleared_pairs(month)
-        items = [it for it in uow.clearing.uncleared(end) if it.pair not in done]
-        pairs = {it.pair for it in items}
+        items = by_pair(it for it in uow.clearing.uncleared(end) if it.pair not in done)
         cache: dict[str, Decimal] = {}
-        made = statements(month, items, lambda region: _prepayment_months(region, year, cache),
+        made = statements(month, (it for group in items.values() for it in group),
+                          lambda region: _prepayment_months(region, year, cache),
                           uow.clearing.amounts_between(*prior),
-                          {pair: _held(uow, pair) for pair in pairs})
+                          {pair: _held(uow, pair) for pair in items})
         for st in made:
             cross = cross_province(*st.pair)
             sets = (insured_postings(st),) if cross else (insured_postings(st),
                                                           *care_postings(st))
             _post(uow, sets, st.pair, now, booked_on)
             uow.clearing.add(st, "export" if cross else "local", now)
-            uow.clearing.add_items(month, (it for it in items if it.pair == st.pair))
+            uow.clearing.add_items(month, items[st.pair])
         uow.commit()
         return tuple(st.pair for st in made)
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, and_, exists, func, select, text
 from sqlalchemy.sql import ColumnElement
 
 from yibao.offsite.clearing import ITEM_FIELDS, Item, ItemKind, Pair, PairStatement
+from yibao.store.runner import Runner
 from yibao.store.schema import (
     enrollments,
     institutions,
@@ -26,6 +27,7 @@ s, r, c, i = settlements.c, reversals.c, offsite_clearings.c, offsite_clearing_i
 #: Any constant key: the clearing's transaction-scoped advisory lock (PostgreSQL).
 LOCK_KEY: Final = 0x0FF5_17E0
 _AMOUNT: ColumnElement[Any] = reduce(lambda a, b: a + b, [s[f"{f}_fen"] for f in ITEM_FIELDS])
+_ADD_ITEMS = offsite_clearing_items.insert()
 _OFFSITE_DIRECT = and_(s.care_region != s.region, s.channel == "direct")
 
 
@@ -34,8 +36,10 @@ def _uncleared(item_id: Any) -> ColumnElement[bool]:
 
 
 class ClearingRepository:
-    def __init__(self, connection: Connection, dialect: str) -> None:
+    def __init__(self, connection: Connection, dialect: str, runner: Runner | None = None
+                 ) -> None:
         self.connection, self.dialect = connection, dialect
+        self.runner = runner or Runner(connection)
 
     def lock(self) -> None:
         """Serialise clearings until the transaction ends: on PostgreSQL an advisory lock (a
@@ -135,8 +139,8 @@ class ClearingRepository:
                  "care_region": it.care_region, "insured_region": it.insured_region,
                  "fixmedins_code": it.fixmedins_code, "amount_fen": it.amount_fen}
                 for it in items]
-        if rows:
-            self.connection.execute(offsite_clearing_items.insert(), rows)
+        if rows:  # one statement over arrays on PostgreSQL (`Runner`)
+            self.runner.run(_ADD_ITEMS, rows)
 
     def insured_regions(self) -> set[str]:
         """The regions whose people this store insures (its enrollments' regions)."""

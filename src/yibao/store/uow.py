@@ -82,7 +82,7 @@ class UnitOfWork:
         self.catalog = CatalogRepository(connection, dialect)
         self.reads = BureauReads(connection)
         self.filings = FilingRepository(connection)
-        self.clearing = ClearingRepository(connection, dialect)
+        self.clearing = ClearingRepository(connection, dialect, runner)
         return self
 
     def step(self, name: str) -> None:
