@@ -108,9 +108,9 @@ def build(store: Store, n: int) -> None:
     people = sorted({r["id_number"] for r in rows})
     with store.unit_of_work() as uow:
         c = uow.connection
-        c.execute(persons.insert(), [{"id_number": p, "name": "测试", "birth_date": date(1960, 1, 1),
-                                      "sex": "M", "region": p[:6], "groups": "",
-                                      "civil_servant": False} for p in people])
+        c.execute(persons.insert(), [{"id_number": p, "name": "测试", "sex": "M",
+                                      "birth_date": date(1960, 1, 1), "region": p[:6],
+                                      "groups": "", "civil_servant": False} for p in people])
         c.execute(institutions.insert(), [{"code": f"H{k:011d}", "name": f"医院{k}", "level": "2",
                                            "region": REGIONS[k % len(REGIONS)]}
                                           for k in range(INSTITUTIONS)])
