@@ -3,13 +3,15 @@ scope and role, with the Excel export."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from tests.offsite.clearing_fixtures import beijing, offsite_settlement, register
+from tests.serving import serving
 from yibao.server.app import create_app
 from yibao.services import accounts
 from yibao.services.clearing import Cleared, clear_month
@@ -22,7 +24,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[str, str]]:
+def live(tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
     folder: Path = tmp_path_factory.mktemp("clearing-faces")
     store = Store(f"sqlite:///{folder / 'yibao.db'}")
     upgrade(store)
@@ -39,10 +42,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[str
         issued = accounts.add_user(name, role, region, actor="test", store=store)
         assert isinstance(issued, accounts.Issued)
         passwords[name] = issued.secret
-    return TestClient(create_app(store)), passwords
+    with serving(create_app(store)) as url, httpx.Client(base_url=url, timeout=30) as client:
+        yield client, passwords
+    store.dispose()
 
 
-def _api(live: tuple[TestClient, dict[str, str]], who: str, **params: str) -> object:
+def _api(live: tuple[httpx.Client, dict[str, str]], who: str, **params: str) -> httpx.Response:
     client, passwords = live
     token = client.post("/api/v1/session",
                         json={"username": who, "password": passwords[who]}).json()["token"]
@@ -50,7 +55,7 @@ def _api(live: tuple[TestClient, dict[str, str]], who: str, **params: str) -> ob
                       headers={"Authorization": f"Bearer {token}"})
 
 
-def test_api_answers_the_readers_pairs(live: tuple[TestClient, dict[str, str]]) -> None:
+def test_api_answers_the_readers_pairs(live: tuple[httpx.Client, dict[str, str]]) -> None:
     answer = _api(live, "linshui", month="2025-01")
     assert answer.status_code == 200, answer.text
     doc = answer.json()
@@ -64,12 +69,12 @@ def test_api_answers_the_readers_pairs(live: tuple[TestClient, dict[str, str]]) 
     assert _api(live, "yuechi").json()["pairs"][0]["insured_region"] == "511621"
 
 
-def test_api_refuses_role_and_bad_month(live: tuple[TestClient, dict[str, str]]) -> None:
+def test_api_refuses_role_and_bad_month(live: tuple[httpx.Client, dict[str, str]]) -> None:
     assert _api(live, "handler", month="2025-01").status_code == 403
     assert _api(live, "linshui", month="2025-13").status_code == 422
 
 
-def test_console_page_and_excel(live: tuple[TestClient, dict[str, str]]) -> None:
+def test_console_page_and_excel(live: tuple[httpx.Client, dict[str, str]]) -> None:
     client, passwords = live
     login = client.post("/console/login", data={"username": "province",
                                                 "password": passwords["province"]},
