@@ -10,13 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+from sqlalchemy import select
+
 from tests.offsite.clearing_fixtures import beijing, offsite_settlement, register, reverse
 from tests.store.fixtures import StoreFactory
 from yibao.fund.accounts import AccountCode
+from yibao.fund.postings import PostingSet
+from yibao.services import clearing
 from yibao.services.clearing import Cleared, ClearRefusal, Refused, clear_month
-from yibao.services.fund import check_fund_ledger, fund_balances
+from yibao.services.fund import check_fund_ledger, fund_balances, post_entry
 from yibao.store import Store
-from yibao.store.schema import offsite_clearing_items
+from yibao.store.schema import fund_postings, fund_transactions, offsite_clearing_items
 
 P1, P2, P3 = "511623196001010011", "511621196001010012", "511602196001010013"
 H1, H2, H3 = "H51160200001", "H51160200002", "H51162300001"
@@ -52,6 +57,17 @@ def _balances(store: Store) -> dict[str, Decimal]:
             for b in fund_balances(detail=True, store=store)
             if b.code.value.startswith("offsite") or b.code is AccountCode.PAYABLE_INSTITUTION
             or b.code is AccountCode.FUND_DEPOSIT}
+
+
+def _moved(store: Store, account: str, kinds: tuple[str, ...]) -> int:
+    """Debits less credits (fen) of `account` in the transactions of `kinds`."""
+    p, t = fund_postings.c, fund_transactions.c
+    with store.unit_of_work(read_only=True) as uow:
+        rows = uow.connection.execute(
+            select(p.side, p.amount_fen).select_from(
+                fund_postings.join(fund_transactions, t.txn_id == p.txn_id))
+            .where(p.account_key == account, t.kind.in_(kinds)))
+        return sum(fen if side == "D" else -fen for side, fen in rows)
 
 
 def test_months_clear_with_prepayment_reversal_and_net(make_store: StoreFactory) -> None:
@@ -117,6 +133,12 @@ def test_months_clear_with_prepayment_reversal_and_net(make_store: StoreFactory)
     with store.unit_of_work(read_only=True) as uow:
         items = [r.item_id for r in uow.connection.execute(offsite_clearing_items.select())]
     assert sorted(items) == ["RS3", "S1", "S2", "S3", "S4", "S5", "S6", "S7"]
+    # What the insured regions' settlements and reversals owe each care region is what the care
+    # region advanced its institutions against the receivable, pair by pair.
+    for care, insured in (("511602", "511623"), ("511602", "511621"), ("511623", "511602")):
+        owed = -_moved(store, f"{insured}:offsite_payable:{care}", ("settlement", "reversal"))
+        advanced = _moved(store, f"{care}:offsite_receivable:{insured}", ("offsite_advance",))
+        assert owed == advanced > 0
     assert check_fund_ledger(store=store).ok
 
 
@@ -143,3 +165,27 @@ def test_bad_and_open_months_are_refused(store: Store) -> None:
     assert isinstance(still, Refused) and still.reason is ClearRefusal.MONTH_OPEN
     done = clear_month("2025-12", store=store, now=datetime(2025, 12, 31, 16, 0, tzinfo=UTC))
     assert isinstance(done, Cleared) and done.pairs == ()
+
+
+def test_a_failure_part_way_leaves_no_trace(make_store: StoreFactory,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    store = make_store()
+    _build(store)
+    with store.unit_of_work(read_only=True) as uow:
+        before = uow.ledger.posting_count()
+    calls: list[str] = []
+
+    def failing(uow: object, entry: PostingSet, *args: object) -> None:
+        calls.append(entry.txn_id)
+        if len(calls) == 3:  # the insured side and one advance are written by now
+            raise RuntimeError("injected")
+        post_entry(uow, entry, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(clearing, "post_entry", failing)
+    with pytest.raises(RuntimeError, match="injected"):
+        clear_month("2024-12", store=store, now=NOW)
+    with store.unit_of_work(read_only=True) as uow:
+        assert uow.ledger.posting_count() == before
+        assert uow.clearing.statements() == [] and uow.clearing.known_items(["S1", "S2"]) == set()
+    monkeypatch.undo()
+    assert len(_pairs(clear_month("2024-12", store=store, now=NOW))) == 1
