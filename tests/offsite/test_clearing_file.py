@@ -20,6 +20,7 @@ from yibao.services.clearing import (
     Refused,
     clear_month,
     export_month,
+    file_checksum,
     import_file,
 )
 from yibao.services.fund import check_fund_ledger
@@ -123,16 +124,23 @@ def test_bad_files_are_refused_whole(make_store: StoreFactory, tmp_path: Path) -
     assert _refused(tmp_path / "missing.json", chongqing).reason is ClearRefusal.BAD_FILE
     # Its own file names care regions it does not hold.
     assert _refused(good, sichuan).reason is ClearRefusal.NOT_OURS
-    # A file whose sums disagree with its items, checksum made right: refused by its arithmetic.
+    # A file whose sums disagree with its items, its checksum made right (the file's own rule,
+    # to forge a sound one): refused by its arithmetic.
     doc = json.loads(good.read_text(encoding="utf-8"))
     doc["pairs"][0]["items"][0]["amount"] = "1.00"
-    from yibao.services.clearing import _checksum  # the file's own rule, to forge a sound sum
-
-    doc["checksum"] = _checksum({k: v for k, v in doc.items() if k != "checksum"})
+    doc["checksum"] = file_checksum({k: v for k, v in doc.items() if k != "checksum"})
     forged = tmp_path / "forged.json"
     forged.write_text(json.dumps(doc), encoding="utf-8")
     refused = _refused(forged, chongqing)
     assert refused.reason is ClearRefusal.BAD_FILE and "明细" in refused.message
+    # The same pair twice (checksum made right): refused, not a database conflict.
+    doc = json.loads(good.read_text(encoding="utf-8"))
+    doc["pairs"] = doc["pairs"] * 2
+    doc["checksum"] = file_checksum({k: v for k, v in doc.items() if k != "checksum"})
+    twice = tmp_path / "twice.json"
+    twice.write_text(json.dumps(doc), encoding="utf-8")
+    refused = _refused(twice, chongqing)
+    assert refused.reason is ClearRefusal.BAD_FILE and "重复" in refused.message
     with chongqing.unit_of_work(read_only=True) as uow:
         assert uow.clearing.statements("2025-01") == []  # nothing imported
         assert uow.ledger.posted_balances().get("500103:offsite_receivable:511623") is None

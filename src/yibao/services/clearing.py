@@ -218,7 +218,7 @@ def month_statement(month: str, *, store: Store | None = None) -> Cleared | Refu
 
 # ---------- the national clearing file (跨省) ----------
 
-def _checksum(body: Mapping[str, Any]) -> str:
+def file_checksum(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
@@ -258,7 +258,7 @@ def export_month(month: str, out: Path, *, store: Store | None = None,
                                "amount": _money(it.amount_fen)}
                               for it in uow.clearing.items_of(month, st.pair)]}
                     for st in pairs]}
-    checksum = _checksum(body)
+    checksum = file_checksum(body)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({**body, "checksum": checksum}, ensure_ascii=False, indent=1)
@@ -270,6 +270,10 @@ def export_month(month: str, out: Path, *, store: Store | None = None,
 
 class _Bad(ValueError):
     """A clearing file that is not what the format says (zh-CN message)."""
+
+
+class _Tampered(_Bad):
+    """A clearing file whose checksum does not match its content."""
 
 
 def _field(obj: Any, key: str, where: str) -> Any:
@@ -344,7 +348,7 @@ def _parse_file(path: Path) -> tuple[str, str, str, list[tuple[PairStatement, li
         raise _Bad(f"清算文件 {path} 的格式（format）应为 {FILE_FORMAT}")
     checksum = _field(doc, "checksum", "清算文件")
     body = {k: v for k, v in doc.items() if k != "checksum"}
-    if checksum != _checksum(body):
+    if checksum != file_checksum(body):
         raise _Tampered(f"清算文件 {path} 的校验和（checksum）不符：文件在导出后被改动或损坏")
     month = _field(doc, "month", "清算文件")
     if not isinstance(month, str) or not MONTH.fullmatch(month):
@@ -353,12 +357,12 @@ def _parse_file(path: Path) -> tuple[str, str, str, list[tuple[PairStatement, li
     raw_pairs = _field(doc, "pairs", "清算文件")
     if not isinstance(raw_pairs, list):
         raise _Bad("清算文件的 pairs 应为列表")
-    return month, str(sender), checksum, [_pair_of(month, raw, n)
-                                          for n, raw in enumerate(raw_pairs, start=1)]
-
-
-class _Tampered(_Bad):
-    pass
+    pairs = [_pair_of(month, raw, n) for n, raw in enumerate(raw_pairs, start=1)]
+    named = [st.pair for st, _ in pairs]
+    ids = [it.item_id for _, items in pairs for it in items]
+    if len(set(named)) != len(named) or len(set(ids)) != len(ids):
+        raise _Bad(f"清算文件 {path} 中有重复的清算对或清算明细")
+    return month, str(sender), checksum, pairs
 
 
 def import_file(path: Path, *, store: Store | None = None, now: datetime | None = None
