@@ -210,15 +210,10 @@ def clear_month(month: str, *, store: Store | None = None, now: datetime | None 
     return Cleared(month, _read(store, month).pairs, posted)
 
 
-def month_statement(month: str, *, store: Store | None = None) -> Cleared | Refused:
-    """What `month`'s clearing posted, without clearing anything."""
-    checked = parse_month(month)
-    return checked if isinstance(checked, Refused) else _read(store or default_store(), month)
-
-
 # ---------- the national clearing file (跨省) ----------
 
 def file_checksum(body: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of a clearing file without its `checksum`."""
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
