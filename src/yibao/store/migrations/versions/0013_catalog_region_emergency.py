@@ -4,8 +4,8 @@ interface visit records whether it was registered as an emergency (急诊抢救)
 before belong to the deployment-wide catalogue (region ""); visits registered before are not
 emergencies.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
