@@ -27,14 +27,13 @@ from tests.offsite.settle_world import (
     stored_row,
 )
 from tests.services.population import RESIDENT
-from tests.store.fixtures import StoreFactory, backend, make_store, templates
+from tests.store.fixtures import StoreFactory
 from yibao.offsite.model import FilingType
 from yibao.services.claims import ClaimRefusal, claim_manual, claim_setl_id
 from yibao.services.settle_service import Refused, Settled, SettleRefusal, settle_committed
 from yibao.store import Store
 from yibao.store.schema import settlements
 
-__all__ = ["backend", "make_store", "templates"]
 CHONGQING_CLINIC = "H50010300001"  # 渝中区, not registered here
 
 

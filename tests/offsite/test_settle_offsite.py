@@ -36,7 +36,7 @@ from tests.offsite.settle_world import (
     stored_row,
 )
 from tests.services.population import HOSPITAL, UNREGISTERED
-from tests.store.fixtures import StoreFactory, backend, make_store, templates
+from tests.store.fixtures import StoreFactory
 from yibao.offsite.model import FilingType
 from yibao.services.settle_service import (
     Refused,
@@ -47,8 +47,6 @@ from yibao.services.settle_service import (
     settle_committed,
 )
 from yibao.store import Store
-
-__all__ = ["backend", "make_store", "templates"]
 
 
 @pytest.fixture

@@ -34,12 +34,11 @@ from tests.offsite.settle_world import (
     stored_row,
 )
 from tests.services.population import HOSPITAL, WORKER
-from tests.store.fixtures import StoreFactory, backend, make_store, templates
+from tests.store.fixtures import StoreFactory
 from yibao.services.national import Answer
 from yibao.services.settle_service import Refused, Settled, settle_committed
 from yibao.store import Store
 
-__all__ = ["backend", "make_store", "templates"]
 WAIT_S = 30
 
 
