@@ -197,12 +197,27 @@ def _pairs(legs: list[pl.DataFrame], keep: Sequence[str]) -> pl.DataFrame:
     return pl.concat(sides).sort("seq", "line", "leg").select(*POSTING_COLUMNS, *keep)
 
 
+def payee_key(frame: pl.DataFrame) -> pl.Expr:
+    """Whom a settlement's fund and account parts are owed to, over columns: the institution
+    (`payable_institution:<fixmedins_code>`); for care in another region settled directly (a
+    `care_region` other than `region`, channel `direct`), the care region
+    (`offsite_payable:<care_region>`, docs/offsite.md) — the bulk form of the scalar path's
+    payee rule."""
+    institution = _key(A.PAYABLE_INSTITUTION.value, pl.col("fixmedins_code"))
+    if "care_region" not in frame.columns:
+        return institution
+    offsite = (pl.col("care_region").is_not_null() & (pl.col("care_region") != pl.col("region"))
+               & (pl.col("channel") == "direct"))
+    return pl.when(offsite).then(_key(A.OFFSITE_PAYABLE.value, pl.col("care_region"))
+                                 ).otherwise(institution)
+
+
 def settlement_posting_frame(frame: pl.DataFrame, keep: Sequence[str] = ()) -> pl.DataFrame:
     """`settlement_postings` over columns: one row per settlement with `txn_id, region,
     fixmedins_code, id_number, scheme`, the fund fields and `acct_pay` in fen → one row per
     posting (`POSTING_COLUMNS`, then the `keep` columns of its settlement)."""
     base = frame.with_row_index("seq")
-    payable = _key(A.PAYABLE_INSTITUTION.value, pl.col("fixmedins_code"))
+    payable = payee_key(frame)
     legs = []
     for line, (column, fund) in enumerate(SETTLEMENT_LINES):
         code = ACCOUNT_OF_FUND[fund].value if fund else pl.when(

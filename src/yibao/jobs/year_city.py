@@ -1,0 +1,304 @@
+"""The year job over a deployment (`yibao year` on `yibao sim --profile guangan-2020` data):
+every region settled under its own policy, loaded into one store, each region's indicator table
+and the city's (docs/offsite.md, "The Guang'an deployment").
+
+For each region: its visits' `offsite` is derived again from the filings on disk
+(`sim.deployment.derive_visits`, the rule of `offsite.rules.derive_offsite`), never read from
+the visits; manual claims (零星报销, channel `manual`) are settled under the policy's
+manual-claim rule (`manual_policy`); every region shares the simulator's one catalogue (the care
+region's catalogue is the same table). The batch engine settles, the payment step groups and
+pays stays, the fund events are built, and the region is written into the store
+(`year_store.load_region`): direct offsite settlements owe the care region
+(`offsite_payable:<care_region>`, `fund.events.payee_key`). The filings go to
+`offsite_filings`. Each month's clearing goes through `clear_months`.
+"""
+
+from __future__ import annotations
+
+import os
+from html import escape
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import polars as pl
+
+from yibao.core.checks import invariant
+from yibao.core.labels import simulation_note
+from yibao.indicators.render import dumps_exact, report_html, show
+from yibao.indicators.table import (
+    Indicator,
+    YearFacts,
+    cost_by_level,
+    fund_rows,
+    indicator_table,
+    indicator_values,
+    monthly,
+    reimbursement_by_group,
+)
+from yibao.jobs.city_sim import read_city_meta, read_filings
+from yibao.jobs.year import _write, year_facts
+from yibao.jobs.year_fund import balance_rows, fund_flows, fund_warnings
+from yibao.jobs.year_payment import pay_year
+from yibao.jobs.year_store import (
+    YearStoreError,
+    load_region,
+    remove_sqlite,
+    settlement_day,
+    year_database,
+)
+from yibao.policy.loader import load_policy
+from yibao.policy.model import OFFSITE_KINDS, Policy
+from yibao.services.fund import check_fund_ledger, fund_analysis, fund_balances
+from yibao.services.sim import read_tables
+from yibao.settle.batch import BatchResult
+from yibao.sim.columns import to_columns
+from yibao.sim.deployment import derive_visits
+from yibao.sim.profile import load_profile
+from yibao.sim.settle import settle_year
+from yibao.sim.simulate import SimTables
+from yibao.store import Store
+from yibao.store.bulk import check_foreign_keys, insert_frame, tune_for_bulk_load, year_rows
+from yibao.store.db import describe
+from yibao.store.migrate import upgrade
+from yibao.store.schema import institutions, offsite_filings, settlements
+
+Step = Callable[[str], None]
+#: How the simulated filings are recorded in `offsite_filings`.
+FILED_BY: Final = "yibao-sim"
+FILING_CHANNEL: Final = "online"
+
+
+def manual_policy(policy: Policy) -> Policy:
+    """The policy a manual claim (零星报销) is settled under: the insured region's, at the local
+    ratio plus the `[filing]` manual_delta (the claim is settled at home, not as unfiled care)."""
+    offsite = replace(policy.offsite, local=policy.offsite.local + policy.filing.manual_delta)
+    return replace(policy, offsite=offsite, source=f"{policy.source}#manual")
+
+
+def settle_region(tables: SimTables, filings: pl.DataFrame, region: str, policy: Policy,
+                  year: int) -> tuple[SimTables, Any, BatchResult]:
+    """The region's visits with `offsite` and `filing_id` derived from `filings`, settled."""
+    visits = tables.visits.join(tables.persons.select("person", "id_number"), on="person",
+                                how="left", maintain_order="left")
+    derived = derive_visits(visits, filings.filter(pl.col("insured_region") == region), region)
+    visits = tables.visits.with_columns(derived["offsite"], derived["filing_id"])
+    tables = replace(tables, visits=visits)
+    cols = to_columns(visits, tables.fee_lines, tables.persons, tables.contributions, policy,
+                      year)
+    manual = visits["channel"].to_numpy() == "manual"
+    cols = replace(cols, policies=(policy, manual_policy(policy)),
+                   policy=manual.astype(np.int64),
+                   offsite=np.where(manual, OFFSITE_KINDS.index("local"), cols.offsite))
+    return tables, cols, settle_year(cols, tables, workers=os.cpu_count() or 1)
+
+
+RATE_PLACES: Final = Decimal("0.000001")
+
+
+def direct_rates(visits: pl.DataFrame) -> dict[str, Decimal | None]:
+    """住院费用跨省直接结算率 and 省内异地就医直接结算率 of the insured of the visits'
+    `region`: stays outside it settled directly ÷ all of them (direct and manual claims),
+    cross-province and in-province; decimals to six places (None without stays). Over several
+    regions each stay counts from its insured region (a stay in a neighbour county is offsite)."""
+    stays = visits.filter((pl.col("kind") == "inpatient")
+                          & (pl.col("care_region") != pl.col("region")))
+    out: dict[str, Decimal | None] = {}
+    for key, same in (("cross_province_direct_rate", False), ("in_province_direct_rate", True)):
+        part = stays.filter((pl.col("care_region").str.slice(0, 2)
+                             == pl.col("region").str.slice(0, 2)) == same)
+        direct = int((part["channel"] == "direct").sum())
+        out[key] = ((Decimal(direct) / Decimal(part.height)).quantize(RATE_PLACES)
+                    if part.height else None)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class CityOutcome:
+    profile: str
+    scale: float
+    regions: dict[str, dict[str, Any]]
+    city: dict[str, Any]
+    store: dict[str, Any]
+    json_path: Path
+    html_path: Path
+    clearing: dict[str, Any]
+
+
+def _filing_rows(filings: pl.DataFrame) -> pl.DataFrame:
+    return filings.select(
+        "filing_id", "id_number", "insured_region", "filing_type", "care_area",
+        "start_date", "end_date", "filed_on", pl.lit(True).alias("promise"),
+        pl.lit("").alias("materials"), pl.lit(FILING_CHANNEL).alias("channel"),
+        pl.lit(FILED_BY).alias("filed_by"),
+        settlement_day(pl.col("filed_on")).alias("created_at"))
+
+
+def clear_months(url: str, year: int, regions: tuple[str, ...], say: Step) -> dict[str, Any]:
+    """Each month's clearing of the year (先预付后清算): where `yibao offsite clear --month`
+    (`yibao.services.clearing`, built beside this job) is called for months 1–12, each
+    month's `net` checked to sum to 0.00 and `yibao fund check` run for every region.
+
+    TODO(issue 14, lead): call `yibao.services.clearing` here once it is merged; until then the
+    settlements carry what it selects (care region, derived offsite, channel, the settlement day
+    as `created_at`) and nothing is cleared."""
+    del url, year, regions
+    say("月度异地就医清算：清算服务尚未合并，未清算")
+    return {"cleared": False, "months": [],
+            "note": "月度清算（yibao offsite clear）尚未合并到本分支：应付异地就医清算款未清算"}
+
+
+def _region_ledger(store: Store, region: str) -> dict[str, Any]:
+    """The region's ledger: debits equal credits over all its accounts."""
+    lines = fund_balances(region, detail=True, store=store)
+    debit = sum(line.debit_fen for line in lines)
+    credit = sum(line.credit_fen for line in lines)
+    return {"balanced": debit == credit, "debit_fen": debit, "credit_fen": credit}
+
+
+def run_city_year(data: Path, report: Path, step: Step | None = None, *,
+                  db: str | None = None) -> CityOutcome:
+    """Settle every region of the deployment in `data`, load them into one store (`db`, see
+    `year_store.year_database`) and write the report under `report`."""
+    say = step or (lambda _message: None)
+    meta = read_city_meta(data)
+    filings = read_filings(data)
+    register = pl.read_parquet(data / "institutions.parquet")
+    url, owned = year_database(report, db)
+    if owned:
+        remove_sqlite(url)
+    store = Store(url)
+    now = datetime.now(UTC)
+    regions: dict[str, dict[str, Any]] = {}
+    facts: list[YearFacts] = []
+    offsite_count = 0
+    try:
+        upgrade(store)
+        with store.engine.connect() as connection:
+            held = any(year_rows(connection, settlements, _year(data, meta.regions[0]), code)
+                       for code in meta.regions)
+        if held:
+            raise YearStoreError(f"{describe(store.url)} 已有本部署的结算记录，年度作业只写入新库："
+                                 "请换一个数据库（--db）或删除该库后重试")
+        if owned:
+            tune_for_bulk_load(store.engine)
+        with store.engine.begin() as connection:
+            insert_frame(connection, institutions, register.select(
+                pl.col("fixmedins_code").alias("code"), pl.col("fixmedins_name").alias("name"),
+                pl.col("hosp_lv").alias("level"), pl.col("admdvs").alias("region")))
+        for code in meta.regions:
+            profile = load_profile(f"{meta.profile}:{code}")
+            policy = load_policy(profile.policy)
+            say(f"{code} 读取与批量结算")
+            tables, cols, result = settle_region(read_tables(data / code), filings, code,
+                                                 policy, profile.year)
+            payment = pay_year(tables, cols, result)
+            months = {k: Decimal(str(v)) for k, v in profile.funds.get("opening_months",
+                                                                       {}).items()}
+            flows = fund_flows(tables, cols, result, payment, months, code, profile.year)
+            say(f"{code} 写入结算库")
+            load_region(store, tables, cols, result, now,
+                        lambda m, c=code: say(f"{c} {m}"), payment.lists, flows, f"-{code}")
+            fact = year_facts(tables, cols, result, profile.year)
+            facts.append(fact)
+            fund = fund_analysis(code, profile.year, store=store).to_json()
+            balances = fund_balances(code, store=store)
+            values = {**indicator_values(fact), **direct_rates(
+                tables.visits.with_columns(pl.lit(code).alias("region")))}
+            offsite = tables.visits.filter(pl.col("care_region") != code)
+            offsite_count += offsite.height
+            regions[code] = {
+                "name": profile.name, "policy": policy.id, **values,
+                "offsite_visits": offsite.height,
+                "offsite_by": dict(offsite.group_by("offsite").len().iter_rows()),
+                "manual_claims": int((tables.visits["channel"] == "manual").sum()),
+                "fund_balances": balance_rows(balances, flows.opening_fen),
+                "fund_warnings": fund_warnings(balances, flows.opening_fen),
+                "ledger": _region_ledger(store, code), "fund": fund,
+                "rows": indicator_table(values) + fund_rows(fund)}
+        with store.engine.begin() as connection:
+            insert_frame(connection, offsite_filings, _filing_rows(filings))
+        say("核对基金账务")
+        ledger = check_fund_ledger(store)
+        with store.engine.connect() as connection:
+            broken = check_foreign_keys(connection)
+        if broken:
+            raise YearStoreError(f"批量写入后有 {broken} 行违反外键约束")
+        clearing = clear_months(url, facts[0].year, meta.regions, say)
+    finally:
+        store.dispose()
+    city_facts = _city_facts(facts)
+    city_values = {**indicator_values(city_facts), **_city_rates(data, meta.regions)}
+    invariant(all(r["ledger"]["balanced"] for r in regions.values()),
+              "a region's ledger does not balance", regions.keys())
+    store_doc = {"database": describe(store.url), "ledger_ok": ledger.ok,
+                 "ledger_transactions": ledger.transactions, "filings": filings.height,
+                 "offsite_visits": offsite_count}
+    report.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = report / "indicators.json", report / "index.html"
+    document = {**city_values, "profile": meta.profile, "city": meta.city,
+                "scale": meta.scale, "store": store_doc, "clearing": clearing,
+                "regions": {code: {k: v for k, v in r.items() if k != "rows"}
+                            for code, r in regions.items()}}
+    rows = indicator_table(city_values)
+    extra = {"monthly": monthly(city_facts), "cost_by_level": cost_by_level(city_facts),
+             "reimbursement_by_group": reimbursement_by_group(city_facts)}
+    document["monthly"] = extra["monthly"]
+    _write(json_path, dumps_exact(document))
+    _write(html_path, report_html(f"{meta.profile} 全市年度医保运行报告（各统筹区合计）", rows,
+                                  extra, [region_section(regions, rows)],
+                                  notice=simulation_note(meta.profile, meta.scale)))
+    return CityOutcome(meta.profile, meta.scale, regions, {**city_values, "rows": rows},
+                       store_doc, json_path, html_path, clearing)
+
+
+def region_section(regions: dict[str, dict[str, Any]], city: tuple[Indicator, ...]
+                   ) -> tuple[str, str]:
+    """Each region's indicator table beside the city's, as one table (rows: indicators)."""
+    codes = list(regions)
+    head = "".join(f"<th>{escape(regions[c]['name'])}<br>{c}</th>" for c in codes)
+    by_code = {c: {row.label: row for row in regions[c]["rows"]} for c in codes}
+    body = "".join(
+        f"<tr><td>{escape(row.label)}</td>"
+        + "".join(f"<td class='num'>{_shown(by_code[c].get(row.label))}</td>" for c in codes)
+        + f"<td class='num'>{_shown(row)}</td></tr>" for row in city)
+    return ("各统筹区主要指标", f"<table><thead><tr><th>指标</th>{head}<th>全市</th></tr></thead>"
+                         f"<tbody>{body}</tbody></table>")
+
+
+def _shown(row: Indicator | None) -> str:
+    return "—" if row is None else escape(show(row.value, row.unit))
+
+
+def _year(data: Path, code: str) -> int:
+    first = pl.read_parquet(data / code / "enrollments.parquet", n_rows=1)
+    return int(first["year"][0])
+
+
+def _city_facts(facts: list[YearFacts]) -> YearFacts:
+    """The city's facts: every region's added together (ratios then come from city sums)."""
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(f, name) for f in facts])
+
+    return YearFacts(
+        year=facts[0].year,
+        insured_employee=sum(f.insured_employee for f in facts),
+        insured_resident=sum(f.insured_resident for f in facts),
+        fund_income_fen=sum(f.fund_income_fen for f in facts),
+        income_by_month_fen=sum((f.income_by_month_fen for f in facts),
+                                np.zeros(12, dtype=np.int64)),
+        employee=cat("employee"), med=cat("med"), lv=cat("lv"), offsite=cat("offsite"),
+        groups=cat("groups"), month=cat("month"),
+        values={k: np.concatenate([f.values[k] for f in facts]) for k in facts[0].values},
+        should_insure=None)
+
+
+def _city_rates(data: Path, codes: tuple[str, ...]) -> dict[str, Decimal | None]:
+    """The two direct-settlement rates over the whole city (its insured's stays)."""
+    return direct_rates(pl.concat([pl.read_parquet(data / c / "visits.parquet", columns=[
+        "kind", "care_region", "channel"]).with_columns(pl.lit(c).alias("region"))
+        for c in codes]))
