@@ -98,15 +98,32 @@ class _Check:
     def __init__(self, name: str) -> None:
         self.file, self.text = f"sim/profiles/{name}.toml", _text(name)
 
-    def fail(self, path: tuple[str, ...], message: str) -> ProfileError:
-        line = find_line(self.text, path)
+    def fail(self, path: tuple[str, ...], message: str, item: int | None = None
+             ) -> ProfileError:
+        """`item`: the index of the `[[deployment.regions]]` entry the key is in."""
+        line = find_line(self.text, path) if item is None else self._item_line(item, path[-1])
         where = f"{self.file}:{line}" if line else self.file
         return ProfileError(f"{where}: {'.'.join(path)}: {message}")
 
-    def count(self, table: Mapping[str, Any], path: tuple[str, ...], key: str) -> int:
+    def _item_line(self, item: int, key: str) -> int | None:
+        """The line of `key` in the `item`-th region entry (else the entry's header)."""
+        seen, header = -1, None
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            if line.lstrip().startswith("["):
+                if seen == item:
+                    break
+                if re.match(r"^\s*\[\[\s*deployment\.regions\s*\]\]", line):
+                    seen += 1
+                    header = number if seen == item else header
+            elif seen == item and re.match(rf"^\s*{re.escape(key)}\s*=", line):
+                return number
+        return header
+
+    def count(self, table: Mapping[str, Any], path: tuple[str, ...], key: str,
+              item: int | None = None) -> int:
         value = table.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise self.fail((*path, key), "应为非负整数")
+            raise self.fail((*path, key), "应为非负整数", item)
         return value
 
     def share(self, table: Mapping[str, Any], path: tuple[str, ...], key: str) -> float:
@@ -127,28 +144,28 @@ INSTITUTION_KEYS: Final = ("county_hospitals", "private_hospitals", "township_ce
 def _region(check: _Check, item: object, index: int, city: str, year: int) -> Region:
     path = ("deployment", "regions")
     if not isinstance(item, Mapping):
-        raise check.fail(path, f"第 {index + 1} 个统筹区应为表")
+        raise check.fail(path, f"第 {index + 1} 个统筹区应为表", index)
     code = item.get("code")
     if not isinstance(code, str) or not REGION.match(code) or code[:4] != city[:4] \
             or code[4:] == "00":
-        raise check.fail((*path, "code"), f"应为 {city} 下的六位县级区划代码：{code!r}")
+        raise check.fail((*path, "code"), f"应为 {city} 下的六位县级区划代码：{code!r}", index)
     name = item.get("name")
     if not isinstance(name, str) or not name:
-        raise check.fail((*path, "name"), f"统筹区 {code} 缺少名称")
+        raise check.fail((*path, "name"), f"统筹区 {code} 缺少名称", index)
     policy_id = item.get("policy")
     if policy_id != f"{code}-{year}":
-        raise check.fail((*path, "policy"), f"统筹区 {code} 的政策应为 {code}-{year}：{policy_id!r}")
+        raise check.fail((*path, "policy"), f"统筹区 {code} 的政策应为 {code}-{year}：{policy_id!r}", index)
     try:
         policy = load_policy(policy_id)
     except PolicyError as err:
-        raise check.fail((*path, "policy"), f"政策 {policy_id} 无法使用：{err}") from None
+        raise check.fail((*path, "policy"), f"政策 {policy_id} 无法使用：{err}", index) from None
     if policy.contributions is None:
-        raise check.fail((*path, "policy"), f"政策 {policy_id} 缺少 [contributions]")
-    employees = check.count(item, path, "employees")
-    residents = check.count(item, path, "residents")
+        raise check.fail((*path, "policy"), f"政策 {policy_id} 缺少 [contributions]", index)
+    employees = check.count(item, path, "employees", index)
+    residents = check.count(item, path, "residents", index)
     if employees + residents == 0:
-        raise check.fail((*path, "residents"), f"统筹区 {code} 的参保人数为 0")
-    counts = {key: check.count(item, path, key) for key in INSTITUTION_KEYS if key in item}
+        raise check.fail((*path, "residents"), f"统筹区 {code} 的参保人数为 0", index)
+    counts = {key: check.count(item, path, key, index) for key in INSTITUTION_KEYS if key in item}
     return Region(code, name, policy_id, employees, residents, counts)
 
 
