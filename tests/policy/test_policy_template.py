@@ -40,7 +40,8 @@ def test_the_shipped_placeholders_load_from_their_template() -> None:
 
 @pytest.mark.parametrize(("text", "key", "line", "words"), [
     (HEAD.replace("511623-2020", "511699-2020"), "policy.template", 2, "没有内置的模板政策"),
-    (HEAD.replace('template = "511623-2020"', "template = 5"), "policy.template", 2, "内置政策编号"),
+    (HEAD.replace('template = "511623-2020"', "template = 5"), "policy.template", 2,
+     "内置政策编号"),
     (HEAD.replace('name = "广安区 2020"\n', ""), "policy.name", 1, "须自己写明"),
     (HEAD + '[offsite]\nunfiled = "-1.5"\n', "offsite.unfiled", 8, ""),
     (HEAD + '[filing]\nretro_days = -1\n', "filing.retro_days", 8, "整数天数"),

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from yibao.core import labels
-from yibao.services.sim import calibration_check, run_sim
 from yibao.jobs.city_sim import run_city_sim
+from yibao.services.sim import calibration_check, run_sim
 from yibao.sim.abuse import AbuseError, load_rates
 from yibao.sim.deployment import is_deployment
 from yibao.sim.profile import ProfileError

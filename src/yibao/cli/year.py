@@ -13,11 +13,11 @@ from yibao.cli.errors import fail
 from yibao.cli.progress import console
 from yibao.core import labels
 from yibao.indicators.render import show
-from yibao.sim.profile import ProfileError
 from yibao.jobs.city_sim import is_city_data
 from yibao.jobs.year import YearOutcome, run_year
 from yibao.jobs.year_city import CityOutcome, run_city_year
 from yibao.jobs.year_store import YearStoreError
+from yibao.sim.profile import ProfileError
 
 DATA_HELP = "yibao sim 生成的数据目录"
 REPORT_HELP = "报告输出目录（indicators.json 与 index.html）"
@@ -131,7 +131,7 @@ def _print_city(outcome: CityOutcome) -> None:
     """The city's table with every region's beside it, the ledgers and the clearing."""
     table = Table(title=f"主要指标（{outcome.profile}，规模 {outcome.scale}；各统筹区与全市）")
     table.add_column("指标", overflow="fold", min_width=30)
-    for code, region in outcome.regions.items():
+    for region in outcome.regions.values():
         table.add_column(f"{region['name']}", justify="right")
     table.add_column("全市", justify="right")
     rows = {c: {row.label: row for row in r["rows"]} for c, r in outcome.regions.items()}

@@ -71,7 +71,7 @@ def run_city_sim(name: str, scale: float, seed: int, out: Path,
 
 
 def _city(name: str) -> str:
-    from yibao.sim.deployment import load_deployment  # noqa: PLC0415
+    from yibao.sim.deployment import load_deployment
 
     return load_deployment(name).city
 
@@ -88,7 +88,8 @@ def read_city_meta(directory: Path) -> CityMeta:
         meta = CityMeta(str(raw["profile"]), float(raw["scale"]), int(raw["seed"]),
                         str(raw["city"]), tuple(str(c) for c in raw["regions"]))
     except FileNotFoundError:
-        raise FileNotFoundError(f"{directory} 不是多统筹区模拟数据目录（缺少 {DEPLOYMENT}）") from None
+        raise FileNotFoundError(
+            f"{directory} 不是多统筹区模拟数据目录（缺少 {DEPLOYMENT}）") from None
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as err:
         raise ProfileError(f"{path}: 无法读取部署说明：{err}") from None
     for code in meta.regions:

@@ -16,11 +16,11 @@ pays stays, the fund events are built, and the region is written into the store
 from __future__ import annotations
 
 import os
-from html import escape
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from html import escape
 from pathlib import Path
 from typing import Any, Final
 
@@ -191,35 +191,10 @@ def run_city_year(data: Path, report: Path, step: Step | None = None, *,
                 pl.col("fixmedins_code").alias("code"), pl.col("fixmedins_name").alias("name"),
                 pl.col("hosp_lv").alias("level"), pl.col("admdvs").alias("region")))
         for code in meta.regions:
-            profile = load_profile(f"{meta.profile}:{code}")
-            policy = load_policy(profile.policy)
-            say(f"{code} 读取与批量结算")
-            tables, cols, result = settle_region(read_tables(data / code), filings, code,
-                                                 policy, profile.year)
-            payment = pay_year(tables, cols, result)
-            months = {k: Decimal(str(v)) for k, v in profile.funds.get("opening_months",
-                                                                       {}).items()}
-            flows = fund_flows(tables, cols, result, payment, months, code, profile.year)
-            say(f"{code} 写入结算库")
-            load_region(store, tables, cols, result, now,
-                        lambda m, c=code: say(f"{c} {m}"), payment.lists, flows, f"-{code}")
-            fact = year_facts(tables, cols, result, profile.year)
+            regions[code], fact = region_year(store, data / code, f"{meta.profile}:{code}",
+                                              filings, now, say)
             facts.append(fact)
-            fund = fund_analysis(code, profile.year, store=store).to_json()
-            balances = fund_balances(code, store=store)
-            values = {**indicator_values(fact), **direct_rates(
-                tables.visits.with_columns(pl.lit(code).alias("region")))}
-            offsite = tables.visits.filter(pl.col("care_region") != code)
-            offsite_count += offsite.height
-            regions[code] = {
-                "name": profile.name, "policy": policy.id, **values,
-                "offsite_visits": offsite.height,
-                "offsite_by": dict(offsite.group_by("offsite").len().iter_rows()),
-                "manual_claims": int((tables.visits["channel"] == "manual").sum()),
-                "fund_balances": balance_rows(balances, flows.opening_fen),
-                "fund_warnings": fund_warnings(balances, flows.opening_fen),
-                "ledger": _region_ledger(store, code), "fund": fund,
-                "rows": indicator_table(values) + fund_rows(fund)}
+            offsite_count += regions[code]["offsite_visits"]
         with store.engine.begin() as connection:
             insert_frame(connection, offsite_filings, _filing_rows(filings))
         say("核对基金账务")
@@ -240,7 +215,7 @@ def run_city_year(data: Path, report: Path, step: Step | None = None, *,
                  "offsite_visits": offsite_count}
     report.mkdir(parents=True, exist_ok=True)
     json_path, html_path = report / "indicators.json", report / "index.html"
-    document = {**city_values, "profile": meta.profile, "city": meta.city,
+    document: dict[str, Any] = {**city_values, "profile": meta.profile, "city": meta.city,
                 "scale": meta.scale, "store": store_doc, "clearing": clearing,
                 "regions": {code: {k: v for k, v in r.items() if k != "rows"}
                             for code, r in regions.items()}}
@@ -272,6 +247,38 @@ def region_section(regions: dict[str, dict[str, Any]], city: tuple[Indicator, ..
 
 def _shown(row: Indicator | None) -> str:
     return "—" if row is None else escape(show(row.value, row.unit))
+
+
+def region_year(store: Store, folder: Path, name: str, filings: pl.DataFrame, now: datetime,
+                say: Step) -> tuple[dict[str, Any], YearFacts]:
+    """One region of the deployment settled, paid and written into `store`; its block of
+    `indicators.json` (with its indicator `rows`) and its facts."""
+    profile = load_profile(name)
+    code = profile.region
+    policy = load_policy(profile.policy)
+    say(f"{code} 读取与批量结算")
+    tables, cols, result = settle_region(read_tables(folder), filings, code, policy,
+                                         profile.year)
+    payment = pay_year(tables, cols, result)
+    months = {k: Decimal(str(v)) for k, v in profile.funds.get("opening_months", {}).items()}
+    flows = fund_flows(tables, cols, result, payment, months, code, profile.year)
+    say(f"{code} 写入结算库")
+    load_region(store, tables, cols, result, now, lambda m: say(f"{code} {m}"),
+                payment.lists, flows, f"-{code}")
+    fact = year_facts(tables, cols, result, profile.year)
+    fund = fund_analysis(code, profile.year, store=store).to_json()
+    balances = fund_balances(code, store=store)
+    values = {**indicator_values(fact), **direct_rates(
+        tables.visits.with_columns(pl.lit(code).alias("region")))}
+    offsite = tables.visits.filter(pl.col("care_region") != code)
+    return {"name": profile.name, "policy": policy.id, **values,
+            "offsite_visits": offsite.height,
+            "offsite_by": dict(offsite.group_by("offsite").len().iter_rows()),
+            "manual_claims": int((tables.visits["channel"] == "manual").sum()),
+            "fund_balances": balance_rows(balances, flows.opening_fen),
+            "fund_warnings": fund_warnings(balances, flows.opening_fen),
+            "ledger": _region_ledger(store, code), "fund": fund,
+            "rows": indicator_table(values) + fund_rows(fund)}, fact
 
 
 def _year(data: Path, code: str) -> int:

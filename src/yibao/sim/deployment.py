@@ -87,7 +87,7 @@ def is_deployment(name: str) -> bool:
 
 
 def _text(name: str) -> str:
-    from importlib import resources  # noqa: PLC0415
+    from importlib import resources
 
     return resources.files("yibao.sim.profiles").joinpath(f"{name}.toml").read_text("utf-8")
 
@@ -154,7 +154,8 @@ def _region(check: _Check, item: object, index: int, city: str, year: int) -> Re
         raise check.fail((*path, "name"), f"统筹区 {code} 缺少名称", index)
     policy_id = item.get("policy")
     if policy_id != f"{code}-{year}":
-        raise check.fail((*path, "policy"), f"统筹区 {code} 的政策应为 {code}-{year}：{policy_id!r}", index)
+        raise check.fail((*path, "policy"),
+                         f"统筹区 {code} 的政策应为 {code}-{year}：{policy_id!r}", index)
     try:
         policy = load_policy(policy_id)
     except PolicyError as err:
@@ -256,9 +257,13 @@ def simulate_city(name: str, scale: float, seed: int, step: Step | None = None) 
     for index, region in enumerate(dep.regions):
         profile = region_profile(name, region.code)
         rng = np.random.default_rng([seed, index + 1])
-        tables = simulate(profile, load_policy(profile.policy), scale, rng, None,
-                          lambda s, c=region.code: tick(f"{c} {s}"),
-                          shared=(region_view(insts, region.code), items))
+        code = region.code
+
+        def said(stage: str, code: str = code) -> None:
+            tick(f"{code} {stage}")
+
+        tables = simulate(profile, load_policy(profile.policy), scale, rng, None, said,
+                          shared=(region_view(insts, code), items))
         visits, filed = cross_region(tables, profile, dep, rng)
         regions[region.code] = SimTables(**{**dict(tables.items()), "visits": visits})
         filings.append(filed)

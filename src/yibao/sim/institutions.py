@@ -7,6 +7,8 @@ kind, admdvs`) plus `area` (county, city, province, outside) used by the visit m
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
@@ -16,13 +18,14 @@ REGION_NAMES = {"511602": "广安市", "510107": "成都市", "500112": "重庆�
                 "440106": "广州市天河区", "330106": "杭州市西湖区"}
 
 
-def _rows(region: str, area: str, specs: list[tuple[str, str, str]], start: int) -> list[dict]:
+def _rows(region: str, area: str, specs: list[tuple[str, str, str]], start: int
+          ) -> list[dict[str, Any]]:
     return [{"fixmedins_code": f"{'P' if kind == 'pharmacy' else 'H'}{region}{start + i:05d}",
              "fixmedins_name": name, "hosp_lv": lv, "kind": kind, "admdvs": region, "area": area}
             for i, (name, lv, kind) in enumerate(specs)]
 
 
-def county_rows(profile: Profile, name: str | None = None) -> list[dict]:
+def county_rows(profile: Profile, name: str | None = None) -> list[dict[str, Any]]:
     """The institutions of the profile's own region (`area` county), named after `name`."""
     spec = profile.institutions
     county = name or ("邻水县" if profile.region == "511623"
@@ -46,7 +49,7 @@ def institutions(profile: Profile) -> pl.DataFrame:
     return frame.with_columns(pl.Series("inst", np.arange(frame.height, dtype=np.int64)))
 
 
-def outer_rows(profile: Profile, city_serial: int = 1) -> list[dict]:
+def outer_rows(profile: Profile, city_serial: int = 1) -> list[dict[str, Any]]:
     """The city's, the province's and the outside residence regions' hospitals; the city's
     serials start at `city_serial` (a deployment registers them beside 广安区's own)."""
     spec = profile.institutions

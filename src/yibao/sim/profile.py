@@ -148,7 +148,7 @@ def load_profile(name: str) -> Profile:
     """Load a shipped profile; a profile may name a `base` profile whose values it overrides.
     `<deployment>:<region>` is one region of a deployment profile (`yibao.sim.deployment`)."""
     if REGION_SEP in name:
-        from yibao.sim.deployment import region_profile  # noqa: PLC0415 (deployment imports this)
+        from yibao.sim.deployment import region_profile
 
         return region_profile(*name.split(REGION_SEP, 1))
     return profile_of(load_raw(name))

@@ -252,7 +252,8 @@ def visits(persons: pl.DataFrame, insts: pl.DataFrame, profile: Profile,
 def _identify(frame: pl.DataFrame, persons: pl.DataFrame, profile: Profile) -> pl.DataFrame:
     people = persons.select("person", "psn_no", "insutype")
     return frame.join(people, on="person", how="left").sort("visit").with_columns(
-        (pl.lit(f"M{profile.year}{profile.visit_prefix}") + pl.col("visit").cast(pl.Utf8).str.zfill(9))
+        (pl.lit(f"M{profile.year}{profile.visit_prefix}")
+         + pl.col("visit").cast(pl.Utf8).str.zfill(9))
         .alias("mdtrt_id"),
         pl.col("kind").replace_strict(MED_TYPE).alias("med_type"),
         (pl.lit("D") + pl.col("fixmedins_code").str.slice(1, 6)
