@@ -304,12 +304,12 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
     )
 
 
-def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+def merge_tables(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     """`over` laid on `base`, table by table (a value that is not a table replaces)."""
     out = dict(base)
     for key, value in over.items():
         both = isinstance(value, Mapping) and isinstance(out.get(key), Mapping)
-        out[key] = _merged(out[key], value) if both else value
+        out[key] = merge_tables(out[key], value) if both else value
     return out
 
 
@@ -337,7 +337,7 @@ def _with_template(reader: Reader, raw: dict[str, Any]) -> dict[str, Any]:
     for key in ("id", "region", "year", "name"):
         if key not in head:
             raise reader.fail(("policy", key), "引用模板的政策须自己写明 id、region、year 与 name")
-    merged = _merged(base, raw)
+    merged = merge_tables(base, raw)
     merged["policy"] = {k: v for k, v in merged["policy"].items() if k != "template"}
     return merged
 

@@ -16,6 +16,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from yibao.policy.loader import merge_tables
 from yibao.sim.amounts import yuan_to_fen
 from yibao.sim.quota import scaled
 
@@ -124,14 +125,6 @@ def load_casemix() -> CaseMix:
     )
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        both = isinstance(value, dict) and isinstance(out.get(key), dict)
-        out[key] = _merge(out[key], value) if both else value
-    return out
-
-
 def load_raw(name: str) -> dict[str, Any]:
     """A shipped profile's TOML with its `base` profile's values under it."""
     raw = _read(name)
@@ -139,7 +132,7 @@ def load_raw(name: str) -> dict[str, Any]:
     if base:
         parent = _read(base)
         parent["targets"] = {}
-        raw = _merge(parent, raw)
+        raw = merge_tables(parent, raw)
         raw["targets"] = {k: v for k, v in raw["targets"].items() if v}
     return raw
 
