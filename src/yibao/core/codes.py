@@ -74,6 +74,11 @@ PROVINCES: Final[Mapping[str, str]] = MappingProxyType(
 NATIONAL_REGION: Final = "100000"
 
 
+def same_province(a: str, b: str) -> bool:
+    """Whether two region codes lie in one province (their first two digits agree)."""
+    return a[:2] == b[:2]
+
+
 def _region_extra(code: str) -> str | None:
     if code[:2] not in PROVINCES and code != NATIONAL_REGION:
         return f"行政区划代码的省级前两位 {code[:2]!r} 不存在：{code!r}"

@@ -6,7 +6,7 @@ in labels and tooltips are the exact values formatted as text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from html import escape
 from typing import Final
@@ -154,3 +154,52 @@ def projection_chart(title: str, years: Sequence[int],
     zero = (f'<line class="zero" x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" '
             'stroke="#c00" stroke-dasharray="4 3"><title>基金耗尽线（余额 0）</title></line>')
     return chart.replace("</svg>", f"{zero}</svg>")
+
+
+def _shade(share: float) -> str:
+    """A colour from white (0) to the first palette colour (1)."""
+    low, high = (255, 255, 255), (0x2F, 0x6F, 0xB3)
+    mixed = (int(a + (b - a) * share) for a, b in zip(low, high, strict=True))
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def heat_map(title: str, rows: Sequence[str], columns: Sequence[str],
+             values: Mapping[tuple[str, str], Decimal], unit: str = "count",
+             corner: str = "") -> str:
+    """A matrix of cells shaded by value (rows × columns, e.g. insured region → care region);
+    a pair without a value is a grey cell. `unit`: count or yuan (shown in 万元)."""
+    label_w, head_h, cell_h, reach = 150, 112, 30, 120  # reach: the last column label's slant
+    cell_w = max(36.0, min(96.0, (WIDTH - label_w - 8) / max(1, len(columns))))
+    width = label_w + cell_w * len(columns) + reach
+    height = head_h + cell_h * len(rows) + 8
+    high = float(max([Decimal(0), *values.values()])) or 1.0
+    body = [f'<text x="{label_w - 8}" y="{head_h - 8}" font-size="11" text-anchor="end" '
+            f'fill="#666">{escape(corner)}</text>']
+    for j, name in enumerate(columns):
+        x = label_w + cell_w * j + cell_w / 2
+        body.append(f'<text x="{x:.1f}" y="{head_h - 8}" font-size="11" '
+                    f'transform="rotate(-40 {x:.1f} {head_h - 8})">{escape(name)}</text>')
+    for i, row in enumerate(rows):
+        y = head_h + cell_h * i
+        body.append(f'<text x="{label_w - 8}" y="{y + 19}" font-size="12" text-anchor="end">'
+                    f"{escape(row)}</text>")
+        for j, column in enumerate(columns):
+            x = label_w + cell_w * j
+            value = values.get((row, column))
+            if value is None:
+                body.append(f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 2:.1f}" '
+                            f'height="{cell_h - 2}" fill="#f1f2f4"/>')
+                continue
+            share = float(value) / high
+            shown = f"{int(value):,}" if unit == "count" else _wan(value)
+            tip = f"{int(value):,} 人次" if unit == "count" else f"{value:,.2f} 元"
+            body.append(
+                f'<rect class="cell" x="{x:.1f}" y="{y}" width="{cell_w - 2:.1f}" '
+                f'height="{cell_h - 2}" fill="{_shade(share)}"><title>{escape(row)} → '
+                f"{escape(column)}：{tip}</title></rect>"
+                f'<text x="{x + cell_w / 2 - 1:.1f}" y="{y + 18}" font-size="11" '
+                f'text-anchor="middle" fill="{"#fff" if share > 0.55 else "#222"}">'
+                f"{shown}</text>")
+    return (f'<svg class="chart" role="img" aria-label="{escape(title)}" '
+            f'viewBox="0 0 {width:.0f} {height}" xmlns="http://www.w3.org/2000/svg">'
+            f"<title>{escape(title)}</title>{''.join(body)}</svg>")

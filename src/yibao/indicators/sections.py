@@ -2,18 +2,26 @@
 year's budget and the actuarial projection, as HTML.
 
 They render the blocks the year job writes into `indicators.json` (`drg`, `audit`, `fund`,
-`budget`, `projection`): a job
+`budget`, `projection`, and the cross-region rates and `offsite_flows`): a job
 assembles the data, this module only shows it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from html import escape
 from typing import Any, Final
 
 from yibao.core import labels
-from yibao.indicators.charts import bar_chart, hbar_chart, line_chart, projection_chart
+from yibao.indicators.charts import (
+    bar_chart,
+    hbar_chart,
+    heat_map,
+    line_chart,
+    projection_chart,
+)
+from yibao.indicators.offsite import REACH_NAMES, TARGET, Reach
 from yibao.indicators.render import show
 
 TOP_HOSPITALS: Final = 20
@@ -239,3 +247,80 @@ def projection_sections(doc: dict[str, Any], names: dict[str, str]) -> list[tupl
              projection_svg(doc, names) + f"<ul>{told}</ul>" + note
              + _table(("基金", "年度", "收入", "支出", "期末累计结余", "可支付月数", "水平"),
                       rows))]
+
+
+OFFSITE_TITLE: Final = "异地就医流向与直接结算率"
+
+
+def _region(code: str, names: Mapping[str, str]) -> str:
+    return f"{names[code]}（{code}）" if code in names else code
+
+
+def _rate_cell(value: Any) -> str:
+    if value is None:
+        return "<td class='num'>—</td>"
+    rate = Decimal(str(value))
+    css = "met" if rate >= TARGET else "unmet"
+    return f"<td class='num'><span class='{css}'>{show(rate, 'ratio')}</span></td>"
+
+
+def offsite_rates_table(doc: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """Each insured region's two rates with their stays, and the total, against 70%."""
+    entries = [(_region(code, names), part) for code, part in doc["regions"].items()]
+    if len(entries) != 1:
+        entries.append(("合计", doc))
+    body = "".join(
+        f"<tr><td>{escape(name)}</td>{_rate_cell(p['cross_province_direct_rate'])}"
+        f"<td class='num'>{p['cross_province_direct_stays']:,} / {p['cross_province_stays']:,}"
+        f"</td>{_rate_cell(p['in_province_direct_rate'])}"
+        f"<td class='num'>{p['in_province_direct_stays']:,} / {p['in_province_stays']:,}</td>"
+        "</tr>" for name, p in entries)
+    return ("<table><thead><tr><th>参保地</th><th>住院医疗费用跨省直接结算率</th>"
+            "<th>直接结算 / 跨省住院人次</th><th>住院医疗费用省内异地直接结算率</th>"
+            "<th>直接结算 / 省内异地住院人次</th></tr></thead>"
+            f"<tbody>{body}</tbody></table>")
+
+
+def offsite_matrix_table(flows: list[Mapping[str, Any]], names: Mapping[str, str]) -> str:
+    """The flow table: one row per insured region → care region, counts and yuan."""
+    numbers = ("结算人次", "直接结算", "零星报销", "住院人次", "医疗费用（元）", "基金支付（元）",
+               "个人账户支付（元）")
+    head = "".join(f"<th>{h}</th>" for h in ("参保地", "就医地", "类别")) + "".join(
+        f"<th class='num'>{h}</th>" for h in numbers)
+    body = "".join(
+        f"<tr><td>{escape(_region(f['insured_region'], names))}</td>"
+        f"<td>{escape(_region(f['care_region'], names))}</td>"
+        f"<td>{REACH_NAMES[Reach(f['reach'])]}</td>"
+        + "".join(f"<td class='num'>{f[k]:,}</td>"
+                  for k in ("settlements", "direct", "manual", "inpatient"))
+        + "".join(f"<td class='num'>{Decimal(str(f[k])):,.2f}</td>"
+                  for k in ("medfee", "fund", "acct")) + "</tr>" for f in flows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def offsite_chart(flows: list[Mapping[str, Any]], names: Mapping[str, str]) -> str:
+    """The heat map of settlements from each insured region (rows) to each care region."""
+    insured = sorted({f["insured_region"] for f in flows})
+    care = sorted({f["care_region"] for f in flows})
+    values = {(_region(f["insured_region"], names), _region(f["care_region"], names)):
+              Decimal(f["settlements"]) for f in flows}
+    return heat_map("异地就医流向（结算人次：参保地 → 就医地）",
+                    [_region(c, names) for c in insured], [_region(c, names) for c in care],
+                    values, corner="参保地 → 就医地")
+
+
+def offsite_sections(doc: Mapping[str, Any], names: Mapping[str, str] | None = None
+                     ) -> list[tuple[str, str]]:
+    """The section "异地就医流向与直接结算率" from the block `offsite_indicators` gives (the
+    rates at the top level and under `regions`, the matrix `offsite_flows`); `names`: region
+    code → name."""
+    names = names or {}
+    flows = list(doc["offsite_flows"])
+    note = ("<p class='note'>住院医疗费用跨省（省内异地）直接结算率 = 参保人跨省（省内其他统筹区）"
+            "住院直接结算人次 ÷ 跨省（省内异地）住院总人次（直接结算 + 零星报销），"
+            "不含门诊；无此类住院时为 —。目标：2025 年 70% 以上（四川省、邻水县“十四五”"
+            "医疗保障规划）。见 docs/offsite.md。</p>")
+    matrix = (offsite_chart(flows, names) + offsite_matrix_table(flows, names)) if flows \
+        else "<p class='note'>本年没有异地就医结算。</p>"
+    return [(OFFSITE_TITLE, offsite_rates_table(doc, names) + note + matrix)]
+

@@ -12,7 +12,9 @@ Definitions (issue 4 and the Linshui plan's table 1):
   large-expense, serious-illness and civil-servant funds) over inpatient stays of tekun, dibao
   and fanpin people;
 - `offsite_direct_settlements` / `offsite_direct_amount`: settled visits with `offsite` filed,
-  referral or temporary, and their Σ medfee_sumamt.
+  referral or temporary, and their Σ medfee_sumamt;
+- `cross_province_direct_rate` / `in_province_direct_rate` (when the report has them): the
+  plans' direct-settlement rates of inpatient stays, `yibao.indicators.offsite`.
 Money is integer fen here and Decimal yuan in the output; ratios are exact fractions rounded
 half-up to six places.
 """
@@ -35,6 +37,10 @@ Bools = npt.NDArray[np.bool_]
 KEY_GROUP_MASK: Final = 0b111  # tekun, dibao, fanpin: bits 0–2 of the group mask
 DIRECT_OFFSITE: Final = (1, 2, 3)  # filed, referral, temporary
 RATIO_PLACES: Final = Decimal("0.000001")
+#: The plans' two direct-settlement rates (`yibao.indicators.offsite`), rows when a report
+#: carries them; labels as the Sichuan plan's indicator table words them.
+OFFSITE_RATES: Final = (("cross_province_direct_rate", "住院医疗费用跨省直接结算率"),
+                        ("in_province_direct_rate", "住院医疗费用省内异地直接结算率"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +146,8 @@ def indicator_table(values: Mapping[str, Decimal | int | None]) -> tuple[Indicat
     drg = () if "inpatient_cost_share_drg" not in values else (
         row("inpatient_cost_share_drg", "住院费用按 DRG 结合点数法等非项目付费占比", "ratio",
             "70%", "0.70"),)
+    offsite = tuple(row(key, label, "ratio", "70% 以上", "0.70")
+                    for key, label in OFFSITE_RATES if key in values)
     coverage = () if "coverage_rate" not in values else (
         row("coverage_rate", "基本医疗保险参保率", "ratio", "稳定在 95% 以上", "0.95"),)
     return (
@@ -157,8 +165,10 @@ def indicator_table(values: Mapping[str, Decimal | int | None]) -> tuple[Indicat
             "70% 保持稳定", "0.70"),
         row("assistance_ratio_key_groups", "重点救助对象符合规定的住院医疗费用救助比例", "ratio",
             "70%", "0.70"),
-        row("offsite_direct_settlements", "异地就医直接结算人次", "count", "直接结算率 70% 以上"),
+        row("offsite_direct_settlements", "异地就医直接结算人次", "count",
+            "—" if offsite else "直接结算率 70% 以上"),
         row("offsite_direct_amount", "异地就医直接结算金额", "yuan", "—"),
+        *offsite,
         *drg,
     )
 

@@ -29,7 +29,9 @@ import polars as pl
 
 from yibao.core.checks import invariant
 from yibao.core.labels import simulation_note
+from yibao.indicators.offsite import frame_flows, offsite_indicators
 from yibao.indicators.render import dumps_exact, report_html, show
+from yibao.indicators.sections import offsite_sections
 from yibao.indicators.table import (
     Indicator,
     YearFacts,
@@ -71,6 +73,8 @@ Step = Callable[[str], None]
 #: How the simulated filings are recorded in `offsite_filings`.
 FILED_BY: Final = "yibao-sim"
 FILING_CHANNEL: Final = "online"
+#: A region's block keys kept for the report, not written to `indicators.json`.
+INTERNAL: Final = ("rows", "flow_rows")
 
 
 def manual_policy(policy: Policy) -> Policy:
@@ -97,24 +101,15 @@ def settle_region(tables: SimTables, filings: pl.DataFrame, region: str, policy:
     return tables, cols, settle_year(cols, tables, workers=os.cpu_count() or 1)
 
 
-RATE_PLACES: Final = Decimal("0.000001")
-
-
-def direct_rates(visits: pl.DataFrame) -> dict[str, Decimal | None]:
-    """住院费用跨省直接结算率 and 省内异地就医直接结算率 of the insured of the visits'
-    `region`: stays outside it settled directly ÷ all of them (direct and manual claims),
-    cross-province and in-province; decimals to six places (None without stays). Over several
-    regions each stay counts from its insured region (a stay in a neighbour county is offsite)."""
-    stays = visits.filter((pl.col("kind") == "inpatient")
-                          & (pl.col("care_region") != pl.col("region")))
-    out: dict[str, Decimal | None] = {}
-    for key, same in (("cross_province_direct_rate", False), ("in_province_direct_rate", True)):
-        part = stays.filter((pl.col("care_region").str.slice(0, 2)
-                             == pl.col("region").str.slice(0, 2)) == same)
-        direct = int((part["channel"] == "direct").sum())
-        out[key] = ((Decimal(direct) / Decimal(part.height)).quantize(RATE_PLACES)
-                    if part.height else None)
-    return out
+def settlement_flows(tables: SimTables, result: BatchResult, region: str) -> pl.DataFrame:
+    """The region's settlements as `indicators.offsite.frame_flows` groups them (one row a
+    settlement: insured and care region, channel, med_type, Σ in fen)."""
+    v = result.values
+    return tables.visits.select(
+        pl.lit(region).alias("insured_region"), "care_region", "channel", "med_type",
+        pl.Series("medfee_fen", np.asarray(v["medfee_sumamt"], dtype=np.int64)),
+        pl.Series("fund_fen", np.asarray(v["fund_pay_sumamt"], dtype=np.int64)),
+        pl.Series("acct_fen", np.asarray(v["acct_pay"], dtype=np.int64)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,29 +201,44 @@ def run_city_year(data: Path, report: Path, step: Step | None = None, *,
         clearing = clear_months(url, facts[0].year, meta.regions, say)
     finally:
         store.dispose()
-    city_facts = _city_facts(facts)
-    city_values = {**indicator_values(city_facts), **_city_rates(data, meta.regions)}
     invariant(all(r["ledger"]["balanced"] for r in regions.values()),
               "a region's ledger does not balance", regions.keys())
     store_doc = {"database": describe(store.url), "ledger_ok": ledger.ok,
                  "ledger_transactions": ledger.transactions, "filings": filings.height,
                  "offsite_visits": offsite_count}
+    head = {"profile": meta.profile, "city": meta.city, "scale": meta.scale,
+            "store": store_doc, "clearing": clearing}
+    city, json_path, html_path = write_city_report(report, head, regions, facts)
+    return CityOutcome(meta.profile, meta.scale, regions, city, store_doc, json_path,
+                       html_path, clearing)
+
+
+def write_city_report(report: Path, head: dict[str, Any], regions: dict[str, dict[str, Any]],
+                      facts: list[YearFacts]) -> tuple[dict[str, Any], Path, Path]:
+    """`indicators.json` (the city's values at the top level, each region's under
+    `regions.<code>`, the flow matrix) and `index.html`; the city's values with its `rows`."""
+    city_facts = _city_facts(facts)
+    offsite = offsite_indicators([r for block in regions.values() for r in block["flow_rows"]],
+                                 list(regions))
+    city_values = {**indicator_values(city_facts),
+                   **{k: v for k, v in offsite.items() if k not in ("regions", "offsite_flows")}}
     report.mkdir(parents=True, exist_ok=True)
     json_path, html_path = report / "indicators.json", report / "index.html"
-    document: dict[str, Any] = {**city_values, "profile": meta.profile, "city": meta.city,
-                "scale": meta.scale, "store": store_doc, "clearing": clearing,
-                "regions": {code: {k: v for k, v in r.items() if k != "rows"}
-                            for code, r in regions.items()}}
-    rows = indicator_table(city_values)
     extra = {"monthly": monthly(city_facts), "cost_by_level": cost_by_level(city_facts),
              "reimbursement_by_group": reimbursement_by_group(city_facts)}
-    document["monthly"] = extra["monthly"]
+    document: dict[str, Any] = {
+        **city_values, **head, "monthly": extra["monthly"],
+        "offsite_flows": offsite["offsite_flows"],
+        "regions": {code: {k: v for k, v in r.items() if k not in INTERNAL}
+                    for code, r in regions.items()}}
     _write(json_path, dumps_exact(document))
-    _write(html_path, report_html(f"{meta.profile} 全市年度医保运行报告（各统筹区合计）", rows,
-                                  extra, [region_section(regions, rows)],
-                                  notice=simulation_note(meta.profile, meta.scale)))
-    return CityOutcome(meta.profile, meta.scale, regions, {**city_values, "rows": rows},
-                       store_doc, json_path, html_path, clearing)
+    rows = indicator_table(city_values)
+    names = {code: r["name"].rsplit(" ", 1)[0] for code, r in regions.items()}
+    _write(html_path, report_html(
+        f"{head['profile']} 全市年度医保运行报告（各统筹区合计）", rows, extra,
+        [region_section(regions, rows), *offsite_sections(document, names)],
+        notice=simulation_note(head["profile"], head["scale"])))
+    return {**city_values, "rows": rows}, json_path, html_path
 
 
 def region_section(regions: dict[str, dict[str, Any]], city: tuple[Indicator, ...]
@@ -268,10 +278,11 @@ def region_year(store: Store, folder: Path, name: str, filings: pl.DataFrame, no
     fact = year_facts(tables, cols, result, profile.year)
     fund = fund_analysis(code, profile.year, store=store).to_json()
     balances = fund_balances(code, store=store)
-    values = {**indicator_values(fact), **direct_rates(
-        tables.visits.with_columns(pl.lit(code).alias("region")))}
+    grouped = frame_flows(settlement_flows(tables, result, code))
+    rates = offsite_indicators(grouped, [code])["regions"][code]
+    values = {**indicator_values(fact), **rates}
     offsite = tables.visits.filter(pl.col("care_region") != code)
-    return {"name": profile.name, "policy": policy.id, **values,
+    return {"flow_rows": grouped, "name": profile.name, "policy": policy.id, **values,
             "offsite_visits": offsite.height,
             "offsite_by": dict(offsite.group_by("offsite").len().iter_rows()),
             "manual_claims": int((tables.visits["channel"] == "manual").sum()),
@@ -302,10 +313,3 @@ def _city_facts(facts: list[YearFacts]) -> YearFacts:
         groups=cat("groups"), month=cat("month"),
         values={k: np.concatenate([f.values[k] for f in facts]) for k in facts[0].values},
         should_insure=None)
-
-
-def _city_rates(data: Path, codes: tuple[str, ...]) -> dict[str, Decimal | None]:
-    """The two direct-settlement rates over the whole city (its insured's stays)."""
-    return direct_rates(pl.concat([pl.read_parquet(data / c / "visits.parquet", columns=[
-        "kind", "care_region", "channel"]).with_columns(pl.lit(c).alias("region"))
-        for c in codes]))

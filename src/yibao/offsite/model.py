@@ -17,6 +17,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Final
 
+from yibao.core.codes import same_province as same_province  # one rule, in core
+
 
 class Category(StrEnum):
     LONG_TERM = "long_term"  # 异地长期居住
@@ -77,10 +79,6 @@ def covers(area: str, region: str) -> bool:
     if level == "city":
         return region[:4] == area[:4]
     return region == area
-
-
-def same_province(a: str, b: str) -> bool:
-    return a[:2] == b[:2]
 
 
 @dataclass(frozen=True, slots=True)

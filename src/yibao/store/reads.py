@@ -179,3 +179,24 @@ class BureauReads:
             .where(s.region.like(f"{prefix}%"), s.year == year, s.med_type == "21",
                    reversals.c.reversal_id.is_(None))
             .group_by(s.region, employee, key)))
+
+    def offsite_flows(self, prefix: str, year: int) -> list[Any]:
+        """A year's settlements (reversed ones left out) whose insured region or care region
+        lies in `prefix`, grouped by insured region, care region (the insured region where
+        none is recorded), channel and med_type: count, Σ medfee, Σ fund pay, Σ account pay
+        (fen); the rows of `yibao.indicators.offsite.FlowRow`."""
+        s = settlements.c
+        care = func.coalesce(s.care_region, s.region)
+        return list(self.connection.execute(
+            select(s.region, care, s.channel, s.med_type, func.count(),
+                   func.sum(s.medfee_sumamt_fen), func.sum(s.fund_pay_sumamt_fen),
+                   func.sum(s.acct_pay_fen))
+            .outerjoin(reversals, reversals.c.setl_id == s.setl_id)
+            .where(s.region.like(f"{prefix}%") | care.like(f"{prefix}%"), s.year == year,
+                   reversals.c.reversal_id.is_(None))
+            .group_by(s.region, care, s.channel, s.med_type)))
+
+    def latest_settlement_year(self, prefix: str) -> int | None:
+        """The newest year with a settlement of an insured region in `prefix`."""
+        return self.connection.execute(select(func.max(settlements.c.year))
+                                       .where(settlements.c.region.like(f"{prefix}%"))).scalar()
