@@ -6,6 +6,8 @@ insured region's ledger; every region's ledger balances; the city's indicators a
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,11 +132,38 @@ def test_settlements_are_dated_on_their_settlement_day(city: City) -> None:
     assert row.created_at.date() == visit["enddate"][0]
 
 
-def test_a_manual_claim_is_settled_at_the_local_ratio_plus_the_manual_delta() -> None:
-    policy = load_policy("511623-2020")
+def test_a_manual_claim_adds_the_manual_delta_to_every_offsite_delta() -> None:
+    policy = replace(load_policy("511623-2020"), filing=replace(
+        load_policy("511623-2020").filing, manual_delta=Decimal("-0.05")))
     manual = manual_policy(policy)
-    assert manual.offsite.local == policy.offsite.local + policy.filing.manual_delta
+    # unfiled −0.30 + manual −0.05 = −0.35; referral −0.10 − 0.05 = −0.15
+    assert manual.offsite.unfiled == Decimal("-0.35")
+    assert manual.offsite.referral == Decimal("-0.15")
     assert manual.source != policy.source and manual.resident == policy.resident
+
+
+def test_manual_claims_owe_the_claimant_and_the_account_pays_none(city: City) -> None:
+    visits = _visits(city.data).filter(pl.col("channel") == "manual")
+    assert visits.height > 0
+    store = Store(city.url)
+    try:
+        with store.engine.connect() as connection:
+            rows = pl.DataFrame(connection.execute(select(
+                settlements.c.mdtrt_id, settlements.c.id_number, settlements.c.acct_pay_fen,
+                settlements.c.txn_id, settlements.c.channel).where(
+                settlements.c.channel == "manual")).all(), orient="row",
+                schema=["mdtrt_id", "id_number", "acct_pay_fen", "txn_id", "channel"])
+            keys = pl.DataFrame(connection.execute(select(
+                fund_postings.c.txn_id, fund_postings.c.account_key, fund_postings.c.side)
+                .where(fund_postings.c.side == "C")).all(), orient="row",
+                schema=["txn_id", "account_key", "side"])
+    finally:
+        store.dispose()
+    assert rows.height == visits.height and (rows["acct_pay_fen"] == 0).all()
+    owed = rows.filter(pl.col("txn_id").is_not_null()).join(keys, on="txn_id")
+    assert owed.height > 0
+    assert (owed["account_key"].str.split(":").list.get(1) == "manual_claim_payable").all()
+    assert (owed["account_key"].str.split(":").list.get(2) == owed["id_number"]).all()
 
 
 def test_the_monthly_clearing_hook_says_it_did_not_clear(city: City) -> None:

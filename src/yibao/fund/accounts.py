@@ -55,6 +55,7 @@ class AccountCode(StrEnum):
     OFFSITE_RECEIVABLE = "offsite_receivable"
     OFFSITE_PREPAID = "offsite_prepaid"
     OFFSITE_PREPAY_HELD = "offsite_prepay_held"
+    MANUAL_CLAIM_PAYABLE = "manual_claim_payable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,10 @@ CHART: Final[Mapping[AccountCode, AccountSpec]] = MappingProxyType({
         AccountKind.ASSET, "异地就医预付金", "就医地统筹区", never_negative=True),
     AccountCode.OFFSITE_PREPAY_HELD: AccountSpec(
         AccountKind.LIABILITY, "暂收异地就医预付金", "参保地统筹区", never_negative=True),
+    # 零星报销 (docs/offsite.md "Manual claims"): the fund part of a manual claim is owed to the
+    # insured person who paid the institution in full, until the agency pays it out.
+    AccountCode.MANUAL_CLAIM_PAYABLE: AccountSpec(
+        AccountKind.LIABILITY, "应付零星报销款", "参保人"),
 })
 
 #: The account that pays each `setldetail` fund pay type (docs/settlement.md §4).

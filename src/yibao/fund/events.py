@@ -1,13 +1,15 @@
 """The postings each event makes (docs/ledger.md): settlements, contributions and premiums, and
 the region-level events of the fund's year.
 
-A settlement moves each fund's payment, and the personal-account payment, to what is owed to the
-institution (应付定点医药机构款); the cash the person pays goes to the institution directly and
-is not fund money. A contribution moves what is receivable from payers and budgets into the funds
-and the personal accounts; a resident's serious-illness premium moves part of it on to the
-serious-illness fund. The year's opening balances, funding of the other funds, receipts, payments
-to institutions and DRG clearing are region-level events (`EVENT_LINES`). Amounts enter in yuan
-(settlements, contributions) or fen (region-level events) and are posted in integer fen.
+A settlement moves each fund's payment, and the personal-account payment, to what is owed to
+the institution (应付定点医药机构款) — or, for care in another region, to the care region
+(应付异地就医清算款), and for a manual claim to the person (应付零星报销款): see
+`settlement_payee`; the cash the person pays goes to the institution directly and is not fund
+money. A contribution moves what is receivable from payers and budgets into the funds and the
+personal accounts; a resident's serious-illness premium moves part of it on to the
+serious-illness fund. The year's opening balances, funding of the other funds, receipts,
+payments to institutions and DRG clearing are region-level events (`EVENT_LINES`). Amounts enter
+in yuan (settlements, contributions) or fen (region-level events) and are posted in integer fen.
 
 Each event's lines are one table (`SETTLEMENT_LINES`, `CONTRIBUTION_LINES`, `PREMIUM_LINES`,
 `EVENT_LINES`) read by two forms:
@@ -110,11 +112,27 @@ def pool_fund(scheme: str) -> str:
     return FUND_EMPLOYEE_POOL if scheme == EMPLOYEE_SCHEME else FUND_RESIDENT_POOL
 
 
+def settlement_payee(region: str, fixmedins_code: str, care_region: str | None = None,
+                     claimant: str | None = None) -> AccountKey:
+    """Whom a settlement's fund and personal-account parts are owed to, in the insured region's
+    ledger (docs/offsite.md): the claimant of a manual claim (零星报销, `manual_claim_payable`),
+    else the care region when it is another region (`offsite_payable`, cleared between the
+    regions: the settlement writes only rows of its insured region), else the institution
+    (`payable_institution`). `payee_expr` is the same choice over columns."""
+    if claimant is not None:
+        return AccountKey(region, A.MANUAL_CLAIM_PAYABLE, claimant)
+    if care_region is not None and care_region != region:
+        return AccountKey(region, A.OFFSITE_PAYABLE, care_region)
+    return AccountKey(region, A.PAYABLE_INSTITUTION, fixmedins_code)
+
+
 def settlement_postings(
-    txn_id: str, region: str, result: SettleResult, fixmedins_code: str, id_number: str
+    txn_id: str, region: str, result: SettleResult, fixmedins_code: str, id_number: str,
+    payable: AccountKey | None = None,
 ) -> PostingSet:
-    """Each fund's payment, and the account payment, owed to the institution."""
-    payable = AccountKey(region, A.PAYABLE_INSTITUTION, fixmedins_code)
+    """Each fund's payment, and the account payment, owed to `payable` (`settlement_payee`;
+    by default the institution)."""
+    payable = payable or settlement_payee(region, fixmedins_code)
     postings: list[Posting] = []
     for field, fund in SETTLEMENT_LINES:
         account = AccountKey(region, ACCOUNT_OF_FUND[fund or pool_fund(result.insutype)])
@@ -197,27 +215,30 @@ def _pairs(legs: list[pl.DataFrame], keep: Sequence[str]) -> pl.DataFrame:
     return pl.concat(sides).sort("seq", "line", "leg").select(*POSTING_COLUMNS, *keep)
 
 
-def payee_key(frame: pl.DataFrame) -> pl.Expr:
-    """Whom a settlement's fund and account parts are owed to, over columns: the institution
-    (`payable_institution:<fixmedins_code>`); for care in another region settled directly (a
-    `care_region` other than `region`, channel `direct`), the care region
-    (`offsite_payable:<care_region>`, docs/offsite.md) — the bulk form of the scalar path's
-    payee rule."""
+def payee_expr(columns: Sequence[str]) -> pl.Expr:
+    """`settlement_payee` over columns: the care region's `offsite_payable` when a
+    `care_region` column names another region, else the institution's `payable_institution`;
+    with a `channel` column, its `manual` rows owe their claimant (`manual_claim_payable`)."""
     institution = _key(A.PAYABLE_INSTITUTION.value, pl.col("fixmedins_code"))
-    if "care_region" not in frame.columns:
+    if "care_region" not in columns:
         return institution
-    offsite = (pl.col("care_region").is_not_null() & (pl.col("care_region") != pl.col("region"))
-               & (pl.col("channel") == "direct"))
-    return pl.when(offsite).then(_key(A.OFFSITE_PAYABLE.value, pl.col("care_region"))
-                                 ).otherwise(institution)
+    care = pl.col("care_region")
+    payee = (pl.when(care.is_not_null() & (care != pl.col("region")))
+             .then(_key(A.OFFSITE_PAYABLE.value, care)).otherwise(institution))
+    if "channel" not in columns:
+        return payee
+    # a bulk-loaded manual claim (channel `manual`, 零星报销) owes its claimant
+    return (pl.when(pl.col("channel") == "manual")
+            .then(_key(A.MANUAL_CLAIM_PAYABLE.value, pl.col("id_number"))).otherwise(payee))
 
 
 def settlement_posting_frame(frame: pl.DataFrame, keep: Sequence[str] = ()) -> pl.DataFrame:
     """`settlement_postings` over columns: one row per settlement with `txn_id, region,
-    fixmedins_code, id_number, scheme`, the fund fields and `acct_pay` in fen → one row per
-    posting (`POSTING_COLUMNS`, then the `keep` columns of its settlement)."""
+    fixmedins_code, id_number, scheme` (and, optionally, `care_region`), the fund fields and
+    `acct_pay` in fen → one row per posting (`POSTING_COLUMNS`, then the `keep` columns of its
+    settlement), owed to `payee_expr`."""
     base = frame.with_row_index("seq")
-    payable = payee_key(frame)
+    payable = payee_expr(frame.columns)
     legs = []
     for line, (column, fund) in enumerate(SETTLEMENT_LINES):
         code = ACCOUNT_OF_FUND[fund].value if fund else pl.when(

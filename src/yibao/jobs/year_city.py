@@ -9,7 +9,7 @@ manual-claim rule (`manual_policy`); every region shares the simulator's one cat
 region's catalogue is the same table). The batch engine settles, the payment step groups and
 pays stays, the fund events are built, and the region is written into the store
 (`year_store.load_region`): direct offsite settlements owe the care region
-(`offsite_payable:<care_region>`, `fund.events.payee_key`). The filings go to
+(`offsite_payable:<care_region>`, `fund.events.payee_expr`). The filings go to
 `offsite_filings`. Each month's clearing goes through `clear_months`.
 """
 
@@ -78,9 +78,12 @@ INTERNAL: Final = ("rows", "flow_rows")
 
 
 def manual_policy(policy: Policy) -> Policy:
-    """The policy a manual claim (零星报销) is settled under: the insured region's, at the local
-    ratio plus the `[filing]` manual_delta (the claim is settled at home, not as unfiled care)."""
-    offsite = replace(policy.offsite, local=policy.offsite.local + policy.filing.manual_delta)
+    """The policy a manual claim (零星报销) is settled under: every `[offsite]` ratio delta with
+    the policy's `[filing] manual_delta` added (the engine adds the derived kind's delta) — the
+    rule of `services.claims.manual_policy` on the interface's path (to be that one function when
+    both are merged); a different `source` keeps the two apart in the batch engine."""
+    delta = policy.filing.manual_delta
+    offsite = replace(policy.offsite, **{k: policy.offsite.of(k) + delta for k in OFFSITE_KINDS})
     return replace(policy, offsite=offsite, source=f"{policy.source}#manual")
 
 
@@ -94,10 +97,12 @@ def settle_region(tables: SimTables, filings: pl.DataFrame, region: str, policy:
     tables = replace(tables, visits=visits)
     cols = to_columns(visits, tables.fee_lines, tables.persons, tables.contributions, policy,
                       year)
+    # a manual claim: the policy's manual rule, on the derived kind; the personal account does
+    # not pay it (the person paid the institution in full)
     manual = visits["channel"].to_numpy() == "manual"
     cols = replace(cols, policies=(policy, manual_policy(policy)),
-                   policy=manual.astype(np.int64),
-                   offsite=np.where(manual, OFFSITE_KINDS.index("local"), cols.offsite))
+                   policy=manual.astype(np.int64), use_acct=cols.use_acct & ~manual,
+                   acct_balc=np.where(manual, 0, cols.acct_balc))
     return tables, cols, settle_year(cols, tables, workers=os.cpu_count() or 1)
 
 

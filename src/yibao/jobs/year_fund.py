@@ -27,7 +27,7 @@ from yibao.fund.events import (
     PAYMENT_LINES,
     RECEIPT_LINES,
     SETTLEMENT_LINES,
-    payee_key,
+    payee_expr,
 )
 from yibao.fund.postings import TxnKind
 from yibao.fund.schedule import (
@@ -90,12 +90,15 @@ def _receivables(tables: SimTables, funding: dict[str, int]) -> dict[str, int]:
 
 def _owed(tables: SimTables, result: BatchResult, region: str) -> pl.DataFrame:
     """What each visit's settlement owes its institution (fund lines and account), by month;
-    a settlement owed to another region (`events.payee_key`: care elsewhere settled directly)
-    is paid through the clearing, not here."""
+    a settlement owed to another region or to a claimant (`events.payee_expr`: care elsewhere
+    settled directly, a manual claim) is paid through the clearing or to the claimant, not
+    here."""
     v = result.values
     owed = sum(np.asarray(v[field], dtype=np.int64) for field, _fund in SETTLEMENT_LINES)
-    frame = tables.visits.with_columns(pl.lit(region).alias("region"))
-    to_institution = frame.select(payee_key(frame).str.starts_with(
+    frame = tables.visits.with_columns(
+        pl.lit(region).alias("region"),
+        tables.persons["id_number"].gather(tables.visits["person"]).alias("id_number"))
+    to_institution = frame.select(payee_expr(frame.columns).str.starts_with(
         f"{region}{SEPARATOR}{AccountCode.PAYABLE_INSTITUTION.value}{SEPARATOR}"))
     return frame.select(
         pl.col("fixmedins_code").alias("holder"),
