@@ -6,9 +6,8 @@ insured region's ledger; every region's ledger balances; the city's indicators a
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
