@@ -150,8 +150,9 @@ def _print_city(outcome: CityOutcome) -> None:
     ok = "[green]✓ 全库借贷平衡[/]" if store["ledger_ok"] else "[red]✗ 账务不平[/]"
     console.print(f"结算库：{store['database']}：备案 {store['filings']:,} 条、异地就医结算 "
                   f"{store['offsite_visits']:,} 笔；{ok}")
-    console.print(f"[yellow]{outcome.clearing['note']}[/]" if not outcome.clearing["cleared"]
-                  else "月度清算：每月净额合计 0.00")
+    done = outcome.clearing
+    console.print(f"[yellow]{done['note']}[/]" if not done["cleared"]
+                  else f"月度清算：{len(done['months'])} 个月，{done['note']}")
     console.print(f"报告已写入：{outcome.html_path.resolve()}（数据：{outcome.json_path}）")
 
 

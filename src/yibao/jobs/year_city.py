@@ -15,6 +15,7 @@ pays stays, the fund events are built, and the region is written into the store
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -139,17 +140,39 @@ def _filing_rows(filings: pl.DataFrame) -> pl.DataFrame:
 
 
 def clear_months(url: str, year: int, regions: tuple[str, ...], say: Step) -> dict[str, Any]:
-    """Each month's clearing of the year (先预付后清算): where `yibao offsite clear --month`
-    (`yibao.services.clearing`, built beside this job) is called for months 1–12, each
-    month's `net` checked to sum to 0.00 and `yibao fund check` run for every region.
+    """Each month's clearing of the year (先预付后清算, `yibao offsite clear --month`): months
+    1–12 cleared in turn by `yibao.services.clearing.clear_month`, each month's `net` checked
+    to sum to 0.00, and afterwards the ledger checked (`yibao fund check`) and every region's
+    ledger balanced.
 
-    TODO(issue 14, lead): call `yibao.services.clearing` here once it is merged; until then the
-    settlements carry what it selects (care region, derived offsite, channel, the settlement day
-    as `created_at`) and nothing is cleared."""
-    del url, year, regions
-    say("月度异地就医清算：清算服务尚未合并，未清算")
-    return {"cleared": False, "months": [],
-            "note": "月度清算（yibao offsite clear）尚未合并到本分支：应付异地就医清算款未清算"}
+    The clearing service is built beside this job (issue 14, item 5) and not on this branch yet:
+    without it nothing is cleared and the block says so. TODO(issue 14, lead): once it is
+    merged, `tests/jobs/test_year_city.py::test_the_monthly_clearing` checks the cleared path."""
+    try:
+        clearing = importlib.import_module("yibao.services.clearing")
+    except ModuleNotFoundError:
+        say("月度异地就医清算：清算服务尚未合并，未清算")
+        return {"cleared": False, "months": [],
+                "note": "月度清算（yibao offsite clear）尚未合并到本分支：应付异地就医清算款未清算"}
+    store = Store(url)
+    months = []
+    try:
+        for month in range(1, 13):
+            name = f"{year}-{month:02d}"
+            done = clearing.clear_month(name, store=store)
+            if not hasattr(done, "to_json"):
+                raise YearStoreError(f"{name} 清算被拒绝：{done.message}")
+            statement = done.to_json()
+            net = sum((Decimal(v) for v in statement["net"].values()), Decimal(0))
+            invariant(net == 0, "a month's clearing does not net to zero", name)
+            months.append({"month": name, "pairs": len(statement["pairs"]), "net": "0.00"})
+            say(f"清算 {name}：{len(statement['pairs'])} 对统筹区，净额合计 0.00")
+        ledger = check_fund_ledger(store)
+        balanced = {code: _region_ledger(store, code)["balanced"] for code in regions}
+    finally:
+        store.dispose()
+    return {"cleared": True, "months": months, "ledger_ok": ledger.ok,
+            "regions_balanced": balanced, "note": "每月清算净额合计 0.00"}
 
 
 def _region_ledger(store: Store, region: str) -> dict[str, Any]:
