@@ -34,7 +34,8 @@ from yibao.sim.simulate import SimTables, simulate
 Step = Callable[[str], None]
 REGION: Final = re.compile(r"^\d{6}$")
 SHARES: Final = ("neighbour_share", "city_referral_filed", "neighbour_filed", "emergency_share",
-                 "manual_share", "manual_outpatient_share")
+                 "long_term_filed", "manual_share", "manual_share_cross_province",
+                 "manual_outpatient_share")
 DAYS: Final = ("city_serial_start", "retro_days", "filing_lead_days", "temporary_days")
 #: Filings as written to `filings.parquet` (and the store's `offsite_filings`).
 FILING_SCHEMA: Final = {"filing_id": pl.Utf8, "id_number": pl.Utf8, "psn_no": pl.Utf8,
@@ -306,10 +307,11 @@ def cross_region(tables: SimTables, profile: Profile, dep: Deployment,
         insts["area"].gather(tables.visits["inst"]).alias("area"),
     ).join(people, on="person", how="left", maintain_order="left")
     off = v.filter(pl.col("care_region") != region)
-    # Long-term: an outside dweller whose care at home was meant as filed (the visit model's
-    # intent) holds a long-term filing for the city (or municipality district) he lives in.
-    lived = off.filter((pl.col("area") == "outside") & (pl.col("offsite") == "filed")).unique(
+    # Long-term: an outside dweller cared for where he lives holds, at `long_term_filed`, a
+    # long-term filing for that city (or municipality district).
+    dwellers = off.filter(pl.col("area") == "outside").unique(
         "person", keep="first", maintain_order=True)
+    lived = dwellers.filter(pl.Series(rng.random(dwellers.height) < flows["long_term_filed"]))
     long_term = lived.with_columns(
         pl.col("psn_type").replace_strict(LONG_TERM_TYPE).alias("filing_type"),
         (pl.col("residence_admdvs").str.slice(0, 4) + "00").alias("care_area"),
@@ -360,8 +362,11 @@ def cross_region(tables: SimTables, profile: Profile, dep: Deployment,
     derived = derive_visits(flagged, filed, region)
     v = flagged.drop("offsite").with_columns(derived)
     # Manual claims: unfiled offsite care paid in full and claimed at home.
-    share = pl.when(pl.col("kind") == "inpatient").then(pl.lit(flows["manual_share"])).otherwise(
-        pl.lit(flows["manual_outpatient_share"]))
+    cross = pl.col("care_region").str.slice(0, 2) != region[:2]
+    share = (pl.when((pl.col("kind") == "inpatient") & cross)
+             .then(pl.lit(flows["manual_share_cross_province"]))
+             .when(pl.col("kind") == "inpatient").then(pl.lit(flows["manual_share"]))
+             .otherwise(pl.lit(flows["manual_outpatient_share"])))
     manual = (pl.col("offsite") == "unfiled") & (pl.Series(rng.random(v.height)) < share)
     v = v.with_columns(pl.when(manual).then(pl.lit("manual")).otherwise(pl.lit("direct"))
                        .alias("channel"))
