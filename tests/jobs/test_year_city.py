@@ -176,4 +176,5 @@ def test_the_monthly_clearing(city: City) -> None:
         return
     assert done["cleared"] and [m["month"] for m in done["months"]] == [
         f"2020-{m:02d}" for m in range(1, 13)]
-    assert done["ledger_ok"] and all(done["regions_balanced"].values())
+    assert city.outcome.store["ledger_ok"]
+    assert all(r["ledger"]["balanced"] for r in city.outcome.regions.values())

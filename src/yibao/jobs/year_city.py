@@ -49,6 +49,7 @@ from yibao.jobs.year_fund import balance_rows, fund_flows, fund_warnings
 from yibao.jobs.year_payment import pay_year
 from yibao.jobs.year_store import (
     YearStoreError,
+    checked_ledger,
     load_region,
     remove_sqlite,
     settlement_day,
@@ -56,7 +57,7 @@ from yibao.jobs.year_store import (
 )
 from yibao.policy.loader import load_policy
 from yibao.policy.model import OFFSITE_KINDS, Policy
-from yibao.services.fund import check_fund_ledger, fund_analysis, fund_balances
+from yibao.services.fund import fund_analysis, fund_balances
 from yibao.services.sim import read_tables
 from yibao.settle.batch import BatchResult
 from yibao.sim.columns import to_columns
@@ -65,7 +66,7 @@ from yibao.sim.profile import load_profile
 from yibao.sim.settle import settle_year
 from yibao.sim.simulate import SimTables
 from yibao.store import Store
-from yibao.store.bulk import check_foreign_keys, insert_frame, tune_for_bulk_load, year_rows
+from yibao.store.bulk import insert_frame, tune_for_bulk_load, year_rows
 from yibao.store.db import describe
 from yibao.store.migrate import upgrade
 from yibao.store.schema import institutions, offsite_filings, settlements
@@ -139,11 +140,10 @@ def _filing_rows(filings: pl.DataFrame) -> pl.DataFrame:
         settlement_day(pl.col("filed_on")).alias("created_at"))
 
 
-def clear_months(url: str, year: int, regions: tuple[str, ...], say: Step) -> dict[str, Any]:
+def clear_months(store: Store, year: int, say: Step) -> dict[str, Any]:
     """Each month's clearing of the year (先预付后清算, `yibao offsite clear --month`): months
     1–12 cleared in turn by `yibao.services.clearing.clear_month`, each month's `net` checked
-    to sum to 0.00, and afterwards the ledger checked (`yibao fund check`) and every region's
-    ledger balanced.
+    to sum to 0.00 (the caller then checks the ledger and every region's balance).
 
     The clearing service is built beside this job (issue 14, item 5) and not on this branch yet:
     without it nothing is cleared and the block says so. TODO(issue 14, lead): once it is
@@ -154,25 +154,18 @@ def clear_months(url: str, year: int, regions: tuple[str, ...], say: Step) -> di
         say("月度异地就医清算：清算服务尚未合并，未清算")
         return {"cleared": False, "months": [],
                 "note": "月度清算（yibao offsite clear）尚未合并到本分支：应付异地就医清算款未清算"}
-    store = Store(url)
     months = []
-    try:
-        for month in range(1, 13):
-            name = f"{year}-{month:02d}"
-            done = clearing.clear_month(name, store=store)
-            if not hasattr(done, "to_json"):
-                raise YearStoreError(f"{name} 清算被拒绝：{done.message}")
-            statement = done.to_json()
-            net = sum((Decimal(v) for v in statement["net"].values()), Decimal(0))
-            invariant(net == 0, "a month's clearing does not net to zero", name)
-            months.append({"month": name, "pairs": len(statement["pairs"]), "net": "0.00"})
-            say(f"清算 {name}：{len(statement['pairs'])} 对统筹区，净额合计 0.00")
-        ledger = check_fund_ledger(store)
-        balanced = {code: _region_ledger(store, code)["balanced"] for code in regions}
-    finally:
-        store.dispose()
-    return {"cleared": True, "months": months, "ledger_ok": ledger.ok,
-            "regions_balanced": balanced, "note": "每月清算净额合计 0.00"}
+    for month in range(1, 13):
+        name = f"{year}-{month:02d}"
+        done = clearing.clear_month(name, store=store)
+        if not hasattr(done, "to_json"):
+            raise YearStoreError(f"{name} 清算被拒绝：{done.message}")
+        statement = done.to_json()
+        net = sum((Decimal(v) for v in statement["net"].values()), Decimal(0))
+        invariant(net == 0, "a month's clearing does not net to zero", name)
+        months.append({"month": name, "pairs": len(statement["pairs"]), "net": "0.00"})
+        say(f"清算 {name}：{len(statement['pairs'])} 对统筹区，净额合计 0.00")
+    return {"cleared": True, "months": months, "note": "每月清算净额合计 0.00"}
 
 
 def _region_ledger(store: Store, region: str) -> dict[str, Any]:
@@ -220,13 +213,10 @@ def run_city_year(data: Path, report: Path, step: Step | None = None, *,
             offsite_count += regions[code]["offsite_visits"]
         with store.engine.begin() as connection:
             insert_frame(connection, offsite_filings, _filing_rows(filings))
-        say("核对基金账务")
-        ledger = check_fund_ledger(store)
-        with store.engine.connect() as connection:
-            broken = check_foreign_keys(connection)
-        if broken:
-            raise YearStoreError(f"批量写入后有 {broken} 行违反外键约束")
-        clearing = clear_months(url, facts[0].year, meta.regions, say)
+        clearing = clear_months(store, facts[0].year, say)
+        ledger = checked_ledger(store, say)
+        for code in meta.regions:  # after the clearing's postings
+            regions[code]["ledger"] = _region_ledger(store, code)
     finally:
         store.dispose()
     invariant(all(r["ledger"]["balanced"] for r in regions.values()),

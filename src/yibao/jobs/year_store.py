@@ -364,6 +364,16 @@ def load_region(store: Store, tables: SimTables, cols: RequestColumns, result: B
     return postings, details
 
 
+def checked_ledger(store: Store, say: Progress) -> LedgerReport:
+    """The ledger check over the whole database, after the foreign keys of a bulk load."""
+    say("核对基金账务")
+    with store.engine.connect() as connection:
+        broken = check_foreign_keys(connection)
+    if broken:
+        raise YearStoreError(f"批量写入后有 {broken} 行违反外键约束")
+    return check_fund_ledger(store)
+
+
 def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url: str,
               progress: Progress | None = None, owned: bool = False,
               lists: pl.DataFrame | None = None, flows: FundFlows | None = None
@@ -386,12 +396,8 @@ def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url:
         with store.engine.begin() as connection:
             insert_frame(connection, institutions, institution_frame(tables))
         postings, details = load_region(store, tables, cols, result, now, say, lists, flows)
-        say("核对基金账务")
-        ledger = check_fund_ledger(store)
+        ledger = checked_ledger(store, say)
         with store.engine.connect() as connection:
-            broken = check_foreign_keys(connection)
-            if broken:
-                raise YearStoreError(f"批量写入后有 {broken} 行违反外键约束")
             income = contribution_income_fen(connection, year, region)
             held = year_rows(connection, accumulators, year, region)
     finally:
