@@ -165,6 +165,10 @@ def _base_inputs(live: Live) -> dict[str, dict[str, Any]]:
                                "age": "64", "nwb_age": "", "nwb_adm_wt": ""},
                   "diseinfo": [{"diag_code": "K35.800x001", "maindiag_flag": "1"}],
                   "oprninfo": [{"oprn_oprt_code": "47.0100", "main_oprn_flag": "1"}]},
+        "2501A": {"data": {"psn_no": RESIDENT, "fil_type": "referral",
+                           "mdtrtarea_admdvs": "510100", "begndate": "2024-03-09",
+                           "promise_flag": "0", "fil_matl": "转诊单"}},
+        "2502A": {"data": {"trt_dcla_detl_sn": "F0123456789ABCDEF0123"}},
     }
 
 

@@ -4,11 +4,11 @@ order the store recorded — on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from typing import Any
 
 import pytest
 
+from tests.forked import TIMEOUT_S, at_once
 from tests.services.population import DIBAO, WORKER, populate, visit
 from tests.store.fixtures import StoreFactory
 from yibao.services.fund import fund_balances
@@ -21,7 +21,6 @@ from yibao.services.settle_service import (
 from yibao.store import Store
 
 N = 16
-TIMEOUT_S = 120
 
 
 def _docs(psn_no: str) -> list[dict[str, Any]]:
@@ -44,18 +43,7 @@ def _worker(url: str, doc: dict[str, Any], barrier: Any, results: Any) -> None:
 
 
 def _settle_at_once(store: Store, docs: list[dict[str, Any]]) -> dict[str, Any]:
-    store.dispose()  # no pooled connection may cross the fork
-    context = mp.get_context("fork")
-    barrier, results = context.Barrier(len(docs)), context.Queue()
-    processes = [context.Process(target=_worker, args=(store.url, doc, barrier, results))
-                 for doc in docs]
-    for process in processes:
-        process.start()
-    outcomes = dict(results.get(timeout=TIMEOUT_S) for _ in processes)
-    for process in processes:
-        process.join(TIMEOUT_S)
-        assert process.exitcode == 0
-    return outcomes
+    return at_once(store, _worker, docs)
 
 
 def _ledger(store: Store) -> dict[tuple[str, str, str], tuple[int, int]]:

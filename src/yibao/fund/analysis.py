@@ -81,6 +81,9 @@ COUNTS: Final[Mapping[TxnKind, Mapping[Side, tuple[Role, int]]]] = MappingProxyT
     # the account's claim on the person (应收), income like a receipt; the overspend itself
     # stays the settlement's expenditure.
     TxnKind.OVERDRAFT: _FLOW,
+    # Cross-region clearing touches no fund account (docs/offsite.md, "Clearing").
+    TxnKind.OFFSITE_ADVANCE: _FLOW,
+    TxnKind.OFFSITE_CLEARING: _FLOW,
 })
 
 

@@ -38,6 +38,10 @@ class TxnKind(StrEnum):
     Neither income nor expenditure: OPENING (the balance carried from earlier years, held in
     `fund_deposit`), RECEIPT (receivables collected into `fund_deposit`) and PAYMENT (月度结算
     拨付: `fund_deposit` pays what is owed to an institution) — cash movements.
+    Cross-region clearing (docs/offsite.md, "Clearing"; no fund account): OFFSITE_ADVANCE (the
+    care region owes its institutions what it is owed by the insured region) and
+    OFFSITE_CLEARING (the month's payable or receivable settled against the prepayment and the
+    deposit).
     """
 
     SETTLEMENT = "settlement"
@@ -50,6 +54,8 @@ class TxnKind(StrEnum):
     RECEIPT = "receipt"
     PAYMENT = "payment"
     CLEARING = "clearing"
+    OFFSITE_ADVANCE = "offsite_advance"
+    OFFSITE_CLEARING = "offsite_clearing"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,9 @@
 a repeated `msgid` from the store (or refuses it when the body differs), runs the transaction
 named by `infno` and keeps the answer under the `msgid` (docs/interface.md). Transactions live
 beside this module, one module per family: person and visits (`visits`), settlement
-(`settle`), rule checks (`audit`), settlement lists (`lists`); the HTTP route is `route`. It
-calls services (`yibao.services.national` keeps its records), never the store.
+(`settle`), rule checks (`audit`), settlement lists (`lists`), cross-region filing
+(`filing`); the HTTP route is `route`. It calls services (`yibao.services.national` keeps its
+records), never the store.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = ["TRANSACTIONS", "Answer", "Signed", "call_service", "sign"]
 
 from yibao.interface.audit import check_3101, check_3102
 from yibao.interface.envelope import sign
+from yibao.interface.filing import file_2501a, revoke_2502a
 from yibao.interface.lists import upload_list
 from yibao.interface.settle import (
     inpatient_presettle,
@@ -76,6 +78,8 @@ TRANSACTIONS: dict[str, tuple[Handler, bool]] = {
     "3101": (check_3101, False),
     "3102": (check_3102, False),
     "4101A": (upload_list, True),
+    "2501A": (file_2501a, True),
+    "2502A": (revoke_2502a, True),
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from yibao.core.money import fmt, from_fen
 from yibao.enroll.model import Enrollment, PersonRecord
 from yibao.interface.common import Call, Refusal
+from yibao.interface.filing import person_filings
 from yibao.services import national
 
 #: psn_insu_stas: 1 参保缴费 (active), 2 暂停 (lapsed), 4 终止 (transferred away).
@@ -36,7 +37,8 @@ def _baseinfo(person: PersonRecord, today: date) -> dict[str, Any]:
 
 
 def person_document(call: Call, psn_no: str) -> dict[str, Any]:
-    """1101 output: `baseinfo`, `insuinfo` (one row per enrollment) and `idetinfo` (groups)."""
+    """1101 output: `baseinfo`, `insuinfo` (one row per enrollment), `idetinfo` (groups) and
+    `offsite_filings` (the person's cross-region filings, `interface.filing.filing_row`)."""
     person, enrollments, balances_fen = national.insured_with_accounts(psn_no, store=call.store)
     balances = {region: fmt(from_fen(fen)) for region, fen in balances_fen.items()}
     if person is None:
@@ -44,7 +46,8 @@ def person_document(call: Call, psn_no: str) -> dict[str, Any]:
     insuinfo = [_insuinfo(e, balances.get(e.region, "0.00") if e.scheme == "310" else "0.00")
                 for e in enrollments]
     return {"baseinfo": _baseinfo(person, call.now.date()), "insuinfo": insuinfo,
-            "idetinfo": [{"psn_idet_type": g} for g in sorted(person.groups)]}
+            "idetinfo": [{"psn_idet_type": g} for g in sorted(person.groups)],
+            "offsite_filings": person_filings(call, psn_no)}
 
 
 def insured_region(call: Call, psn_no: str, insutype: str, on: date) -> str:

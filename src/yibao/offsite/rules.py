@@ -79,12 +79,15 @@ def check_filing(new: NewFiling, insured_region: str, existing: Iterable[Filing]
                  rules: FilingRules) -> date | Refusal | None:
     """The last day the new filing holds (None: until revoked), or why it is refused.
 
+    The care area may be wider than the insured region (a Linshui person files for all of
+    Guang'an city, 511600, or all of Sichuan: care in any *other* region of it is offsite, each
+    county being its own coordinating region), but not the insured region or a part of it.
     Only an emergency (异地急诊抢救) may start before `today` (补办备案), at most
     `rules.retro_days` days before; a filing on paper (not by promise, 承诺制) needs materials;
     a person holds at most one filing of a category at a time."""
-    if covers(new.care_area, insured_region):
+    if covers(insured_region, new.care_area):
         return Refusal(FilingRefusal.LOCAL_AREA,
-                       f"就医地 {new.care_area} 包含参保地 {insured_region}，本地就医无需备案")
+                       f"就医地 {new.care_area} 属于参保地 {insured_region}，本地就医无需备案")
     if new.start < today:
         if new.filing_type is not FilingType.EMERGENCY:
             return Refusal(FilingRefusal.RETRO_NOT_ALLOWED,

@@ -102,6 +102,10 @@ def _allowed(who: Principal, what: str, region: str | None) -> Refused | None:
     return None
 
 
+#: The role and scope check of the reads, for the other read services (the clearing's).
+allowed = _allowed
+
+
 def _money(row: Any, *names: str) -> dict[str, str]:
     return {name: fmt(from_fen(getattr(row, f"{name}_fen"))) for name in names}
 

@@ -53,11 +53,13 @@ def check_fund_ledger(store: Store | None = None) -> LedgerReport:
     return check_ledger(sums, stored, posted, count)
 
 
-def post_entry(uow: UnitOfWork, entry: PostingSet, holder: str, now: datetime) -> None:
+def post_entry(uow: UnitOfWork, entry: PostingSet, holder: str, now: datetime,
+               booked_on: date | None = None) -> None:
     """Post one transaction in `uow`: its accounts, the transaction, its postings and the
-    running totals (in the shard of `holder`, the person or institution it concerns)."""
+    running totals (in the shard of `holder`, the person or institution it concerns), booked on
+    `booked_on` (default: the Beijing day of `now`)."""
     uow.ledger.ensure_accounts(p.account for p in entry.postings)
-    uow.ledger.add_transaction(entry, now)
+    uow.ledger.add_transaction(entry, now, booked_on)
     uow.ledger.add_postings([entry])
     uow.balances.apply([(entry, shard_of(holder))])
 

@@ -448,3 +448,39 @@ catalog_items = Table(
     Column("lv_max", String(1), nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
 )
+
+# Cross-region clearing (异地就医清算; docs/offsite.md, "Clearing"): one row per month and pair of
+# regions cleared (exactly once: the primary key), and one row per settlement or reversal it
+# cleared (exactly once: the item's id is the key).
+offsite_clearings = Table(
+    "offsite_clearings", metadata,
+    Column("month", String(7), primary_key=True),
+    Column("care_region", String(6), primary_key=True),
+    Column("insured_region", String(6), primary_key=True),
+    #: `local`: both sides posted here; `export`: the insured side here, the care side in the
+    #: deployment that imports the clearing file; `import`: the care side of such a file.
+    Column("source", String(6), nullable=False),
+    Column("settlements", Integer, nullable=False),
+    Column("fund_fen", Fen, nullable=False),
+    Column("reversed_fen", Fen, nullable=False),
+    Column("prepayment_fen", Fen, nullable=False),
+    Column("topup_fen", Fen, nullable=False),
+    Column("due_fen", Fen, nullable=False),
+    Column("file_checksum", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("source in ('local', 'export', 'import')", name="source"),
+)
+
+offsite_clearing_items = Table(
+    "offsite_clearing_items", metadata,
+    Column("item_id", String(32), primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("care_region", String(6), nullable=False),
+    Column("insured_region", String(6), nullable=False),
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("amount_fen", Fen, nullable=False),
+    CheckConstraint("kind in ('settlement', 'reversal')", name="kind"),
+)
+Index(None, offsite_clearing_items.c.month, offsite_clearing_items.c.care_region,
+      offsite_clearing_items.c.insured_region)

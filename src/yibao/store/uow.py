@@ -22,6 +22,7 @@ from yibao.store.accounts import AccountRepository
 from yibao.store.balances import BalanceRepository
 from yibao.store.cases import CaseRepository
 from yibao.store.catalog import CatalogRepository
+from yibao.store.clearing import ClearingRepository
 from yibao.store.contributions import ContributionRepository
 from yibao.store.interface import InterfaceRepository
 from yibao.store.ledger import LedgerRepository
@@ -81,6 +82,7 @@ class UnitOfWork:
         self.catalog = CatalogRepository(connection, dialect)
         self.reads = BureauReads(connection)
         self.filings = FilingRepository(connection)
+        self.clearing = ClearingRepository(connection, dialect, runner)
         return self
 
     def step(self, name: str) -> None:
