@@ -5,7 +5,6 @@ insured region's ledger; every region's ledger balances; the city's indicators a
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -19,7 +18,13 @@ from yibao.jobs.city_sim import run_city_sim
 from yibao.jobs.year_city import CityOutcome, manual_policy, run_city_year
 from yibao.policy.loader import load_policy
 from yibao.store import Store
-from yibao.store.schema import fund_postings, offsite_filings, settlements
+from yibao.store.schema import (
+    fund_postings,
+    offsite_clearing_items,
+    offsite_clearings,
+    offsite_filings,
+    settlements,
+)
 
 SCALE = 0.004
 
@@ -166,15 +171,47 @@ def test_manual_claims_owe_the_claimant_and_the_account_pays_none(city: City) ->
     assert (owed["account_key"].str.split(":").list.get(2) == owed["id_number"]).all()
 
 
-def test_the_monthly_clearing(city: City) -> None:
-    """Every month cleared with its net summing to 0.00 and every region's ledger balanced
-    once the clearing service is there; until it is merged (TODO(issue 14, lead)) the job says
-    that nothing was cleared."""
+def test_every_month_is_cleared_netting_to_zero_and_every_ledger_balances(city: City
+                                                                          ) -> None:
     done = city.outcome.clearing
-    if importlib.util.find_spec("yibao.services.clearing") is None:
-        assert done["cleared"] is False and "尚未合并" in done["note"]
-        return
     assert done["cleared"] and [m["month"] for m in done["months"]] == [
         f"2020-{m:02d}" for m in range(1, 13)]
+    assert all(m["net"] == "0.00" and m["pairs"] > 0 for m in done["months"])
     assert city.outcome.store["ledger_ok"]
     assert all(r["ledger"]["balanced"] for r in city.outcome.regions.values())
+
+
+def test_every_direct_offsite_settlement_is_cleared_exactly_once(city: City) -> None:
+    """Each direct offsite settlement is one clearing item, of its own pair and settlement
+    month; each pair's statements count its settlements and sum its items."""
+    store = Store(city.url)
+    try:
+        with store.engine.connect() as connection:
+            settled = pl.DataFrame(connection.execute(select(
+                settlements.c.setl_id, settlements.c.region, settlements.c.care_region,
+                settlements.c.created_at).where(
+                settlements.c.channel == "direct",
+                settlements.c.care_region != settlements.c.region)).all(), orient="row",
+                schema=["setl_id", "region", "care_region", "created_at"])
+            items = pl.DataFrame(connection.execute(select(
+                offsite_clearing_items.c.item_id, offsite_clearing_items.c.month,
+                offsite_clearing_items.c.insured_region, offsite_clearing_items.c.care_region,
+                offsite_clearing_items.c.amount_fen)).all(), orient="row",
+                schema=["setl_id", "month", "insured_region", "care_region", "amount_fen"])
+            pairs = pl.DataFrame(connection.execute(select(
+                offsite_clearings.c.insured_region, offsite_clearings.c.care_region,
+                offsite_clearings.c.settlements)).all(), orient="row",
+                schema=["insured_region", "care_region", "settlements"])
+    finally:
+        store.dispose()
+    assert settled.height > 0 and items["setl_id"].is_unique().all()
+    assert sorted(items["setl_id"]) == sorted(settled["setl_id"])
+    both = settled.join(items, on="setl_id")
+    assert (both["region"] == both["insured_region"]).all()
+    assert (both["care_region"] == both["care_region_right"]).all()
+    # the month the settlement day falls in (noon Beijing = 04:00 UTC, the same date)
+    assert (both["created_at"].dt.strftime("%Y-%m") == both["month"]).all()
+    per_pair = items.group_by("insured_region", "care_region").len()
+    counted = pairs.group_by("insured_region", "care_region").agg(pl.col("settlements").sum())
+    joined = per_pair.join(counted, on=["insured_region", "care_region"])
+    assert joined.height == per_pair.height and (joined["len"] == joined["settlements"]).all()

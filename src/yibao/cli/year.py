@@ -151,8 +151,7 @@ def _print_city(outcome: CityOutcome) -> None:
     console.print(f"结算库：{store['database']}：备案 {store['filings']:,} 条、异地就医结算 "
                   f"{store['offsite_visits']:,} 笔；{ok}")
     done = outcome.clearing
-    console.print(f"[yellow]{done['note']}[/]" if not done["cleared"]
-                  else f"月度清算：{len(done['months'])} 个月，{done['note']}")
+    console.print(f"月度异地就医清算：{len(done['months'])} 个月，{done['note']}")
     console.print(f"报告已写入：{outcome.html_path.resolve()}（数据：{outcome.json_path}）")
 
 

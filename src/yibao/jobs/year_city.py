@@ -10,12 +10,11 @@ region's catalogue is the same table). The batch engine settles, the payment ste
 pays stays, the fund events are built, and the region is written into the store
 (`year_store.load_region`): direct offsite settlements owe the care region
 (`offsite_payable:<care_region>`, `fund.events.payee_expr`). The filings go to
-`offsite_filings`. Each month's clearing goes through `clear_months`.
+`offsite_filings`. Then every month is cleared (`clear_months`) and the ledger checked.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -57,6 +56,8 @@ from yibao.jobs.year_store import (
 )
 from yibao.policy.loader import load_policy
 from yibao.policy.model import OFFSITE_KINDS, Policy
+from yibao.services.clearing import Refused as ClearRefused
+from yibao.services.clearing import clear_month
 from yibao.services.fund import fund_analysis, fund_balances
 from yibao.services.sim import read_tables
 from yibao.settle.batch import BatchResult
@@ -142,23 +143,13 @@ def _filing_rows(filings: pl.DataFrame) -> pl.DataFrame:
 
 def clear_months(store: Store, year: int, say: Step) -> dict[str, Any]:
     """Each month's clearing of the year (先预付后清算, `yibao offsite clear --month`): months
-    1–12 cleared in turn by `yibao.services.clearing.clear_month`, each month's `net` checked
-    to sum to 0.00 (the caller then checks the ledger and every region's balance).
-
-    The clearing service is built beside this job (issue 14, item 5) and not on this branch yet:
-    without it nothing is cleared and the block says so. TODO(issue 14, lead): once it is
-    merged, `tests/jobs/test_year_city.py::test_the_monthly_clearing` checks the cleared path."""
-    try:
-        clearing = importlib.import_module("yibao.services.clearing")
-    except ModuleNotFoundError:
-        say("月度异地就医清算：清算服务尚未合并，未清算")
-        return {"cleared": False, "months": [],
-                "note": "月度清算（yibao offsite clear）尚未合并到本分支：应付异地就医清算款未清算"}
+    1–12 cleared in turn (`services.clearing.clear_month`), each month's `net` checked to sum
+    to 0.00 (the caller then checks the ledger and every region's balance)."""
     months = []
     for month in range(1, 13):
         name = f"{year}-{month:02d}"
-        done = clearing.clear_month(name, store=store)
-        if not hasattr(done, "to_json"):
+        done = clear_month(name, store=store)
+        if isinstance(done, ClearRefused):
             raise YearStoreError(f"{name} 清算被拒绝：{done.message}")
         statement = done.to_json()
         net = sum((Decimal(v) for v in statement["net"].values()), Decimal(0))
