@@ -20,7 +20,7 @@ from typing import Final
 
 import polars as pl
 
-from yibao.sim.deployment import simulate_city
+from yibao.sim.deployment import city_institutions, load_deployment, simulate_regions
 from yibao.sim.profile import ProfileError
 
 Progress = Callable[[str], None]
@@ -48,10 +48,11 @@ class CityMeta:
 def run_city_sim(name: str, scale: float, seed: int, out: Path,
                  progress: Progress | None = None) -> CitySim:
     """Simulate deployment `name` and write it under `out` (see the module doc)."""
-    city = simulate_city(name, scale, seed, progress)
     out.mkdir(parents=True, exist_ok=True)
     rows: dict[str, dict[str, int]] = {}
-    for code, tables in city.regions.items():
+    filings = []
+    year = 0
+    for code, tables, filed in simulate_regions(name, scale, seed, progress):
         folder = out / code
         folder.mkdir(exist_ok=True)
         rows[code] = {}
@@ -59,21 +60,18 @@ def run_city_sim(name: str, scale: float, seed: int, out: Path,
             frame.write_parquet(folder / f"{table}.parquet", statistics=False)
             rows[code][table] = frame.height
         (folder / META).write_text(f"{name}:{code}\n{scale}\n{seed}\n", encoding="utf-8")
-    city.filings.write_parquet(out / "filings.parquet", statistics=False)
-    city.institutions.write_parquet(out / "institutions.parquet", statistics=False)
-    codes = ", ".join(f'"{c}"' for c in city.regions)
-    first = next(iter(city.regions.values())).enrollments
+        filings.append(filed)
+        year = int(tables.enrollments["year"][0]) if tables.enrollments.height else year
+        del tables  # one region in memory at a time
+    dep = load_deployment(name)
+    register = city_institutions(dep)
+    pl.concat(filings).write_parquet(out / "filings.parquet", statistics=False)
+    register.write_parquet(out / "institutions.parquet", statistics=False)
+    codes = ", ".join(f'"{c}"' for c in rows)
     (out / DEPLOYMENT).write_text(
         f'[deployment]\nprofile = "{name}"\nscale = {scale!r}\nseed = {seed}\n'
-        f'city = "{_city(name)}"\nyear = {int(first["year"][0]) if first.height else 0}\n'
-        f"regions = [{codes}]\n", encoding="utf-8")
-    return CitySim(out, rows, city.filings.height, city.institutions.height)
-
-
-def _city(name: str) -> str:
-    from yibao.sim.deployment import load_deployment
-
-    return load_deployment(name).city
+        f'city = "{dep.city}"\nyear = {year}\nregions = [{codes}]\n', encoding="utf-8")
+    return CitySim(out, rows, sum(f.height for f in filings), register.height)
 
 
 def is_city_data(directory: Path) -> bool:

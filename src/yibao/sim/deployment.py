@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
@@ -248,13 +248,14 @@ class CityTables:
     institutions: pl.DataFrame
 
 
-def simulate_city(name: str, scale: float, seed: int, step: Step | None = None) -> CityTables:
-    """Every region of deployment `name` (deterministic for `seed`)."""
+def simulate_regions(name: str, scale: float, seed: int, step: Step | None = None
+                     ) -> Iterator[tuple[str, SimTables, pl.DataFrame]]:
+    """Each region of deployment `name` in turn, with its filings (deterministic for `seed`):
+    one region's tables at a time, so a writer may let each go before the next."""
     tick = step or (lambda _name: None)
     dep = load_deployment(name)
     insts = city_institutions(dep)
     items = catalogue(region_profile(name, dep.regions[0].code), np.random.default_rng([seed, 0]))
-    regions, filings = {}, []
     for index, region in enumerate(dep.regions):
         profile = region_profile(name, region.code)
         rng = np.random.default_rng([seed, index + 1])
@@ -266,10 +267,17 @@ def simulate_city(name: str, scale: float, seed: int, step: Step | None = None) 
         tables = simulate(profile, load_policy(profile.policy), scale, rng, None, said,
                           shared=(region_view(insts, code), items))
         visits, filed = cross_region(tables, profile, dep, rng)
-        regions[region.code] = SimTables(**{**dict(tables.items()), "visits": visits})
+        tick(f"{code} 异地就医备案")
+        yield code, SimTables(**{**dict(tables.items()), "visits": visits}), filed
+
+
+def simulate_city(name: str, scale: float, seed: int, step: Step | None = None) -> CityTables:
+    """Every region of deployment `name` in memory (deterministic for `seed`)."""
+    regions, filings = {}, []
+    for code, tables, filed in simulate_regions(name, scale, seed, step):
+        regions[code] = tables
         filings.append(filed)
-        tick(f"{region.code} 异地就医备案")
-    return CityTables(regions, pl.concat(filings), insts)
+    return CityTables(regions, pl.concat(filings), city_institutions(load_deployment(name)))
 
 
 # ---------- the cross-region part ----------
