@@ -15,7 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from yibao.jobs.city_sim import run_city_sim
-from yibao.jobs.year_city import CityOutcome, manual_policy, run_city_year
+from yibao.jobs.year import run_year
+from yibao.jobs.year_city import CityOutcome, run_city_year
+from yibao.jobs.year_offsite import manual_policy
 from yibao.policy.loader import load_policy
 from yibao.store import Store
 from yibao.store.schema import (
@@ -215,3 +217,25 @@ def test_every_direct_offsite_settlement_is_cleared_exactly_once(city: City) -> 
     counted = pairs.group_by("insured_region", "care_region").agg(pl.col("settlements").sum())
     joined = per_pair.join(counted, on=["insured_region", "care_region"])
     assert joined.height == per_pair.height and (joined["len"] == joined["settlements"]).all()
+
+
+def test_one_region_s_folder_runs_alone_with_offsite_derived_from_the_filings(
+        city: City, tmp_path: Path) -> None:
+    """`yibao year --data DIR/<region>`: the region alone, its offsite again derived from the
+    deployment's filings (511621's visits were scrambled), its replay sample local and direct."""
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    outcome = run_year(city.data / "511621", tmp_path / "report", db=url, replay=50)
+    assert outcome.store["ledger_ok"] and outcome.store["replay_mismatches"] == 0
+    store = Store(url)
+    try:
+        with store.engine.connect() as connection:
+            rows = pl.DataFrame(connection.execute(select(
+                settlements.c.mdtrt_id, settlements.c.offsite, settlements.c.channel)).all(),
+                orient="row", schema=["mdtrt_id", "offsite", "channel"])
+    finally:
+        store.dispose()
+    want = _visits(city.data).filter(pl.col("region") == "511621")
+    joined = want.join(rows, on="mdtrt_id", suffix="_s")
+    assert joined.height == want.height
+    assert (joined["offsite"] == joined["offsite_s"]).all()
+    assert (joined["channel"] == joined["channel_s"]).all()

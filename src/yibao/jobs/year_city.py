@@ -15,9 +15,8 @@ pays stays, the fund events are built, and the region is written into the store
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from html import escape
@@ -45,6 +44,7 @@ from yibao.indicators.table import (
 from yibao.jobs.city_sim import read_city_meta, read_filings
 from yibao.jobs.year import _write, year_facts
 from yibao.jobs.year_fund import balance_rows, fund_flows, fund_warnings
+from yibao.jobs.year_offsite import settle_region
 from yibao.jobs.year_payment import pay_year
 from yibao.jobs.year_store import (
     YearStoreError,
@@ -55,16 +55,12 @@ from yibao.jobs.year_store import (
     year_database,
 )
 from yibao.policy.loader import load_policy
-from yibao.policy.model import OFFSITE_KINDS, Policy
 from yibao.services.clearing import Refused as ClearRefused
 from yibao.services.clearing import clear_month
 from yibao.services.fund import fund_analysis, fund_balances
 from yibao.services.sim import read_tables
 from yibao.settle.batch import BatchResult
-from yibao.sim.columns import to_columns
-from yibao.sim.deployment import derive_visits
 from yibao.sim.profile import load_profile
-from yibao.sim.settle import settle_year
 from yibao.sim.simulate import SimTables
 from yibao.store import Store
 from yibao.store.bulk import insert_frame, tune_for_bulk_load, year_rows
@@ -78,35 +74,6 @@ FILED_BY: Final = "yibao-sim"
 FILING_CHANNEL: Final = "online"
 #: A region's block keys kept for the report, not written to `indicators.json`.
 INTERNAL: Final = ("rows", "flow_rows")
-
-
-def manual_policy(policy: Policy) -> Policy:
-    """The policy a manual claim (零星报销) is settled under: every `[offsite]` ratio delta with
-    the policy's `[filing] manual_delta` added (the engine adds the derived kind's delta) — the
-    rule of `services.claims.manual_policy` on the interface's path (to be that one function when
-    both are merged); a different `source` keeps the two apart in the batch engine."""
-    delta = policy.filing.manual_delta
-    offsite = replace(policy.offsite, **{k: policy.offsite.of(k) + delta for k in OFFSITE_KINDS})
-    return replace(policy, offsite=offsite, source=f"{policy.source}#manual")
-
-
-def settle_region(tables: SimTables, filings: pl.DataFrame, region: str, policy: Policy,
-                  year: int) -> tuple[SimTables, Any, BatchResult]:
-    """The region's visits with `offsite` and `filing_id` derived from `filings`, settled."""
-    visits = tables.visits.join(tables.persons.select("person", "id_number"), on="person",
-                                how="left", maintain_order="left")
-    derived = derive_visits(visits, filings.filter(pl.col("insured_region") == region), region)
-    visits = tables.visits.with_columns(derived["offsite"], derived["filing_id"])
-    tables = replace(tables, visits=visits)
-    cols = to_columns(visits, tables.fee_lines, tables.persons, tables.contributions, policy,
-                      year)
-    # a manual claim: the policy's manual rule, on the derived kind; the personal account does
-    # not pay it (the person paid the institution in full)
-    manual = visits["channel"].to_numpy() == "manual"
-    cols = replace(cols, policies=(policy, manual_policy(policy)),
-                   policy=manual.astype(np.int64), use_acct=cols.use_acct & ~manual,
-                   acct_balc=np.where(manual, 0, cols.acct_balc))
-    return tables, cols, settle_year(cols, tables, workers=os.cpu_count() or 1)
 
 
 def settlement_flows(tables: SimTables, result: BatchResult, region: str) -> pl.DataFrame:

@@ -117,7 +117,15 @@ def _compare(batch: Mapping[str, Any], details: list[dict[str, Any]], out: Settl
 
 
 def _sample(tables: SimTables, n_persons: int, seed: int) -> pl.DataFrame:
-    seen = np.unique(tables.visits["person"].to_numpy())
+    """`n_persons` persons with visits; in a deployment's region (visits with `care_region`),
+    only persons all of whose care was local and settled directly: the replay's fresh store
+    holds no filings, and a manual claim goes through `yibao offsite claim`, not 2207."""
+    visits = tables.visits
+    if "care_region" in visits.columns:
+        region = region_year(tables)[0]
+        away = visits.filter((pl.col("care_region") != region) | (pl.col("channel") != "direct"))
+        visits = visits.filter(~pl.col("person").is_in(away["person"].implode()))
+    seen = np.unique(visits["person"].to_numpy())
     rng = np.random.default_rng(seed)
     picked = np.sort(rng.choice(seen, size=min(n_persons, seen.size), replace=False))
     return pl.DataFrame({"person": picked.astype(np.int64)})
