@@ -33,6 +33,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -124,9 +125,16 @@ def _prepare(client: Client, n: int, psn_no: str, employees: bool
              ) -> tuple[str, str, dict[str, Any], str]:
     """Register a visit and upload its fees (untimed); the settlement call to time (an
     employee's pays from the personal account: `acct_used_flag` 1)."""
-    code, inpatient = HOSPITALS[n % 2], n % 3 == 0
+    return prepare_visit(client, n, HOSPITALS[n % 2], psn_no, employees, "B")
+
+
+def prepare_visit(client: Client, n: int, code: str, psn_no: str, employees: bool,
+                  prefix: str) -> tuple[str, str, dict[str, Any], str]:
+    """Visit `n` of `psn_no` at `code` (one in three a stay) registered under the number
+    `prefix` + n, its fees uploaded (a stay discharged); the settlement call to time."""
+    inpatient = n % 3 == 0
     insutype = "310" if employees else "390"
-    number = f"B{n:08d}"
+    number = f"{prefix}{n:08d}"
     if inpatient:
         out, _ = client.call(code, "2401", {"mdtrtinfo": {
             "psn_no": psn_no, "insutype": insutype, "med_type": "21", "ipt_no": number,
@@ -166,6 +174,19 @@ def _serve(url_db: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not become ready")
 
 
+def serve_for(store: Store, url_db: str, codes: Iterable[str], workers: int
+              ) -> tuple[subprocess.Popen[bytes], Client]:
+    """Signing secrets for the institutions `codes`, `yibao serve` on a free loopback port,
+    and a client of it."""
+    secrets = {}
+    for code in codes:
+        issued = add_institution_secret(code, actor="bench", store=store)
+        assert isinstance(issued, Issued)
+        secrets[code] = issued.secret
+    port = _free_port()
+    return _serve(url_db, port, workers), Client(f"http://127.0.0.1:{port}", secrets)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -176,15 +197,8 @@ def _run(url_db: str, args: argparse.Namespace) -> None:
     store = Store(url_db)
     with tempfile.TemporaryDirectory() as folder:
         ids = _population(store, Path(folder), args.visits, args.employees)
-    secrets = {}
-    for code in HOSPITALS:
-        issued = add_institution_secret(code, actor="bench", store=store)
-        assert isinstance(issued, Issued)
-        secrets[code] = issued.secret
-    port = _free_port()
-    server = _serve(url_db, port, args.workers)
+    server, client = serve_for(store, url_db, HOSPITALS, args.workers)
     try:
-        client = Client(f"http://127.0.0.1:{port}", secrets)
         with ThreadPoolExecutor(args.clients) as pool:
             calls = list(pool.map(
                 lambda n: _prepare(client, n, ids[n % len(ids)], args.employees),

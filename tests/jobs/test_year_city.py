@@ -6,8 +6,7 @@ insured region's ledger; every region's ledger balances; the city's indicators a
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
-from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -17,8 +16,6 @@ from sqlalchemy import func, select
 from yibao.jobs.city_sim import run_city_sim
 from yibao.jobs.year import run_year
 from yibao.jobs.year_city import CityOutcome, run_city_year
-from yibao.jobs.year_offsite import manual_policy
-from yibao.policy.loader import load_policy
 from yibao.store import Store
 from yibao.store.schema import (
     fund_postings,
@@ -137,16 +134,6 @@ def test_settlements_are_dated_on_their_settlement_day(city: City) -> None:
     visit = _visits(city.data).filter(pl.col("mdtrt_id") == row.mdtrt_id)
     assert row.created_at.hour == 4  # noon Beijing time is 04:00 UTC
     assert row.created_at.date() == visit["enddate"][0]
-
-
-def test_a_manual_claim_adds_the_manual_delta_to_every_offsite_delta() -> None:
-    policy = replace(load_policy("511623-2020"), filing=replace(
-        load_policy("511623-2020").filing, manual_delta=Decimal("-0.05")))
-    manual = manual_policy(policy)
-    # unfiled −0.30 + manual −0.05 = −0.35; referral −0.10 − 0.05 = −0.15
-    assert manual.offsite.unfiled == Decimal("-0.35")
-    assert manual.offsite.referral == Decimal("-0.15")
-    assert manual.source != policy.source and manual.resident == policy.resident
 
 
 def test_manual_claims_owe_the_claimant_and_the_account_pays_none(city: City) -> None:

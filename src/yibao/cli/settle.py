@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -79,15 +80,25 @@ def settle_command(
 def _commit(path: str) -> None:
     from yibao.services import settle_service
 
+    commit_document(path, settle_service.settle_committed)
+
+
+def commit_document(path: str, run: Callable[[Any], Any]) -> Any:
+    """Read the request document at `path` (- for stdin), settle it with `run` (a stateful
+    service: `settle_committed`, `claim_manual`) and print the outcome as JSON; exit 2 on bad
+    input, 1 on another refusal. The outcome (a `Settled`)."""
+    from yibao.services import settle_service
+
     try:
         doc = _read(path)
     except RequestError as error:
         _fail(error)
-        return
-    outcome = settle_service.settle_committed(doc)
+        return None
+    outcome = run(doc)
     typer.echo(dumps(outcome.to_json()))
     if isinstance(outcome, settle_service.Refused):
         raise typer.Exit(2 if outcome.reason == "invalid_request" else 1)
+    return outcome
 
 
 def _batch(batch: Path, out: Path | None, policy_file: Path | None, catalog: Path | None) -> None:

@@ -1,9 +1,9 @@
 """Pre-settlement, settlement and reversal (2206/2207/2208 outpatient, 2303/2304/2305 inpatient).
 
 The request document of SETTLEMENT.md is built from what the institution registered and
-uploaded (the visit of 2201/2401, the fee lines of 2204/2301, the discharge date of 2402) and
-settled by the stateful service (`settle_committed`), exactly once per visit. Pre-settlement
-runs the same engine on the same data and writes nothing.
+uploaded (the visit of 2201/2401 with its emergency flag, the fee lines of 2204/2301, the
+discharge date of 2402) and settled by the stateful service (`settle_committed`), exactly
+once per visit. Pre-settlement runs the same engine on the same data and writes nothing.
 """
 
 from __future__ import annotations
@@ -76,10 +76,11 @@ def _document(call: Call, data: Mapping[str, Any], kinds: tuple[str, ...], *,
     if given is not None and given != _medfee_sum(lines):
         raise Refusal("medfee_mismatch", f"input.data.medfee_sumamt：{given} 与已上传费用合计 "
                       f"{fmt(_medfee_sum(lines))} 不符")
+    emergency = {"emergency": True} if visit.emergency else {}
     return {"person": {"psn_no": psn_no},
             "visit": {"mdtrt_id": mdtrt_id, "fixmedins_code": visit.fixmedins_code,
                       "med_type": visit.med_type, "begndate": visit.begndate.isoformat(),
-                      "enddate": end.isoformat()},
+                      "enddate": end.isoformat(), **emergency},
             "fees": lines, "use_acct": str(data.get("acct_used_flag", "0")) == "1",
             "insuplc_admdvs": visit.insuplc_admdvs}, visit
 

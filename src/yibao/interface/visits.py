@@ -3,7 +3,9 @@
 A visit registered here is identified by the `mdtrt_id` the platform gives it, derived from the
 institution, the kind of visit and the institution's own number (`ipt_otp_no`), so registering
 the same number again returns the same visit. Only the institution that registered a visit may
-touch it.
+touch it. A registration may say `emergency_flag` "1" (急诊抢救; "0" or absent: not): the visit
+is then settled as an emergency, outside the insured region without a prior filing (补办备案 due
+afterwards; docs/offsite.md).
 """
 
 from __future__ import annotations
@@ -83,10 +85,13 @@ def _register(call: Call, payload: Mapping[str, Any], info: Mapping[str, Any], p
     assert psn_no and insutype and number and begin
     if insutype not in ("310", "390"):
         raise Refusal("invalid_request", f"{path}.insutype：应为 310 或 390")
+    flag = text(info, "emergency_flag", path, required=False, limit=1) or "0"
+    if flag not in ("0", "1"):
+        raise Refusal("invalid_request", f"{path}.emergency_flag：应为 1（急诊抢救）或 0")
     mdtrt_id = visit_id(call.fixmedins_code, kind, number)
     asked = Visit(mdtrt_id, call.fixmedins_code, number, psn_no, insutype, "", med_type, begin,
                   None, None, canonical(list(list_of(payload, "diseinfo", required=False))),
-                  call.now)
+                  call.now, emergency=flag == "1")
     try:
         region = insured_region(call, psn_no, insutype, begin)
     except Refusal:  # e.g. another insutype: a number registered before answers conflict
@@ -105,7 +110,9 @@ def _same_registration(found: Visit, asked: Visit, path: str, number_key: str) -
     if found.psn_no != asked.psn_no:
         raise Refusal("conflict", f"{number_key} {number} 已登记给其他参保人")
     differs = [key for key, was, now in (("insutype", found.insutype, asked.insutype),
-                                         ("begntime", found.begndate, asked.begndate))
+                                         ("begntime", found.begndate, asked.begndate),
+                                         ("emergency_flag", bool(found.emergency),
+                                          asked.emergency))
                if was != now]
     if differs:
         raise Refusal("conflict", f"{path}.{differs[0]}：{number_key} {number} 已以不同的 "

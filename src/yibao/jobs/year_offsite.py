@@ -1,6 +1,7 @@
 """Settling a deployment region's simulated year (docs/offsite.md, "The Guang'an deployment"):
 the `offsite` value of each visit derived again from the filings on disk, never read from the
-visits, and manual claims (零星报销) under the policy's manual rule. Used by the city year job
+visits, and manual claims (零星报销) under the policy's manual rule (`services.claims.
+manual_policy`, the rule of `yibao offsite claim`). Used by the city year job
 (`year_city`) and by `yibao year` on one region's folder of a deployment (`year.run_year`).
 """
 
@@ -13,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from yibao.policy.model import OFFSITE_KINDS, Policy
+from yibao.policy.model import Policy
+from yibao.services.claims import manual_policy
 from yibao.settle.batch import BatchResult
 from yibao.settle.columns import RequestColumns
 from yibao.sim.columns import to_columns
@@ -23,16 +25,6 @@ from yibao.sim.simulate import SimTables
 
 #: The deployment's filings, beside its regions' folders (`jobs.city_sim`).
 FILINGS = "filings.parquet"
-
-
-def manual_policy(policy: Policy) -> Policy:
-    """The policy a manual claim (零星报销) is settled under: every `[offsite]` ratio delta with
-    the policy's `[filing] manual_delta` added (the engine adds the derived kind's delta) — the
-    rule of `services.claims.manual_policy` on the interface's path (to be that one function when
-    both are merged); a different `source` keeps the two apart in the batch engine."""
-    delta = policy.filing.manual_delta
-    offsite = replace(policy.offsite, **{k: policy.offsite.of(k) + delta for k in OFFSITE_KINDS})
-    return replace(policy, offsite=offsite, source=f"{policy.source}#manual")
 
 
 def settle_region(tables: SimTables, filings: pl.DataFrame, region: str, policy: Policy,

@@ -116,16 +116,17 @@ def _compare(batch: Mapping[str, Any], details: list[dict[str, Any]], out: Settl
     return [(name, str(a), str(b)) for name, a, b in pairs if a != b]
 
 
-def _sample(tables: SimTables, n_persons: int, seed: int) -> pl.DataFrame:
-    """`n_persons` persons with visits; in a deployment's region (visits with `care_region`),
-    only persons all of whose care was local and settled directly: the replay's fresh store
-    holds no filings, and a manual claim goes through `yibao offsite claim`, not 2207."""
+def _sample(tables: SimTables, n_persons: int, seed: int, region: str) -> pl.DataFrame:
+    """Persons whose visits are all local and at institutions of the region: the stateful
+    path derives a visit's `offsite` value from the person's filings and the institution's
+    registered region (docs/offsite.md), which the one-region simulation does not model (it
+    files nobody, and settles some visits at institutions of other regions as local), so only
+    those visits can agree with the batch."""
     visits = tables.visits
-    if "care_region" in visits.columns:
-        region = region_year(tables)[0]
-        away = visits.filter((pl.col("care_region") != region) | (pl.col("channel") != "direct"))
-        visits = visits.filter(~pl.col("person").is_in(away["person"].implode()))
-    seen = np.unique(visits["person"].to_numpy())
+    elsewhere = tables.institutions.filter(pl.col("admdvs") != region)["fixmedins_code"]
+    away = visits.filter((pl.col("offsite") != "local")
+                         | pl.col("fixmedins_code").is_in(elsewhere.implode()))["person"]
+    seen = np.setdiff1d(np.unique(visits["person"].to_numpy()), away.unique().to_numpy())
     rng = np.random.default_rng(seed)
     picked = np.sort(rng.choice(seen, size=min(n_persons, seen.size), replace=False))
     return pl.DataFrame({"person": picked.astype(np.int64)})
@@ -163,7 +164,7 @@ def replay_sample(tables: SimTables, batch_result: BatchResult, n_persons: int =
     SQLite store, and list every amount that differs from the batch (there must be none)."""
     say = progress or (lambda _message: None)
     region, year = region_year(tables)
-    chosen = _sample(tables, n_persons, seed)
+    chosen = _sample(tables, n_persons, seed, region)
     rows = np.flatnonzero(np.isin(tables.visits["person"].to_numpy(), chosen["person"].to_numpy()))
     frame = settled_frame(visit_frame(tables, batch_result, rows), region, year)
     details = detail_frame(frame, (load_policy(f"{region}-{year}"),))

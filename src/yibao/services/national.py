@@ -83,6 +83,9 @@ class Visit:
     version: int = 0
     #: The settlement that closed the visit to changes (reversed or not), if any.
     setl_id: str | None = None
+    #: Registered as an emergency (急诊抢救, `emergency_flag` "1"): settled offsite without a
+    #: prior filing (docs/offsite.md).
+    emergency: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,16 @@ request under the same identity is refused (`conflict`). Concurrent settlements 
 queue on the person's accumulator row, so they end as if run one after another in commit order.
 The national interface's answer is kept under its message id in the same transaction (`answer`),
 so a settlement never exists without it.
+
+Cross-region care (docs/offsite.md "Settlements"): the insured region is that of the covering
+enrollment, the care region that of the institution's registration (an unregistered institution,
+settled on the request's `hosp_lv`, is taken to be in the insured region). The `offsite` value is
+derived from the person's filings (`derive_offsite`), never read from the request: a stateful
+request's `visit.offsite` is ignored. `visit.emergency` (true/false, default false) marks an
+emergency (急诊抢救), settled without a prior filing. An offsite visit's fee lines are priced by the
+care region's catalogue and settled under the insured region's policy; its fund and account parts
+are owed to the care region in the insured region's ledger (`settlement_payee`), so the settlement
+writes only rows of its insured region.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from yibao.core.canonical import canonical_json
 from yibao.core.checks import invariant
@@ -29,10 +39,12 @@ from yibao.core.money import ZERO, from_fen
 from yibao.enroll.eligibility import Refusal, covering_enrollment
 from yibao.enroll.model import Enrollment, PersonRecord
 from yibao.fund.accounts import AccountCode, AccountKey, AccountKind, signed_balance
-from yibao.fund.events import settlement_postings
-from yibao.fund.postings import reversal_of
+from yibao.fund.events import settlement_payee, settlement_postings
+from yibao.fund.postings import PostingSet, reversal_of
+from yibao.offsite.rules import Derived, derive_offsite
 from yibao.policy.loader import PolicyError, load_policy
 from yibao.policy.model import Policy
+from yibao.services.catalog import care_catalog, care_region_lines
 from yibao.services.national import Answer, keep_in
 from yibao.settle.engine import settle
 from yibao.settle.model import (
@@ -51,6 +63,7 @@ from yibao.store.settlements import Prelude, SettlementRecord, StoredSettlement
 from yibao.store.uow import UnitOfWork
 
 Step = Callable[[str], None] | None
+LOCAL: Final = Derived("local")
 
 
 class SettleRefusal(StrEnum):
@@ -64,6 +77,7 @@ class SettleRefusal(StrEnum):
     LAPSED = "lapsed"
     WAITING_PERIOD = "waiting_period"
     NO_POLICY = "no_policy"
+    UNFILED = "unfiled"
 
 
 class ReverseRefusal(StrEnum):
@@ -73,7 +87,7 @@ class ReverseRefusal(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Refused:
-    reason: SettleRefusal | ReverseRefusal
+    reason: StrEnum  # SettleRefusal, ReverseRefusal or ClaimRefusal (services/claims.py)
     field: str
     message: str
 
@@ -139,6 +153,8 @@ class SettleCommand:
     request: SettleRequest
     request_json: str
     digest: str
+    #: `visit.emergency`: an emergency (急诊抢救), settled offsite without a prior filing.
+    emergency: bool = False
 
 
 def parse_command(doc: object) -> SettleCommand | Refused:
@@ -158,9 +174,14 @@ def parse_command(doc: object) -> SettleCommand | Refused:
         request = parse_request(doc, stateful=True)
         if request.visit.year is None:
             raise RequestError("visit.enddate", "有状态结算需要就诊日期（enddate 或 begndate）")
+        emergency = visit.get("emergency")
+        if emergency is not None and not isinstance(emergency, bool):
+            raise RequestError("visit.emergency", "应为 true 或 false（是否急诊抢救）")
     except RequestError as err:
         return Refused(SettleRefusal.INVALID_REQUEST, err.field, err.message)
-    return SettleCommand(request, canonical_json(doc), request_digest(doc))
+    # The offsite value is derived from filings, never read from the request (module doc).
+    request = replace(request, visit=replace(request.visit, offsite="local"))
+    return SettleCommand(request, canonical_json(doc), request_digest(doc), bool(emergency))
 
 
 def _asked_region(request: SettleRequest) -> str | None:
@@ -187,7 +208,7 @@ def _engine_person(person: PersonRecord, cover: Enrollment, on: date) -> Person:
                   person.civil_servant)
 
 
-def _account_balance(uow: UnitOfWork, cover: Enrollment, *, lock: bool) -> Decimal:
+def account_balance(uow: UnitOfWork, cover: Enrollment, *, lock: bool) -> Decimal:
     """The person's personal-account balance (个人账户余额); `lock` holds the account until the
     transaction ends, so that settlements of the person in other years (which do not queue
     on this year's accumulators) cannot spend the same balance."""
@@ -216,18 +237,28 @@ def _cover(prelude: Prelude, request: SettleRequest
 
 
 @dataclass(frozen=True, slots=True)
-class _Resolved:
-    """Who pays for a visit and under which rules, as the store has it."""
+class Resolved:
+    """Who pays for a visit and under which rules, as the store has it; where the care was
+    given (`care_region`) and how it is settled (`derived`)."""
 
     level: str
     person: PersonRecord
     cover: Enrollment
     policy_id: str
     policy: Policy
+    care_region: str = ""
+    derived: Derived = LOCAL
+
+    @property
+    def offsite(self) -> bool:
+        return self.care_region != self.cover.region
 
 
-def _resolve(prelude: Prelude, request: SettleRequest) -> _Resolved | Refused:
-    """The institution's level, the person, the covering enrollment and the policy."""
+def resolve_visit(prelude: Prelude, request: SettleRequest, care_region: str | None = None
+                  ) -> Resolved | Refused:
+    """The institution's level, the person, the covering enrollment and the policy. The care
+    region is `care_region` when given (a manual claim), else the institution's registered
+    region, else (an unregistered institution) the insured region."""
     code = request.visit.fixmedins_code or ""
     level = request.visit.hosp_lv if request.hosp_lv_given else prelude.institution_level
     if level is None:
@@ -243,7 +274,67 @@ def _resolve(prelude: Prelude, request: SettleRequest) -> _Resolved | Refused:
         policy = load_policy(policy_id)
     except PolicyError as err:
         return Refused(SettleRefusal.NO_POLICY, "policy", f"没有 {policy_id} 的待遇政策：{err}")
-    return _Resolved(level, person, cover, policy_id, policy)
+    care = care_region or prelude.institution_region or cover.region
+    return Resolved(level, person, cover, policy_id, policy, care)
+
+
+def derive_care(uow: UnitOfWork, resolved: Resolved, request: SettleRequest, emergency: bool,
+                *, manual: bool = False) -> Resolved | Refused:
+    """How the visit is settled (`derive_offsite` on the person's filings); an unfiled
+    visit is refused direct settlement where the insured region's policy says so (`[filing]
+    unfiled = "refuse"`). A local visit reads no filing."""
+    if not resolved.offsite:
+        return resolved
+    on = request.visit.enddate or request.visit.begndate
+    assert on is not None
+    cover = resolved.cover
+    derived = derive_offsite(uow.filings.of_person(cover.id_number), cover.region,
+                             resolved.care_region, on, emergency=emergency)
+    if derived.offsite == "unfiled" and not manual and resolved.policy.filing.unfiled == "refuse":
+        return Refused(SettleRefusal.UNFILED, "person.psn_no",
+                       f"参保人 {request.person.psn_no}（参保地 {cover.region}）在就医地 "
+                       f"{resolved.care_region} 没有有效的异地就医备案，按参保地政策不予直接结算；"
+                       "请先办理异地就医备案（备案后可直接结算），或全额付费后回参保地申请零星报销")
+    return replace(resolved, derived=derived)
+
+
+def engine_request(uow: UnitOfWork, request: SettleRequest, resolved: Resolved, ytd: Ytd,
+                    balance: Decimal, setl_id: str | None) -> SettleRequest:
+    """The request the engine settles: the store's person, level, accumulators and balance,
+    the derived `offsite` value and, for an offsite visit, the fee lines priced by the care
+    region's catalogue (就医地目录)."""
+    visit = request.visit
+    on = visit.enddate or visit.begndate
+    assert on is not None
+    person = _engine_person(resolved.person, resolved.cover, on)
+    fees = request.fees
+    if resolved.offsite:
+        catalog = care_catalog(uow, {line.hilist_code for line in fees}, resolved.care_region)
+        fees = care_region_lines(fees, catalog, resolved.person.sex, person.age, resolved.level)
+    return replace(request, policy=resolved.policy_id, person=person, fees=fees,
+                   visit=replace(visit, hosp_lv=resolved.level,
+                                 offsite=resolved.derived.offsite),
+                   ytd=ytd, ytd_given=True, acct_balc=balance, setl_id=setl_id)
+
+
+def record_of(setl_id: str, command: SettleCommand, resolved: Resolved, ytd: Ytd,
+              version: int, result: SettleResult, *, claimant: str | None = None
+              ) -> tuple[SettlementRecord, PostingSet]:
+    """The settlement row and its postings (owed to `settlement_payee`)."""
+    visit, cover, person = command.request.visit, resolved.cover, resolved.person
+    code = visit.fixmedins_code or ""
+    assert visit.year is not None
+    payee = settlement_payee(cover.region, code, resolved.care_region, claimant)
+    entry = settlement_postings(setl_id, cover.region, result, code, person.id_number, payee)
+    record = SettlementRecord(
+        setl_id, code, visit.mdtrt_id, person.id_number, cover.scheme, cover.region, visit.year,
+        resolved.policy_id, command.digest, command.request_json,
+        canonical_json(result.to_json()), canonical_json(ytd.to_json()), version + 1,
+        entry.txn_id if entry.postings else None, datetime.now(UTC),
+        care_region=resolved.care_region, offsite=resolved.derived.offsite,
+        filing_id=resolved.derived.filing_id,
+        channel="manual" if claimant is not None else "direct")
+    return record, entry
 
 
 def _settle_in(uow: UnitOfWork, command: SettleCommand) -> Settled | Refused:
@@ -255,27 +346,21 @@ def _settle_in(uow: UnitOfWork, command: SettleCommand) -> Settled | Refused:
         stored = uow.settlements.by_setl_id(prelude.stored_setl_id)
         assert stored is not None
         return _replayed(stored, digest)
-    resolved = _resolve(prelude, request)
+    resolved = resolve_visit(prelude, request)
     if isinstance(resolved, Refused):
         return resolved
-    person, cover, policy_id, policy = (resolved.person, resolved.cover, resolved.policy_id,
-                                        resolved.policy)
-    level, year = resolved.level, visit.year
+    resolved = derive_care(uow, resolved, request, command.emergency)
+    if isinstance(resolved, Refused):
+        return resolved
+    person, cover = resolved.person, resolved.cover
+    year = visit.year
     assert year is not None
     ytd, version = uow.accumulators.lock(person.id_number, cover.scheme, year, cover.region)
     setl_id = settlement_id(code, visit.mdtrt_id)
-    on = visit.enddate or visit.begndate
-    assert on is not None
-    full = replace(request, policy=policy_id, person=_engine_person(person, cover, on),
-                   visit=replace(visit, hosp_lv=level), ytd=ytd, ytd_given=True,
-                   acct_balc=_account_balance(uow, cover, lock=True), setl_id=setl_id)
-    result = settle(full, policy)
-    entry = settlement_postings(setl_id, cover.region, result, code, person.id_number)
-    record = SettlementRecord(
-        setl_id, code, visit.mdtrt_id, person.id_number, cover.scheme, cover.region, year,
-        policy_id, digest, command.request_json, canonical_json(result.to_json()),
-        canonical_json(ytd.to_json()), version + 1, entry.txn_id if entry.postings else None,
-        datetime.now(UTC))
+    full = engine_request(uow, request, resolved, ytd,
+                           account_balance(uow, cover, lock=True), setl_id)
+    result = settle(full, resolved.policy)
+    record, entry = record_of(setl_id, command, resolved, ytd, version, result)
     seq = uow.settlements.record(record, result, entry, shard_of(person.id_number))
     return Settled(setl_id, seq, False, False, result)
 
@@ -318,19 +403,18 @@ def preview_settlement(doc: object, *, store: Store | None = None) -> SettleResu
     with store.unit_of_work() as uow:
         prelude = uow.settlements.prelude(visit.fixmedins_code or "", visit.mdtrt_id,
                                           request.person.psn_no)
-        resolved = _resolve(prelude, request)
+        resolved = resolve_visit(prelude, request)
+        if isinstance(resolved, Refused):
+            return resolved
+        resolved = derive_care(uow, resolved, request, command.emergency)
         if isinstance(resolved, Refused):
             return resolved
         cover = resolved.cover
         assert visit.year is not None
         stored = uow.accumulators.get(cover.id_number, cover.scheme, visit.year)
-        balance = _account_balance(uow, cover, lock=False)
-    on = visit.enddate or visit.begndate
-    assert on is not None
-    full = replace(request, policy=resolved.policy_id,
-                   person=_engine_person(resolved.person, cover, on),
-                   visit=replace(visit, hosp_lv=resolved.level),
-                   ytd=stored[0] if stored else Ytd(), ytd_given=True, acct_balc=balance)
+        balance = account_balance(uow, cover, lock=False)
+        full = engine_request(uow, request, resolved, stored[0] if stored else Ytd(), balance,
+                               None)
     return settle(full, resolved.policy)
 
 

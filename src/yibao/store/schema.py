@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -399,6 +400,9 @@ interface_visits = Table(
     # setl_id) only at the version it read, so nothing changes a visit under its settlement.
     Column("version", Integer, nullable=False, server_default=text("0")),
     Column("setl_id", String(32)),
+    # Registered as an emergency (急诊抢救, 2201/2401 `emergency_flag` "1"): settled offsite
+    # without a prior filing (docs/offsite.md).
+    Column("emergency", Boolean, nullable=False, server_default=false()),
 )
 Index(None, interface_visits.c.psn_no)
 Index(None, interface_visits.c.fixmedins_code, interface_visits.c.ipt_otp_no)
@@ -437,6 +441,9 @@ Index(None, settlement_lists.c.region, settlement_lists.c.year)
 
 catalog_items = Table(
     "catalog_items", metadata,
+    # The region whose catalogue the item is in ("": the deployment-wide catalogue, used by a
+    # region without its own; docs/offsite.md "就医地目录").
+    Column("region", String(6), primary_key=True),
     Column("hilist_code", String(50), primary_key=True),
     Column("hilist_name", String(200), nullable=False),
     Column("chrg_itm_lv", String(2), nullable=False),
@@ -447,6 +454,7 @@ catalog_items = Table(
     Column("lv_min", String(1), nullable=False),
     Column("lv_max", String(1), nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("selfpay_e6", BigInteger, nullable=False, server_default=text("-1")),
 )
 
 # Cross-region clearing (异地就医清算; docs/offsite.md, "Clearing"): one row per month and pair of

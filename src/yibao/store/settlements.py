@@ -115,6 +115,8 @@ _PRELUDE = (
         .scalar_subquery().label("stored_setl_id"),
         select(institutions.c.level).where(institutions.c.code == _ASKED.c.code)
         .scalar_subquery().label("institution_level"),
+        select(institutions.c.region).where(institutions.c.code == _ASKED.c.code)
+        .scalar_subquery().label("institution_region"),
         *persons.columns, *ENROLLMENT_COLUMNS)
     .select_from(_ASKED
                  .outerjoin(persons, persons.c.id_number == _ASKED.c.id_number)
@@ -131,6 +133,9 @@ class Prelude:
     institution_level: str | None
     person: PersonRecord | None
     enrollments: tuple[Enrollment, ...]
+    #: The institution's registered region (its care region), None when it is unregistered.
+    institution_region: str | None = None
+
 _BY_SETL_ID = (select(*_STORED)
                .outerjoin(reversals, reversals.c.setl_id == settlements.c.setl_id)
                .where(settlements.c.setl_id == bindparam("setl_id")))
@@ -232,7 +237,8 @@ class SettlementRepository:
         person = None if first.id_number is None else person_of(first)
         enrollments_ = tuple(enrollment_of(EnrollmentView(r)) for r in rows
                              if r.e_id is not None)
-        return Prelude(first.stored_setl_id, first.institution_level, person, enrollments_)
+        return Prelude(first.stored_setl_id, first.institution_level, person, enrollments_,
+                       first.institution_region)
 
     def record(self, record: SettlementRecord, result: SettleResult, entry: PostingSet,
                shard: int) -> int:
