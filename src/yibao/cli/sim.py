@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from yibao.core import labels
+from yibao.jobs.city_sim import run_city_sim
 from yibao.services.sim import calibration_check, run_sim
 from yibao.sim.abuse import AbuseError, load_rates
+from yibao.sim.deployment import is_deployment
 from yibao.sim.profile import ProfileError
 
 
@@ -26,6 +28,9 @@ def sim_command(
     if not 0 < scale <= 10:
         raise typer.BadParameter("规模系数应在 (0, 10] 之间", param_hint="--scale")
     try:
+        if is_deployment(profile):
+            _city(profile, scale, seed, out, abuse, check)
+            return
         rates = load_rates(abuse) if abuse else None
         summary = run_sim(profile, scale, seed, out, rates,
                           progress=lambda step: typer.echo(f"  完成：{step}", err=True))
@@ -40,6 +45,22 @@ def sim_command(
             label = labels.name("calibration", row["indicator"])
             typer.echo(f"{label:16s} 目标 {row['target']:>16,.3f}  模拟 "
                        f"{row['simulated']:>16,.3f}  偏差 {row['error']:+.3f}")
+
+
+def _city(profile: str, scale: float, seed: int, out: Path, abuse: str | None,
+          check: bool) -> None:
+    """A deployment profile: every region together (docs/sim.md, "Several regions")."""
+    if abuse or check:
+        raise ProfileError(f"多统筹区模拟配置 {profile} 暂不支持 --abuse 与 --check；"
+                           f"请对单个统筹区目录运行 yibao year")
+    summary = run_city_sim(profile, scale, seed, out,
+                           progress=lambda step: typer.echo(f"  完成：{step}", err=True))
+    for code, rows in summary.regions.items():
+        typer.echo(f"{code}  参保 {rows['persons']:>10,} 人  就诊 {rows['visits']:>12,} 笔  "
+                   f"费用明细 {rows['fee_lines']:>12,} 行 → {out / code}")
+    typer.echo(f"备案 {summary.filings:,} 条 → {out / 'filings.parquet'}；"
+               f"定点机构 {summary.institutions:,} 家 → {out / 'institutions.parquet'}；"
+               f"部署说明 → {out / 'deployment.toml'}")
 
 
 def register(app: typer.Typer) -> None:

@@ -13,13 +13,16 @@ from yibao.cli.errors import fail
 from yibao.cli.progress import console
 from yibao.core import labels
 from yibao.indicators.render import show
+from yibao.jobs.city_sim import is_city_data
 from yibao.jobs.year import YearOutcome, run_year
+from yibao.jobs.year_city import CityOutcome, run_city_year
 from yibao.jobs.year_store import YearStoreError
+from yibao.sim.profile import ProfileError
 
 DATA_HELP = "yibao sim 生成的数据目录"
 REPORT_HELP = "报告输出目录（indicators.json 与 index.html）"
 DB_HELP = "结算库 URL（默认 $YIBAO_DATABASE_URL，否则报告目录旁的 var/year.db，每次重建）"
-REPLAY_HELP = "抽样逐笔有状态重放的人数"
+REPLAY_HELP = "抽样逐笔有状态重放的人数（单统筹区数据）"
 
 
 def _table(outcome: YearOutcome) -> Table:
@@ -69,9 +72,15 @@ def year_command(
             console.log(message)
 
         try:
-            outcome = run_year(data, report, step, db=db, replay=replay)
-        except (FileNotFoundError, YearStoreError) as err:
+            if is_city_data(data):
+                city = run_city_year(data, report, step, db=db)
+            else:
+                outcome = run_year(data, report, step, db=db, replay=replay)
+        except (FileNotFoundError, YearStoreError, ProfileError) as err:
             fail(str(err))
+    if is_city_data(data):
+        _print_city(city)
+        return
     console.print(_table(outcome))
     check = _calibration(outcome)
     if check is not None:
@@ -116,6 +125,34 @@ def _funds(store: dict[str, Any]) -> Table:
         table.add_row(row["name"], "" if before is None else f"{before:,.2f}",
                       f"{row['closing']:,.2f}")
     return table
+
+
+def _print_city(outcome: CityOutcome) -> None:
+    """The city's table with every region's beside it, the ledgers and the clearing."""
+    table = Table(title=f"主要指标（{outcome.profile}，规模 {outcome.scale}；各统筹区与全市）")
+    table.add_column("指标", overflow="fold", min_width=30)
+    for region in outcome.regions.values():
+        table.add_column(f"{region['name']}", justify="right")
+    table.add_column("全市", justify="right")
+    rows = {c: {row.label: row for row in r["rows"]} for c, r in outcome.regions.items()}
+    for row in outcome.city["rows"]:
+        cells = [rows[c].get(row.label) for c in outcome.regions]
+        table.add_row(row.label, *(show(x.value, x.unit) if x else "—" for x in cells),
+                      show(row.value, row.unit))
+    console.print(table)
+    for code, region in outcome.regions.items():
+        ledger = "[green]✓ 借贷平衡[/]" if region["ledger"]["balanced"] else "[red]✗ 账务不平[/]"
+        console.print(f"{code} {region['name']}：异地就医 {region['offsite_visits']:,} 笔"
+                      f"（零星报销 {region['manual_claims']:,} 笔），账务 {ledger}")
+        for warning in region["fund_warnings"]:
+            console.print(f"  [red]⚠ {warning['message']}[/]")
+    store = outcome.store
+    ok = "[green]✓ 全库借贷平衡[/]" if store["ledger_ok"] else "[red]✗ 账务不平[/]"
+    console.print(f"结算库：{store['database']}：备案 {store['filings']:,} 条、异地就医结算 "
+                  f"{store['offsite_visits']:,} 笔；{ok}")
+    done = outcome.clearing
+    console.print(f"月度异地就医清算：{len(done['months'])} 个月，{done['note']}")
+    console.print(f"报告已写入：{outcome.html_path.resolve()}（数据：{outcome.json_path}）")
 
 
 def register(app: typer.Typer) -> None:

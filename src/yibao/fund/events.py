@@ -216,15 +216,20 @@ def _pairs(legs: list[pl.DataFrame], keep: Sequence[str]) -> pl.DataFrame:
 
 
 def payee_expr(columns: Sequence[str]) -> pl.Expr:
-    """`settlement_payee` over columns (direct settlements): the care region's
-    `offsite_payable` when a `care_region` column names another region, else the institution's
-    `payable_institution`."""
+    """`settlement_payee` over columns: the care region's `offsite_payable` when a
+    `care_region` column names another region, else the institution's `payable_institution`;
+    with a `channel` column, its `manual` rows owe their claimant (`manual_claim_payable`)."""
     institution = _key(A.PAYABLE_INSTITUTION.value, pl.col("fixmedins_code"))
     if "care_region" not in columns:
         return institution
     care = pl.col("care_region")
-    return (pl.when(care.is_not_null() & (care != pl.col("region")))
-            .then(_key(A.OFFSITE_PAYABLE.value, care)).otherwise(institution))
+    payee = (pl.when(care.is_not_null() & (care != pl.col("region")))
+             .then(_key(A.OFFSITE_PAYABLE.value, care)).otherwise(institution))
+    if "channel" not in columns:
+        return payee
+    # a bulk-loaded manual claim (channel `manual`, 零星报销) owes its claimant
+    return (pl.when(pl.col("channel") == "manual")
+            .then(_key(A.MANUAL_CLAIM_PAYABLE.value, pl.col("id_number"))).otherwise(payee))
 
 
 def settlement_posting_frame(frame: pl.DataFrame, keep: Sequence[str] = ()) -> pl.DataFrame:

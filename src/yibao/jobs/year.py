@@ -47,6 +47,7 @@ from yibao.indicators.table import (
     reimbursement_by_group,
 )
 from yibao.jobs.year_fund import FundFlows, balance_rows, fund_flows, fund_warnings
+from yibao.jobs.year_offsite import deployment_filings, settle_region
 from yibao.jobs.year_payment import drg_summary, pay_year
 from yibao.jobs.year_replay import replay_sample
 from yibao.jobs.year_store import (
@@ -77,7 +78,7 @@ from yibao.sim.calibrate import compare
 from yibao.sim.calibrate import indicators as sim_indicators
 from yibao.sim.columns import to_columns
 from yibao.sim.funding import basic_fund_income_fen
-from yibao.sim.profile import load_profile
+from yibao.sim.profile import REGION_SEP, load_profile
 from yibao.sim.settle import settle_year
 from yibao.sim.simulate import SimTables
 from yibao.store import Store
@@ -253,10 +254,15 @@ def run_year(data: Path, report: Path, step: Step | None = None, *, db: str | No
     profile = load_profile(name)
     say("读取模拟数据")
     policy = load_policy(profile.policy)
-    cols = to_columns(tables.visits, tables.fee_lines, tables.persons, tables.contributions,
-                      policy, profile.year)
+    filings = deployment_filings(data) if REGION_SEP in name else None
     say("批量结算")
-    result = settle_year(cols, tables, workers=os.cpu_count() or 1)
+    if filings is not None:  # one region of a deployment: offsite derived, manual claims
+        tables, cols, result = settle_region(tables, filings, profile.region, policy,
+                                             profile.year)
+    else:
+        cols = to_columns(tables.visits, tables.fee_lines, tables.persons,
+                          tables.contributions, policy, profile.year)
+        result = settle_year(cols, tables, workers=os.cpu_count() or 1)
     say("下一年度基金预算与中长期精算")
     plans, plan_notes = actuary_plans(base_year_of(tables, result, profile, policy))
     facts = year_facts(tables, cols, result, profile.year, profile.should_insure(scale))

@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from yibao.core.money import from_fen
-from yibao.fund.accounts import CHART, AccountCode
+from yibao.fund.accounts import CHART, SEPARATOR, AccountCode
 from yibao.fund.checks import BalanceLine
 from yibao.fund.events import (
     CLEARING_LINES,
@@ -27,6 +27,7 @@ from yibao.fund.events import (
     PAYMENT_LINES,
     RECEIPT_LINES,
     SETTLEMENT_LINES,
+    payee_expr,
 )
 from yibao.fund.postings import TxnKind
 from yibao.fund.schedule import (
@@ -87,14 +88,23 @@ def _receivables(tables: SimTables, funding: dict[str, int]) -> dict[str, int]:
             + funding.get("large_expense", 0)}
 
 
-def _owed(tables: SimTables, result: BatchResult) -> pl.DataFrame:
-    """What each visit's settlement owes its institution (fund lines and account), by month."""
+def _owed(tables: SimTables, result: BatchResult, region: str) -> pl.DataFrame:
+    """What each visit's settlement owes its institution (fund lines and account), by month;
+    a settlement owed to another region or to a claimant (`events.payee_expr`: care elsewhere
+    settled directly, a manual claim) is paid through the clearing or to the claimant, not
+    here."""
     v = result.values
     owed = sum(np.asarray(v[field], dtype=np.int64) for field, _fund in SETTLEMENT_LINES)
-    return tables.visits.select(
+    frame = tables.visits.with_columns(
+        pl.lit(region).alias("region"),
+        tables.persons["id_number"].gather(tables.visits["person"]).alias("id_number"))
+    to_institution = frame.select(payee_expr(frame.columns).str.starts_with(
+        f"{region}{SEPARATOR}{AccountCode.PAYABLE_INSTITUTION.value}{SEPARATOR}"))
+    return frame.select(
         pl.col("fixmedins_code").alias("holder"),
         pl.col("enddate").dt.month().cast(pl.Int64).alias("month")).with_columns(
-        owed_fen=pl.Series(owed + np.asarray(v["acct_pay"], dtype=np.int64)))
+        owed_fen=pl.Series(owed + np.asarray(v["acct_pay"], dtype=np.int64))).filter(
+        to_institution.to_series())
 
 
 def fund_flows(tables: SimTables, cols: RequestColumns, result: BatchResult,
@@ -108,7 +118,7 @@ def fund_flows(tables: SimTables, cols: RequestColumns, result: BatchResult,
                                                                     result).items()}
     opening = opening_frame(region, year, monthly, months)
     funding = funding_fen(tables.persons, policy)
-    payments, clearings = payment_frames(region, year, _owed(tables, result),
+    payments, clearings = payment_frames(region, year, _owed(tables, result, region),
                                          clearing(tables.persons, payment.cases,
                                                   payment.settlement), deposit)
     events = ((TxnKind.OPENING, OPENING_LINES, opening),

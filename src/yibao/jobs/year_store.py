@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import select
 
+from yibao.core.beijing import BEIJING
 from yibao.fund.analysis import contribution_day
 from yibao.fund.checks import LedgerReport
 from yibao.fund.events import (
@@ -77,6 +78,8 @@ CONTRIBUTION_AMOUNTS: Final = (
 #: `request_hash` and `source` of a bulk-loaded settlement: its request is a batch row, not a
 #: stored document, so a stateful resend of the same visit is refused as a conflict.
 BATCH_SOURCE: Final = "yibao-year-batch"
+#: The cross-region columns of a deployment's visits, stored with their settlements.
+CROSS_REGION: Final = ("care_region", "offsite", "filing_id", "channel")
 
 
 class YearStoreError(ValueError):
@@ -195,13 +198,21 @@ def visit_frame(tables: SimTables, result: BatchResult, rows: np.ndarray) -> pl.
     """The visits `rows` with their person, every batch value and the accumulators after."""
     visits = tables.visits[rows]
     after = result.ytd_after[rows]
+    cross = [c for c in CROSS_REGION if c in visits.columns]
     return visits.select(
-        "visit", "person", "mdtrt_id", "fixmedins_code", "med_type", "enddate",
+        "visit", "person", "mdtrt_id", "fixmedins_code", "med_type", "enddate", *cross,
         pl.col("insutype").alias("scheme"),
         tables.persons["id_number"].gather(visits["person"]).alias("id_number"),
     ).with_columns(
         *(pl.Series(name, column[rows]) for name, column in result.values.items()),
         *(pl.Series(f"a_{key}", after[:, i]) for i, key in enumerate(YTD_KEYS)))
+
+
+def settlement_day(day: pl.Expr) -> pl.Expr:
+    """A simulated settlement's instant: its settlement day (the visit's end date) at noon
+    Beijing time, in UTC — so a month's settlements are those of its days (the clearing)."""
+    return (day.cast(pl.Datetime("us")).dt.offset_by("12h")
+            .dt.replace_time_zone(BEIJING.key).dt.convert_time_zone("UTC"))
 
 
 def settled_frame(frame: pl.DataFrame, region: str, year: int) -> pl.DataFrame:
@@ -218,7 +229,11 @@ def settled_frame(frame: pl.DataFrame, region: str, year: int) -> pl.DataFrame:
 
 def settlement_rows(frame: pl.DataFrame, details: pl.DataFrame, now: datetime) -> pl.DataFrame:
     """The `settlements` rows of settled visits (`settled_frame`) with their detail rows
-    (`detail_frame`): the stored result document is the stateful path's (`result_json`)."""
+    (`detail_frame`): the stored result document is the stateful path's (`result_json`),
+    `created_at` the settlement day (`settlement_day`); a deployment's visits carry their
+    care region, derived `offsite`, filing and channel (docs/offsite.md)."""
+    del now  # the settlement's own day, not the load's
+    cross = [c for c in CROSS_REGION if c in frame.columns]
     region, year = frame["region"][0], frame["year"][0]
     request = pl.concat_str([pl.lit('{"mdtrt_id":"'), pl.col("mdtrt_id"),
                              pl.lit(f'","source":"{BATCH_SOURCE}"}}')])
@@ -228,7 +243,8 @@ def settlement_rows(frame: pl.DataFrame, details: pl.DataFrame, now: datetime) -
         *(pl.col(name).alias(f"{name}_fen") for name in MONEY_FIELDS),
         pl.lit(BATCH_SOURCE).alias("request_hash"), request.alias("request_json"),
         "result_json", ytd_json("b_", sort_keys=True).alias("ytd_before_json"),
-        "accum_version", "txn_id", pl.lit(now).alias("created_at"))
+        "accum_version", "txn_id", settlement_day(pl.col("enddate")).alias("created_at"),
+        *cross)
 
 
 def accumulator_rows(frame: pl.DataFrame) -> pl.DataFrame:
@@ -300,13 +316,16 @@ def event_day(kind: TxnKind, year: int) -> pl.Expr:
         pl.date(year, month, 1).dt.month_end()).otherwise(pl.lit(first))
 
 
-def write_flows(store: Store, flows: FundFlows, now: datetime, year: int) -> int:
+def write_flows(store: Store, flows: FundFlows, now: datetime, year: int,
+                tag: str = "") -> int:
     """The year's region-level fund events (`year_fund.fund_flows`), in one transaction, each
     booked on its day (`event_day`); the number of postings. Their accounts are region-wide or
-    institutions': ledger shard 0."""
+    institutions': ledger shard 0. `tag` ends every event id (a deployment's regions each
+    have their own `OPN2020`)."""
     count = 0
     with store.engine.begin() as connection:
-        for kind, lines, frame in flows.events:
+        for kind, lines, raw in flows.events:
+            frame = raw.with_columns(pl.col("txn_id") + tag) if tag else raw
             postings = event_posting_frame(frame, lines).with_columns(
                 pl.lit(0, pl.Int64).alias("shard"))
             made = frame.filter(pl.col("txn_id").is_in(postings["txn_id"].implode()))
@@ -314,6 +333,45 @@ def write_flows(store: Store, flows: FundFlows, now: datetime, year: int) -> int
                 "txn_id", "region", pl.lit(now).alias("created_at"),
                 event_day(kind, year).alias("booked_on")), postings)
     return count
+
+
+def load_region(store: Store, tables: SimTables, cols: RequestColumns, result: BatchResult,
+                now: datetime, say: Progress, lists: pl.DataFrame | None = None,
+                flows: FundFlows | None = None, tag: str = "") -> tuple[int, int]:
+    """One region-year's persons, contributions, settlements, settlement lists and fund events
+    (institutions registered already; `tag` ends the events' ids); (postings, detail rows)."""
+    region, year = region_year(tables)
+    n = tables.persons.height
+    postings = details = 0
+    for start in range(0, n, PERSONS_PER_CHUNK):
+        chosen = pl.DataFrame({"person": np.arange(start, min(n, start + PERSONS_PER_CHUNK))})
+        postings += import_people(store, tables, chosen, cols, now)
+        say(f"写入参保与缴费 {min(n, start + PERSONS_PER_CHUNK)}/{n} 人")
+    chunk = tables.visits["person"].to_numpy() // PERSONS_PER_CHUNK
+    for part in range(int(chunk.max()) + 1 if chunk.size else 0):
+        rows = np.flatnonzero(chunk == part)
+        frame = settled_frame(visit_frame(tables, result, rows), region, year)
+        added = _write_settlements(store, frame, cols.policies, now)
+        details, postings = details + added[0], postings + added[1]
+        say(f"写入结算 {int(rows.size)} 笔（第 {part + 1} 批）")
+    if lists is not None:
+        with store.engine.begin() as connection:
+            insert_frame(connection, settlement_lists, list_rows(lists, region, year, now))
+        say(f"写入结算清单与 DRG 分组 {lists.height} 份")
+    if flows is not None:
+        postings += write_flows(store, flows, now, year, tag)
+        say("写入期初结余、基金筹资、收款、DRG 清算与月度拨付")
+    return postings, details
+
+
+def checked_ledger(store: Store, say: Progress) -> LedgerReport:
+    """The ledger check over the whole database, after the foreign keys of a bulk load."""
+    say("核对基金账务")
+    with store.engine.connect() as connection:
+        broken = check_foreign_keys(connection)
+    if broken:
+        raise YearStoreError(f"批量写入后有 {broken} 行违反外键约束")
+    return check_fund_ledger(store)
 
 
 def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url: str,
@@ -337,36 +395,13 @@ def load_year(tables: SimTables, cols: RequestColumns, result: BatchResult, url:
         now = datetime.now(UTC)
         with store.engine.begin() as connection:
             insert_frame(connection, institutions, institution_frame(tables))
-        n = tables.persons.height
-        postings = details = 0
-        for start in range(0, n, PERSONS_PER_CHUNK):
-            chosen = pl.DataFrame({"person": np.arange(start, min(n, start + PERSONS_PER_CHUNK))})
-            postings += import_people(store, tables, chosen, cols, now)
-            say(f"写入参保与缴费 {min(n, start + PERSONS_PER_CHUNK)}/{n} 人")
-        chunk = tables.visits["person"].to_numpy() // PERSONS_PER_CHUNK
-        for part in range(int(chunk.max()) + 1 if chunk.size else 0):
-            rows = np.flatnonzero(chunk == part)
-            frame = settled_frame(visit_frame(tables, result, rows), region, year)
-            added = _write_settlements(store, frame, cols.policies, now)
-            details, postings = details + added[0], postings + added[1]
-            say(f"写入结算 {int(rows.size)} 笔（第 {part + 1} 批）")
-        if lists is not None:
-            with store.engine.begin() as connection:
-                insert_frame(connection, settlement_lists, list_rows(lists, region, year, now))
-            say(f"写入结算清单与 DRG 分组 {lists.height} 份")
-        if flows is not None:
-            postings += write_flows(store, flows, now, year)
-            say("写入期初结余、基金筹资、收款、DRG 清算与月度拨付")
-        say("核对基金账务")
-        ledger = check_fund_ledger(store)
+        postings, details = load_region(store, tables, cols, result, now, say, lists, flows)
+        ledger = checked_ledger(store, say)
         with store.engine.connect() as connection:
-            broken = check_foreign_keys(connection)
-            if broken:
-                raise YearStoreError(f"批量写入后有 {broken} 行违反外键约束")
             income = contribution_income_fen(connection, year, region)
             held = year_rows(connection, accumulators, year, region)
     finally:
         store.dispose()
-    return StoreLoad(describe(store.url), n, tables.contributions.height,
+    return StoreLoad(describe(store.url), tables.persons.height, tables.contributions.height,
                      tables.visits.height, details, postings, held, income, ledger,
                      0 if lists is None else lists.height)

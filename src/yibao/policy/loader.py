@@ -2,7 +2,8 @@
 
 Errors name the file, the key and the line: an unknown section or key, a missing required key, a
 ratio outside [0, 1], a negative amount, more decimals than allowed, tiers out of order.
-Shipped policies live in `policies/<region>-<year>.toml` beside this module.
+Shipped policies live in `policies/<region>-<year>.toml` beside this module. A file may name a
+shipped `template` in its `[policy]` section and hold only its overrides (`_with_template`).
 """
 
 from __future__ import annotations
@@ -266,6 +267,7 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as err:
         raise PolicyError(file, "", None, f"TOML 语法错误：{err}") from None
+    raw = _with_template(reader, raw)
     known = {"policy", "offsite", "filing", "resident", "employee", "assistance",
              "contributions", "fund"}
     for section in raw:
@@ -300,6 +302,44 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
         filing=(parse_filing(reader, reader.table(raw["filing"], ("filing",)))
                 if "filing" in raw else DEFAULT_FILING),
     )
+
+
+def merge_tables(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """`over` laid on `base`, table by table (a value that is not a table replaces)."""
+    out = dict(base)
+    for key, value in over.items():
+        both = isinstance(value, Mapping) and isinstance(out.get(key), Mapping)
+        out[key] = merge_tables(out[key], value) if both else value
+    return out
+
+
+def _with_template(reader: Reader, raw: dict[str, Any]) -> dict[str, Any]:
+    """A file whose `[policy]` names `template = "<shipped id>"` holds only what differs from
+    that shipped policy: its sections are laid over the template's, table by table (a list, such
+    as the serious-illness tiers, replaces the template's whole). The template may not itself
+    name a template; errors in inherited values name this file's nearest line."""
+    head = raw.get("policy")
+    if not isinstance(head, Mapping) or "template" not in head:
+        return raw
+    path = ("policy", "template")
+    ref = head["template"]
+    if not isinstance(ref, str) or not POLICY_ID.match(ref):
+        raise reader.fail(path, "应为内置政策编号，如 511623-2020")
+    source = SHIPPED_DIR / f"{ref}.toml"
+    if not source.is_file():
+        raise reader.fail(path, f"没有内置的模板政策 {ref}（内置：{'、'.join(shipped_ids())}）")
+    try:
+        base = tomllib.loads(source.read_text(encoding="utf-8"), parse_float=Decimal)
+    except tomllib.TOMLDecodeError as err:
+        raise reader.fail(path, f"模板政策 {ref} 无法解析：{err}") from None
+    if "template" in base.get("policy", {}):
+        raise reader.fail(path, f"模板政策 {ref} 本身引用了模板；模板只能是完整的政策文件")
+    for key in ("id", "region", "year", "name"):
+        if key not in head:
+            raise reader.fail(("policy", key), "引用模板的政策须自己写明 id、region、year 与 name")
+    merged = merge_tables(base, raw)
+    merged["policy"] = {k: v for k, v in merged["policy"].items() if k != "template"}
+    return merged
 
 
 def _optional(

@@ -16,10 +16,13 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from yibao.policy.loader import merge_tables
 from yibao.sim.amounts import yuan_to_fen
 from yibao.sim.quota import scaled
 
-PROFILES: Final = ("linshui-2020", "linshui-2024", "sichuan-2020")
+PROFILES: Final = ("linshui-2020", "linshui-2024", "sichuan-2020", "guangan-2020")
+#: A region of a deployment profile is named `<profile>:<region code>` (`guangan-2020:511623`).
+REGION_SEP: Final = ":"
 F64 = npt.NDArray[np.float64]
 
 
@@ -64,6 +67,8 @@ class Profile:
     casemix: CaseMix
     #: Each fund's opening balance in months of its payments (`[funds] opening_months`).
     funds: dict[str, Any] = field(default_factory=dict)
+    #: Put after the year in every mdtrt_id: a deployment's regions number their visits apart.
+    visit_prefix: str = ""
 
     def number(self, section: str, key: str) -> float:
         """A scalar rate or share of a section, as a float."""
@@ -120,23 +125,30 @@ def load_casemix() -> CaseMix:
     )
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        both = isinstance(value, dict) and isinstance(out.get(key), dict)
-        out[key] = _merge(out[key], value) if both else value
-    return out
-
-
-def load_profile(name: str) -> Profile:
-    """Load a shipped profile; a profile may name a `base` profile whose values it overrides."""
+def load_raw(name: str) -> dict[str, Any]:
+    """A shipped profile's TOML with its `base` profile's values under it."""
     raw = _read(name)
     base = raw.get("profile", {}).get("base")
     if base:
         parent = _read(base)
         parent["targets"] = {}
-        raw = _merge(parent, raw)
+        raw = merge_tables(parent, raw)
         raw["targets"] = {k: v for k, v in raw["targets"].items() if v}
+    return raw
+
+
+def load_profile(name: str) -> Profile:
+    """Load a shipped profile; a profile may name a `base` profile whose values it overrides.
+    `<deployment>:<region>` is one region of a deployment profile (`yibao.sim.deployment`)."""
+    if REGION_SEP in name:
+        from yibao.sim.deployment import region_profile
+
+        return region_profile(*name.split(REGION_SEP, 1))
+    return profile_of(load_raw(name))
+
+
+def profile_of(raw: dict[str, Any], visit_prefix: str = "") -> Profile:
+    """The profile of the (merged) TOML `raw`."""
     head = raw["profile"]
     return Profile(
         id=head["id"], name=head["name"], policy=head["policy"], year=int(head["year"]),
@@ -144,5 +156,5 @@ def load_profile(name: str) -> Profile:
         province_region=head["province_region"], targets=raw["targets"],
         population=raw["population"], institutions=raw["institutions"],
         utilisation=raw["utilisation"], costs=raw["costs"], casemix=load_casemix(),
-        funds=raw.get("funds", {}),
+        funds=raw.get("funds", {}), visit_prefix=visit_prefix,
     )

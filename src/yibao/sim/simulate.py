@@ -49,13 +49,16 @@ def households(people: pl.DataFrame) -> pl.DataFrame:
 
 
 def simulate(profile: Profile, policy: Policy, scale: float, rng: np.random.Generator,
-             abuse: AbuseRates | None = None, step: Step | None = None) -> SimTables:
-    """Generate the year; `step(name)` is called after each stage (for progress bars)."""
+             abuse: AbuseRates | None = None, step: Step | None = None,
+             shared: tuple[pl.DataFrame, pl.DataFrame] | None = None) -> SimTables:
+    """Generate the year; `step(name)` is called after each stage (for progress bars).
+    `shared`: the institutions (with `area` as seen from this region) and the catalogue of a
+    deployment, used instead of the region's own (`sim.deployment`)."""
     tick = step or (lambda _name: None)
     people = persons(profile, scale, rng)
     tick("persons")
-    insts = institutions(profile)
-    items = catalogue(profile, rng)
+    insts, items = shared if shared is not None else (institutions(profile),
+                                                      catalogue(profile, rng))
     assert policy.contributions is not None, "the profile's policy needs [contributions]"
     contrib = contributions(people, policy.contributions, profile.year)
     tick("contributions")

@@ -100,6 +100,12 @@ def _place(kind: str, lv: I64, outside: npt.NDArray[np.bool_], profile: Profile,
     area[province] = "province"
     offsite[province] = np.where(rng.random(int(province.sum())) < float(u["referral_filed"]),
                                  REFERRAL, UNFILED)
+    if "neighbour_share" in u and kind != "pharmacy":
+        # A deployment (docs/sim.md): some county care is in another county of the city; its
+        # status here is only the intent the deployment's filings follow (`sim.deployment`).
+        near = ~away & ~up & (rng.random(n) < float(u["neighbour_share"]))
+        area[near] = "neighbour"
+        offsite[near] = UNFILED
     return area, lv, offsite
 
 
@@ -246,7 +252,8 @@ def visits(persons: pl.DataFrame, insts: pl.DataFrame, profile: Profile,
 def _identify(frame: pl.DataFrame, persons: pl.DataFrame, profile: Profile) -> pl.DataFrame:
     people = persons.select("person", "psn_no", "insutype")
     return frame.join(people, on="person", how="left").sort("visit").with_columns(
-        (pl.lit(f"M{profile.year}") + pl.col("visit").cast(pl.Utf8).str.zfill(9))
+        (pl.lit(f"M{profile.year}{profile.visit_prefix}")
+         + pl.col("visit").cast(pl.Utf8).str.zfill(9))
         .alias("mdtrt_id"),
         pl.col("kind").replace_strict(MED_TYPE).alias("med_type"),
         (pl.lit("D") + pl.col("fixmedins_code").str.slice(1, 6)
