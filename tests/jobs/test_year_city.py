@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -226,3 +227,27 @@ def test_one_region_s_folder_runs_alone_with_offsite_derived_from_the_filings(
     assert joined.height == want.height
     assert (joined["offsite"] == joined["offsite_s"]).all()
     assert (joined["channel"] == joined["channel_s"]).all()
+
+
+def test_the_report_shows_the_monthly_clearing_and_the_prepayments(city: City) -> None:
+    """The clearing block's monthly sums are the stored statements' sums, its prepayments each
+    pair's last statement's, and the report page shows both."""
+    store = Store(city.url)
+    try:
+        with store.engine.connect() as connection:
+            stored = pl.DataFrame(connection.execute(select(offsite_clearings)).all(),
+                                  orient="row", schema=list(offsite_clearings.columns.keys()))
+    finally:
+        store.dispose()
+    done = city.outcome.clearing
+    for month in done["months"]:
+        rows = stored.filter(pl.col("month") == month["month"])
+        assert month["settlements"] == rows["settlements"].sum()
+        assert Decimal(month["fund_amount"]) * 100 == rows["fund_fen"].sum()
+        assert Decimal(month["due"]) * 100 == rows["due_fen"].sum()
+    last = stored.sort("month").group_by("care_region", "insured_region").last()
+    assert {(p["care_region"], p["insured_region"], Decimal(p["prepayment"]) * 100)
+            for p in done["prepayments"]} == {
+        (r["care_region"], r["insured_region"], r["prepayment_fen"]) for r in last.to_dicts()}
+    page = (city.outcome.html_path).read_text(encoding="utf-8")
+    assert "异地就医月度清算与预付金" in page and "预付金（年末）" in page

@@ -324,3 +324,36 @@ def offsite_sections(doc: Mapping[str, Any], names: Mapping[str, str] | None = N
         else "<p class='note'>本年没有异地就医结算。</p>"
     return [(OFFSITE_TITLE, offsite_rates_table(doc, names) + note + matrix)]
 
+
+
+#: The money columns of a month's clearing summed over its pairs (`yibao year` on a deployment).
+CLEARING_SUMS: Final = ("fund_amount", "reversed_amount", "due")
+CLEARING_TITLE: Final = "异地就医月度清算与预付金"
+
+
+def clearing_sections(block: Mapping[str, Any], names: Mapping[str, str] | None = None
+                      ) -> list[tuple[str, str]]:
+    """The section "异地就医月度清算与预付金" of a deployment's year: each month's clearing
+    summed over its (care region, insured region) pairs — settlements, fund amount, reversals
+    netted, amount due — as a chart and a table, and each pair's prepayment (预付金) after its
+    last clearing of the year. `block`: the year job's `clearing` (months, prepayments)."""
+    names = names or {}
+    months = list(block.get("months", []))
+    if not months:
+        return [(CLEARING_TITLE, "<p class='note'>本年未清算。</p>")]
+    labels = {"fund_amount": "清算基金金额", "reversed_amount": "冲销",
+              "due": "应付（含预付金调整）"}
+    chart = bar_chart("每月清算金额（万元）", [m["month"][5:] + "月" for m in months],
+                      {labels[k]: [Decimal(m[k]) for m in months] for k in CLEARING_SUMS})
+    table = _table(("月份", "统筹区对", "结算人次", *labels.values(), "净额合计"),
+                   [(m["month"], m["pairs"], f"{m['settlements']:,}",
+                     *(_yuan(m[k]) for k in CLEARING_SUMS), m["net"]) for m in months])
+    prepaid = _table(("就医地", "参保地", "预付金余额"),
+                     [(_region(p["care_region"], names), _region(p["insured_region"], names),
+                       _yuan(p["prepayment"])) for p in block.get("prepayments", [])])
+    note = ("<p class='note'>先预付后清算：参保地按上年月均异地基金支付的政策倍数（[filing] "
+            "prepayment_months）在就医地保留预付金；每月按统筹区对清算当月直接结算的基金部分，"
+            "冲销在其发生月份扣减，应付 = 清算净额 + 预付金调整。每月各统筹区净额合计为 0.00。"
+            "跨省统筹区对经国家清算文件（yibao offsite export / import）清算。"
+            "见 docs/offsite.md。</p>")
+    return [(CLEARING_TITLE, chart + table + note + "<h3>预付金（年末）</h3>" + prepaid)]

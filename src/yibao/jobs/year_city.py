@@ -30,7 +30,7 @@ from yibao.core.checks import invariant
 from yibao.core.labels import simulation_note
 from yibao.indicators.offsite import frame_flows, offsite_indicators
 from yibao.indicators.render import dumps_exact, report_html, show
-from yibao.indicators.sections import offsite_sections
+from yibao.indicators.sections import CLEARING_SUMS, clearing_sections, offsite_sections
 from yibao.indicators.table import (
     Indicator,
     YearFacts,
@@ -113,6 +113,7 @@ def clear_months(store: Store, year: int, say: Step) -> dict[str, Any]:
     1–12 cleared in turn (`services.clearing.clear_month`), each month's `net` checked to sum
     to 0.00 (the caller then checks the ledger and every region's balance)."""
     months = []
+    prepayments: dict[tuple[str, str], str] = {}
     for month in range(1, 13):
         name = f"{year}-{month:02d}"
         done = clear_month(name, store=store)
@@ -121,9 +122,17 @@ def clear_months(store: Store, year: int, say: Step) -> dict[str, Any]:
         statement = done.to_json()
         net = sum((Decimal(v) for v in statement["net"].values()), Decimal(0))
         invariant(net == 0, "a month's clearing does not net to zero", name)
-        months.append({"month": name, "pairs": len(statement["pairs"]), "net": "0.00"})
-        say(f"清算 {name}：{len(statement['pairs'])} 对统筹区，净额合计 0.00")
-    return {"cleared": True, "months": months, "note": "每月清算净额合计 0.00"}
+        pairs = statement["pairs"]
+        months.append({"month": name, "pairs": len(pairs), "net": "0.00",
+                       "settlements": sum(p["settlements"] for p in pairs),
+                       **{key: str(sum((Decimal(p[key]) for p in pairs), Decimal("0.00")))
+                          for key in CLEARING_SUMS}})
+        for p in pairs:
+            prepayments[(p["care_region"], p["insured_region"])] = p["prepayment"]
+        say(f"清算 {name}：{len(pairs)} 对统筹区，净额合计 0.00")
+    return {"cleared": True, "months": months, "note": "每月清算净额合计 0.00",
+            "prepayments": [{"care_region": care, "insured_region": insured, "prepayment": amount}
+                            for (care, insured), amount in sorted(prepayments.items())]}
 
 
 def _region_ledger(store: Store, region: str) -> dict[str, Any]:
@@ -212,7 +221,8 @@ def write_city_report(report: Path, head: dict[str, Any], regions: dict[str, dic
     names = {code: r["name"].rsplit(" ", 1)[0] for code, r in regions.items()}
     _write(html_path, report_html(
         f"{head['profile']} 全市年度医保运行报告（各统筹区合计）", rows, extra,
-        [region_section(regions, rows), *offsite_sections(document, names)],
+        [region_section(regions, rows), *offsite_sections(document, names),
+         *clearing_sections(head["clearing"], names)],
         notice=simulation_note(head["profile"], head["scale"])))
     return {**city_values, "rows": rows}, json_path, html_path
 
