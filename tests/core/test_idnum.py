@@ -180,3 +180,12 @@ def test_changing_any_one_character_is_caught(
     assert ric.calc_check_digit(changed) != changed[17]
     with pytest.raises(CodeError):
         parse_resident_id(changed)
+
+
+def test_region_names_come_from_the_national_table() -> None:
+    from yibao.core.idnum import region_name
+
+    assert region_name("500112") == "重庆市渝北区"
+    assert region_name("511623") == "四川省邻水县"
+    # a city or province code, or a code the table lacks, has no county name
+    assert [region_name(c) for c in ("511600", "510000", "519999", "5116")] == [None] * 4

@@ -21,7 +21,7 @@ from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
-from yibao.core.codes import CodeError, validate_region
+from yibao.core.codes import REGION_CODE, CodeError, validate_region
 
 ID_LENGTH: Final = 18
 SERIAL_MAX: Final = 999
@@ -147,3 +147,17 @@ def make_resident_id(region: str, birth_date: date, serial: int, sex: str) -> st
     body = f"{region}{born.year:04d}{born.month:02d}{born.day:02d}{serial:03d}"
     # calc_check_digit ignores the last character of what it is given.
     return body + ric.calc_check_digit(body + "?")
+
+
+def region_name(region: str) -> str | None:
+    """The zh-CN name of a county-level GB/T 2260 code (province and county, as python-stdnum's
+    cn/loc table has them: `500112` → 重庆市渝北区), or None when the table lacks it."""
+    if not REGION_CODE.fullmatch(region) or region.endswith("00"):
+        return None
+    province = county = ""
+    for _, props in numdb.get("cn/loc").info(region):
+        province = props.get("province", province)
+        county = props.get("county", county)
+    if not county:
+        return None
+    return province + county.split("]", 1)[-1]

@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 
 from yibao.core.checks import invariant
+from yibao.core.idnum import region_name
 from yibao.core.labels import simulation_note
 from yibao.indicators.offsite import frame_flows, offsite_indicators
 from yibao.indicators.render import dumps_exact, report_html, show
@@ -218,7 +219,9 @@ def write_city_report(report: Path, head: dict[str, Any], regions: dict[str, dic
                     for code, r in regions.items()}}
     _write(json_path, dumps_exact(document))
     rows = indicator_table(city_values)
-    names = {code: r["name"].rsplit(" ", 1)[0] for code, r in regions.items()}
+    outside = {f["care_region"] for f in document["offsite_flows"]} - set(regions)
+    names = {**{code: name for code in outside if (name := region_name(code))},
+             **{code: r["name"].rsplit(" ", 1)[0] for code, r in regions.items()}}
     _write(html_path, report_html(
         f"{head['profile']} 全市年度医保运行报告（各统筹区合计）", rows, extra,
         [region_section(regions, rows), *offsite_sections(document, names),
