@@ -251,3 +251,23 @@ def test_the_report_shows_the_monthly_clearing_and_the_prepayments(city: City) -
         (r["care_region"], r["insured_region"], r["prepayment_fen"]) for r in last.to_dicts()}
     page = (city.outcome.html_path).read_text(encoding="utf-8")
     assert "异地就医月度清算与预付金" in page and "预付金（年末）" in page
+
+
+def test_each_region_gets_its_report_and_the_city_dashboard_sums_them(city: City) -> None:
+    """The console's dashboard reads one report per region (`web.report.reports_in_scope`):
+    each region's `indicators.json` names its region, and their sum (`aggregate.combine`) has
+    the city's counts and the city's two direct-settlement rates."""
+    from yibao.indicators.aggregate import combine
+    from yibao.web.report import reports_in_scope
+
+    folder = city.outcome.json_path.parent
+    city_doc = json.loads(city.outcome.json_path.read_text(encoding="utf-8"), parse_float=Decimal)
+    found = reports_in_scope(folder, lambda region: region.startswith("5116"))
+    assert sorted(r["region"] for r in found) == sorted(city.outcome.regions)
+    summed = combine(found, [])
+    for key in ("insured", "visits", "cross_province_stays", "in_province_direct_stays"):
+        assert summed[key] == city_doc[key], key
+    for key in ("cross_province_direct_rate", "in_province_direct_rate"):
+        assert summed[key] == city_doc[key], key
+    linshui = reports_in_scope(folder, lambda region: region == "511623")
+    assert [r["region"] for r in linshui] == ["511623"]

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from yibao.core.money import from_fen, to_fen
+from yibao.indicators.offsite import RateParts
 from yibao.indicators.table import coverage_rate, ratio
 from yibao.payment.share import non_itemised_share
 
@@ -126,4 +127,14 @@ def combine(reports: Sequence[Mapping[str, Any]], parts: Sequence[StayParts]
         **{k: from_fen(sum(_fen(r.get(k, 0)) for r in reports)) for k in MONEY},
         **ratios,
         "monthly": _flows([r for r in reports if "monthly" in r]),
+        **_offsite_rates(reports),
     }
+
+
+def _offsite_rates(reports: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The two direct-settlement rates of the sum, from the stays each report counts
+    (`indicators.offsite`); nothing when a report lacks them."""
+    parts = [RateParts.of_document(r) for r in reports]
+    if not parts or any(p is None for p in parts):
+        return {}
+    return sum((p for p in parts if p is not None), RateParts()).document()

@@ -22,7 +22,7 @@ indicator tables, both counting inpatient stays only):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -103,6 +103,15 @@ class RateParts:
     @property
     def in_province_direct_rate(self) -> Decimal | None:
         return rate(self.in_province_direct, self.in_province)
+
+    @classmethod
+    def of_document(cls, doc: Mapping[str, Any]) -> RateParts | None:
+        """The parts a report document carries (`document`'s keys), None when it lacks any."""
+        keys = ("cross_province_direct_stays", "cross_province_stays",
+                "in_province_direct_stays", "in_province_stays")
+        if not all(isinstance(doc.get(k), int) for k in keys):
+            return None
+        return cls(*(int(doc[k]) for k in keys))
 
     def document(self) -> dict[str, Any]:
         """The rates and their parts, as `indicators.json` carries them."""

@@ -218,6 +218,12 @@ def write_city_report(report: Path, head: dict[str, Any], regions: dict[str, dic
         "regions": {code: {k: v for k, v in r.items() if k not in INTERNAL}
                     for code, r in regions.items()}}
     _write(json_path, dumps_exact(document))
+    for (code, block), fact in zip(regions.items(), facts, strict=True):
+        # each region's own report, for its dashboard (a city's sums its counties')
+        (report / code).mkdir(exist_ok=True)
+        _write(report / code / "indicators.json", dumps_exact({
+            **{k: v for k, v in block.items() if k not in INTERNAL}, "region": code,
+            "profile": head["profile"], "scale": head["scale"], "monthly": monthly(fact)}))
     rows = indicator_table(city_values)
     outside = {f["care_region"] for f in document["offsite_flows"]} - set(regions)
     names = {**{code: name for code in outside if (name := region_name(code))},
