@@ -93,3 +93,18 @@ def test_unusual_fee_line_number(live: Live) -> None:
     for infno in ("3101", "3102"):
         answer = live.call(infno, {"data": {"psn_no": RESIDENT, "mdtrt_id": mdtrt_id}})
         assert answer.status_code == 200 and answer.json()["infcode"] == 0, answer.text
+
+
+def test_the_care_region_s_catalogue_is_the_one_read(live: Live, tmp_path: Path,
+                                                     no_catalogue: None) -> None:
+    """Reproduction: with catalogues imported per region only (`--region`, issue 14), 3101/3102
+    read the deployment-wide catalogue, found it empty, and flagged every line R016 串换项目.
+    They read the institution's region's catalogue (就医地目录), then the deployment-wide one."""
+    path = tmp_path / "catalogue.csv"
+    path.write_text(CATALOGUE, encoding="utf-8")
+    catalog.import_catalog(path, region="511623", store=live.store)  # the hospital's region
+    mdtrt_id = _visit_with_fees(live)
+    out = ok(live.call("3102", {"data": {"psn_no": RESIDENT, "mdtrt_id": mdtrt_id}}))
+    lines = {r["jr_id"]: [d["feedetl_sn"] for d in r["judge_result_detail_dtos"]]
+             for r in out["result"]}
+    assert lines.get("R015") == [2] and lines.get("R016") == [3]

@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final
 
+from yibao.enroll.model import Institution, PersonRecord
 from yibao.interface.common import Call, section, text
 from yibao.interface.visits import OUTPATIENT, check_own_visit
 from yibao.services import catalog, national
@@ -65,9 +66,8 @@ def _diagnoses(visit: national.Visit) -> tuple[str, tuple[str, ...]]:
 
 
 def _context(call: Call, visit: national.Visit, lines: tuple[Line, ...],
-             items: Mapping[str, Item]) -> Context:
-    person, institution = national.person_and_institution(visit.psn_no, visit.fixmedins_code,
-                                                          store=call.store)
+             items: Mapping[str, Item], person: PersonRecord | None,
+             institution: Institution | None) -> Context:
     end = visit.enddate or call.now.date()
     age = -1
     if person is not None:
@@ -89,10 +89,14 @@ def _check(call: Call, payload: Mapping[str, Any], scene: str) -> dict[str, Any]
     found, fees = national.visit_and_fees(mdtrt_id, store=call.store)
     visit = check_own_visit(found, call, mdtrt_id, (*OUTPATIENT, "21"))
     lines = tuple(_line(i + 1, body) for i, (_, body) in enumerate(fees))
-    items = catalog.known_items({x.hilist_code for x in lines}, store=call.store)
+    person, institution = national.person_and_institution(visit.psn_no, visit.fixmedins_code,
+                                                          store=call.store)
+    # the care region's catalogue (就医地目录), else the deployment-wide one
+    items = catalog.known_items({x.hilist_code for x in lines},
+                                institution.region if institution else None, store=call.store)
     absent = frozenset({"history"} | ({"catalogue"} if items is None else set()))
     compiled, rules, skipped = _compiled(scene, absent)
-    hits = check_visit(compiled, _context(call, visit, lines, items or {}))
+    hits = check_visit(compiled, _context(call, visit, lines, items or {}, person, institution))
     by_rule: dict[str, list[int]] = {}
     for hit in hits:
         by_rule.setdefault(hit.rule_id, []).append(hit.feedetl_sn)

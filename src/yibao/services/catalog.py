@@ -98,14 +98,17 @@ def import_catalog(path: Path, *, region: str = ALL_REGIONS,
     return (store or default_store()).transaction(work)
 
 
-def known_items(codes: Iterable[str], *, store: Store | None = None) -> dict[str, Item] | None:
-    """The catalogue knowledge of `codes` (those the deployment-wide catalogue holds), or None
-    when no catalogue was imported. The catalogue file carries no reference price, so
-    `ref_pric_e6` is -1 (none) and the usual daily maximum is unknown (-1)."""
+def known_items(codes: Iterable[str], region: str | None = None, *,
+                store: Store | None = None) -> dict[str, Item] | None:
+    """The catalogue knowledge of `codes`: those `region`'s catalogue holds (the care region:
+    the institution's), else the deployment-wide catalogue; None when no catalogue was imported
+    at all. The catalogue file carries no reference price, so `ref_pric_e6` is -1 (none) and
+    the usual daily maximum is unknown (-1)."""
     with (store or default_store()).unit_of_work(read_only=True) as uow:
         if uow.catalog.count() == 0:
             return None
-        rows = uow.catalog.rows(codes)
+        rows = (uow.catalog.rows_for(codes, region) if region is not None
+                else uow.catalog.rows(codes))
     return {r["hilist_code"]: Item(r["hilist_code"], -1, r["cap_e6"], r["lmt_sex"],
                                    r["age_min"], r["age_max"], r["lv_min"], r["lv_max"])
             for r in rows}
