@@ -83,6 +83,7 @@ def test_console_page_and_excel(live: tuple[httpx.Client, dict[str, str]]) -> No
     page = client.get("/console/offsite/clearing", params={"month": "2025-01"})
     assert page.status_code == 200
     assert "异地就医清算单" in page.text and "511621" in page.text and "3900.00" in page.text
+    assert "四川省岳池县（511621）" in page.text  # regions named from the national table
     assert "各清算对预付金余额" in page.text
     book = client.get("/console/offsite/clearing.xlsx", params={"month": "2025-01"})
     assert book.status_code == 200 and book.headers["content-type"].startswith(XLSX)

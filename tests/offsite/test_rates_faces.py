@@ -101,6 +101,7 @@ def test_console_page_and_export(faces: Faces) -> None:
     assert "<svg" in text and "33.33%" in text and "83.33%" in text
     assert "/console/offsite/clearing" in text
     assert "511621" not in text  # Yuechi is outside Linshui's flows
+    assert "四川省广安区（511602）" in text  # regions named from the national table
     status, book = faces.console("city", f"/console/offsite/flows.xlsx?year={YEAR}")
     assert status == 200
     sheets = load_workbook(io.BytesIO(book))

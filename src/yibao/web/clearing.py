@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from yibao.core.idnum import region_name
 from yibao.server.deps import StoreDep
 from yibao.services import clearing
 from yibao.services.bureau import Refused
@@ -24,14 +25,20 @@ SOURCES: Final = {"local": "本部署双方记账", "export": "待外省部署�
 Month = Annotated[str, Query(max_length=7)]
 
 
+def named(code: str) -> str:
+    """A region as staff read it: its name from the national table and its code."""
+    name = region_name(code)
+    return f"{name}（{code}）" if name else code
+
+
 def _money(header: str, key: str) -> Column:
     return Column(f"{header}（元）", lambda r: Decimal(r[key]), "money")
 
 
 STATEMENTS: Final = (
     Column("月份", lambda r: r["month"]),
-    Column("就医地", lambda r: r["care_region"]),
-    Column("参保地", lambda r: r["insured_region"]),
+    Column("就医地", lambda r: named(r["care_region"])),
+    Column("参保地", lambda r: named(r["insured_region"])),
     Column("结算笔数", lambda r: r["settlements"], "count"),
     _money("基金金额", "fund_amount"),
     _money("冲销金额", "reversed_amount"),
@@ -40,10 +47,10 @@ STATEMENTS: Final = (
     _money("应付金额", "due"),
     Column("就医地记账", lambda r: SOURCES.get(r["source"], r["source"])),
 )
-NET: Final = (Column("统筹区", lambda r: r["region"]), _money("净额（收入为正）", "amount"))
+NET: Final = (Column("统筹区", lambda r: named(r["region"])), _money("净额（收入为正）", "amount"))
 PREPAYMENTS: Final = (
-    Column("就医地", lambda r: r["care_region"]),
-    Column("参保地", lambda r: r["insured_region"]),
+    Column("就医地", lambda r: named(r["care_region"])),
+    Column("参保地", lambda r: named(r["insured_region"])),
     Column("最近清算月份", lambda r: r["month"]),
     _money("预付金余额", "prepayment"),
 )

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from yibao.core.idnum import region_name
 from yibao.indicators.offsite import REACH_NAMES, Reach
 from yibao.indicators.sections import offsite_sections
 from yibao.server.deps import StoreDep
@@ -76,8 +77,11 @@ def flows_body(found: flows.OffsiteFlows) -> str:
                                 "导出 Excel（流向矩阵与直接结算率）")
             + "　" + link(CLEARING, "异地就医清算：预付金余额与按月清算") + "</p>"
             f"<p class='note'>管辖范围 {esc(found.scope)}，{year} 年结算（已冲销的不计）。</p>")
+    codes = {r for f in found.document.get("offsite_flows", [])
+             for r in (f["insured_region"], f["care_region"])}
+    names = {code: name for code in codes if (name := region_name(code))}
     return head + "".join(section(title, body) for title, body in offsite_sections(
-        found.document))
+        found.document, names))
 
 
 @router.get("/offsite/flows")
