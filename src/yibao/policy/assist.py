@@ -43,7 +43,7 @@ class AssistanceApply:
 
 @dataclass(frozen=True, slots=True)
 class Monitoring:
-    """`[monitoring]`: the income line and the shares above which a person or household is flagged."""
+    """`[monitoring]`: the income line and the shares at which a person or household is flagged."""
 
     rural_income: Decimal
     share_low_income: Decimal = Decimal("0.5")

@@ -26,7 +26,7 @@ from yibao.policy.model import Benefit
 if TYPE_CHECKING:
     from yibao.policy.loader import Reader
 
-#: 长期处方 may cover at most 12 weeks (国卫办医发〔2021〕17号 [K]); flagged above 4 weeks by default.
+#: 长期处方 covers at most 12 weeks (国卫办医发〔2021〕17号 [K]); flagged above 4 weeks by default.
 MAX_RX_DAYS: Final = 84
 DEFAULT_LONG_RX_DAYS: Final = 28
 MAX_CERT_MONTHS: Final = 120
@@ -163,7 +163,8 @@ def _disease(reader: Reader, raw: object, path: tuple[str, ...],
     group = table["group"]
     if not isinstance(group, str) or group not in groups:
         known = "、".join(groups) or "（无）"
-        raise reader.fail((*path, "group"), f"没有这个病种分组：{group!r}（[opsp.groups] 有：{known}）")
+        raise reader.fail((*path, "group"),
+                          f"没有这个病种分组：{group!r}（[opsp.groups] 有：{known}）")
     return OpspDisease(
         code=code,
         name=reader.string(table["name"], (*path, "name")),
