@@ -21,6 +21,7 @@ from yibao.cli.progress import console
 from yibao.core import labels
 from yibao.core.money import DecimalError, fmt, fmt_ratio, parse_decimal
 from yibao.fund.accounts import CHART
+from yibao.policy.benefits import MaternityScheme, Opsp
 from yibao.policy.keys import PolicyKeyError
 from yibao.policy.loader import PolicyError, load_policy, load_policy_file, shipped_ids
 from yibao.policy.model import LEVELS, Benefit, Policy
@@ -84,7 +85,59 @@ def show(
         console.print(f"医疗救助（{labels.name('assistance_group', group)}）：起付 "
                       f"{fmt(aid.threshold)}，比例 {fmt_ratio(aid.ratio)}，"
                       f"年度限额 {fmt(aid.annual_cap)}")
+    for line in _extension_lines(policy):
+        console.print(line)
     console.print(f"来源：{policy.source}")
+
+
+def _levels(benefit: Benefit) -> str:
+    return (f"起付 {' / '.join(fmt(benefit.deductible.of(lv)) for lv in LEVELS)}，比例 "
+            f"{' / '.join(fmt_ratio(benefit.ratio.of(lv)) for lv in LEVELS)}，"
+            f"年度限额 {fmt(benefit.annual_cap)}")
+
+
+def _opsp_lines(opsp: Opsp) -> list[str]:
+    lines = [f"门诊慢特病：长期处方标记 > {opsp.long_rx_days} 天"]
+    for key, group in opsp.groups:
+        cap = "与住院共用统筹基金年度限额" if group.shared_cap else "每病种单独限额"
+        lines += [f"  {group.name}（{key}，{cap}）{label}：{_levels(benefit)}"
+                  for label, benefit in (("居民", group.resident), ("职工", group.employee))
+                  if benefit is not None]
+    lines += [f"  病种 {d.code} {d.name}：分组 {d.group}，ICD-10 {'、'.join(d.icd10)}，"
+              f"认定有效期 {d.cert_months} 个月" for d in opsp.diseases]
+    return lines
+
+
+def _maternity_line(label: str, scheme: MaternityScheme) -> str:
+    parts = [f"产前检查 比例 {fmt_ratio(scheme.prenatal.ratio)} 年度限额 "
+             f"{fmt(scheme.prenatal.cap)}"] if scheme.prenatal else []
+    parts += [f"类别 {k} 比例 {fmt_ratio(v.ratio)} 限额 {fmt(v.cap)}" for k, v in scheme.delivery]
+    parts += [f"多胎每胎加 {fmt(scheme.extra_fetus)}"] if scheme.extra_fetus else []
+    days = "、".join(f"{k}:{d}" for k, d in scheme.allowance_days)
+    parts += [f"生育津贴天数 {days}（多胎每胎加 {scheme.extra_fetus_days} 天）"] if days else []
+    return f"生育（{label}）：{'；'.join(parts) or '不保障'}"
+
+
+def _extension_lines(policy: Policy) -> list[str]:
+    """The benefits-extension sections (SETTLEMENT.md §5), one line each; none when absent."""
+    lines = [] if policy.family_sharing else ["职工个人账户家庭共济：不允许"]
+    lines += _opsp_lines(policy.opsp) if policy.opsp is not None else []
+    if policy.maternity is not None:
+        lines += [_maternity_line(label, scheme) for label, scheme in (
+            ("职工", policy.maternity.employee), ("居民", policy.maternity.resident))
+            if scheme is not None]
+    lines += [f"惠民保 {p.id} {p.name}：起付 {fmt(p.deductible)}，目录内 {fmt_ratio(p.in_ratio)}，"
+              f"目录外 {fmt_ratio(p.out_ratio)}，年度限额 {fmt(p.annual_cap)}，"
+              f"医疗类别 {'、'.join(p.med_types)}" for p in policy.cmi_products]
+    if (apply := policy.assistance_apply) is not None:
+        lines.append(f"依申请救助：纳入 {labels.name('assistance_group', apply.group)}，近 "
+                     f"{apply.months} 个月自付 ≥ 家庭收入 × {fmt_ratio(apply.income_share)}")
+    if (mon := policy.monitoring) is not None:
+        lines.append(f"因病致贫返贫监测：农村居民人均可支配收入 {fmt(mon.rural_income)}，"
+                     f"救助对象 × {fmt_ratio(mon.share_low_income)}，"
+                     f"一般人员 × {fmt_ratio(mon.share_general)}，"
+                     f"家庭每人 × {fmt_ratio(mon.household_share)}")
+    return lines
 
 
 @app.command("list")

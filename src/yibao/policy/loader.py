@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from yibao.core.money import DecimalError, parse_amount, parse_decimal, parse_ratio
+from yibao.policy.assist import AssistanceApply, parse_apply, parse_monitoring
+from yibao.policy.benefits import parse_cmi, parse_maternity, parse_opsp
 from yibao.policy.contributions import parse_contributions
 from yibao.policy.filing import DEFAULT_FILING, parse_filing
 from yibao.policy.fund import parse_fund
@@ -96,6 +98,35 @@ class Reader:
             raise self.fail(path, "应为 true 或 false")
         return raw
 
+    def whole(self, raw: object, path: tuple[str, ...], low: int, high: int) -> int:
+        if not isinstance(raw, int) or isinstance(raw, bool) or not low <= raw <= high:
+            raise self.fail(path, f"应为 {low}–{high} 之间的整数")
+        return raw
+
+    def string(self, raw: object, path: tuple[str, ...]) -> str:
+        if not isinstance(raw, str) or not raw.strip():
+            raise self.fail(path, "应为非空字符串")
+        return raw
+
+    def benefit(self, raw: object, path: tuple[str, ...], employee: bool) -> Benefit:
+        """A benefit table (deductible and ratio by level, annual cap); `retired_ratio_add` for
+        employees, `repeat_admission_factor` for inpatient care."""
+        table = self.table(raw, path)
+        optional = {"retired_ratio_add"} if employee else set()
+        if path[-1] == "inpatient":
+            optional.add("repeat_admission_factor")
+        self.keys(table, path, {"deductible", "ratio", "annual_cap"}, optional)
+        return Benefit(
+            deductible=self.by_level(table["deductible"], (*path, "deductible"), "amount"),
+            ratio=self.by_level(table["ratio"], (*path, "ratio"), "ratio"),
+            annual_cap=self.number(table["annual_cap"], (*path, "annual_cap"), "amount"),
+            repeat_admission_factor=self.number(
+                table.get("repeat_admission_factor", "1"), (*path, "repeat_admission_factor"),
+                "factor"),
+            retired_ratio_add=self.number(
+                table.get("retired_ratio_add", "0"), (*path, "retired_ratio_add"), "ratio"),
+        )
+
 
 def find_line(text: str, path: tuple[str, ...]) -> int | None:
     """The 1-based line where `path` (or the nearest enclosing key or table) is written."""
@@ -116,25 +147,6 @@ def find_line(text: str, path: tuple[str, ...]) -> int | None:
     return best[1] if best else None
 
 
-def _benefit(reader: Reader, raw: object, path: tuple[str, ...], employee: bool) -> Benefit:
-    table = reader.table(raw, path)
-    optional = {"retired_ratio_add"} if employee else set()
-    if path[-1] == "inpatient":
-        optional.add("repeat_admission_factor")
-    reader.keys(table, path, {"deductible", "ratio", "annual_cap"}, optional)
-    return Benefit(
-        deductible=reader.by_level(table["deductible"], (*path, "deductible"), "amount"),
-        ratio=reader.by_level(table["ratio"], (*path, "ratio"), "ratio"),
-        annual_cap=reader.number(table["annual_cap"], (*path, "annual_cap"), "amount"),
-        repeat_admission_factor=reader.number(
-            table.get("repeat_admission_factor", "1"), (*path, "repeat_admission_factor"), "factor"
-        ),
-        retired_ratio_add=reader.number(
-            table.get("retired_ratio_add", "0"), (*path, "retired_ratio_add"), "ratio"
-        ),
-    )
-
-
 def _scheme(reader: Reader, raw: object, name: str) -> tuple[Scheme, Mapping[str, Any]]:
     path = (name,)
     table = reader.table(raw, path)
@@ -142,7 +154,7 @@ def _scheme(reader: Reader, raw: object, name: str) -> tuple[Scheme, Mapping[str
         "large_expense", "civil_servant", "account"}
     reader.keys(table, path, set(), {"inpatient", "chronic", "outpatient"} | funds)
     benefits = {
-        kind: _benefit(reader, table[kind], (name, kind), name == "employee")
+        kind: reader.benefit(table[kind], (name, kind), name == "employee")
         for kind in ("inpatient", "chronic", "outpatient")
         if kind in table
     }
@@ -212,9 +224,13 @@ def _capped(reader: Reader, raw: object, path: tuple[str, ...]) -> CappedFund:
     )
 
 
-def _assistance(reader: Reader, raw: object) -> tuple[tuple[str, Assistance], ...]:
+def _assistance(
+    reader: Reader, raw: object
+) -> tuple[tuple[tuple[str, Assistance], ...], AssistanceApply | None]:
+    """`[assistance.groups.<group>]` (one table per group) and `[assistance.apply]`, whose group
+    must have its table."""
     table = reader.table(raw, ("assistance",))
-    reader.keys(table, ("assistance",), set(), {"groups"})
+    reader.keys(table, ("assistance",), set(), {"groups", "apply"})
     groups = reader.table(table.get("groups", {}), ("assistance", "groups"))
     result = []
     for name, item in groups.items():
@@ -228,7 +244,9 @@ def _assistance(reader: Reader, raw: object) -> tuple[tuple[str, Assistance], ..
             ratio=reader.number(entry["ratio"], (*path, "ratio"), "ratio"),
             annual_cap=reader.number(entry["annual_cap"], (*path, "annual_cap"), "amount"),
         )))
-    return tuple(result)
+    apply = (parse_apply(reader, table["apply"], frozenset(name for name, _ in result))
+             if "apply" in table else None)
+    return tuple(result), apply
 
 
 def _header(reader: Reader, raw: object) -> dict[str, Any]:
@@ -269,7 +287,7 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
         raise PolicyError(file, "", None, f"TOML 语法错误：{err}") from None
     raw = _with_template(reader, raw)
     known = {"policy", "offsite", "filing", "resident", "employee", "assistance",
-             "contributions", "fund"}
+             "contributions", "fund", "opsp", "maternity", "cmi", "monitoring"}
     for section in raw:
         if section not in known:
             raise reader.fail((section,), "未知的节（section）")
@@ -283,7 +301,8 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
         if "contributions" in raw else None
     )
     account = reader.table(employee_raw.get("account", {}), ("employee", "account"))
-    reader.keys(account, ("employee", "account"), set(), {"pays_selfpay_items"})
+    reader.keys(account, ("employee", "account"), set(), {"pays_selfpay_items", "family_sharing"})
+    assistance, apply = _assistance(reader, raw.get("assistance", {}))
     return Policy(
         **header,
         offsite=_offsite(reader, raw.get("offsite", {})),
@@ -295,13 +314,29 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
         account_pays_selfpay_items=reader.flag(
             account.get("pays_selfpay_items", False), ("employee", "account", "pays_selfpay_items")
         ),
-        assistance=_assistance(reader, raw.get("assistance", {})),
+        family_sharing=reader.flag(
+            account.get("family_sharing", True), ("employee", "account", "family_sharing")
+        ),
+        assistance=assistance,
         source=file,
         contributions=contributions,
         fund=parse_fund(reader, reader.table(raw["fund"], ("fund",))) if "fund" in raw else None,
         filing=(parse_filing(reader, reader.table(raw["filing"], ("filing",)))
                 if "filing" in raw else DEFAULT_FILING),
+        opsp=_section(reader, raw, "opsp", parse_opsp),
+        maternity=_section(reader, raw, "maternity", parse_maternity),
+        cmi_products=_section(reader, raw, "cmi", parse_cmi) or (),
+        assistance_apply=apply,
+        monitoring=_section(reader, raw, "monitoring", parse_monitoring),
     )
+
+
+def _section(
+    reader: Reader, raw: Mapping[str, Any], name: str,
+    parse: Callable[[Reader, Mapping[str, Any]], Any],
+) -> Any:
+    """A top-level section parsed by `parse`, or None when the file has none."""
+    return parse(reader, reader.table(raw[name], (name,))) if name in raw else None
 
 
 def merge_tables(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Final
 from yibao.policy.filing import DEFAULT_FILING, FilingRules
 
 if TYPE_CHECKING:
+    from yibao.policy.assist import AssistanceApply, Monitoring
+    from yibao.policy.benefits import CmiProduct, Maternity, Opsp
     from yibao.policy.contributions import Contributions
     from yibao.policy.fund import FundRules
 
@@ -142,9 +144,22 @@ class Policy:
     fund: FundRules | None = None
     #: Cross-region filing rules (`[filing]`; defaults when the file has none).
     filing: FilingRules = DEFAULT_FILING
+    #: 家庭共济: the personal account may pay for a bound spouse, parent or child
+    #: (`[employee.account] family_sharing`, 国办发〔2021〕14号 [K]).
+    family_sharing: bool = True
+    #: Benefits beyond the basic bill (SETTLEMENT.md §5), read and checked; None when absent.
+    opsp: Opsp | None = None
+    maternity: Maternity | None = None
+    cmi_products: tuple[CmiProduct, ...] = ()
+    assistance_apply: AssistanceApply | None = None
+    monitoring: Monitoring | None = None
 
     def scheme(self, insutype: str) -> Scheme:
         return self.employee if insutype == "310" else self.resident
+
+    def cmi_product(self, product_id: str) -> CmiProduct | None:
+        """The 惠民保 product of `[cmi.products.<product_id>]`, or None."""
+        return next((p for p in self.cmi_products if p.id == product_id), None)
 
     def assistance_for(self, groups: frozenset[str]) -> tuple[str, Assistance] | None:
         """The first of the person's groups, in `ASSISTANCE_ORDER`, that the policy names."""
