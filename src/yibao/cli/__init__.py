@@ -33,6 +33,7 @@ def _register() -> None:
     from yibao.cli import fund as fund_cli
     from yibao.cli import institution as institution_cli
     from yibao.cli import offsite as offsite_cli
+    from yibao.cli import opsp as opsp_cli
     from yibao.cli import policy as policy_cli
     from yibao.cli import reverse as reverse_cli
     from yibao.cli import serve as serve_cli
@@ -48,6 +49,7 @@ def _register() -> None:
         room.register(app)
     policy_cli.register(app)
     offsite_cli.register(app)
+    opsp_cli.register(app)
     demo_cli.register(app)
     app.add_typer(drg_cli.app, name="drg")
     app.add_typer(audit_cli.app, name="audit")

@@ -31,6 +31,7 @@ from yibao.offsite.model import CATEGORY_NAMES, TYPE_NAMES, Filing, FilingType, 
 from yibao.offsite.rules import NewFiling, Refusal, check_filing, check_revocation
 from yibao.policy.filing import DEFAULT_FILING, FilingRules
 from yibao.policy.loader import load_policy, shipped_ids
+from yibao.policy.model import Policy
 from yibao.services.accounts import Principal
 from yibao.services.bureau import PERMISSIONS
 from yibao.services.national import Answer, keep_in
@@ -104,14 +105,21 @@ def beijing_today() -> date:
     return in_beijing(datetime.now(UTC)).date()
 
 
-def filing_rules(region: str, year: int) -> FilingRules:
-    """The `[filing]` rules of `region`'s policy for `year`: its shipped policy of that year,
-    else the newest shipped year of the region, else the defaults."""
+def region_policy(region: str, year: int) -> Policy | None:
+    """`region`'s shipped policy for `year`, else the newest shipped year of the region, else
+    None (no policy shipped for the region)."""
     years = sorted(int(i.split("-")[1]) for i in shipped_ids() if i.startswith(f"{region}-"))
     if not years:
-        return DEFAULT_FILING
+        return None
     chosen = year if year in years else years[-1]
-    return load_policy(f"{region}-{chosen}").filing
+    return load_policy(f"{region}-{chosen}")
+
+
+def filing_rules(region: str, year: int) -> FilingRules:
+    """The `[filing]` rules of `region`'s policy for `year` (`region_policy`), else the
+    defaults."""
+    policy = region_policy(region, year)
+    return DEFAULT_FILING if policy is None else policy.filing
 
 
 def parse_type(value: str) -> FilingType | FilingRefused:

@@ -177,6 +177,31 @@ offsite_filings = Table(
 )
 Index(None, offsite_filings.c.id_number)
 
+opsp_certifications = Table(
+    "opsp_certifications", metadata,
+    Column("cert_id", String(32), primary_key=True),
+    Column("id_number", ForeignKey("persons.id_number"), nullable=False),
+    Column("insured_region", String(6), nullable=False),
+    Column("disease", String(20), nullable=False),
+    Column("icd10", String(20), nullable=False),
+    Column("institution", String(32), nullable=False),
+    Column("doctor", String(64), nullable=False),
+    Column("applied_on", Date, nullable=False),
+    Column("decided_on", Date, nullable=True),
+    Column("state", String(10), nullable=False),
+    Column("valid_from", Date, nullable=True),
+    Column("valid_until", Date, nullable=True),
+    Column("decided_by", String(64), nullable=False),
+    Column("source", String(12), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("revoked_on", Date, nullable=True),
+    Column("revoked_by", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("state in ('applied', 'certified', 'refused', 'revoked')", name="state"),
+)
+Index(None, opsp_certifications.c.id_number)
+Index(None, opsp_certifications.c.valid_until)
+
 settlement_details = Table(
     "settlement_details", metadata,
     Column("setl_id", ForeignKey("settlements.setl_id"), primary_key=True),

@@ -27,6 +27,7 @@ from yibao.store.contributions import ContributionRepository
 from yibao.store.interface import InterfaceRepository
 from yibao.store.ledger import LedgerRepository
 from yibao.store.offsite import FilingRepository
+from yibao.store.opsp import CertificationRepository
 from yibao.store.reads import BureauReads
 from yibao.store.registry import RegistryRepository
 from yibao.store.runner import Runner
@@ -82,6 +83,7 @@ class UnitOfWork:
         self.catalog = CatalogRepository(connection, dialect)
         self.reads = BureauReads(connection)
         self.filings = FilingRepository(connection)
+        self.certifications = CertificationRepository(connection)
         self.clearing = ClearingRepository(connection, dialect, runner)
         return self
 
