@@ -107,17 +107,20 @@ def revoke_command(cert_id: Annotated[str, typer.Argument(help="认定编号（C
     _wrote()
 
 
-def _table(title: str, items: list[Certified]) -> Table:
+def _table(title: str, items: list[Certified], *, person: bool) -> Table:
     table = Table(title=title)
     table.add_column("认定编号", no_wrap=True, min_width=21)
-    for heading in ("参保人", "病种", "诊断", "机构", "医师", "生效", "到期", "状态"):
+    if person:
+        table.add_column("参保人", no_wrap=True)
+    for heading in ("病种", "诊断", "有效期", "状态"):
         table.add_column(heading)
     for item in items:
         c = item.cert
         state = item.to_json()["state_name"] + (f"（{c.revoked_on}）" if c.revoked_on else "")
-        table.add_row(c.cert_id, c.psn_no, f"{c.disease} {item.disease_name}", c.icd10,
-                      c.institution, c.doctor, str(c.valid_from or "—"),
-                      str(c.valid_until or "—"), state)
+        held = f"{c.valid_from} 至 {c.valid_until}" if c.valid_from is not None else "—"
+        cells = [c.cert_id, *([c.psn_no] if person else []),
+                 f"{c.disease} {item.disease_name}", c.icd10, held, state]
+        table.add_row(*cells)
     return table
 
 
@@ -130,7 +133,8 @@ def list_command(psn_no: PsnNo) -> None:
     if not found:
         console.print(f"参保人 {psn_no} 没有门诊慢特病认定（{database_location()}）。")
         return
-    console.print(_table(f"参保人 {psn_no} 的门诊慢特病认定 — {database_location()}", found))
+    console.print(_table(f"参保人 {psn_no} 的门诊慢特病认定 — {database_location()}", found,
+                         person=False))
 
 
 @app.command("expiring")
@@ -144,7 +148,7 @@ def expiring_command(days: Annotated[int, typer.Option("--days", help="今后多
         console.print(f"今后 {days} 天内没有到期的门诊慢特病认定（{database_location()}）。")
         return
     console.print(_table(f"今后 {days} 天内到期的门诊慢特病认定 — {database_location()}",
-                         found))
+                         found, person=True))
 
 
 @app.command("import-health")
