@@ -113,7 +113,8 @@ def holder_account(holder: str, enrollments: Sequence[Enrollment] | None, year: 
     found = _active(enrollments, year, (HOLDER_SCHEME,))
     if found is None:
         return Refusal(BindRefusal.HOLDER_NOT_EMPLOYEE,
-                       f"账户持有人 {holder} 在 {year} 年度没有有效的职工医保参保，没有个人账户可以共济")
+                       f"账户持有人 {holder} 在 {year} 年度没有有效的职工医保参保，"
+                       "没有个人账户可以共济")
     return found
 
 
@@ -141,7 +142,8 @@ def check_bind(holder: str, member: str, relation: Relation | str, year: int,
     current = next((b for b in member_bindings if b.in_force), None)
     if current is not None and current.holder == holder:
         return Refusal(BindRefusal.ALREADY_BOUND,
-                       f"{member} 已与账户持有人 {holder} 绑定（自 {current.start.isoformat()} 起）")
+                       f"{member} 已与账户持有人 {holder} 绑定"
+                       f"（自 {current.start.isoformat()} 起）")
     if current is not None:
         return Refusal(BindRefusal.OTHER_HOLDER,
                        f"{member} 已绑定账户持有人 {current.holder}，同一时间只能绑定一名持有人；"

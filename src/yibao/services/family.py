@@ -91,7 +91,8 @@ def check_psn_no(value: str, field: str) -> FamilyRefused | None:
     """A person number is 1 to 32 ASCII letters and digits (the ID number)."""
     if not (0 < len(value) <= PSN_NO_MAX and value.isascii() and value.isalnum()):
         return FamilyRefused(FamilyProblem.INVALID,
-                             f"{field} {value!r} 无效：应为身份证号（人员编号），1 至 32 位字母或数字")
+                             f"{field} {value!r} 无效："
+                             "应为身份证号（人员编号），1 至 32 位字母或数字")
     return None
 
 
@@ -126,7 +127,8 @@ def bind(holder: str, member: str, relation: Relation | str, *, actor: str,
         assert isinstance(kind, Relation), "checked by check_bind"
         if who is not None and not who.sees(account.region):
             return FamilyRefused(FamilyProblem.OUT_OF_SCOPE,
-                                 f"账户持有人的参保地 {account.region} 不在您的管辖范围（{who.region}）内")
+                                 f"账户持有人的参保地 {account.region} "
+                                 f"不在您的管辖范围（{who.region}）内")
         binding = Binding(holder, member, kind, today, None, actor[:80])
         uow.family.add(binding, account.region)
         _log(uow, actor, "family.bind", f"{holder}>{member}",

@@ -177,7 +177,8 @@ offsite_filings = Table(
 )
 Index(None, offsite_filings.c.id_number)
 
-#: 职工医保个人账户家庭共济: a holder's personal account may pay for a bound member (docs/benefits.md).
+#: 职工医保个人账户家庭共济: a holder's personal account may pay for a bound member
+#: (docs/benefits.md).
 #: A row is never deleted; unbinding sets `end_date` (null while in force) and `unbound_by`.
 family_bindings = Table(
     "family_bindings", metadata,

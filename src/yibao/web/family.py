@@ -68,8 +68,8 @@ def _rows(who: Viewer, psn_no: str, items: Sequence[Bound]) -> str:
                      esc(b.start.isoformat()),
                      esc("有效" if b.end is None else f"{b.end.isoformat()} 解除"),
                      esc(b.bound_by + (f" / {b.unbound_by}" if b.unbound_by else "")), end))
-    return table(["账户持有人", "共济人员", "关系", "参保地", "开始", "状态", "办理 / 解除", "操作"],
-                 rows)
+    return table(["账户持有人", "共济人员", "关系", "参保地", "开始", "状态", "办理 / 解除",
+                  "操作"], rows)
 
 
 def _form(who: Viewer, psn_no: str, fields: dict[str, str]) -> str:
