@@ -4,20 +4,10 @@ never in a URL."""
 
 from __future__ import annotations
 
-import httpx
-
 from tests.api.conftest import Live
+from tests.offsite.test_filing_console import _login
 from tests.services.population import CITY, RESIDENT, WORKER
 from yibao.services.family import bindings_of
-from yibao.web.session import csrf_of
-
-
-def _login(live: Live, who: str) -> tuple[httpx.Client, str]:
-    client = httpx.Client(base_url=live.url, follow_redirects=False, timeout=30)
-    answer = client.post("/console/login", data={"username": who,
-                                                 "password": live.passwords[who]})
-    assert answer.status_code == 303, answer.text
-    return client, csrf_of(client.cookies["yibao_console"])
 
 
 def test_a_handler_looks_up_binds_and_unbinds(live_family: Live) -> None:

@@ -96,6 +96,13 @@ def check_psn_no(value: str, field: str) -> FamilyRefused | None:
     return None
 
 
+def _check_request(who: Principal | None, doing: str, holder: str, member: str
+                   ) -> FamilyRefused | None:
+    """The checks of a bind or unbind made before the store is asked: the role, the numbers."""
+    return (_may(who, WRITERS, doing) or check_psn_no(holder, "账户持有人")
+            or check_psn_no(member, "共济人员"))
+
+
 def _hidden(who: Principal | None, enrollments: Sequence[Enrollment]) -> bool:
     """Whether a user must not learn of the holder: none of their enrollments is in scope."""
     return who is not None and bool(enrollments) and not any(who.sees(e.region)
@@ -106,8 +113,7 @@ def bind(holder: str, member: str, relation: Relation | str, *, actor: str,
          who: Principal | None = None, today: date | None = None, store: Store | None = None
          ) -> Bound | FamilyRefused:
     """Bind `member` to `holder`'s personal account from `today` (see the module doc)."""
-    refused = (_may(who, WRITERS, "办理") or check_psn_no(holder, "账户持有人")
-               or check_psn_no(member, "共济人员"))
+    refused = _check_request(who, "办理", holder, member)
     if refused is not None:
         return refused
     today = today or beijing_today()
@@ -144,8 +150,7 @@ def unbind(holder: str, member: str, *, actor: str, who: Principal | None = None
            today: date | None = None, store: Store | None = None) -> Bound | FamilyRefused:
     """End the binding in force between `holder` and `member` from `today` (it no longer
     holds that day); refused when there is none (never bound, or ended already)."""
-    refused = (_may(who, WRITERS, "解除") or check_psn_no(holder, "账户持有人")
-               or check_psn_no(member, "共济人员"))
+    refused = _check_request(who, "解除", holder, member)
     if refused is not None:
         return refused
     today = today or beijing_today()

@@ -24,6 +24,7 @@ from yibao.services.family import (
     unbind,
 )
 from yibao.web.html import esc, page, section, table
+from yibao.web.offsite import _hidden
 from yibao.web.session import FormDep, Viewer, ViewerDep, check_csrf
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -32,12 +33,6 @@ TITLE: Final = "家庭共济绑定"
 #: scope 404, else 422.
 STATUS: Final = {FamilyProblem.FORBIDDEN: 403, FamilyProblem.OUT_OF_SCOPE: 403,
                  FamilyProblem.NOT_FOUND: 404}
-
-
-def _hidden(who: Viewer, **values: str) -> str:
-    fields = {"csrf": who.csrf, **values}
-    return "".join(f"<input type='hidden' name='{esc(k)}' value='{esc(v)}'>"
-                   for k, v in fields.items())
 
 
 def _person(name: str, value: str, label: str) -> str:
