@@ -23,6 +23,7 @@ from yibao.services.family import (
     bindings_of,
     unbind,
 )
+from yibao.web.account import _flash
 from yibao.web.html import esc, page, section, table
 from yibao.web.offsite import _hidden
 from yibao.web.session import FormDep, Viewer, ViewerDep, check_csrf
@@ -86,9 +87,7 @@ def _form(who: Viewer, psn_no: str, fields: dict[str, str]) -> str:
 def _page(who: Viewer, psn_no: str, found: list[Bound] | FamilyRefused | None, *,
           message: str = "", error: str = "", fields: dict[str, str] | None = None,
           status: int = 200) -> HTMLResponse:
-    flash = (f"<p class='ok'>{esc(message)}</p>" if message else "") + (
-        f"<p class='error'>{esc(error)}</p>" if error else "")
-    body = flash + _lookup(who, psn_no)
+    body = _flash(message, error) + _lookup(who, psn_no)
     if isinstance(found, FamilyRefused):
         body += section("家庭共济绑定", f"<p class='error'>{esc(found.message)}</p>")
     elif found is not None:
