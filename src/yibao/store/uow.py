@@ -24,6 +24,7 @@ from yibao.store.cases import CaseRepository
 from yibao.store.catalog import CatalogRepository
 from yibao.store.clearing import ClearingRepository
 from yibao.store.contributions import ContributionRepository
+from yibao.store.family import FamilyRepository
 from yibao.store.interface import InterfaceRepository
 from yibao.store.ledger import LedgerRepository
 from yibao.store.offsite import FilingRepository
@@ -49,6 +50,8 @@ class UnitOfWork:
     interface: InterfaceRepository
     accounts: AccountRepository
     cases: CaseRepository
+    #: 家庭共济 bindings (holder, member, relation, from, to).
+    family: FamilyRepository
     catalog: CatalogRepository
     reads: BureauReads
     connection: Connection
@@ -82,6 +85,7 @@ class UnitOfWork:
         self.catalog = CatalogRepository(connection, dialect)
         self.reads = BureauReads(connection)
         self.filings = FilingRepository(connection)
+        self.family = FamilyRepository(connection)
         self.clearing = ClearingRepository(connection, dialect, runner)
         return self
 

@@ -58,7 +58,8 @@ header{padding:8px 10px}}
 NAV: Final = (("/console/", "运行概览"), ("/console/persons", "参保人查询"),
               ("/console/cases", "稽核工作队列"), ("/console/offsite", "异地就医备案"),
               ("/console/offsite/flows", "异地就医流向"),
-              ("/console/offsite/clearing", "异地就医清算"), ("/console/drg", "DRG 分析"),
+              ("/console/offsite/clearing", "异地就医清算"), ("/console/family", "家庭共济"),
+              ("/console/drg", "DRG 分析"),
               ("/console/fund/projection", "基金精算"))
 
 
