@@ -5,13 +5,13 @@ never in a URL."""
 from __future__ import annotations
 
 from tests.api.conftest import Live
-from tests.offsite.test_filing_console import _login
+from tests.offsite.test_filing_console import console_login
 from tests.services.population import CITY, RESIDENT, WORKER
 from yibao.services.family import bindings_of
 
 
 def test_a_handler_looks_up_binds_and_unbinds(live_family: Live) -> None:
-    client, csrf = _login(live_family, "county")
+    client, csrf = console_login(live_family, "county")
     start = client.get("/console/family")
     assert start.status_code == 200 and "查询参保人的家庭共济绑定" in start.text
     assert "/console/family" in client.get("/console/").text  # the nav link
@@ -47,7 +47,7 @@ def test_a_handler_looks_up_binds_and_unbinds(live_family: Live) -> None:
 
 
 def test_an_auditor_reads_only_and_other_regions_see_nothing(live_family: Live) -> None:
-    client, csrf = _login(live_family, "auditor")
+    client, csrf = console_login(live_family, "auditor")
     looked = client.post("/console/family", data={"csrf": csrf, "action": "lookup",
                                                   "psn_no": WORKER})
     assert looked.status_code == 200 and "只有经办人员" in looked.text
@@ -55,7 +55,7 @@ def test_an_auditor_reads_only_and_other_regions_see_nothing(live_family: Live) 
         "csrf": csrf, "action": "bind", "psn_no": WORKER, "holder": WORKER, "member": CITY,
         "relation": "child"})
     assert denied.status_code == 403 and "无权" in denied.text
-    other, other_csrf = _login(live_family, "other")
+    other, other_csrf = console_login(live_family, "other")
     hidden = other.post("/console/family", data={"csrf": other_csrf, "action": "lookup",
                                                  "psn_no": WORKER})
     assert hidden.status_code == 404 and "不在管辖范围" in hidden.text

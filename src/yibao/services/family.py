@@ -31,7 +31,7 @@ from yibao.enroll.family import (
 from yibao.enroll.model import Enrollment
 from yibao.services.accounts import Principal
 from yibao.services.bureau import PERMISSIONS
-from yibao.services.offsite import _log, beijing_today
+from yibao.services.offsite import beijing_today, log_write
 from yibao.store import Store, default_store
 from yibao.store.uow import UnitOfWork
 
@@ -137,7 +137,7 @@ def bind(holder: str, member: str, relation: Relation | str, *, actor: str,
                                  f"不在您的管辖范围（{who.region}）内")
         binding = Binding(holder, member, kind, today, None, actor[:80])
         uow.family.add(binding, account.region)
-        _log(uow, actor, "family.bind", f"{holder}>{member}",
+        log_write(uow, actor, "family.bind", f"{holder}>{member}",
              {"holder": holder, "member": member, "relation": kind.value,
               "start": today.isoformat()}, account.region)
         uow.commit()
@@ -166,7 +166,7 @@ def unbind(holder: str, member: str, *, actor: str, who: Principal | None = None
             return _not_found(holder)
         ended = uow.family.end(holder, member, today, actor)
         assert ended, "ended under the member's lock after reading it in force"
-        _log(uow, actor, "family.unbind", f"{holder}>{member}",
+        log_write(uow, actor, "family.unbind", f"{holder}>{member}",
              {"holder": holder, "member": member, "relation": found.relation.value,
               "start": found.start.isoformat(), "end": today.isoformat()}, region)
         uow.commit()

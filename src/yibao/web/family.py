@@ -23,9 +23,7 @@ from yibao.services.family import (
     bindings_of,
     unbind,
 )
-from yibao.web.account import _flash
-from yibao.web.html import esc, page, section, table
-from yibao.web.offsite import _hidden
+from yibao.web.html import esc, flash, hidden_fields, page, section, table
 from yibao.web.session import FormDep, Viewer, ViewerDep, check_csrf
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -44,7 +42,7 @@ def _person(name: str, value: str, label: str) -> str:
 def _lookup(who: Viewer, psn_no: str) -> str:
     return section("查询参保人的家庭共济绑定", (
         "<form method='post' action='/console/family' class='filters'>"
-        + _hidden(who, action="lookup") + _person("psn_no", psn_no, "参保人")
+        + hidden_fields(who.csrf, action="lookup") + _person("psn_no", psn_no, "参保人")
         + " <button type='submit'>查询</button></form>"))
 
 
@@ -57,7 +55,7 @@ def _rows(who: Viewer, psn_no: str, items: Sequence[Bound]) -> str:
         end = ""
         if who.role in WRITERS and b.in_force:
             end = ("<form method='post' action='/console/family' class='inline'>"
-                   + _hidden(who, action="unbind", psn_no=psn_no, holder=b.holder,
+                   + hidden_fields(who.csrf, action="unbind", psn_no=psn_no, holder=b.holder,
                              member=b.member)
                    + "<button type='submit'>解除</button></form>")
         rows.append((esc(b.holder), esc(b.member), esc(b.relation.label), esc(item.region),
@@ -76,7 +74,7 @@ def _form(who: Viewer, psn_no: str, fields: dict[str, str]) -> str:
                       f"{esc(name)}</option>" for k, name in RELATION_NAMES.items())
     return (
         "<form method='post' action='/console/family' class='actions'><div>"
-        + _hidden(who, action="bind", psn_no=psn_no)
+        + hidden_fields(who.csrf, action="bind", psn_no=psn_no)
         + "<label>账户持有人（职工医保） "
         + _person("holder", fields.get("holder", psn_no), "账户持有人") + "</label>"
         + "<label>共济人员 " + _person("member", fields.get("member", ""), "共济人员")
@@ -87,7 +85,7 @@ def _form(who: Viewer, psn_no: str, fields: dict[str, str]) -> str:
 def _page(who: Viewer, psn_no: str, found: list[Bound] | FamilyRefused | None, *,
           message: str = "", error: str = "", fields: dict[str, str] | None = None,
           status: int = 200) -> HTMLResponse:
-    body = _flash(message, error) + _lookup(who, psn_no)
+    body = flash(message, error) + _lookup(who, psn_no)
     if isinstance(found, FamilyRefused):
         body += section("家庭共济绑定", f"<p class='error'>{esc(found.message)}</p>")
     elif found is not None:
