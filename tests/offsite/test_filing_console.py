@@ -16,7 +16,7 @@ from yibao.web.session import csrf_of
 FILING_ID = re.compile(r"F[0-9A-F]{20}")
 
 
-def _login(live: Live, who: str) -> tuple[httpx.Client, str]:
+def console_login(live: Live, who: str) -> tuple[httpx.Client, str]:
     client = httpx.Client(base_url=live.url, follow_redirects=False, timeout=30)
     answer = client.post("/console/login", data={"username": who,
                                                  "password": live.passwords[who]})
@@ -25,7 +25,7 @@ def _login(live: Live, who: str) -> tuple[httpx.Client, str]:
 
 
 def test_a_handler_looks_up_files_and_revokes(live_filing: Live) -> None:
-    client, csrf = _login(live_filing, "county")
+    client, csrf = console_login(live_filing, "county")
     start = client.get("/console/offsite")
     assert start.status_code == 200 and "查询参保人的备案" in start.text
     assert "/console/offsite" in client.get("/console/").text  # the nav link
@@ -64,7 +64,7 @@ def test_a_handler_looks_up_files_and_revokes(live_filing: Live) -> None:
 
 
 def test_bad_input_refusals_and_csrf(live_filing: Live) -> None:
-    client, csrf = _login(live_filing, "county")
+    client, csrf = console_login(live_filing, "county")
     before = filings_of(RESIDENT, store=live_filing.store)
     bad = client.post("/console/offsite", data={
         "csrf": csrf, "action": "file", "psn_no": RESIDENT, "filing_type": "referral",
@@ -83,7 +83,7 @@ def test_bad_input_refusals_and_csrf(live_filing: Live) -> None:
 
 
 def test_an_auditor_reads_but_does_not_file(live_filing: Live) -> None:
-    client, csrf = _login(live_filing, "auditor")
+    client, csrf = console_login(live_filing, "auditor")
     looked = client.post("/console/offsite", data={"csrf": csrf, "action": "lookup",
                                                    "psn_no": RESIDENT})
     assert looked.status_code == 200 and "只有经办人员" in looked.text

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yibao.api import bureau, users
 from yibao.api import clearing as clearing_api
+from yibao.api import family as family_api
 from yibao.api import flows as flows_api
 from yibao.api import offsite as offsite_api
 from yibao.api.docs import mount_docs
@@ -197,7 +198,7 @@ def create_app(store: Database | None = None) -> FastAPI:
     app.router.routes.append(national.ROUTE)
     app.include_router(bureau.router)
     app.include_router(users.router)
-    for room in (offsite_api, clearing_api, flows_api):
+    for room in (offsite_api, clearing_api, flows_api, family_api):
         app.include_router(room.router)
     console.mount(app)
     mount_docs(app)

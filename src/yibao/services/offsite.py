@@ -196,7 +196,7 @@ def _may(who: Principal | None, roles: frozenset[str], doing: str) -> FilingRefu
     return None
 
 
-def _log(uow: UnitOfWork, actor: str, action: str, target: str, detail: dict[str, Any],
+def log_write(uow: UnitOfWork, actor: str, action: str, target: str, detail: dict[str, Any],
          region: str) -> None:
     uow.accounts.log(WriteEntry(datetime.now(UTC), actor[:80], action, target,
                                 json.dumps(detail, ensure_ascii=False, sort_keys=True), region))
@@ -249,7 +249,7 @@ def file_offsite(psn_no: str, new: NewFiling, *, actor: str, channel: str,
                         new.filing_type, new.care_area, new.start, end, today, new.promise,
                         new.materials)
         uow.filings.add(filing, channel=channel, filed_by=actor[:64])
-        _log(uow, actor, "offsite.file", filing.filing_id,
+        log_write(uow, actor, "offsite.file", filing.filing_id,
              {"psn_no": psn_no, "filing_type": new.filing_type.value, "care_area": new.care_area,
               "start": new.start.isoformat(), "end": None if end is None else end.isoformat(),
               "promise": new.promise, "channel": channel}, region)
@@ -294,7 +294,7 @@ def revoke_offsite(filing_id: str, *, actor: str, who: Principal | None = None,
             return _refused(refusal)
         revoked = uow.filings.revoke(filing_id, today, actor[:64])
         assert revoked, "revoked under the person's lock after reading it unrevoked"
-        _log(uow, actor, "offsite.revoke", filing_id,
+        log_write(uow, actor, "offsite.revoke", filing_id,
              {"psn_no": found.id_number, "revoked_on": today.isoformat()}, found.insured_region)
         done = replace(found, revoked_on=today)
         filed = Filed(done, status_on(done, today), *(origin or ("", "")))

@@ -17,10 +17,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
@@ -30,9 +29,8 @@ from yibao.enroll.eligibility import covering_enrollment
 from yibao.opsp.model import STATE_NAMES, Certification, CertState, state_on
 from yibao.opsp.rules import NewCertification, Refusal, check_certification, check_revocation
 from yibao.policy.benefits import ICD10_PREFIX, Opsp
-from yibao.services.offsite import beijing_today, parse_day, region_policy
+from yibao.services.offsite import beijing_today, log_write, parse_day, region_policy
 from yibao.store import Store, default_store
-from yibao.store.accounts import WriteEntry
 from yibao.store.uow import UnitOfWork
 
 SOURCES: Final = ("handler", "health")
@@ -121,12 +119,6 @@ def new_cert_id(psn_no: str, new: NewCertification, decided_on: date, earlier: i
     return "C" + hashlib.sha256(text.encode()).hexdigest()[:20].upper()
 
 
-def _log(uow: UnitOfWork, actor: str, action: str, target: str, detail: dict[str, Any],
-         region: str) -> None:
-    uow.accounts.log(WriteEntry(datetime.now(UTC), actor[:80], action, target,
-                                json.dumps(detail, ensure_ascii=False, sort_keys=True), region))
-
-
 def _not_found(psn_no: str) -> CertRefused:
     return CertRefused(CertProblem.NOT_FOUND, f"没有参保人 {psn_no}")
 
@@ -176,7 +168,7 @@ def certify(psn_no: str, new: NewCertification, *, actor: str, source: str = "ha
                              new.disease, new.icd10, new.institution, new.doctor, today, today,
                              CertState.CERTIFIED, new.valid_from, until, actor[:64])
         uow.certifications.add(cert, source=source)
-        _log(uow, actor, "opsp.certify", cert.cert_id,
+        log_write(uow, actor, "opsp.certify", cert.cert_id,
              {"psn_no": psn_no, "disease": new.disease, "icd10": new.icd10,
               "institution": new.institution, "valid_from": new.valid_from.isoformat(),
               "valid_until": until.isoformat(), "source": source}, region)
@@ -211,7 +203,7 @@ def refuse(psn_no: str, new: NewCertification, note: str, *, actor: str,
                              new.valid_from, today, CertState.REFUSED, decided_by=actor[:64],
                              note=note)
         uow.certifications.add(cert, source="handler")
-        _log(uow, actor, "opsp.refuse", cert.cert_id,
+        log_write(uow, actor, "opsp.refuse", cert.cert_id,
              {"psn_no": psn_no, "disease": new.disease, "icd10": new.icd10, "note": note},
              region)
         uow.commit()
@@ -237,7 +229,7 @@ def revoke(cert_id: str, *, actor: str, today: date | None = None,
             return CertRefused(refusal.reason.value, refusal.message)
         done = uow.certifications.revoke(cert_id, today, actor[:64])
         assert done, "revoked under the person's lock after reading it certified"
-        _log(uow, actor, "opsp.revoke", cert_id,
+        log_write(uow, actor, "opsp.revoke", cert_id,
              {"psn_no": found.psn_no, "revoked_on": today.isoformat()}, found.insured_region)
         uow.commit()
         return _shown(replace(found, state=CertState.REVOKED, revoked_on=today), today)

@@ -201,6 +201,26 @@ opsp_certifications = Table(
 )
 Index(None, opsp_certifications.c.id_number)
 Index(None, opsp_certifications.c.valid_until)
+#: 职工医保个人账户家庭共济: a holder's personal account may pay for a bound member
+#: (docs/benefits.md).
+#: A row is never deleted; unbinding sets `end_date` (null while in force) and `unbound_by`.
+family_bindings = Table(
+    "family_bindings", metadata,
+    Column("binding_id", Serial, primary_key=True, autoincrement=True),
+    Column("holder_id", ForeignKey("persons.id_number"), nullable=False),
+    Column("member_id", ForeignKey("persons.id_number"), nullable=False),
+    Column("relation", String(8), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=True),
+    Column("bound_by", String(80), nullable=False),
+    Column("unbound_by", String(80), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("relation in ('spouse', 'parent', 'child')", name="relation"),
+    CheckConstraint("holder_id <> member_id", name="two_persons"),
+)
+Index(None, family_bindings.c.member_id)
+Index(None, family_bindings.c.holder_id)
 
 settlement_details = Table(
     "settlement_details", metadata,

@@ -24,6 +24,7 @@ from yibao.store.cases import CaseRepository
 from yibao.store.catalog import CatalogRepository
 from yibao.store.clearing import ClearingRepository
 from yibao.store.contributions import ContributionRepository
+from yibao.store.family import FamilyRepository
 from yibao.store.interface import InterfaceRepository
 from yibao.store.ledger import LedgerRepository
 from yibao.store.offsite import FilingRepository
@@ -50,6 +51,8 @@ class UnitOfWork:
     interface: InterfaceRepository
     accounts: AccountRepository
     cases: CaseRepository
+    #: 家庭共济 bindings (holder, member, relation, from, to).
+    family: FamilyRepository
     catalog: CatalogRepository
     reads: BureauReads
     connection: Connection
@@ -84,6 +87,7 @@ class UnitOfWork:
         self.reads = BureauReads(connection)
         self.filings = FilingRepository(connection)
         self.certifications = CertificationRepository(connection)
+        self.family = FamilyRepository(connection)
         self.clearing = ClearingRepository(connection, dialect, runner)
         return self
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from yibao.server.deps import StoreDep, client_address
 from yibao.services import accounts
-from yibao.web.html import esc, page, path, section, table
+from yibao.web.html import esc, flash, page, path, section, table
 from yibao.web.session import COOKIE, FormDep, ViewerDep, check_csrf
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -19,11 +19,6 @@ ACTIONS: Final = {"disable": "停用", "enable": "恢复", "unlock": "解锁"}
 
 def _html(title: str, body: str, who: Any, status: int = 200) -> HTMLResponse:
     return HTMLResponse(page(title, body, who, who.csrf), status_code=status)
-
-
-def _flash(message: str, error: str) -> str:
-    return (f"<p class='ok'>{esc(message)}</p>" if message else "") + (
-        f"<p class='error'>{esc(error)}</p>" if error else "")
 
 
 def _password_form(csrf: str) -> str:
@@ -43,7 +38,7 @@ def _account_body(who: Any, error: str = "") -> str:
     admin = ("<p><a href='/console/users'>用户管理（停用、解锁）</a></p>"
              if who.role == "admin" else "")
     note = "<p class='note'>修改后所有会话失效，请用新密码重新登录。</p>"
-    return _flash("", error) + section("修改密码", _password_form(who.csrf) + note) + admin
+    return flash("", error) + section("修改密码", _password_form(who.csrf) + note) + admin
 
 
 @router.get("/account")
@@ -87,7 +82,7 @@ def _users_page(who: Any, store: Any, message: str = "", error: str = "",
         return _html("无权查看", section("403", f"<p class='error'>{esc(found.message)}</p>"),
                      who, 403)
     rows = [_user_row(u, who.csrf) for u in found]
-    body = _flash(message, error) + section(
+    body = flash(message, error) + section(
         f"用户（共 {len(found)} 人）", table(["用户名", "角色", "管辖区划", "状态", "操作"], rows))
     return _html("用户管理", body, who, status)
 

@@ -23,6 +23,7 @@ from yibao.web import (
     columns,
     dashboard,
     export,
+    family,
     flows,
     offsite,
     people,
@@ -312,7 +313,7 @@ def mount(app: FastAPI) -> None:
     or a bad form."""
     app.include_router(router)
     app.include_router(account.router)
-    for room in (offsite, clearing, flows):
+    for room in (offsite, clearing, flows, family):
         app.include_router(room.router)
 
     async def to_login(_request: Request, _error: Exception) -> RedirectResponse:

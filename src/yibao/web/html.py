@@ -58,7 +58,8 @@ header{padding:8px 10px}}
 NAV: Final = (("/console/", "运行概览"), ("/console/persons", "参保人查询"),
               ("/console/cases", "稽核工作队列"), ("/console/offsite", "异地就医备案"),
               ("/console/offsite/flows", "异地就医流向"),
-              ("/console/offsite/clearing", "异地就医清算"), ("/console/drg", "DRG 分析"),
+              ("/console/offsite/clearing", "异地就医清算"), ("/console/family", "家庭共济"),
+              ("/console/drg", "DRG 分析"),
               ("/console/fund/projection", "基金精算"))
 
 
@@ -129,3 +130,16 @@ def page(title: str, body: str, who: Any = None, csrf: str = "") -> str:
             "<meta name='viewport' content='width=device-width,initial-scale=1'>"
             f"<title>{esc(title)} · 医保平台</title><style>{STYLE}</style></head><body>"
             f"{header(who, csrf)}<main><h1>{esc(title)}</h1>{body}</main></body></html>")
+
+
+def flash(message: str, error: str) -> str:
+    """A page's answer to a form: what was done (green) and what was refused (red)."""
+    return (f"<p class='ok'>{esc(message)}</p>" if message else "") + (
+        f"<p class='error'>{esc(error)}</p>" if error else "")
+
+
+def hidden_fields(csrf: str, **values: str) -> str:
+    """A form's hidden inputs: the session's CSRF token and `values`."""
+    fields = {"csrf": csrf, **values}
+    return "".join(f"<input type='hidden' name='{esc(k)}' value='{esc(v)}'>"
+                   for k, v in fields.items())

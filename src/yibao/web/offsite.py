@@ -25,7 +25,7 @@ from yibao.services.offsite import (
     parse_new_filing,
     revoke_offsite,
 )
-from yibao.web.html import esc, page, section, table
+from yibao.web.html import esc, flash, hidden_fields, page, section, table
 from yibao.web.session import FormDep, Viewer, ViewerDep, check_csrf
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -36,16 +36,10 @@ STATUS: Final = {FilingProblem.FORBIDDEN: 403, FilingProblem.OUT_OF_SCOPE: 403,
                  FilingProblem.NOT_FOUND: 404}
 
 
-def _hidden(who: Viewer, **values: str) -> str:
-    fields = {"csrf": who.csrf, **values}
-    return "".join(f"<input type='hidden' name='{esc(k)}' value='{esc(v)}'>"
-                   for k, v in fields.items())
-
-
 def _lookup(who: Viewer, psn_no: str) -> str:
     return section("查询参保人的备案", (
         "<form method='post' action='/console/offsite' class='filters'>"
-        + _hidden(who, action="lookup")
+        + hidden_fields(who.csrf, action="lookup")
         + f"<input name='psn_no' value='{esc(psn_no)}' placeholder='身份证号（人员编号）' "
         f"maxlength='{PSN_NO_MAX}' aria-label='身份证号' required> "
         "<button type='submit'>查询</button></form>"))
@@ -65,7 +59,8 @@ def _rows(who: Viewer, psn_no: str, items: Sequence[Filed]) -> str:
         revoke = ""
         if writer and f.revoked_on is None and item.status != "expired":
             revoke = ("<form method='post' action='/console/offsite' class='inline'>"
-                      + _hidden(who, action="revoke", psn_no=psn_no, filing_id=f.filing_id)
+                      + hidden_fields(who.csrf, action="revoke", psn_no=psn_no,
+                                      filing_id=f.filing_id)
                       + "<button type='submit'>撤销</button></form>")
         rows.append((esc(f.filing_id), esc(TYPE_NAMES[f.filing_type]), esc(f.insured_region),
                      esc(_area(f.care_area) + AREA_LEVEL_NAMES[doc["area_level"]] + "级"),
@@ -87,7 +82,7 @@ def _form(who: Viewer, psn_no: str, fields: dict[str, str]) -> str:
     promise = fields.get("promise", "1") == "1"
     return (
         "<form method='post' action='/console/offsite' class='actions'><div>"
-        + _hidden(who, action="file", psn_no=psn_no)
+        + hidden_fields(who.csrf, action="file", psn_no=psn_no)
         + f"<label>备案类型 <select name='filing_type'>{options}</select></label>"
         f"<label>就医地（6 位行政区划代码） <input name='care_area' maxlength='6' required "
         f"inputmode='numeric' value='{esc(fields.get('care_area', ''))}' "
@@ -106,9 +101,7 @@ def _form(who: Viewer, psn_no: str, fields: dict[str, str]) -> str:
 def _page(who: Viewer, psn_no: str, found: list[Filed] | FilingRefused | None, *,
           message: str = "", error: str = "", fields: dict[str, str] | None = None,
           status: int = 200) -> HTMLResponse:
-    flash = (f"<p class='ok'>{esc(message)}</p>" if message else "") + (
-        f"<p class='error'>{esc(error)}</p>" if error else "")
-    body = flash + _lookup(who, psn_no)
+    body = flash(message, error) + _lookup(who, psn_no)
     if isinstance(found, FilingRefused):
         body += section("备案", f"<p class='error'>{esc(found.message)}</p>")
     elif found is not None:

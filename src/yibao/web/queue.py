@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from yibao.core import labels
 from yibao.core.beijing import beijing_text
 from yibao.web import columns
-from yibao.web.html import esc, kv, link, path, section, table
+from yibao.web.html import esc, flash, kv, link, path, section, table
 
 MOVE_NAMES: Final = {"under_review": "开始审核", "confirmed": "确认违规", "dismissed": "排除",
                      "appealed": "登记申诉", "new": "退回待审"}
@@ -64,8 +64,7 @@ def _actions(case: dict[str, Any], csrf: str) -> str:
 
 
 def case_body(case: dict[str, Any], csrf: str, message: str = "", error: str = "") -> str:
-    flash = (f"<p class='ok'>{esc(message)}</p>" if message else "") + (
-        f"<p class='error'>{esc(error)}</p>" if error else "")
+    shown = flash(message, error)
     facts = kv([("案件", case["case_id"]), ("状态", case["state_name"]),
                 ("统筹区", case["region"]), ("年度", case["year"]),
                 ("定点医药机构", labels.with_code(case.get("fixmedins_name"),
@@ -80,5 +79,5 @@ def case_body(case: dict[str, Any], csrf: str, message: str = "", error: str = "
          esc(labels.name("case_state", e["to_state"])), esc(e["amount"]), esc(e["note"]))
         for e in case["trail"]],
         (4,)) if case["trail"] else "<p class='note'>尚无处理记录。</p>"
-    return (flash + section("案件", facts) + section("证据", _evidence(case))
+    return (shown + section("案件", facts) + section("证据", _evidence(case))
             + section("处理", _actions(case, csrf)) + section("处理记录（谁、何时）", trail))

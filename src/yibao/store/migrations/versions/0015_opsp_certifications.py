@@ -1,7 +1,7 @@
 """门诊慢特病认定: the certifications table (docs/benefits.md, "门诊慢特病认定").
 
 Revision ID: 0015
-Revises: 0013 (0014 once the lead renumbers: another branch adds 0014 in parallel)
+Revises: 0014
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
