@@ -387,25 +387,25 @@ def derive_visits(visits: pl.DataFrame, filings: pl.DataFrame, region: str) -> p
     `begndate`, `enddate`, optional `emergency`), by `yibao.offsite.rules.derive_offsite` on
     the care's first day with the filings made by the settlement day (`enddate`): local care
     without a look-up, each offsite visit (a small share) under its person's filings."""
-    care = visits["care_region"].to_list()
     offsite = ["local"] * visits.height
     filing_id: list[str | None] = [None] * visits.height
     retro = [False] * visits.height
-    rows = [i for i, c in enumerate(care) if c != region]
-    if rows:
+    away = visits.with_row_index("row").filter(pl.col("care_region") != region)
+    if away.height:
         held: dict[str, list[Filing]] = {}
         for f in filings.iter_rows(named=True):
             held.setdefault(f["id_number"], []).append(Filing(
                 f["filing_id"], f["id_number"], f["insured_region"],
                 FilingType(f["filing_type"]), f["care_area"], f["start_date"], f["end_date"],
                 f["filed_on"]))
-        ids = visits["id_number"].to_list()
-        begin, end = visits["begndate"].to_list(), visits["enddate"].to_list()
-        urgent = (visits["emergency"].to_list() if "emergency" in visits.columns
-                  else [False] * visits.height)
-        for i in rows:
-            seen = [f for f in held.get(ids[i], ()) if f.filed_on <= end[i]]
-            found = derive_offsite(seen, region, care[i], begin[i], emergency=bool(urgent[i]))
+        urgent = (away["emergency"].to_list() if "emergency" in away.columns
+                  else [False] * away.height)
+        for i, who, care, begin, end, emergency in zip(
+                away["row"].to_list(), away["id_number"].to_list(),
+                away["care_region"].to_list(), away["begndate"].to_list(),
+                away["enddate"].to_list(), urgent, strict=True):
+            seen = [f for f in held.get(who, ()) if f.filed_on <= end]
+            found = derive_offsite(seen, region, care, begin, emergency=bool(emergency))
             offsite[i], filing_id[i], retro[i] = found.offsite, found.filing_id, found.retro_due
     return pl.DataFrame({"offsite": offsite, "filing_id": filing_id, "retro_due": retro},
                         schema={"offsite": pl.Utf8, "filing_id": pl.Utf8,
