@@ -83,7 +83,8 @@ def test_the_api_answers_the_stateful_shape_with_setldetail(served: Served) -> N
     assert answer.status_code == 200, answer.text
     result = answer.json()["result"]
     assert {"setl_id", "mdtrt_id", "psn_no", "insutype", "med_type", "pool_prop_selfpay",
-            "setldetail", "ytd_after", *MONEY_FIELDS} == set(result)
+            "setldetail", "ytd_after", "long_rx", "acct_mulaid_balc", "matn_alwn_days",
+            *MONEY_FIELDS} == set(result)
     assert result["setldetail"], "the settlement that paid most has fund rows"
     for row in result["setldetail"]:
         assert set(row) == {"fund_pay_type", "inscp_scp_amt", "crt_payb_lmt_amt",

@@ -253,6 +253,7 @@ def accumulator_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return last.select(
         "id_number", "scheme", "year", "region",
         *((pl.col(f"a_{k}").alias(k if k == "admissions" else f"{k}_fen")) for k in YTD_KEYS),
+        pl.lit("{}").alias("opsp_json"),  # no 门诊慢特病 per-disease amounts in the batch path yet
         pl.col("accum_version").alias("version"))
 
 

@@ -49,6 +49,7 @@ from yibao.services.national import Answer, keep_in
 from yibao.settle.engine import settle
 from yibao.settle.model import (
     MONEY_FIELDS,
+    OPSP_KEYS,
     YTD_KEYS,
     FundDetail,
     Person,
@@ -419,7 +420,11 @@ def preview_settlement(doc: object, *, store: Store | None = None) -> SettleResu
 
 
 def ytd_from_json(doc: Mapping[str, Any]) -> Ytd:
-    values: dict[str, Any] = {k: Decimal(str(doc[k])) for k in YTD_KEYS if k != "admissions"}
+    """`Ytd.to_json` read back; an accumulator a document written before it existed lacks is 0."""
+    values: dict[str, Any] = {k: Decimal(str(doc.get(k, "0"))) for k in YTD_KEYS
+                              if k != "admissions"}
+    for key in OPSP_KEYS:
+        values[key] = tuple((code, Decimal(str(v))) for code, v in doc.get(key, {}).items())
     return Ytd(admissions=int(doc["admissions"]), **values)
 
 
@@ -430,7 +435,8 @@ def _amount(value: object) -> Decimal | None:
 def result_from_json(doc: Mapping[str, Any]) -> SettleResult:
     """A stored settlement's result, from its output document (the inverse of `to_json`:
     amounts are kept as their exact text, so the document comes back byte for byte)."""
-    money = {name: Decimal(str(doc[name])) for name in (*MONEY_FIELDS, "pool_prop_selfpay")}
+    money = {name: Decimal(str(doc.get(name, "0.00")))
+             for name in (*MONEY_FIELDS, "pool_prop_selfpay")}
     details = tuple(FundDetail(
         str(d["fund_pay_type"]), Decimal(str(d["inscp_scp_amt"])),
         _amount(d["crt_payb_lmt_amt"]), Decimal(str(d["fund_payamt"])),
@@ -438,14 +444,25 @@ def result_from_json(doc: Mapping[str, Any]) -> SettleResult:
     return SettleResult(
         setl_id=str(doc["setl_id"]), mdtrt_id=str(doc["mdtrt_id"]), psn_no=str(doc["psn_no"]),
         insutype=str(doc["insutype"]), med_type=str(doc["med_type"]), setldetail=details,
-        ytd_after=ytd_from_json(doc["ytd_after"]), **money)
+        ytd_after=ytd_from_json(doc["ytd_after"]), long_rx=tuple(doc.get("long_rx", ())),
+        acct_mulaid_balc=_amount(doc.get("acct_mulaid_balc")),
+        matn_alwn_days=int(doc.get("matn_alwn_days", 0)), **money)
 
 
 def restore(current: Ytd, before: Ytd, after: Ytd) -> Ytd:
     """The accumulators with one settlement's growth (`after − before`) taken back out."""
-    values = {k: getattr(current, k) - (getattr(after, k) - getattr(before, k)) for k in YTD_KEYS}
+    values: dict[str, Any] = {
+        k: getattr(current, k) - (getattr(after, k) - getattr(before, k)) for k in YTD_KEYS}
     invariant(all(v >= 0 for v in values.values()), "a reversal never takes more than it added",
               values)
+    for key in OPSP_KEYS:  # per disease: the growth of each code taken back out
+        grown = {code: after.opsp(key, code) - before.opsp(key, code)
+                 for code, _ in getattr(after, key)}
+        pairs = tuple((code, value - grown.get(code, ZERO))
+                      for code, value in getattr(current, key))
+        invariant(all(v >= 0 for _, v in pairs), "a reversal never takes more than it added",
+                  pairs)
+        values[key] = pairs
     return Ytd(**values)
 
 

@@ -198,8 +198,11 @@ def _settle_pass(rows: dict[str, I64], params: PolicyArrays, state: I64) -> dict
     for column, name in ((HIFMI, "hifmi_pay"), (HIFOB, "hifob_pay"), (CVLSERV, "cvlserv_pay"),
                          (MAF_DEDC, "maf_dedc"), (MAF, "maf_pay")):
         state[:, column] += funds[name]
+    none = np.zeros_like(fund)  # the benefits extension's amounts (not yet in the batch path)
     return {**pool, **funds, "fund_pay_sumamt": fund, "psn_part_amt": psn_part, "acct_pay": acct,
-            "psn_cash_pay": psn_part - acct, "balc": rows["acct_balc"] - acct}
+            "psn_cash_pay": psn_part - acct, "balc": rows["acct_balc"] - acct,
+            "opsp_uncovered_amt": none, "cmi_pay": none, "acct_mulaid_pay": none,
+            "matn_alwn_amt": none}
 
 
 def _in_pass_order(cols: RequestColumns, order: I64) -> RequestColumns:

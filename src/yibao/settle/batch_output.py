@@ -20,6 +20,7 @@ from yibao.settle.model import (
     FUND_RESIDENT_POOL,
     FUND_SERIOUS_ILLNESS,
     MONEY_FIELDS,
+    OPSP_KEYS,
     YTD_KEYS,
     FundDetail,
     SettleRequest,
@@ -115,14 +116,22 @@ def documents(
             "med_type": req.visit.med_type,
         }
         for name in MONEY_FIELDS:
+            if name == "matn_alwn_amt":
+                doc["matn_alwn_days"] = 0
             doc[name] = f"{row.yuan(name):.2f}"
             if name == "hifp_pay":
                 ratio = Decimal(row.fen("pool_prop_selfpay")).scaleb(-4).normalize()
                 doc["pool_prop_selfpay"] = format(ratio, "f")
+            elif name == "opsp_uncovered_amt":
+                doc["long_rx"] = []
+            elif name == "acct_mulaid_pay":
+                doc["acct_mulaid_balc"] = None
         doc["setldetail"] = [d.to_json() for d in _details(req, policies[index], row)]
         after = result.ytd_after[index]
-        doc["ytd_after"] = {key: int(after[0]) if key == "admissions" else
-                            f"{from_fen(int(after[i])):.2f}" for i, key in enumerate(YTD_KEYS)}
+        ytd: dict[str, object] = {
+            key: int(after[0]) if key == "admissions" else f"{from_fen(int(after[i])):.2f}"
+            for i, key in enumerate(YTD_KEYS)}
+        doc["ytd_after"] = {**ytd, **{key: {} for key in OPSP_KEYS}}
         yield doc
 
 
@@ -273,6 +282,8 @@ def result_json(frame: pl.DataFrame, details: pl.DataFrame) -> pl.Series:
         ("psn_no", _quoted(pl.col("id_number"))), ("insutype", _quoted(pl.col("scheme"))),
         ("med_type", _quoted(pl.col("med_type"))),
         *((name, _quoted(_yuan(pl.col(name)))) for name in MONEY_FIELDS),
+        ("long_rx", pl.lit("[]")), ("acct_mulaid_balc", pl.lit("null")),
+        ("matn_alwn_days", pl.lit("0")),
         ("pool_prop_selfpay", _quoted(_ratio_text(pl.col("pool_prop_selfpay")))),
         ("setldetail", pl.concat_str([pl.lit("["), pl.col("rows").fill_null(""),
                                       pl.lit("]")])),
@@ -290,9 +301,11 @@ def ytd_json(prefix: str, sort_keys: bool = False) -> pl.Expr:
     `canonical_json` writes them; `json.dumps` with separators `,` and `:`), over the columns
     `<prefix><key>` of non-negative fen."""
     parts: list[pl.Expr] = []
-    for index, key in enumerate(sorted(YTD_KEYS) if sort_keys else YTD_KEYS):
+    keys = (*YTD_KEYS, *OPSP_KEYS)
+    for index, key in enumerate(sorted(keys) if sort_keys else keys):
         column = pl.col(f"{prefix}{key}")
-        parts += [pl.lit(("{" if index == 0 else ",") + f'"{key}":'),
-                  column.cast(pl.Utf8) if key == "admissions"
-                  else pl.concat_str([pl.lit('"'), _yuan(column), pl.lit('"')])]
+        value = (pl.lit("{}") if key in OPSP_KEYS  # no per-disease amounts in the batch path yet
+                 else column.cast(pl.Utf8) if key == "admissions"
+                 else pl.concat_str([pl.lit('"'), _yuan(column), pl.lit('"')]))
+        parts += [pl.lit(("{" if index == 0 else ",") + f'"{key}":'), value]
     return pl.concat_str([*parts, pl.lit("}")])

@@ -97,10 +97,22 @@ def _ytd_row(req: SettleRequest) -> list[int]:
     return [req.ytd.admissions] + [to_fen(getattr(req.ytd, key)) for key in YTD_KEYS[1:]]
 
 
+def uses_benefits(req: SettleRequest, policy: Policy) -> bool:
+    """Whether a request needs the benefits extension (SETTLEMENT.md §3 steps 0, 2M–3M, 7b, 9b),
+    which the batch path does not carry yet."""
+    person = req.person
+    return (req.visit.med_type in ("51", "52") or person.cmi_prod is not None
+            or req.acct_mulaid is not None
+            or (req.visit.med_type == "14" and policy.opsp is not None)
+            or any(line.prd_days is not None for line in req.fees))
+
+
 def build_columns(
     requests: Sequence[SettleRequest], policies: Sequence[Policy]
 ) -> RequestColumns:
     """Lay validated requests out as columns; `policies[i]` is the policy of `requests[i]`."""
+    if any(uses_benefits(r, p) for r, p in zip(requests, policies, strict=True)):
+        raise ValueError("批量结算暂不支持门诊慢特病、生育、惠民保和家庭共济的请求")
     catalogue: dict[str, int] = {}
     for policy in policies:
         catalogue.setdefault(policy.id + "\0" + policy.source, len(catalogue))

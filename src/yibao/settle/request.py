@@ -20,7 +20,10 @@ from yibao.settle.model import (
     ITEM_LEVELS,
     MAX_FEE_LINES,
     MED_TYPES,
+    OPSP_KEYS,
+    AcctMulaid,
     FeeLine,
+    OpspCert,
     Person,
     SettleRequest,
     Visit,
@@ -33,6 +36,11 @@ MAX_TEXT: Final = 64
 MAX_CODE: Final = 200  # hilist_code is carried through, not validated (catalogues vary)
 MAX_ADMISSIONS: Final = 10_000
 ISO_DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_CERTS: Final = 50  # opsp_certs entries, and keys of ytd.opsp_paid / opsp_dedc_used
+MAX_DISEASE_CODE: Final = 30
+MAX_MATN_TYPE: Final = 6
+MAX_FETUS: Final = 9
+MAX_PRD_DAYS: Final = Decimal(84)  # 长期处方 covers at most 12 weeks (国卫办医发〔2021〕17号)
 
 
 class RequestError(ValueError):
@@ -103,7 +111,56 @@ def _date(obj: Mapping[str, Any], key: str, path: str) -> date | None:
         raise RequestError(path, "应为 ISO 日期 YYYY-MM-DD") from None
 
 
-def _person(doc: Mapping[str, Any], stateful: bool) -> Person:
+def _code_text(obj: Mapping[str, Any], key: str, path: str, limit: int) -> str | None:
+    """An optional code of 1–`limit` characters (a number is read as its text)."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not 1 <= len(value) <= limit:
+        raise RequestError(path, f"应为 1–{limit} 个字符的字符串")
+    return value
+
+
+def _certs(obj: Mapping[str, Any]) -> tuple[OpspCert, ...]:
+    raw = obj.get("opsp_certs")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_CERTS:
+        raise RequestError("person.opsp_certs", f"应为至多 {MAX_CERTS} 条慢特病认定的列表")
+    certs = []
+    for index, item in enumerate(raw):
+        path = f"person.opsp_certs[{index}]"
+        if not isinstance(item, Mapping):
+            raise RequestError(path, "应为对象")
+        code = _code_text(item, "opsp_dise_code", f"{path}.opsp_dise_code", MAX_DISEASE_CODE)
+        if code is None:
+            raise RequestError(f"{path}.opsp_dise_code", "缺少必填字段")
+        begin = _date(item, "begndate", f"{path}.begndate")
+        if begin is None:
+            raise RequestError(f"{path}.begndate", "缺少必填字段")
+        end = _date(item, "enddate", f"{path}.enddate")
+        if end is not None and end < begin:
+            raise RequestError(f"{path}.enddate", "认定截止日期早于开始日期")
+        certs.append(OpspCert(code, begin, end))
+    return tuple(certs)
+
+
+def _cmi_prod(obj: Mapping[str, Any], policy: Any) -> str | None:
+    value = obj.get("cmi_prod")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise RequestError("person.cmi_prod", "应为惠民保产品编号字符串")
+    if policy is not None and getattr(policy, "cmi_product", None) is not None \
+            and policy.cmi_product(value) is None:
+        known = "、".join(p.id for p in policy.cmi_products) or "（无）"
+        raise RequestError("person.cmi_prod", f"政策中没有这个惠民保产品：{value!r}（有：{known}）")
+    return value
+
+
+def _person(doc: Mapping[str, Any], stateful: bool, policy: Any = None) -> Person:
     obj = _table(doc, "person", "person")
     psn_no = _text(obj, "psn_no", "person.psn_no")
     if stateful:  # the store knows the rest of the person
@@ -124,11 +181,15 @@ def _person(doc: Mapping[str, Any], stateful: bool) -> Person:
         if group in groups[:index]:
             raise RequestError(f"person.groups[{index}]", f"人群 {group!r} 重复")
     civil = _flag(obj, "civil_servant", "person.civil_servant")
+    certs = _certs(obj)
+    wage = obj.get("emp_avg_wage")
+    avg_wage = None if wage is None else _number(wage, "person.emp_avg_wage", parse_amount)
+    cmi = _cmi_prod(obj, policy)
     assert psn_no is not None
-    return Person(psn_no, insutype, psn_type, age, frozenset(groups), civil)
+    return Person(psn_no, insutype, psn_type, age, frozenset(groups), civil, certs, avg_wage, cmi)
 
 
-def _visit(doc: Mapping[str, Any], stateful: bool) -> Visit:
+def _visit(doc: Mapping[str, Any], stateful: bool, policy: Any = None) -> Visit:
     obj = _table(doc, "visit", "visit")
     mdtrt_id = _text(obj, "mdtrt_id", "visit.mdtrt_id")
     fixmedins = _text(obj, "fixmedins_code", "visit.fixmedins_code", required=False)
@@ -142,8 +203,22 @@ def _visit(doc: Mapping[str, Any], stateful: bool) -> Visit:
     end = _date(obj, "enddate", "visit.enddate")
     if begin and end and end < begin:
         raise RequestError("visit.enddate", "出院/结束日期早于开始日期")
+    dise = _code_text(obj, "dise_codg", "visit.dise_codg", MAX_DISEASE_CODE)
+    if med_type == "14" and getattr(policy, "opsp", None) is not None:
+        if dise is None:
+            raise RequestError("visit.dise_codg", "门诊慢特病就诊须填写病种编码（dise_codg）")
+        if begin is None:
+            raise RequestError("visit.begndate", "门诊慢特病就诊须填写就诊日期（begndate）")
+    matn = _code_text(obj, "matn_type", "visit.matn_type", MAX_MATN_TYPE)
+    if med_type == "52" and matn is None:
+        raise RequestError("visit.matn_type", "生育住院（52）须填写生育类别（matn_type）")
+    fetus = obj.get("fetus_cnt", 1)
+    if fetus is None:
+        fetus = 1
+    if not isinstance(fetus, int) or isinstance(fetus, bool) or not 1 <= fetus <= MAX_FETUS:
+        raise RequestError("visit.fetus_cnt", f"胎儿数应为 1–{MAX_FETUS} 的整数")
     assert mdtrt_id is not None
-    return Visit(mdtrt_id, med_type, hosp_lv, offsite, fixmedins, begin, end)
+    return Visit(mdtrt_id, med_type, hosp_lv, offsite, fixmedins, begin, end, dise, matn, fetus)
 
 
 def _price(value: object) -> Decimal:
@@ -189,7 +264,13 @@ def _fee(obj: object, index: int, seen: set[str]) -> FeeLine:
         if total != cents(cnt * pric):
             raise RequestError(f"{path}.det_item_fee_sumamt",
                                f"应等于 cnt × pric 四舍五入到分：{cents(cnt * pric)}")
-    return FeeLine(sn, code, level, cnt, pric, selfpay, uplmt)
+    dise = _code_text(obj, "dise_codg", f"{path}.dise_codg", MAX_DISEASE_CODE)
+    raw_days = obj.get("prd_days")
+    days = None if raw_days is None else _number(
+        raw_days, f"{path}.prd_days", lambda v: parse_decimal(v, places=2, maximum=MAX_PRD_DAYS))
+    if days is not None and days == 0:
+        raise RequestError(f"{path}.prd_days", "周期天数必须大于 0")
+    return FeeLine(sn, code, level, cnt, pric, selfpay, uplmt, dise, days)
 
 
 def _fees(doc: Mapping[str, Any]) -> tuple[FeeLine, ...]:
@@ -211,7 +292,9 @@ def _ytd(doc: Mapping[str, Any]) -> Ytd:
         if key not in raw:
             continue
         value = raw[key]
-        if key == "admissions":
+        if key in OPSP_KEYS:
+            values[key] = _disease_amounts(value, f"ytd.{key}")
+        elif key == "admissions":
             if not isinstance(value, int) or isinstance(value, bool) or \
                     not 0 <= value <= MAX_ADMISSIONS:
                 raise RequestError("ytd.admissions", f"应为 0–{MAX_ADMISSIONS} 的整数")
@@ -219,6 +302,34 @@ def _ytd(doc: Mapping[str, Any]) -> Ytd:
         else:
             values[key] = _number(value, f"ytd.{key}", parse_amount)
     return Ytd(**values)
+
+
+def _disease_amounts(raw: object, path: str) -> tuple[tuple[str, Decimal], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping) or len(raw) > MAX_CERTS:
+        raise RequestError(path, f"应为至多 {MAX_CERTS} 个病种的对象（病种编码 → 金额）")
+    pairs = []
+    for code, value in raw.items():
+        if not isinstance(code, str) or not 1 <= len(code) <= MAX_DISEASE_CODE:
+            raise RequestError(path, f"病种编码应为 1–{MAX_DISEASE_CODE} 个字符：{code!r}")
+        pairs.append((code, _number(value, f"{path}.{code}", parse_amount)))
+    return tuple(pairs)
+
+
+def _acct_mulaid(doc: Mapping[str, Any], psn_no: str) -> AcctMulaid | None:
+    raw = doc.get("acct_mulaid")
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise RequestError("acct_mulaid", "应为对象（共济账户的人员编号与余额）")
+    holder = raw.get("psn_no")
+    if not isinstance(holder, str) or not holder:
+        raise RequestError("acct_mulaid.psn_no", "缺少共济账户持有人的人员编号")
+    if holder == psn_no:
+        raise RequestError("acct_mulaid.psn_no", "共济账户持有人不能是就诊人本人")
+    balance = _number(raw.get("acct_balc", "0"), "acct_mulaid.acct_balc", parse_amount)
+    return AcctMulaid(holder, balance)
 
 
 def parse_request(
@@ -237,21 +348,25 @@ def parse_request(
         policy = policy if isinstance(policy, str) else ""
     elif not isinstance(policy, str) or not policy:
         raise RequestError("policy", "缺少政策编号或政策文件路径")
+    resolved: object = None
     if resolve_policy is not None and not stateful:
         try:
-            resolve_policy(policy)
+            resolved = resolve_policy(policy)
         except ValueError as err:
             raise RequestError("policy", getattr(err, "message", str(err))) from None
-    person, visit, fees = _person(doc, stateful), _visit(doc, stateful), _fees(doc)
+    person = _person(doc, stateful, resolved)
+    visit, fees = _visit(doc, stateful, resolved), _fees(doc)
     ytd = Ytd() if stateful else _ytd(doc)
     balance = ZERO if stateful else _number(doc.get("acct_balc", "0"), "acct_balc",
                                             parse_amount)
     use_acct = _flag(doc, "use_acct", "use_acct")
     setl_id = _text(doc, "setl_id", "setl_id", required=False)
+    mulaid = None if stateful else _acct_mulaid(doc, person.psn_no)
     region = doc.get("insuplc_admdvs")
     visit_doc = doc["visit"]
     return SettleRequest(policy, person, visit, fees, ytd, balance, use_acct, setl_id,
                          ytd_given=not stateful and doc.get("ytd") is not None,
                          insuplc_admdvs=None if region is None else str(region),
-                         hosp_lv_given=visit_doc.get("hosp_lv") is not None)
+                         hosp_lv_given=visit_doc.get("hosp_lv") is not None,
+                         acct_mulaid=mulaid)
 

@@ -65,6 +65,8 @@ employers = Table(
     Column("code", String(32), primary_key=True),
     Column("name", String(64), nullable=False),
     Column("region", String(6), nullable=False),
+    # 用人单位上年度职工月平均工资: the base of the maternity allowance (生育津贴); None unknown.
+    Column("emp_avg_wage_fen", Fen, nullable=True),
 )
 
 institutions = Table(
@@ -117,6 +119,8 @@ accumulators = Table(
     Column("year", Integer, primary_key=True),
     Column("region", String(6), nullable=False),
     *_YTD_COLUMNS,
+    # The per-disease 门诊慢特病 accumulators (`opsp_paid`, `opsp_dedc_used`) as canonical JSON.
+    Column("opsp_json", Text, nullable=False, default="{}", server_default="{}"),
     Column("version", Integer, nullable=False, default=0),
 )
 
@@ -147,6 +151,10 @@ settlements = Table(
     Column("offsite", String(12), nullable=False, server_default="local"),
     Column("filing_id", String(32), nullable=True),
     Column("channel", String(6), nullable=False, server_default="direct"),
+    # Benefits beyond the basic bill (docs/benefits.md): the days of 生育津贴 paid with a delivery
+    # and, for 家庭共济, the employee whose personal account paid (`acct_mulaid`).
+    Column("matn_alwn_days", Integer, nullable=False, server_default=text("0")),
+    Column("mulaid_holder", String(18), nullable=True),
     CheckConstraint("channel in ('direct', 'manual')", name="channel"),
     UniqueConstraint("fixmedins_code", "mdtrt_id"),
 )

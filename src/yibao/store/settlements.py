@@ -22,7 +22,7 @@ from sqlalchemy import Connection, String, bindparam, cast, select, update
 from yibao.core.money import from_fen, to_fen
 from yibao.enroll.model import Enrollment, PersonRecord
 from yibao.fund.postings import PostingSet
-from yibao.settle.model import MONEY_FIELDS, YTD_KEYS, SettleResult, Ytd
+from yibao.settle.model import MONEY_FIELDS, OPSP_KEYS, YTD_KEYS, SettleResult, Ytd
 from yibao.store.balances import BalanceRepository, Overdrawn, balance_rows, spends
 from yibao.store.ledger import LedgerRepository, beijing_day, check_balanced, posting_rows
 from yibao.store.registry import ENROLLMENT_COLUMNS, EnrollmentView, enrollment_of, person_of
@@ -41,15 +41,26 @@ from yibao.store.schema import (
 from yibao.store.upsert import insert_for
 
 
-def ytd_columns(ytd: Ytd) -> dict[str, int]:
-    return {("admissions" if k == "admissions" else f"{k}_fen"):
-            (ytd.admissions if k == "admissions" else to_fen(getattr(ytd, k)))
-            for k in YTD_KEYS}
+def opsp_json(ytd: Ytd) -> str:
+    """The per-disease accumulators as stored: `{"opsp_paid": {code: fen}, …}`, keys in order."""
+    return json.dumps({key: {code: to_fen(value) for code, value in getattr(ytd, key)}
+                       for key in OPSP_KEYS}, ensure_ascii=False, separators=(",", ":"))
+
+
+def ytd_columns(ytd: Ytd) -> dict[str, int | str]:
+    columns: dict[str, int | str] = {
+        ("admissions" if k == "admissions" else f"{k}_fen"):
+        (ytd.admissions if k == "admissions" else to_fen(getattr(ytd, k))) for k in YTD_KEYS}
+    columns["opsp_json"] = opsp_json(ytd)
+    return columns
 
 
 def ytd_of(row: Any) -> Ytd:
     values: dict[str, Any] = {k: from_fen(getattr(row, f"{k}_fen"))
                               for k in YTD_KEYS if k != "admissions"}
+    stored = json.loads(getattr(row, "opsp_json", None) or "{}")
+    for key in OPSP_KEYS:
+        values[key] = tuple((code, from_fen(fen)) for code, fen in stored.get(key, {}).items())
     return Ytd(admissions=row.admissions, **values)
 
 
@@ -96,6 +107,8 @@ class SettlementRecord:
     offsite: str = "local"
     filing_id: str | None = None
     channel: str = "direct"
+    #: 家庭共济: the employee whose personal account paid part of this bill (`acct_mulaid`).
+    mulaid_holder: str | None = None
 
 
 _STORED = (settlements.c.commit_seq, settlements.c.setl_id, settlements.c.fixmedins_code,
@@ -151,7 +164,7 @@ _ALL_IN_ONE: dict[str, str] = {}
 _MONEY = tuple(c.name for c in settlements.columns if c.name.endswith("_fen"))
 _PLAIN = tuple(c.name for c in settlements.columns if c.name not in ("commit_seq", *_MONEY))
 _YTD = tuple(c.name for c in accumulators.columns
-             if c.name not in ("id_number", "scheme", "year", "region"))
+             if c.name not in ("id_number", "scheme", "year", "region", "opsp_json"))
 
 
 def _recordset(name: str, table: Any, columns: tuple[str, ...], dialect: Any) -> str:
@@ -192,7 +205,8 @@ u AS (UPDATE fund_balances f
       WHERE f.account_key = spent.account_key AND f.shard = spent.shard
       RETURNING 1),
 a AS (UPDATE accumulators
-      SET {", ".join(f"{c} = (%(ytd)s::bigint[])[{i}]" for i, c in enumerate(_YTD, 1))}
+      SET {", ".join(f"{c} = (%(ytd)s::bigint[])[{i}]" for i, c in enumerate(_YTD, 1))},
+          opsp_json = %(opsp_json)s
       WHERE id_number = %(k_id)s AND scheme = %(k_scheme)s AND year = %(k_year)s
         AND version = %(k_version)s
       RETURNING version)
@@ -205,6 +219,7 @@ def settlement_values(record: SettlementRecord, result: SettleResult) -> dict[st
         name: getattr(record, name) for name in SettlementRecord.__dataclass_fields__}
     values.update({f"{name}_fen": to_fen(getattr(result, name)) for name in MONEY_FIELDS})
     values["med_type"] = result.med_type
+    values["matn_alwn_days"] = result.matn_alwn_days
     values["care_region"] = record.care_region or record.region
     return values
 
@@ -283,7 +298,7 @@ class SettlementRepository:
         params = {**{c: values[c] for c in _PLAIN}, "money": [values[c] for c in _MONEY],
                   "t_kind": entry.kind.value, "t_region": entry.region,
                   "t_booked_on": beijing_day(record.created_at),
-                  "ytd": [save[c] for c in _YTD],
+                  "ytd": [save[c] for c in _YTD], "opsp_json": save["opsp_json"],
                   "details": json.dumps(detail_rows(record.setl_id, result)),
                   "postings": json.dumps(posting_rows([entry])),
                   "balances": json.dumps([r for r in deltas if not spends(r)]),
