@@ -33,7 +33,7 @@ from yibao.services.opsp import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["医保局 bureau API v1"])
-STATUS: Final = {CertProblem.FORBIDDEN: 403, CertProblem.OUT_OF_SCOPE: 403,
+STATUS: Final[dict[str, int]] = {CertProblem.FORBIDDEN: 403, CertProblem.OUT_OF_SCOPE: 403,
                  CertProblem.NOT_FOUND: 404}
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem},
@@ -84,7 +84,7 @@ class CertificationOut(BaseModel):
 
 
 def _refused(result: CertRefused) -> HTTPException:
-    return HTTPException(STATUS.get(result.reason, 422),  # type: ignore[call-overload]
+    return HTTPException(STATUS.get(result.reason, 422),
                          {"reason": result.reason, "message": result.message})
 
 

@@ -49,7 +49,7 @@ PAGE_ROWS: Final = 50
 DAYS_DEFAULT: Final = 30
 #: A refusal's page status: a role or a region outside the scope 403, a person or
 #: certification outside the scope 404, else 422.
-STATUS: Final = {CertProblem.FORBIDDEN: 403, CertProblem.OUT_OF_SCOPE: 403,
+STATUS: Final[dict[str, int]] = {CertProblem.FORBIDDEN: 403, CertProblem.OUT_OF_SCOPE: 403,
                  CertProblem.NOT_FOUND: 404}
 Code = Annotated[str, Query(max_length=20)]
 PageNo = Annotated[int, Query(ge=1, le=10**6)]
