@@ -169,6 +169,11 @@ def _base_inputs(live: Live) -> dict[str, dict[str, Any]]:
                            "mdtrtarea_admdvs": "510100", "begndate": "2024-03-09",
                            "promise_flag": "0", "fil_matl": "转诊单"}},
         "2502A": {"data": {"trt_dcla_detl_sn": "F0123456789ABCDEF0123"}},
+        "2503": {"data": {"psn_no": RESIDENT, "opsp_dise_code": "M03900", "diag_code": "I10",
+                          "diag_dr_codg": "D511623000001", "diag_dr_name": "王医生",
+                          "ide_fixmedins_no": HOSPITAL, "begndate": "2024-03-09"}},
+        "2504": {"data": {"trt_dcla_detl_sn": "C0123456789ABCDEF0123", "psn_no": RESIDENT}},
+        "5301": {"data": {"psn_no": RESIDENT}},
     }
 
 

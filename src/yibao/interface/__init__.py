@@ -5,8 +5,8 @@ a repeated `msgid` from the store (or refuses it when the body differs), runs th
 named by `infno` and keeps the answer under the `msgid` (docs/interface.md). Transactions live
 beside this module, one module per family: person and visits (`visits`), settlement
 (`settle`), rule checks (`audit`), settlement lists (`lists`), cross-region filing
-(`filing`); the HTTP route is `route`. It calls services (`yibao.services.national` keeps its
-records), never the store.
+(`filing`), 门诊慢特病 certification (`opsp`); the HTTP route is `route`. It calls services
+(`yibao.services.national` keeps its records), never the store.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from yibao.interface.audit import check_3101, check_3102
 from yibao.interface.envelope import sign
 from yibao.interface.filing import file_2501a, revoke_2502a
 from yibao.interface.lists import upload_list
+from yibao.interface.opsp import certify_2503, query_5301, revoke_2504
 from yibao.interface.settle import (
     inpatient_presettle,
     inpatient_reverse,
@@ -80,6 +81,9 @@ TRANSACTIONS: dict[str, tuple[Handler, bool]] = {
     "4101A": (upload_list, True),
     "2501A": (file_2501a, True),
     "2502A": (revoke_2502a, True),
+    "2503": (certify_2503, True),
+    "2504": (revoke_2504, True),
+    "5301": (query_5301, False),
 }
 
 

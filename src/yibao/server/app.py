@@ -22,6 +22,7 @@ from yibao.api import clearing as clearing_api
 from yibao.api import family as family_api
 from yibao.api import flows as flows_api
 from yibao.api import offsite as offsite_api
+from yibao.api import opsp as opsp_api
 from yibao.api.docs import mount_docs
 from yibao.api.schemas import SECRET_FIELDS, Health, Ready
 from yibao.interface import route as national
@@ -198,7 +199,7 @@ def create_app(store: Database | None = None) -> FastAPI:
     app.router.routes.append(national.ROUTE)
     app.include_router(bureau.router)
     app.include_router(users.router)
-    for room in (offsite_api, clearing_api, flows_api, family_api):
+    for room in (offsite_api, clearing_api, flows_api, family_api, opsp_api):
         app.include_router(room.router)
     console.mount(app)
     mount_docs(app)

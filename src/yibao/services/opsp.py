@@ -10,6 +10,13 @@ the person's row lock (`FilingRepository.lock_person`: `SELECT … FOR UPDATE` o
 SQLite's `BEGIN IMMEDIATE` serialises writers), so two concurrent certifications of one
 disease for one person cannot both pass the `already_certified` check. Every refusal is a
 value (`CertRefused`) with a reason code and one zh-CN sentence.
+
+`who` is the bureau user acting (None: the operator's command line or the national interface,
+every region): handlers (经办) and administrators certify, refuse and revoke where the person is
+insured; the roles that read persons read the certifications of the insured regions in their
+scope (`find_certifications`: filters and paging for the API and the console). A person
+outside the scope is `not_found` (its existence is not revealed). `keep` is the national
+interface's answer, kept under its msgid in the same unit of work as the write.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -29,11 +36,21 @@ from yibao.enroll.eligibility import covering_enrollment
 from yibao.opsp.model import STATE_NAMES, Certification, CertState, state_on
 from yibao.opsp.rules import NewCertification, Refusal, check_certification, check_revocation
 from yibao.policy.benefits import ICD10_PREFIX, Opsp
+from yibao.policy.loader import shipped_ids
+from yibao.services.accounts import Principal, scope_prefix
+from yibao.services.browse import EXPORT_ROWS_MAX
+from yibao.services.bureau import PAGE_SIZE_MAX, PERMISSIONS
+from yibao.services.national import Answer, keep_in
 from yibao.services.offsite import beijing_today, log_write, parse_day, region_policy
 from yibao.store import Store, default_store
+from yibao.store.opsp import CertQuery
 from yibao.store.uow import UnitOfWork
 
-SOURCES: Final = ("handler", "health")
+SOURCES: Final = ("handler", "health", "interface")
+#: Who may certify, refuse and revoke at the bureau: handlers (经办) and administrators.
+WRITERS: Final = frozenset({"handler", "admin"})
+READERS: Final = PERMISSIONS["persons"]
+PSN_NO_MAX: Final = 32
 #: The group the health bureau's shared list certifies (两病: 高血压、糖尿病).
 HEALTH_GROUPS: Final = frozenset({"liangbing"})
 HEALTH_HEADER: Final = ("id_number", "disease", "icd10", "diagnosed_on", "institution")
@@ -46,7 +63,10 @@ class CertProblem(StrEnum):
     """Why a request is refused before the certification rules (`CertRefusal`) are asked."""
 
     INVALID = "invalid"
+    FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
+    OUT_OF_SCOPE = "out_of_scope"
+    OTHER_INSTITUTION = "other_institution"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,18 +139,44 @@ def new_cert_id(psn_no: str, new: NewCertification, decided_on: date, earlier: i
     return "C" + hashlib.sha256(text.encode()).hexdigest()[:20].upper()
 
 
-def _not_found(psn_no: str) -> CertRefused:
-    return CertRefused(CertProblem.NOT_FOUND, f"没有参保人 {psn_no}")
+def _not_found(psn_no: str, who: Principal | None = None) -> CertRefused:
+    scope = "" if who is None else "（或不在管辖范围内）"
+    return CertRefused(CertProblem.NOT_FOUND, f"没有参保人 {psn_no}{scope}")
 
 
-def _locked(uow: UnitOfWork, psn_no: str, institution: str, on: date
-            ) -> CertRefused | tuple[str | None, str | None]:
-    """Lock the person; (insured region or None, why not enrolled or None) on day `on`."""
+def _may(who: Principal | None, roles: frozenset[str], doing: str) -> CertRefused | None:
+    if who is not None and who.role not in roles:
+        return CertRefused(CertProblem.FORBIDDEN, f"角色 {who.role} 无权{doing}门诊慢特病认定")
+    return None
+
+
+def check_psn_no(value: str) -> CertRefused | None:
+    """A person number is 1 to 32 ASCII letters and digits (the ID number)."""
+    if not (0 < len(value) <= PSN_NO_MAX and value.isascii() and value.isalnum()):
+        return CertRefused(CertProblem.INVALID, f"人员编号 {value!r} 无效："
+                           "应为身份证号（人员编号），1 至 32 位字母或数字")
+    return None
+
+
+def _out_of_scope(who: Principal | None, region: str) -> CertRefused | None:
+    if who is not None and not who.sees(region):
+        return CertRefused(CertProblem.OUT_OF_SCOPE,
+                           f"参保地 {region} 不在您的管辖范围（{who.region}）内")
+    return None
+
+
+def _locked(uow: UnitOfWork, psn_no: str, institution: str, on: date,
+            who: Principal | None = None) -> CertRefused | tuple[str | None, str | None]:
+    """Lock the person; (insured region or None, why not enrolled or None) on day `on`. A
+    person none of whose enrollments is in `who`'s scope is not found."""
     if not uow.filings.lock_person(psn_no):
-        return _not_found(psn_no)
+        return _not_found(psn_no, who)
+    enrollments = uow.registry.enrollments_of(psn_no)
+    if who is not None and not any(who.sees(e.region) for e in enrollments):
+        return _not_found(psn_no, who)
     if uow.registry.institution(institution) is None:
         return CertRefused(CertProblem.NOT_FOUND, f"没有定点医药机构 {institution}")
-    covering = covering_enrollment(uow.registry.enrollments_of(psn_no), on)
+    covering = covering_enrollment(enrollments, on)
     if isinstance(covering, Ineligible):
         return None, covering.message
     return covering.region, None
@@ -142,22 +188,31 @@ def _last_region(uow: UnitOfWork, psn_no: str) -> str:
     return str(person.region)
 
 
+#: The national interface's answer to what was written, kept under its msgid in the
+#: certification's unit of work (`AnsweredBefore` when the msgid was answered meanwhile, and
+#: nothing is written).
+Keep = Callable[["Certified"], Answer]
+
+
 def certify(psn_no: str, new: NewCertification, *, actor: str, source: str = "handler",
             groups: frozenset[str] | None = None, today: date | None = None,
-            store: Store | None = None) -> Certified | CertRefused:
+            store: Store | None = None, who: Principal | None = None,
+            keep: Keep | None = None) -> Certified | CertRefused:
     """Certify the person `psn_no` for `new.disease` from `new.valid_from` (see the module
     doc); the certification, or why not. Nothing is written on a refusal."""
     assert source in SOURCES, source
-    refused = check_input(new)
+    refused = _may(who, WRITERS, "办理") or check_input(new)
     if refused is not None:
         return refused
     today = today or beijing_today()
 
     def work(uow: UnitOfWork) -> Certified | CertRefused:
-        found = _locked(uow, psn_no, new.institution, new.valid_from)
+        found = _locked(uow, psn_no, new.institution, new.valid_from, who)
         if isinstance(found, CertRefused):
             return found
         region, not_enrolled = found
+        if region is not None and (outside := _out_of_scope(who, region)) is not None:
+            return outside
         opsp = opsp_of(region, new.valid_from.year) if region is not None else Opsp()
         existing = uow.certifications.of_person(psn_no)
         until = check_certification(new, not_enrolled, opsp, existing, groups=groups)
@@ -172,18 +227,22 @@ def certify(psn_no: str, new: NewCertification, *, actor: str, source: str = "ha
              {"psn_no": psn_no, "disease": new.disease, "icd10": new.icd10,
               "institution": new.institution, "valid_from": new.valid_from.isoformat(),
               "valid_until": until.isoformat(), "source": source}, region)
+        done = _shown(cert, today)
+        if keep is not None:
+            keep_in(uow, keep(done))
         uow.commit()
-        return _shown(cert, today)
+        return done
 
     return (store or default_store()).transaction(work)
 
 
 def refuse(psn_no: str, new: NewCertification, note: str, *, actor: str,
-           today: date | None = None, store: Store | None = None) -> Certified | CertRefused:
+           today: date | None = None, store: Store | None = None,
+           who: Principal | None = None) -> Certified | CertRefused:
     """Record an application refused after review (未通过认定) with why (`note`): nothing
     holds; the person may apply again."""
     note = note.strip()
-    refused = check_input(new)
+    refused = _may(who, WRITERS, "办理") or check_input(new)
     if refused is None and not note:
         refused = CertRefused(CertProblem.INVALID, "未通过认定的原因不能为空")
     if refused is None and len(note) > NOTE_MAX:
@@ -193,10 +252,12 @@ def refuse(psn_no: str, new: NewCertification, note: str, *, actor: str,
     today = today or beijing_today()
 
     def work(uow: UnitOfWork) -> Certified | CertRefused:
-        found = _locked(uow, psn_no, new.institution, new.valid_from)
+        found = _locked(uow, psn_no, new.institution, new.valid_from, who)
         if isinstance(found, CertRefused):
             return found
         region = found[0] or _last_region(uow, psn_no)
+        if (outside := _out_of_scope(who, region)) is not None:
+            return outside
         earlier = uow.certifications.count_of(psn_no)
         cert = Certification(new_cert_id(psn_no, new, today, earlier), psn_no, region,
                              new.disease, new.icd10, new.institution, new.doctor,
@@ -213,39 +274,188 @@ def refuse(psn_no: str, new: NewCertification, note: str, *, actor: str,
 
 
 def revoke(cert_id: str, *, actor: str, today: date | None = None,
-           store: Store | None = None) -> Certified | CertRefused:
-    """Revoke a certification from `today` (it no longer holds that day); once only."""
+           store: Store | None = None, who: Principal | None = None,
+           by_institution: str | None = None, keep: Keep | None = None
+           ) -> Certified | CertRefused:
+    """Revoke a certification from `today` (it no longer holds that day); once only.
+    `by_institution`: only a certification that institution made (the national interface)."""
+    forbidden = _may(who, WRITERS, "撤销")
+    if forbidden is not None:
+        return forbidden
     today = today or beijing_today()
+    scope = "" if who is None else "（或不在管辖范围内）"
 
     def work(uow: UnitOfWork) -> Certified | CertRefused:
         found = uow.certifications.get(cert_id)
-        if found is None:
-            return CertRefused(CertProblem.NOT_FOUND, f"没有认定 {cert_id}")
+        if found is None or (who is not None and not who.sees(found.insured_region)):
+            return CertRefused(CertProblem.NOT_FOUND, f"没有认定 {cert_id}{scope}")
+        if by_institution is not None and found.institution != by_institution:
+            return CertRefused(CertProblem.OTHER_INSTITUTION,
+                               f"认定 {cert_id} 不是本机构认定的，不能由本机构撤销")
         uow.filings.lock_person(found.psn_no)
         found = uow.certifications.get(cert_id)
         assert found is not None, "a certification is never deleted"
         refusal = check_revocation(found)
         if refusal is not None:
             return CertRefused(refusal.reason.value, refusal.message)
-        done = uow.certifications.revoke(cert_id, today, actor[:64])
-        assert done, "revoked under the person's lock after reading it certified"
+        revoked = uow.certifications.revoke(cert_id, today, actor[:64])
+        assert revoked, "revoked under the person's lock after reading it certified"
         log_write(uow, actor, "opsp.revoke", cert_id,
              {"psn_no": found.psn_no, "revoked_on": today.isoformat()}, found.insured_region)
+        done = _shown(replace(found, state=CertState.REVOKED, revoked_on=today), today)
+        if keep is not None:
+            keep_in(uow, keep(done))
         uow.commit()
-        return _shown(replace(found, state=CertState.REVOKED, revoked_on=today), today)
+        return done
 
     return (store or default_store()).transaction(work)
 
 
-def certifications_of(psn_no: str, *, today: date | None = None, store: Store | None = None
-                      ) -> list[Certified] | CertRefused:
-    """The person's certifications (refused, revoked, expired ones too), oldest first."""
+def certifications_of(psn_no: str, *, today: date | None = None, store: Store | None = None,
+                      who: Principal | None = None) -> list[Certified] | CertRefused:
+    """The person's certifications (refused, revoked, expired ones too), oldest first; a user
+    sees those of the insured regions in their scope."""
+    refused = _may(who, READERS, "查看")
+    if refused is not None:
+        return refused
     today = today or beijing_today()
     with (store or default_store()).unit_of_work(read_only=True) as uow:
-        if uow.registry.person(psn_no) is None:
-            return _not_found(psn_no)
+        hidden = _hidden(uow, psn_no, who)
+        if hidden is not None:
+            return hidden
         found = uow.certifications.of_person(psn_no)
-    return [_shown(c, today) for c in found]
+    return [_shown(c, today) for c in found if who is None or who.sees(c.insured_region)]
+
+
+def _hidden(uow: UnitOfWork, psn_no: str, who: Principal | None) -> CertRefused | None:
+    """`not_found` for a person not registered, or whom `who` must not learn of: neither the
+    person's region nor any enrollment nor any certification is in scope."""
+    person = uow.registry.person(psn_no)
+    if person is None:
+        return _not_found(psn_no, who)
+    if who is None or who.sees(person.region):
+        return None
+    if any(who.sees(e.region) for e in uow.registry.enrollments_of(psn_no)):
+        return None
+    if any(who.sees(c.insured_region) for c in uow.certifications.of_person(psn_no)):
+        return None
+    return _not_found(psn_no, who)
+
+
+@dataclass(frozen=True, slots=True)
+class CertFilter:
+    """A list's filters: a person, a disease, a state as shown on the day read (`expired`
+    derived), and `expiring`: only certifications in force whose last day is within that many
+    days (复审到期)."""
+
+    psn_no: str | None = None
+    disease: str | None = None
+    state: CertState | None = None
+    expiring: int | None = None
+
+
+def parse_filter(psn_no: str = "", disease: str = "", state: str = "",
+                 expiring: int | None = None) -> CertFilter | CertRefused:
+    """The filters as typed (blank: not filtered), or the first one that is wrong."""
+    psn_no, disease, state = psn_no.strip(), disease.strip(), state.strip()
+    wrong = check_psn_no(psn_no) if psn_no else None
+    if wrong is not None:
+        return wrong
+    if disease and (len(disease) > 20 or not disease.isascii() or not disease.isalnum()):
+        return CertRefused(CertProblem.INVALID, f"病种编码 {disease!r} 无效")
+    states = {s.value: s for s in CertState}
+    if state and state not in states:
+        return CertRefused(CertProblem.INVALID,
+                           f"状态 {state!r} 无效：应为 {'、'.join(states)} 之一")
+    if expiring is not None and not 0 <= expiring <= EXPIRING_MAX_DAYS:
+        return CertRefused(CertProblem.INVALID,
+                           f"天数 {expiring} 无效：应为 0 至 {EXPIRING_MAX_DAYS}")
+    return CertFilter(psn_no or None, disease or None, states.get(state), expiring)
+
+
+@dataclass(frozen=True, slots=True)
+class CertPage:
+    total: int
+    items: list[Certified]
+
+
+def find_certifications(wanted: CertFilter, *, limit: int = PAGE_SIZE_MAX, offset: int = 0,
+                        who: Principal | None = None, today: date | None = None,
+                        store: Store | None = None) -> CertPage | CertRefused:
+    """One page (at most PAGE_SIZE_MAX) of the certifications of the insured regions in
+    `who`'s scope that `wanted` selects, with their count: soonest last day first for
+    `expiring`, else newest first. A person filter naming someone outside the scope is
+    `not_found`."""
+    return _find(wanted, max(1, min(limit, PAGE_SIZE_MAX)), max(0, offset), who, today, store)
+
+
+def export_certifications(wanted: CertFilter, *, who: Principal | None = None,
+                          today: date | None = None, store: Store | None = None
+                          ) -> CertPage | CertRefused:
+    """Every certification `find_certifications` selects, for an Excel export; only the count
+    (no items) when there are more than EXPORT_ROWS_MAX."""
+    counted = _find(wanted, 1, 0, who, today, store)
+    if isinstance(counted, CertRefused) or counted.total > EXPORT_ROWS_MAX:
+        return CertPage(counted.total, []) if isinstance(counted, CertPage) else counted
+    return _find(wanted, EXPORT_ROWS_MAX, 0, who, today, store)
+
+
+def _find(wanted: CertFilter, limit: int, offset: int, who: Principal | None,
+          today: date | None, store: Store | None) -> CertPage | CertRefused:
+    refused = _may(who, READERS, "查看")
+    if refused is not None:
+        return refused
+    today = today or beijing_today()
+    ending = None if wanted.expiring is None else today + timedelta(days=wanted.expiring)
+    query = CertQuery(today, scope_prefix(who.region) if who is not None else "",
+                      wanted.psn_no, wanted.disease, wanted.state, ending)
+    with (store or default_store()).unit_of_work(read_only=True) as uow:
+        if wanted.psn_no is not None:
+            hidden = _hidden(uow, wanted.psn_no, who)
+            if hidden is not None:
+                return hidden
+        total, found = uow.certifications.page(query, limit, offset)
+    names: dict[tuple[str, int], Opsp] = {}
+
+    def shown(cert: Certification) -> Certified:
+        day = cert.valid_from or cert.applied_on
+        key = (cert.insured_region, day.year)
+        if key not in names:
+            names[key] = opsp_of(*key)
+        disease = names[key].disease(cert.disease)
+        return Certified(cert, state_on(cert, today), "" if disease is None else disease.name)
+
+    return CertPage(total, [shown(c) for c in found])
+
+
+def disease_choices(who: Principal | None = None) -> dict[str, str]:
+    """The diseases of the shipped policies of the regions in `who`'s scope (code → name,
+    newest year's name), for a face's disease filter."""
+    choices: dict[str, str] = {}
+    for policy_id in shipped_ids():
+        region = policy_id.split("-")[0]
+        if who is not None and not who.sees(region):
+            continue
+        for disease in opsp_of(region, int(policy_id.split("-")[1])).diseases:
+            choices[disease.code] = disease.name
+    return dict(sorted(choices.items()))
+
+
+def parse_new_certification(disease: str, icd10: str, institution: str, doctor: str,
+                            valid_from: str | None) -> NewCertification | CertRefused:
+    """A request as a face typed it (blank `valid_from`: today, Beijing), or what is wrong."""
+    day: date | CertRefused
+    if valid_from is None or not valid_from.strip():
+        day = beijing_today()
+    else:
+        parsed = parse_day(valid_from.strip(), "认定生效日期")
+        day = parsed if isinstance(parsed, date) else CertRefused(CertProblem.INVALID,
+                                                                  parsed.message)
+    if isinstance(day, CertRefused):
+        return day
+    new = NewCertification(disease.strip(), icd10.strip(), institution.strip(), doctor.strip(),
+                           day)
+    return check_input(new) or new
 
 
 def expiring(days: int, *, today: date | None = None, store: Store | None = None

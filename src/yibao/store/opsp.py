@@ -5,10 +5,11 @@ revoked it. `expired` is not stored (docs/benefits.md)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, select, update
 
 from yibao.opsp.model import Certification, CertState
 from yibao.store.schema import opsp_certifications as t
@@ -19,6 +20,42 @@ def _cert(row: Any) -> Certification:
                          row.institution, row.doctor, row.applied_on, row.decided_on,
                          CertState(row.state), row.valid_from, row.valid_until, row.decided_by,
                          row.revoked_on, row.note)
+
+
+@dataclass(frozen=True, slots=True)
+class CertQuery:
+    """What a list of certifications is narrowed to: insured regions starting with `prefix`
+    ("" for all), a person, a disease, a state as read on `today` (`expired` is a certified
+    row past its last day; `certified` one not past it), and `ending_by`: only certified rows
+    whose last day falls in [today, ending_by] (复审 due), soonest first."""
+
+    today: date
+    prefix: str = ""
+    psn_no: str | None = None
+    disease: str | None = None
+    state: CertState | None = None
+    ending_by: date | None = None
+
+
+def _where(query: CertQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if query.prefix:
+        where.append(t.c.insured_region.startswith(query.prefix))
+    if query.psn_no is not None:
+        where.append(t.c.id_number == query.psn_no)
+    if query.disease is not None:
+        where.append(t.c.disease == query.disease)
+    certified = t.c.state == CertState.CERTIFIED.value
+    if query.state is CertState.EXPIRED:
+        where.append(and_(certified, t.c.valid_until < query.today))
+    elif query.state is CertState.CERTIFIED:
+        where.append(and_(certified, t.c.valid_until >= query.today))
+    elif query.state is not None:
+        where.append(t.c.state == query.state.value)
+    if query.ending_by is not None:
+        where.append(and_(certified, t.c.valid_until >= query.today,
+                          t.c.valid_until <= query.ending_by))
+    return where
 
 
 class CertificationRepository:
@@ -56,6 +93,19 @@ class CertificationRepository:
                             t.c.valid_until >= first, t.c.valid_until <= last)
             .order_by(t.c.valid_until, t.c.id_number, t.c.cert_id))
         return [_cert(r) for r in rows]
+
+    def page(self, query: CertQuery, limit: int, offset: int
+             ) -> tuple[int, list[Certification]]:
+        """The count of the certifications `query` selects and one page of them: soonest last
+        day first when `ending_by` is set, else the newest decisions first."""
+        where = _where(query)
+        total = self.connection.execute(select(func.count()).select_from(t)
+                                        .where(*where)).scalar_one()
+        order = ((t.c.valid_until, t.c.id_number, t.c.cert_id) if query.ending_by is not None
+                 else (t.c.applied_on.desc(), t.c.created_at.desc(), t.c.cert_id))
+        rows = self.connection.execute(select(t).where(*where).order_by(*order)
+                                       .limit(limit).offset(offset))
+        return int(total), [_cert(r) for r in rows]
 
     def revoke(self, cert_id: str, day: date, by: str) -> bool:
         """Revoke from `day`; False when it is not certified (any more)."""

@@ -26,6 +26,7 @@ from yibao.web import (
     family,
     flows,
     offsite,
+    opsp,
     people,
     queue,
     report,
@@ -313,7 +314,7 @@ def mount(app: FastAPI) -> None:
     or a bad form."""
     app.include_router(router)
     app.include_router(account.router)
-    for room in (offsite, clearing, flows, family):
+    for room in (offsite, clearing, flows, family, opsp):
         app.include_router(room.router)
 
     async def to_login(_request: Request, _error: Exception) -> RedirectResponse:
