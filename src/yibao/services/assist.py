@@ -10,10 +10,10 @@ person's accumulator row lock (the one settlements of the person queue on): an a
 with its reason — else computes the grant, posts it from the assistance fund (`610100`) to the
 person (`TxnKind.ASSIST_GRANT`, transaction `AG<region>-<app_id>`, so a second posting could not
 even be written), adds `t` and the grant to `maf_dedc_used` and `maf_paid` (a new accumulator
-version, as a settlement does) and grants `apply.group` from the decision day to the end of that
-year (`person_group_grants`). Deciding an application already decided changes nothing and says
-so (`already_decided`). Every write is logged (`log_write`, target `assist:<app_id>`), and the
-log is the application's audit trail.
+version, as a settlement does) and grants `apply.group` from the decision day to the end of the
+application's year (`person_group_grants`; nothing when decided after that year). Deciding an
+application already decided changes nothing and says so (`already_decided`). Every write is
+logged (`log_write`, target `assist:<app_id>`), and the log is the application's audit trail.
 
 `monitor(year)` lists the persons and households flagged by the `[monitoring]` section of each
 person's insured region's policy for the year (`monitor.json`).
@@ -21,10 +21,12 @@ person's insured region's policy for the year (`monitor.json`).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Final
 
 from yibao.assist.model import HANDLER_REFUSAL, STATE_NAMES, Application, AppState
@@ -39,8 +41,10 @@ from yibao.assist.rules import (
     income_threshold,
     person_flag,
 )
+from yibao.core import labels
 from yibao.core.beijing import beijing_text
 from yibao.core.money import DecimalError, fmt, from_fen, parse_amount, to_fen
+from yibao.core.xlsx import SheetData, write_workbook
 from yibao.enroll.eligibility import Refusal as Ineligible
 from yibao.enroll.eligibility import covering_enrollment
 from yibao.fund.events import assistance_grant_postings
@@ -272,15 +276,17 @@ def _approve(uow: UnitOfWork, app: Application, today: date, actor: str
                           replace(ytd, maf_dedc_used=grant.maf_dedc_used,
                                   maf_paid=grant.maf_paid), version + 1)
     uow.step("accumulators")
-    uow.assist.add_grant(app.psn_no, rule.group, today, date(today.year, 12, 31), app.app_id)
+    until = date(app.year, 12, 31)
+    if today <= until:
+        uow.assist.add_grant(app.psn_no, rule.group, today, until, app.app_id)
     decision = Decision(AppState.GRANTED, "", f"救助人群 {rule.group}", today, actor,
                         b_fen=to_fen(grant.b), t_fen=to_fen(grant.t),
                         grant_fen=to_fen(grant.grant), txn_id=txn_id, **evidence)
     return decision, {"group": rule.group, "b": fmt(grant.b), "t": fmt(grant.t),
                       "grant": fmt(grant.grant), "maf_dedc_used": fmt(grant.maf_dedc_used),
                       "maf_paid": fmt(grant.maf_paid), "txn_id": txn_id,
-                      "group_from": today.isoformat(),
-                      "group_until": date(today.year, 12, 31).isoformat()}
+                      "group_from": today.isoformat() if today <= until else None,
+                      "group_until": until.isoformat() if today <= until else None}
 
 
 def decide(app_id: int, approve: bool, reason: str = "", *, actor: str,
@@ -450,3 +456,33 @@ class _Rules:
             policy = region_policy(region, self.year)
             self.cache[region] = None if policy is None else policy.monitoring
         return self.cache[region]
+
+
+# ---------- the monitoring list for the civil-affairs handover ----------
+
+PERSON_HEADERS: Final = ("人员编号（身份证号）", "家庭编号", "救助人群", "年度个人自付（元）",
+                         "监测标准（元）")
+HOUSEHOLD_HEADERS: Final = ("家庭编号", "参保人数", "年度家庭自付（元）", "监测标准（元）")
+
+
+def _group_names(groups: list[str]) -> str:
+    return "、".join(labels.ASSISTANCE_GROUP.get(g, g) for g in groups)
+
+
+def write_monitor(doc: dict[str, Any], folder: Path) -> tuple[Path, Path]:
+    """Write a monitoring list to `folder`: `monitor.json` (the document, UTF-8) and
+    `monitor.xlsx` (两张表：监测人员、监测家庭, zh-CN headers, money as numbers with two places)
+    for the handover to civil affairs (民政部门); the two paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, xlsx_path = folder / "monitor.json", folder / "monitor.xlsx"
+    json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    year = doc["year"]
+    write_workbook(xlsx_path, [
+        SheetData(f"{year}年监测人员", PERSON_HEADERS, ("text", "text", "text", "money", "money"),
+                  [(p["psn_no"], p["household_id"] or "", _group_names(p["groups"]), p["oop"],
+                    p["threshold"]) for p in doc["persons"]]),
+        SheetData(f"{year}年监测家庭", HOUSEHOLD_HEADERS, ("text", "count", "money", "money"),
+                  [(h["household_id"], h["members"], h["oop"], h["threshold"])
+                   for h in doc["households"]]),
+    ])
+    return json_path, xlsx_path
