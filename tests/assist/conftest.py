@@ -26,6 +26,10 @@ __all__ = ["assisted", "backend", "make_store", "store", "templates"]
 
 def populate_assist(store: Store, folder: Path) -> None:
     populate(store, folder)
+    enroll_assist(store, folder)
+
+
+def enroll_assist(store: Store, folder: Path) -> None:
     year = beijing_today().year
     rows = [f"{who},{name},{hh},390,resident,{region},{y},{groups},false,,,"
             for who, name, hh, region, groups in (

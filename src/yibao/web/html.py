@@ -59,6 +59,7 @@ NAV: Final = (("/console/", "运行概览"), ("/console/persons", "参保人查�
               ("/console/cases", "稽核工作队列"), ("/console/offsite", "异地就医备案"),
               ("/console/offsite/flows", "异地就医流向"),
               ("/console/offsite/clearing", "异地就医清算"), ("/console/family", "家庭共济"),
+              ("/console/assist", "医疗救助申请"),
               ("/console/drg", "DRG 分析"),
               ("/console/fund/projection", "基金精算"))
 
