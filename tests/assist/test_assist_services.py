@@ -89,10 +89,9 @@ def test_a_granted_application_pays_the_formula_once(assisted: Store) -> None:
     assert '"grant": "974.38"' in shown[1][1].detail
 
 
-def test_the_second_year_grant_counts_what_the_first_used(assisted: Store) -> None:
-    # A later grant in the year (after an earlier one spent the threshold) starts from the
-    # accumulators: here the first application of RESIDENT is refused on review, then a
-    # second one granted: t and the grant come from the same (unused) accumulators.
+def test_after_a_refusal_on_review_the_person_may_apply_again(assisted: Store) -> None:
+    # A handler's refusal (reason `handler`, with the note) pays nothing and leaves the year
+    # open: a second application is recorded and granted on the same figures.
     _visits(assisted)
     first = _apply(assisted)
     refused = assist.decide(first, False, "材料不全", actor="t", today=DECIDED, store=assisted)
