@@ -69,13 +69,29 @@ long_rx_days = 28
 [opsp.groups.mente]
 name = "门诊特殊疾病"
 shared_cap = true
-resident = { deductible = { "1" = "0", "2" = "100", "3" = "200" }, ratio = { "1" = "0.70", "2" = "0.65", "3" = "0.60" }, annual_cap = "220000" }
-employee = { deductible = { "1" = "100", "2" = "200", "3" = "300" }, ratio = { "1" = "0.90", "2" = "0.85", "3" = "0.80" }, annual_cap = "150000" }
+
+[opsp.groups.mente.resident]
+deductible = { "1" = "0", "2" = "100", "3" = "200" }
+ratio = { "1" = "0.70", "2" = "0.65", "3" = "0.60" }
+annual_cap = "220000"
+
+[opsp.groups.mente.employee]
+deductible = { "1" = "100", "2" = "200", "3" = "300" }
+ratio = { "1" = "0.90", "2" = "0.85", "3" = "0.80" }
+annual_cap = "150000"
 
 [opsp.groups.liangbing]
 name = "两病"
-resident = { deductible = { "1" = "0", "2" = "0", "3" = "0" }, ratio = { "1" = "0.50", "2" = "0.50", "3" = "0.50" }, annual_cap = "300" }
-employee = { deductible = { "1" = "0", "2" = "0", "3" = "0" }, ratio = { "1" = "0.60", "2" = "0.60", "3" = "0.60" }, annual_cap = "500" }
+
+[opsp.groups.liangbing.resident]
+deductible = { "1" = "0", "2" = "0", "3" = "0" }
+ratio = { "1" = "0.50", "2" = "0.50", "3" = "0.50" }
+annual_cap = "300"
+
+[opsp.groups.liangbing.employee]
+deductible = { "1" = "0", "2" = "0", "3" = "0" }
+ratio = { "1" = "0.60", "2" = "0.60", "3" = "0.60" }
+annual_cap = "500"
 
 [opsp.diseases.M03900]
 name = "高血压"

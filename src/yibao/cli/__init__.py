@@ -24,6 +24,7 @@ app = typer.Typer(
 def _register() -> None:
     # Imported here so that `yibao --help` stays fast and each room stays optional.
     from yibao.cli import account as account_cli
+    from yibao.cli import assist as assist_cli
     from yibao.cli import audit as audit_cli
     from yibao.cli import catalog as catalog_cli
     from yibao.cli import contribute as contribute_cli
@@ -52,6 +53,7 @@ def _register() -> None:
     offsite_cli.register(app)
     opsp_cli.register(app)
     account_cli.register(app)
+    assist_cli.register(app)
     demo_cli.register(app)
     app.add_typer(drg_cli.app, name="drg")
     app.add_typer(audit_cli.app, name="audit")

@@ -56,6 +56,7 @@ class AccountCode(StrEnum):
     OFFSITE_PREPAID = "offsite_prepaid"
     OFFSITE_PREPAY_HELD = "offsite_prepay_held"
     MANUAL_CLAIM_PAYABLE = "manual_claim_payable"
+    ASSISTANCE_PAYABLE = "assistance_payable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,10 @@ CHART: Final[Mapping[AccountCode, AccountSpec]] = MappingProxyType({
     # insured person who paid the institution in full, until the agency pays it out.
     AccountCode.MANUAL_CLAIM_PAYABLE: AccountSpec(
         AccountKind.LIABILITY, "应付零星报销款", "参保人"),
+    # 依申请救助 (SETTLEMENT.md §6): an approved application's grant is owed to the person, who
+    # paid the bills, until the agency pays it out.
+    AccountCode.ASSISTANCE_PAYABLE: AccountSpec(
+        AccountKind.LIABILITY, "应付医疗救助款", "参保人"),
 })
 
 #: The account that pays each `setldetail` fund pay type (docs/settlement.md §4).

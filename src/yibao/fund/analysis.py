@@ -84,6 +84,8 @@ COUNTS: Final[Mapping[TxnKind, Mapping[Side, tuple[Role, int]]]] = MappingProxyT
     # Cross-region clearing touches no fund account (docs/offsite.md, "Clearing").
     TxnKind.OFFSITE_ADVANCE: _FLOW,
     TxnKind.OFFSITE_CLEARING: _FLOW,
+    # 依申请救助: the assistance fund's grant to a person (expenditure).
+    TxnKind.ASSIST_GRANT: _SPENDING,
 })
 
 

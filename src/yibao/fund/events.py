@@ -142,6 +142,15 @@ def settlement_postings(
     return PostingSet(txn_id, TxnKind.SETTLEMENT, region, tuple(postings))
 
 
+def assistance_grant_postings(txn_id: str, region: str, id_number: str, grant_fen: int
+                              ) -> PostingSet:
+    """依申请救助 (SETTLEMENT.md §6): the assistance fund (`610100`) owes the person the grant
+    (`assistance_payable:<id number>`, 应付医疗救助款). A zero grant posts nothing."""
+    postings = transfer(AccountKey(region, ACCOUNT_OF_FUND[FUND_ASSISTANCE]),
+                        AccountKey(region, A.ASSISTANCE_PAYABLE, id_number), grant_fen)
+    return PostingSet(txn_id, TxnKind.ASSIST_GRANT, region, postings)
+
+
 def _account(region: str, name: str, pool: AccountKey, account: AccountKey) -> AccountKey:
     if name == "pool":
         return pool

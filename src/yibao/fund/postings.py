@@ -42,6 +42,9 @@ class TxnKind(StrEnum):
     care region owes its institutions what it is owed by the insured region) and
     OFFSITE_CLEARING (the month's payable or receivable settled against the prepayment and the
     deposit).
+    Application-based assistance (依申请救助, SETTLEMENT.md §6): ASSIST_GRANT (the assistance
+    fund owes the person an approved application's grant: the fund's expenditure), once per
+    application.
     """
 
     SETTLEMENT = "settlement"
@@ -56,6 +59,7 @@ class TxnKind(StrEnum):
     CLEARING = "clearing"
     OFFSITE_ADVANCE = "offsite_advance"
     OFFSITE_CLEARING = "offsite_clearing"
+    ASSIST_GRANT = "assist_grant"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from yibao.api import assist as assist_api
 from yibao.api import bureau, users
 from yibao.api import clearing as clearing_api
 from yibao.api import family as family_api
@@ -199,7 +200,7 @@ def create_app(store: Database | None = None) -> FastAPI:
     app.router.routes.append(national.ROUTE)
     app.include_router(bureau.router)
     app.include_router(users.router)
-    for room in (offsite_api, clearing_api, flows_api, family_api, opsp_api):
+    for room in (offsite_api, clearing_api, flows_api, family_api, opsp_api, assist_api):
         app.include_router(room.router)
     console.mount(app)
     mount_docs(app)

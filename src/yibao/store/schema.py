@@ -230,6 +230,52 @@ family_bindings = Table(
 Index(None, family_bindings.c.member_id)
 Index(None, family_bindings.c.holder_id)
 
+#: 依申请救助 (SETTLEMENT.md §6, docs/benefits.md "依申请救助与监测"): one row per application,
+#: decided once (`applied` → `granted` or `refused`); the grant's figures and its fund transaction
+#: are kept on the row. Never deleted.
+assist_applications = Table(
+    "assist_applications", metadata,
+    Column("app_id", Serial, primary_key=True, autoincrement=True),
+    Column("id_number", ForeignKey("persons.id_number"), nullable=False),
+    Column("scheme", String(3), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("income_fen", Fen, nullable=False),
+    Column("applied_on", Date, nullable=False),
+    Column("applied_by", String(80), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("reason", String(32), nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("decided_on", Date, nullable=True),
+    Column("decided_by", String(80), nullable=True),
+    Column("household_oop_fen", Fen, nullable=True),
+    Column("threshold_fen", Fen, nullable=True),
+    Column("b_fen", Fen, nullable=True),
+    Column("t_fen", Fen, nullable=True),
+    Column("grant_fen", Fen, nullable=True),
+    Column("txn_id", String(48), nullable=True, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("state in ('applied', 'granted', 'refused')", name="state"),
+    CheckConstraint("income_fen >= 0", name="income"),
+)
+Index(None, assist_applications.c.id_number, assist_applications.c.year)
+Index(None, assist_applications.c.state, assist_applications.c.region)
+#: The assistance group a person holds from a day to a day (both included), granted by an
+#: application: the settlement reads the person's groups on a visit day as `persons.groups`
+#: and these rows (`AssistRepository.groups_on`).
+person_group_grants = Table(
+    "person_group_grants", metadata,
+    Column("grant_id", Serial, primary_key=True, autoincrement=True),
+    Column("id_number", ForeignKey("persons.id_number"), nullable=False),
+    Column("group", String(16), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("app_id", ForeignKey("assist_applications.app_id"), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("start_date <= end_date", name="dates"),
+)
+Index(None, person_group_grants.c.id_number)
+
 settlement_details = Table(
     "settlement_details", metadata,
     Column("setl_id", ForeignKey("settlements.setl_id"), primary_key=True),

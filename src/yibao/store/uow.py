@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
 from yibao.store.accounts import AccountRepository
+from yibao.store.assist import AssistRepository
 from yibao.store.balances import BalanceRepository
 from yibao.store.cases import CaseRepository
 from yibao.store.catalog import CatalogRepository
@@ -54,6 +55,8 @@ class UnitOfWork:
     #: 家庭共济 bindings (holder, member, relation, from, to).
     family: FamilyRepository
     catalog: CatalogRepository
+    #: 依申请救助 applications and the groups they grant (`groups_on`).
+    assist: AssistRepository
     reads: BureauReads
     connection: Connection
 
@@ -88,6 +91,7 @@ class UnitOfWork:
         self.filings = FilingRepository(connection)
         self.certifications = CertificationRepository(connection)
         self.family = FamilyRepository(connection)
+        self.assist = AssistRepository(connection)
         self.clearing = ClearingRepository(connection, dialect, runner)
         return self
 

@@ -19,6 +19,7 @@ from yibao.services.dashboard import scope_figures
 from yibao.services.settle_service import accumulators_of
 from yibao.web import (
     account,
+    assist,
     clearing,
     columns,
     dashboard,
@@ -314,7 +315,7 @@ def mount(app: FastAPI) -> None:
     or a bad form."""
     app.include_router(router)
     app.include_router(account.router)
-    for room in (offsite, clearing, flows, family, opsp):
+    for room in (offsite, clearing, flows, family, opsp, assist):
         app.include_router(room.router)
 
     async def to_login(_request: Request, _error: Exception) -> RedirectResponse:

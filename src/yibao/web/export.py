@@ -9,7 +9,6 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -17,11 +16,11 @@ import xlsxwriter
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
+from yibao.core.xlsx import write_sheet
 from yibao.services.browse import EXPORT_ROWS_MAX
 from yibao.web.columns import Column, Row
 
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-WIDTH_MAX: Final = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,36 +38,10 @@ def too_large(total: int) -> str | None:
             "请加筛选条件（如险种、人员类别、参保状态，结算可按年度、医疗类别、机构）缩小范围后再导出。")
 
 
-def _value(column: Column, row: Row) -> Any:
-    value = column.value(row)
-    if value is None:
-        return ""
-    if column.kind in ("money", "decimal"):
-        return Decimal(str(value))
-    if column.kind == "count":
-        return int(value)
-    return str(value)
-
-
 def _write(book: Any, sheet: Sheet) -> None:
-    page = book.add_worksheet(sheet.title[:31])
-    bold = book.add_format({"bold": True, "bg_color": "#F2F2F2"})
-    formats = {"money": book.add_format({"num_format": "#,##0.00"}),
-               "decimal": book.add_format({"num_format": "0.0000"}),
-               "count": book.add_format({"num_format": "#,##0"})}
-    for i, column in enumerate(sheet.columns):
-        page.write_string(0, i, column.header, bold)
-        page.set_column(i, i, min(WIDTH_MAX, 4 + 2 * len(column.header)))
-    page.freeze_panes(1, 0)
-    for r, row in enumerate(sheet.rows, start=1):
-        if r > EXPORT_ROWS_MAX:
-            break
-        for i, column in enumerate(sheet.columns):
-            value = _value(column, row)
-            if isinstance(value, str):
-                page.write_string(r, i, value)
-            else:
-                page.write_number(r, i, value, formats[column.kind])
+    write_sheet(book, sheet.title, [c.header for c in sheet.columns],
+                [c.kind for c in sheet.columns],
+                ([c.value(row) for c in sheet.columns] for row in sheet.rows), EXPORT_ROWS_MAX)
 
 
 def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> FileResponse:

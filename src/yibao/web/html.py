@@ -60,6 +60,7 @@ NAV: Final = (("/console/", "运行概览"), ("/console/persons", "参保人查�
               ("/console/offsite/flows", "异地就医流向"),
               ("/console/offsite/clearing", "异地就医清算"), ("/console/family", "家庭共济"),
               ("/console/opsp", "门诊慢特病"),
+              ("/console/assist", "医疗救助申请"),
               ("/console/drg", "DRG 分析"),
               ("/console/fund/projection", "基金精算"))
 
