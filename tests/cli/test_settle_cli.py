@@ -162,3 +162,28 @@ def test_a_missing_request_file_is_a_clear_error(tmp_path: Path) -> None:
         result = runner.invoke(app, ["settle", "--input", str(tmp_path / "absent.json"), *extra])
         assert result.exit_code == 2, result.output
         assert "absent.json" in json.loads(result.stdout)["error"]["message"]
+
+
+def test_a_bad_benefit_field_exits_2_and_the_batch_rejects_it(tmp_path: Path) -> None:
+    """SETTLEMENT.md §1: a bad value in a new field is refused naming its path; `--batch` puts
+    such a request in its rejects file with the same field and settles the rest."""
+    bad = example()
+    bad["fees"][0]["prd_days"] = "90"  # type: ignore[index]  # > 84 (12 weeks)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    result = runner.invoke(app, ["settle", "--input", str(path)])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["field"] == "fees[0].prd_days"
+    maternity = example()
+    maternity["visit"]["med_type"] = "52"  # type: ignore[index]  # without matn_type
+    good = example()
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text("\n".join(json.dumps(d) for d in (bad, maternity, good)) + "\n",
+                      encoding="utf-8")
+    result = runner.invoke(app, ["settle", "--batch", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rejects = [json.loads(r) for r in
+               (tmp_path / "out.jsonl.rejects.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["line"], r["field"]) for r in rejects] == [
+        (1, "fees[0].prd_days"), (2, "visit.matn_type")]
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1
