@@ -187,3 +187,15 @@ def test_a_bad_benefit_field_exits_2_and_the_batch_rejects_it(tmp_path: Path) ->
     assert [(r["line"], r["field"]) for r in rejects] == [
         (1, "fees[0].prd_days"), (2, "visit.matn_type")]
     assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_demo_explains_the_four_benefit_examples() -> None:
+    """A certified 门慢 resident, a delivery with its allowance, a bill with 惠民保 and a parent
+    paying from a child's account, each explained tier by tier."""
+    result = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "非认定病种（或未认定）费用 30.00 全部自付" in out and "病种单独限额" in out
+    assert "生育津贴 128 天，25600.00 元" in out and "职工生育保险（合并实施）" in out
+    assert "惠民保在各项基金之后支付 9239.20" in out and "惠民保（商业健康保险）" in out
+    assert "绑定亲属的个人账户支付 882.50，余额 617.50" in out

@@ -33,7 +33,8 @@ MED_TYPE: Final[Mapping[str, str]] = MappingProxyType(
 FUND_PAY_TYPE: Final[Mapping[str, str]] = MappingProxyType({
     "310100": "职工基本医保统筹基金", "390100": "居民基本医保统筹基金",
     "330100": "职工大额医疗费用补助", "320100": "公务员医疗补助",
-    "390200": "城乡居民大病保险", "610100": "医疗救助基金"})
+    "390200": "城乡居民大病保险", "610100": "医疗救助基金", "510100": "职工生育保险（合并实施）",
+    "900100": "惠民保（商业健康保险）"})
 #: 医院等级 of an institution.
 LEVEL: Final[Mapping[str, str]] = MappingProxyType({"1": "一级", "2": "二级", "3": "三级"})
 #: 稽核案件状态.
