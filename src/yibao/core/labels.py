@@ -28,7 +28,7 @@ ASSISTANCE_GROUP: Final[Mapping[str, str]] = MappingProxyType({
     "dibao_edge": "低保边缘家庭成员", "yinbing": "因病致贫重病患者", "tuopin": "脱贫人口"})
 #: 医疗类别 (med_type).
 MED_TYPE: Final[Mapping[str, str]] = MappingProxyType(
-    {"11": "普通门诊", "14": "门诊慢特病", "21": "住院"})
+    {"11": "普通门诊", "14": "门诊慢特病", "21": "住院", "51": "生育门诊", "52": "生育住院"})
 #: 基金支付类型 (fund_pay_type) of a `setldetail` row.
 FUND_PAY_TYPE: Final[Mapping[str, str]] = MappingProxyType({
     "310100": "职工基本医保统筹基金", "390100": "居民基本医保统筹基金",

@@ -18,12 +18,17 @@ BUCKETS: Final = (("fulamt_ownpay_amt", "全自费", "#b3261e"),
                   ("inscp_scp_amt", "政策范围内", "#1f77b4"))
 PAYERS: Final = (("hifp_pay", "基本医保统筹基金"), ("hifob_pay", "职工大额医疗费用补助"),
                  ("hifmi_pay", "城乡居民大病保险"), ("cvlserv_pay", "公务员医疗补助"),
-                 ("maf_pay", "医疗救助"), ("acct_pay", "个人账户"), ("psn_cash_pay", "个人现金"))
+                 ("maf_pay", "医疗救助"), ("cmi_pay", "惠民保"), ("acct_pay", "个人账户"),
+                 ("acct_mulaid_pay", "家庭共济账户"), ("psn_cash_pay", "个人现金"))
 YTD_NAMES: Final = {"admissions": "住院次数", "hifp_paid": "统筹基金已付",
                     "op_hifp_paid": "门诊统筹已付", "op_dedc_used": "门诊起付线已用",
                     "si_base": "大病保险累计基数", "hifmi_paid": "大病保险已付",
                     "hifob_paid": "大额补助已付", "cvlserv_paid": "公务员补助已付",
-                    "maf_dedc_used": "救助起付线已用", "maf_paid": "医疗救助已付"}
+                    "maf_dedc_used": "救助起付线已用", "maf_paid": "医疗救助已付",
+                    "matn_op_paid": "产前检查已付", "cmi_dedc_used": "惠民保免赔额已用",
+                    "cmi_paid": "惠民保已付"}
+#: The per-disease 门诊慢特病 accumulators, shown by disease code.
+OPSP_NAMES: Final = {"opsp_paid": "慢特病已付", "opsp_dedc_used": "慢特病起付线已用"}
 
 
 FILTERS: Final = (("insutype", "险种", labels.INSUTYPE),
@@ -64,7 +69,9 @@ def _accumulators(accs: Sequence[tuple[dict[str, Any], Any]]) -> str:
             rows.append((esc(label), "<span class='note'>本年尚无结算</span>"))
             continue
         ytd, version = found
-        parts = "；".join(f"{YTD_NAMES.get(k, k)} {getattr(ytd, k)}" for k in YTD_NAMES)
+        parts = "；".join([f"{YTD_NAMES.get(k, k)} {getattr(ytd, k)}" for k in YTD_NAMES] + [
+            f"{name}（{code}）{value}" for key, name in OPSP_NAMES.items()
+            for code, value in getattr(ytd, key)])
         rows.append((esc(label), esc(f"{parts}（版本 {version}）")))
     return table(["险种与年度", "年度累计"], rows) if rows else "<p class='note'>无</p>"
 
@@ -116,12 +123,22 @@ def _details(result: dict[str, Any]) -> str:
 
 
 def _payers(result: dict[str, Any]) -> str:
-    rows = [(esc(n), esc(result[k])) for k, n in PAYERS]
-    paid = sum(Decimal(str(result[k])) for k, _ in PAYERS)
+    """Who paid the bill; a result stored before the benefits fields existed lacks them (0)."""
+    rows = [(esc(n), esc(result.get(k, "0.00"))) for k, n in PAYERS]
+    paid = sum(Decimal(str(result.get(k, "0"))) for k, _ in PAYERS)
     rows.append(("<b>合计</b>", f"<b>{esc(paid)}</b>"))
     check = "" if paid == Decimal(str(result["medfee_sumamt"])) else (
         "<p class='error'>各方支付之和与总费用不符</p>")
-    return table(["谁付", "金额（元）"], rows, (1,)) + check
+    extra = []
+    if result.get("matn_alwn_amt", "0.00") != "0.00":
+        extra.append(f"生育津贴 {result['matn_alwn_days']} 天 {result['matn_alwn_amt']} 元，"
+                     "由生育保险另行支付给本人，不计入本次结算。")
+    if result.get("long_rx"):
+        extra.append(f"长期处方标记：明细 {'、'.join(result['long_rx'])}（供审核，不影响金额）。")
+    if result.get("opsp_uncovered_amt", "0.00") != "0.00":
+        extra.append(f"门诊慢特病非认定病种费用 {result['opsp_uncovered_amt']} 元，已计入全自费。")
+    notes = "".join(f"<p class='note'>{esc(text)}</p>" for text in extra)
+    return table(["谁付", "金额（元）"], rows, (1,)) + check + notes
 
 
 def settlement_body(doc: dict[str, Any], institution: str | None = None) -> str:
